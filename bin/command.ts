@@ -1,0 +1,42 @@
+import { parseArgs, type ParseArgsConfig } from "node:util";
+
+/** Where a command writes and what it reads from its environment; tests pass their own. */
+export interface CommandIO {
+  readonly stdout: (text: string) => void;
+  readonly stderr: (text: string) => void;
+  readonly env: Readonly<Record<string, string | undefined>>;
+}
+
+/** One subcommand of `rajee`, e.g. `token mint`. */
+export interface Command {
+  /** Words that select it: `["token", "mint"]`. */
+  readonly path: readonly string[];
+  /** One line for the command list. */
+  readonly summary: string;
+  /** Full `--help` text. */
+  readonly help: string;
+  /** Runs the command; resolves to the process exit code. */
+  run(args: string[], io: CommandIO): Promise<number>;
+}
+
+/** Bad command-line usage: the CLI prints the message and the command's help hint, and exits 2. */
+export class UsageError extends Error {
+  override readonly name = "UsageError";
+}
+
+type Options = NonNullable<ParseArgsConfig["options"]>;
+
+/** Strict option parsing: unknown flags and missing values are usage errors that name the flag. */
+export function parseOptions<T extends Options>(args: string[], options: T, allowPositionals = false) {
+  try {
+    return parseArgs({ args, options, strict: true, allowPositionals });
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+}
+
+/** A required string option, or a usage error naming it. */
+export function requireOption(value: string | undefined, flag: string): string {
+  if (value === undefined || value === "") throw new UsageError(`missing required option --${flag}`);
+  return value;
+}

@@ -1,0 +1,55 @@
+/**
+ * Every error the gateway answers with: its S3 code, HTTP status, and what it means.
+ * Messages are written by the caller and say what to fix; they never contain the token.
+ */
+export const S3_ERRORS = {
+  AccessDenied: { status: 403, meaning: "no token, a request outside the grants, or an unsupported operation" },
+  InvalidToken: { status: 400, meaning: "the token is malformed, unverifiable, or has a bad claim, header or grant" },
+  ExpiredToken: { status: 400, meaning: "the token is past exp (plus the allowed clock skew)" },
+  InvalidURI: { status: 400, meaning: "the path or query cannot be decoded exactly once into a safe key" },
+  KeyTooLongError: { status: 400, meaning: "an object key is over 1024 bytes" },
+  MalformedXML: { status: 400, meaning: "the DeleteObjects body is missing, truncated, malformed or too large" },
+  InvalidRequest: { status: 400, meaning: "the payload-hash header cannot be forwarded as sent" },
+  SlowDown: { status: 429, meaning: "the subject is over its request rate limit" },
+} as const;
+
+export type S3ErrorCode = keyof typeof S3_ERRORS;
+
+/** A denial: what the client is told. */
+export interface S3Error {
+  readonly code: S3ErrorCode;
+  readonly status: number;
+  readonly message: string;
+  /** The bucket or bucket/key the request named, when known. */
+  readonly resource?: string;
+}
+
+export function s3Error(code: S3ErrorCode, message: string, resource?: string): S3Error {
+  return resource === undefined
+    ? { code, status: S3_ERRORS[code].status, message }
+    : { code, status: S3_ERRORS[code].status, message, resource };
+}
+
+/** Thrown inside the core's parsers and caught at their boundary, so callers always get a value. */
+export class S3ErrorSignal extends Error {
+  constructor(readonly error: S3Error) {
+    super(error.message);
+  }
+}
+
+export function fail(code: S3ErrorCode, message: string, resource?: string): never {
+  throw new S3ErrorSignal(s3Error(code, message, resource));
+}
+
+function escapeXml(text: string): string {
+  return text.replace(/[<>&'"]/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+/** The S3 XML error document. */
+export function errorXml(error: S3Error, requestId: string): string {
+  return (
+    '<?xml version="1.0" encoding="UTF-8"?>\n' +
+    `<Error><Code>${error.code}</Code><Message>${escapeXml(error.message)}</Message>` +
+    `<Resource>${escapeXml(error.resource ?? "")}</Resource><RequestId>${escapeXml(requestId)}</RequestId></Error>`
+  );
+}
