@@ -1,0 +1,93 @@
+import { s3Error, type S3Error } from "./errors";
+import { describeCheck, firstUnsatisfied } from "./grants/match";
+import { classify, type ClassifiedRequest, type ClassifyOptions } from "./s3/classify";
+import type { GatewayRequest } from "./s3/request";
+import { extractToken, presignedUrlProblem, type TokenPlace } from "./token/extract";
+import type { VerifiedToken, VerifyResult } from "./token/verify";
+
+/** Everything `decide` needs besides the request. The service passes a caching verifier. */
+export interface DecisionContext {
+  /** Verifies a token (signature, header, claims, deny list) — `verifyToken` bound to a keyring and policy. */
+  readonly verify: (token: string) => Promise<VerifyResult>;
+  readonly classify: ClassifyOptions;
+  readonly now: Date;
+}
+
+export interface Allow {
+  readonly allow: true;
+  readonly status: 200;
+  readonly request: ClassifiedRequest;
+  readonly token: VerifiedToken;
+  readonly tokenPlace: TokenPlace;
+  /**
+   * Client headers Envoy must remove before forwarding: the client's credentials. The upstream
+   * signer overwrites some of them; the caller removes only those it does not set.
+   */
+  readonly removeHeaders: readonly string[];
+}
+
+export interface Deny {
+  readonly allow: false;
+  readonly status: number;
+  readonly error: S3Error;
+  /** A stable, fine-grained reason for logs and metrics (e.g. `outside-grants`, `unknown-kid`). */
+  readonly reason: string;
+  readonly request?: ClassifiedRequest;
+  readonly token?: VerifiedToken;
+}
+
+export type Decision = Allow | Deny;
+
+const deny = (error: S3Error, reason: string, extra: Partial<Pick<Deny, "request" | "token">> = {}): Deny => ({
+  allow: false,
+  status: error.status,
+  error,
+  reason,
+  ...extra,
+});
+
+/** Client credential headers, never forwarded to S3 as sent. */
+function credentialHeaders(request: GatewayRequest): string[] {
+  return ["authorization", "x-amz-security-token", "x-amz-date"].filter((name) => request.headers[name] !== undefined);
+}
+
+/**
+ * The grant check alone: whether a verified token covers a classified request. Pure and synchronous,
+ * so the hot path after a token-cache hit costs microseconds.
+ */
+export function authorizeClassified(request: ClassifiedRequest, token: VerifiedToken): { ok: true } | { ok: false; error: S3Error } {
+  const missing = firstUnsatisfied(token.grants, request.checks);
+  if (!missing) return { ok: true };
+  const resource = request.key === undefined ? request.bucket : `${request.bucket}/${request.key}`;
+  return { ok: false, error: s3Error("AccessDenied", `${request.operation} needs ${describeCheck(missing)}, which the token does not grant`, resource) };
+}
+
+/**
+ * Decides one request: token place, classification, presigned-URL expiry, token verification, grants.
+ * Cheap checks run first so malformed or unsupported requests never cost a signature verification.
+ * Never throws for any request.
+ */
+export async function decide(request: GatewayRequest, context: DecisionContext): Promise<Decision> {
+  const classification = classify(request, context.classify);
+  if (!classification.ok) {
+    const { error } = classification;
+    return deny(error, error.code === "AccessDenied" ? "unsupported" : error.code);
+  }
+  const classified = classification.request;
+  const extraction = extractToken(request.headers, classified.query);
+  if (!extraction.ok) return deny(extraction.error, extraction.reason, { request: classified });
+  const presignProblem = presignedUrlProblem(classified.query, context.now);
+  if (presignProblem) return deny(presignProblem, "presign-expired", { request: classified });
+  const verified = await context.verify(extraction.token);
+  if (!verified.ok) return deny(verified.error, verified.reason, { request: classified });
+  const grant = authorizeClassified(classified, verified.token);
+  if (!grant.ok) return deny(grant.error, "outside-grants", { request: classified, token: verified.token });
+  return {
+    allow: true,
+    status: 200,
+    request: classified,
+    token: verified.token,
+    tokenPlace: extraction.place,
+    removeHeaders: credentialHeaders(request),
+  };
+}

@@ -1,0 +1,232 @@
+import { fail, S3ErrorSignal, type S3Error } from "../errors";
+import type { Check } from "../grants/match";
+import { bucketNameProblem } from "./bucket-name";
+import { parseCopySource, type CopySource } from "./copy-source";
+import { DELETE_OBJECTS_MAX_BODY_BYTES, parseDeleteObjectsBody } from "./delete-objects";
+import { checkKeyText, checkNoDotSegments, decodeOnce, encodeComponent, encodePath } from "./encoding";
+import { checkForbiddenHeaders } from "./headers";
+import { ALWAYS_ALLOWED_PARAMETERS, FLAG_PARAMETERS, OPERATION_PARAMETERS, PRESIGN_PARAMETERS, type S3Operation } from "./operations";
+import { payloadHashFor } from "./payload-hash";
+import { parseQuery, type Query } from "./query";
+import type { GatewayRequest } from "./request";
+
+export interface ClassifyOptions {
+  /** Domain for virtual-hosted addressing (`bucket.<domain>`). @default undefined (path-style only) */
+  readonly virtualHostDomain?: string;
+  /** Largest DeleteObjects body judged, bytes. @default DELETE_OBJECTS_MAX_BODY_BYTES (2 MiB) */
+  readonly maxDeleteBodyBytes?: number;
+}
+
+/** A request mapped to one S3 operation and the permissions it needs. */
+export interface ClassifiedRequest {
+  readonly operation: S3Operation;
+  readonly bucket: string;
+  /** The decoded object key, for object operations. */
+  readonly key?: string;
+  /** Every permission the request needs; all must be granted. */
+  readonly checks: readonly Check[];
+  /** Decoded query parameters. */
+  readonly query: Query;
+  /** The x-amz-content-sha256 value to sign the upstream request with. */
+  readonly payloadHash: string;
+  /** Path-style, canonically encoded path and query for the upstream request (presign parameters dropped). */
+  readonly upstreamPath: string;
+  readonly addressing: "path" | "virtual-host";
+  readonly copySource?: CopySource;
+  /** Keys named in a DeleteObjects body. */
+  readonly deleteKeys?: readonly string[];
+}
+
+export type Classification = { readonly ok: true; readonly request: ClassifiedRequest } | { readonly ok: false; readonly error: S3Error };
+
+const unsupported = (what: string, resource?: string): never =>
+  fail("AccessDenied", `operation not supported by this gateway: ${what}`, resource);
+
+interface Target {
+  readonly bucket: string;
+  readonly key: string | undefined;
+  readonly addressing: "path" | "virtual-host";
+}
+
+function hostname(host: string | undefined): string | undefined {
+  if (host === undefined) return undefined;
+  const h = host.toLowerCase();
+  const colon = h.lastIndexOf(":");
+  return colon > h.lastIndexOf("]") ? h.slice(0, colon) : h;
+}
+
+function decodeKey(raw: string): string {
+  const key = decodeOnce(raw, "object key");
+  checkKeyText(key, "object key");
+  checkNoDotSegments(key, "object key");
+  return key;
+}
+
+function validBucket(bucket: string, where: string): string {
+  const problem = bucketNameProblem(bucket);
+  if (problem) fail("InvalidURI", `bucket '${bucket}' in the ${where} ${problem}`);
+  return bucket;
+}
+
+/** Splits the raw path into bucket and key: virtual-hosted when the host is `<bucket>.<domain>`. */
+function locate(rawPath: string, host: string | undefined, domain: string | undefined): Target {
+  if (!rawPath.startsWith("/")) fail("InvalidURI", "the request path must start with '/'");
+  const name = hostname(host);
+  if (domain && name && name.endsWith(`.${domain}`)) {
+    const bucket = validBucket(name.slice(0, -domain.length - 1), "host name");
+    const rest = rawPath.slice(1);
+    return { bucket, key: rest === "" ? undefined : decodeKey(rest), addressing: "virtual-host" };
+  }
+  const slash = rawPath.indexOf("/", 1);
+  const rawBucket = slash < 0 ? rawPath.slice(1) : rawPath.slice(1, slash);
+  if (rawBucket === "") unsupported("ListBuckets (a request without a bucket)");
+  const bucket = validBucket(decodeOnce(rawBucket, "bucket name"), "path");
+  const rawKey = slash < 0 ? "" : rawPath.slice(slash + 1);
+  return { bucket, key: rawKey === "" ? undefined : decodeKey(rawKey), addressing: "path" };
+}
+
+function bucketOperation(method: string, query: Query, bucket: string): S3Operation {
+  switch (method) {
+    case "GET":
+      if (query.has("list-type")) {
+        if (query.get("list-type") !== "2") unsupported(`list-type=${query.get("list-type")} (only 2)`, bucket);
+        return "ListObjectsV2";
+      }
+      if (query.has("uploads")) return "ListMultipartUploads";
+      if (query.has("versions")) return "ListObjectVersions";
+      if (query.has("location")) return "GetBucketLocation";
+      return "ListObjects";
+    case "HEAD":
+      return "HeadBucket";
+    case "POST":
+      if (query.has("delete")) return "DeleteObjects";
+      return unsupported("POST on a bucket other than ?delete", bucket);
+    default:
+      return unsupported(`${method} on a bucket`, bucket);
+  }
+}
+
+function objectOperation(method: string, query: Query, hasCopySource: boolean, resource: string): S3Operation {
+  switch (method) {
+    case "GET":
+      if (query.has("attributes")) return "GetObjectAttributes";
+      if (query.has("uploadId")) return "ListParts";
+      return "GetObject";
+    case "HEAD":
+      return "HeadObject";
+    case "PUT":
+      if (query.has("uploadId") || query.has("partNumber")) {
+        if (!query.has("uploadId") || !query.has("partNumber")) unsupported("UploadPart needs both partNumber and uploadId", resource);
+        return hasCopySource ? "UploadPartCopy" : "UploadPart";
+      }
+      return hasCopySource ? "CopyObject" : "PutObject";
+    case "POST":
+      if (query.has("uploads")) return "CreateMultipartUpload";
+      if (query.has("uploadId")) return "CompleteMultipartUpload";
+      return unsupported("POST on an object other than ?uploads or ?uploadId", resource);
+    case "DELETE":
+      return query.has("uploadId") ? "AbortMultipartUpload" : "DeleteObject";
+    default:
+      return unsupported(`${method} on an object`, resource);
+  }
+}
+
+function checkParameters(operation: S3Operation, query: Query, resource: string): void {
+  const allowed = OPERATION_PARAMETERS[operation];
+  for (const [name, value] of query) {
+    if (!allowed.has(name) && !ALWAYS_ALLOWED_PARAMETERS.has(name)) unsupported(`query parameter '${name}' on ${operation}`, resource);
+    if (FLAG_PARAMETERS.has(name) && value !== "") unsupported(`'${name}' takes no value`, resource);
+  }
+}
+
+function listPrefix(query: Query): string {
+  const prefix = query.get("prefix") ?? "";
+  checkKeyText(prefix, "list prefix");
+  checkNoDotSegments(prefix, "list prefix");
+  return prefix;
+}
+
+function upstreamPathFor(bucket: string, key: string | undefined, query: Query): string {
+  const path = `/${encodePath(bucket)}${key === undefined ? "" : `/${encodePath(key)}`}`;
+  const parameters = [...query]
+    .filter(([name]) => !PRESIGN_PARAMETERS.has(name))
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([name, value]) => (value === "" && FLAG_PARAMETERS.has(name) ? encodeComponent(name) : `${encodeComponent(name)}=${encodeComponent(value)}`));
+  return parameters.length === 0 ? path : `${path}?${parameters.join("&")}`;
+}
+
+function checksFor(operation: S3Operation, bucket: string, key: string | undefined, query: Query, copySource: CopySource | undefined, deleteKeys: readonly string[] | undefined): Check[] {
+  const object = (access: "read" | "write" | "delete") => ({ kind: "object", access, bucket, key: key as string }) as const;
+  switch (operation) {
+    case "GetObject":
+    case "HeadObject":
+    case "GetObjectAttributes":
+      return [object("read")];
+    case "ListObjectsV2":
+    case "ListObjects":
+    case "ListMultipartUploads":
+    case "ListObjectVersions":
+      return [{ kind: "list", bucket, prefix: listPrefix(query) }];
+    case "HeadBucket":
+    case "GetBucketLocation":
+      return [{ kind: "bucket", bucket }];
+    case "PutObject":
+    case "CreateMultipartUpload":
+    case "UploadPart":
+    case "CompleteMultipartUpload":
+    case "AbortMultipartUpload":
+    case "ListParts":
+      return [object("write")];
+    case "CopyObject":
+    case "UploadPartCopy":
+      return [object("write"), { kind: "object", access: "read", bucket: copySource!.bucket, key: copySource!.key }];
+    case "DeleteObject":
+      return [object("delete")];
+    case "DeleteObjects":
+      return deleteKeys!.map((k) => ({ kind: "object", access: "delete", bucket, key: k }) as const);
+  }
+}
+
+/** Maps a request to its S3 operation and needed checks. Throws S3ErrorSignal; see `classify`. */
+export function classifyRequest(request: GatewayRequest, options: ClassifyOptions = {}): ClassifiedRequest {
+  const { method, path, headers } = request;
+  const question = path.indexOf("?");
+  const rawPath = question < 0 ? path : path.slice(0, question);
+  const query = parseQuery(question < 0 ? "" : path.slice(question + 1));
+  const target = locate(rawPath, headers.host, options.virtualHostDomain);
+  const { bucket, key } = target;
+  const resource = key === undefined ? bucket : `${bucket}/${key}`;
+  checkForbiddenHeaders(headers);
+  const rawCopySource = headers["x-amz-copy-source"];
+  const operation = key === undefined ? bucketOperation(method, query, bucket) : objectOperation(method, query, rawCopySource !== undefined, resource);
+  checkParameters(operation, query, resource);
+  const copies = operation === "CopyObject" || operation === "UploadPartCopy";
+  if (rawCopySource !== undefined && !copies) fail("AccessDenied", `header 'x-amz-copy-source' is only valid on CopyObject and UploadPartCopy, not ${operation}`, resource);
+  const copySource = copies ? parseCopySource(rawCopySource as string) : undefined;
+  const deleteKeys =
+    operation === "DeleteObjects" ? parseDeleteObjectsBody(request.body, options.maxDeleteBodyBytes ?? DELETE_OBJECTS_MAX_BODY_BYTES).map((e) => e.key) : undefined;
+  const payloadHash = payloadHashFor(operation, headers);
+  const classified: ClassifiedRequest = {
+    operation,
+    bucket,
+    ...(key === undefined ? {} : { key }),
+    checks: checksFor(operation, bucket, key, query, copySource, deleteKeys),
+    query,
+    payloadHash,
+    upstreamPath: upstreamPathFor(bucket, key, query),
+    addressing: target.addressing,
+    ...(copySource ? { copySource } : {}),
+    ...(deleteKeys ? { deleteKeys } : {}),
+  };
+  return classified;
+}
+
+/** Maps a request to its S3 operation and needed checks, or the S3 error that refuses it. Never throws. */
+export function classify(request: GatewayRequest, options: ClassifyOptions = {}): Classification {
+  try {
+    return { ok: true, request: classifyRequest(request, options) };
+  } catch (error) {
+    if (error instanceof S3ErrorSignal) return { ok: false, error: error.error };
+    throw error;
+  }
+}

@@ -1,0 +1,67 @@
+import { s3Error, type S3Error } from "../errors";
+import type { Query } from "../s3/query";
+import type { Headers } from "../s3/headers";
+
+/** Where the client put its token (DESIGN.md section 3). */
+export type TokenPlace = "x-amz-security-token" | "query" | "bearer";
+
+export type TokenExtraction =
+  | { readonly ok: true; readonly token: string; readonly place: TokenPlace }
+  | { readonly ok: false; readonly error: S3Error; readonly reason: "no-token" | "multiple-tokens" };
+
+const BEARER = /^bearer\s+(\S+)\s*$/i;
+
+/**
+ * Finds the token in exactly one of its three places. None: 403 AccessDenied (anonymous requests are
+ * never served). More than one: 400 InvalidToken, even when the values are equal.
+ */
+export function extractToken(headers: Headers, query: Query): TokenExtraction {
+  const found: { token: string; place: TokenPlace }[] = [];
+  const header = headers["x-amz-security-token"];
+  if (header !== undefined) found.push({ token: header.trim(), place: "x-amz-security-token" });
+  const inQuery = query.get("X-Amz-Security-Token");
+  if (inQuery !== undefined) found.push({ token: inQuery, place: "query" });
+  const bearer = BEARER.exec(headers.authorization ?? "");
+  if (bearer) found.push({ token: bearer[1] as string, place: "bearer" });
+
+  if (found.length === 0) {
+    return {
+      ok: false,
+      reason: "no-token",
+      error: s3Error("AccessDenied", "no token: send it as AWS_SESSION_TOKEN (x-amz-security-token), a presigned URL's X-Amz-Security-Token, or Authorization: Bearer"),
+    };
+  }
+  if (found.length > 1) {
+    return {
+      ok: false,
+      reason: "multiple-tokens",
+      error: s3Error("InvalidToken", `token sent in more than one place (${found.map((f) => f.place).join(", ")}); send it in exactly one`),
+    };
+  }
+  const [only] = found as [{ token: string; place: TokenPlace }];
+  return { ok: true, token: only.token, place: only.place };
+}
+
+const AMZ_DATE = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/;
+/** SigV4's limit on presigned URL lifetime: 7 days. */
+const MAX_PRESIGN_SECONDS = 7 * 24 * 60 * 60;
+
+/**
+ * A presigned URL also expires at X-Amz-Date + X-Amz-Expires. Returns the 403 AccessDenied for an
+ * expired or malformed one, or undefined when the URL carries no expiry or is still valid.
+ */
+export function presignedUrlProblem(query: Query, now: Date): S3Error | undefined {
+  const date = query.get("X-Amz-Date");
+  const expires = query.get("X-Amz-Expires");
+  if (date === undefined && expires === undefined) return undefined;
+  const match = AMZ_DATE.exec(date ?? "");
+  if (!match) return s3Error("AccessDenied", "presigned URL has X-Amz-Expires without a valid X-Amz-Date (YYYYMMDDTHHMMSSZ); presign it again");
+  if (expires === undefined || !/^\d{1,7}$/.test(expires) || Number(expires) < 1 || Number(expires) > MAX_PRESIGN_SECONDS) {
+    return s3Error("AccessDenied", `presigned URL needs X-Amz-Expires between 1 and ${MAX_PRESIGN_SECONDS} seconds; presign it again`);
+  }
+  const [, y, mo, d, h, mi, s] = match.map(Number) as [number, number, number, number, number, number, number];
+  const signedAt = Date.UTC(y, mo - 1, d, h, mi, s);
+  if (Number.isNaN(signedAt) || new Date(signedAt).getUTCDate() !== d) return s3Error("AccessDenied", "presigned URL has an invalid X-Amz-Date; presign it again");
+  if (now.getTime() > signedAt + Number(expires) * 1000) return s3Error("AccessDenied", "presigned URL has expired (X-Amz-Date + X-Amz-Expires); presign a new one");
+  return undefined;
+}
