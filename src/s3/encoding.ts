@@ -5,6 +5,7 @@ export const MAX_KEY_BYTES = 1024;
 
 // eslint-disable-next-line no-control-regex
 const CONTROL_CHARACTER = /[\u0000-\u001f\u007f]/;
+// eslint-disable-next-line no-control-regex
 const NEEDS_DECODING = /[%\u0000-\u001f\u007f]/;
 
 /**

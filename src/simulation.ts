@@ -1,0 +1,64 @@
+import type { Decision } from "./decision";
+import type { GatewayRequest } from "./s3/request";
+
+/** One line of `rajee simulate` output. */
+export interface SimulationResult {
+  readonly allow: boolean;
+  readonly status: number;
+  readonly code: string;
+  readonly operation: string;
+  readonly message: string;
+}
+
+export function summarizeDecision(decision: Decision): SimulationResult {
+  if (decision.allow) {
+    const { operation, bucket, key } = decision.request;
+    return {
+      allow: true,
+      status: 200,
+      code: "OK",
+      operation,
+      message: `allowed: ${operation} on s3://${bucket}/${key ?? ""} for ${decision.token.subject}`,
+    };
+  }
+  return {
+    allow: false,
+    status: decision.status,
+    code: decision.error.code,
+    operation: decision.request?.operation ?? "Unknown",
+    message: decision.error.message,
+  };
+}
+
+/**
+ * Builds the request Envoy would forward from a URL, without normalising it: `new URL()` would
+ * resolve dot segments and re-encode, hiding exactly what the gateway must judge. A bare path
+ * (`/bucket/key`) is accepted too. Returns a problem string instead of throwing.
+ */
+export function requestFromUrl(
+  method: string,
+  url: string,
+  headers: Readonly<Record<string, string>>,
+  body?: Uint8Array | string,
+): { ok: true; request: GatewayRequest } | { ok: false; problem: string } {
+  let host: string | undefined;
+  let path: string;
+  const scheme = /^https?:\/\//i.exec(url);
+  if (scheme) {
+    const rest = url.slice(scheme[0].length);
+    const end = rest.search(/[/?]/);
+    host = end < 0 ? rest : rest.slice(0, end);
+    path = end < 0 ? "/" : rest.slice(end);
+    if (path.startsWith("?")) path = `/${path}`;
+    if (host === "") return { ok: false, problem: `url ${JSON.stringify(url)} has no host` };
+  } else if (url.startsWith("/")) {
+    path = url;
+  } else {
+    return { ok: false, problem: `url ${JSON.stringify(url)} must start with http://, https:// or /` };
+  }
+  if (!/^[A-Za-z]+$/.test(method)) return { ok: false, problem: `method ${JSON.stringify(method)} is not an HTTP method` };
+  const lowered: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers)) lowered[name.toLowerCase()] = value;
+  if (host !== undefined && lowered.host === undefined) lowered.host = host;
+  return { ok: true, request: { method: method.toUpperCase(), path, headers: lowered, ...(body === undefined ? {} : { body }) } };
+}
