@@ -5,7 +5,7 @@ export async function readOptionFile(path: string, flag: string): Promise<Buffer
   try {
     return await readFile(path);
   } catch (error) {
-    throw new Error(`--${flag} ${path}: ${(error as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (error as Error).message}`);
+    throw new Error(`--${flag} ${path}: ${(error as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (error as Error).message}`, { cause: error });
   }
 }
 
@@ -15,6 +15,6 @@ export async function readJsonOption(path: string, flag: string): Promise<unknow
   try {
     return JSON.parse(text);
   } catch (error) {
-    throw new Error(`--${flag} ${path}: not valid JSON (${(error as Error).message})`);
+    throw new Error(`--${flag} ${path}: not valid JSON (${(error as Error).message})`, { cause: error });
   }
 }

@@ -23,7 +23,7 @@ export const tokenInspect: Command = {
       header = decodeProtectedHeader(token);
       claims = decodeJwt(token);
     } catch (error) {
-      throw new Error(`not a JWT: ${(error as Error).message}`);
+      throw new Error(`not a JWT: ${(error as Error).message}`, { cause: error });
     }
     const now = Math.floor(Date.now() / 1000);
     const report = {
