@@ -1,0 +1,33 @@
+import type { EnvironmentConfig } from "./environment";
+
+/** Development: one NAT gateway, smallest task, local-friendly retention. Replace the example ids. */
+export const dev: EnvironmentConfig = {
+  name: "dev",
+  accountId: "111111111111",
+  region: "eu-west-1",
+  availabilityZones: ["eu-west-1a", "eu-west-1b"],
+  vpcCidr: "10.10.0.0/16",
+  natGateways: "single",
+  buckets: {
+    "rajee-dev-data": { prefixes: [""] },
+  },
+  authorizerImage: "111111111111.dkr.ecr.eu-west-1.amazonaws.com/rajee-authorizer:0.1.0",
+  task: {
+    cpu: 512,
+    memoryMiB: 1024,
+    envoy: { cpu: 256, memoryMiB: 512, memoryReservationMiB: 256 },
+    authorizer: { cpu: 256, memoryMiB: 512, memoryReservationMiB: 256 },
+  },
+  scaling: { desiredTasks: 1, minTasks: 1, maxTasks: 2, cpuTargetPercent: 60, requestsPerTarget: 6000 },
+  certificateArn: "arn:aws:acm:eu-west-1:111111111111:certificate/00000000-0000-4000-8000-000000000001",
+  domain: "s3.dev.rajee.example.com",
+  ingressCidrs: ["0.0.0.0/0"],
+  token: { issuer: "https://issuer.dev.rajee.example.com", audience: "rajee-dev", maxLifetimeSeconds: 43200, clockSkewSeconds: 30 },
+  rotationDays: 7,
+  logRetentionDays: 14,
+  accessLogRetentionDays: 7,
+  alarmEmail: "rajee-dev-alarms@example.com",
+  wafRateLimit: 2000,
+  backend: { kind: "s3", bucket: "rajee-terraform-state-111111111111", key: "rajee/dev.tfstate" },
+  tags: { CostCenter: "platform" },
+};

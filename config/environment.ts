@@ -1,0 +1,102 @@
+import type { TaskSize } from "../modules/proxy-service/task-size";
+
+/** Where Terraform keeps an environment's state. */
+export type BackendConfig =
+  | {
+      /** Remote state in S3 with Terraform's native lock file (`use_lockfile`), no DynamoDB table. */
+      readonly kind: "s3";
+      /** State bucket (created outside this app, versioned and encrypted). */
+      readonly bucket: string;
+      /** Object key of the state file. */
+      readonly key: string;
+      /** Region of the state bucket. @default the environment's region */
+      readonly region?: string;
+    }
+  | {
+      /** Local state file, for throwaway environments and offline plans. */
+      readonly kind: "local";
+      /** Path of the state file, relative to the synthesized stack directory. @default terraform.<name>.tfstate */
+      readonly path?: string;
+    };
+
+/** What the gateway may serve in one bucket: the task role is limited to exactly these prefixes. */
+export interface BucketAccess {
+  /** Key prefixes the gateway may touch; `""` means the whole bucket. */
+  readonly prefixes: readonly string[];
+}
+
+/** How many tasks run and when to add more. */
+export interface ScalingConfig {
+  /** Tasks to run right after a deploy. */
+  readonly desiredTasks: number;
+  /** Fewest tasks autoscaling may leave running. */
+  readonly minTasks: number;
+  /** Most tasks autoscaling may start. */
+  readonly maxTasks: number;
+  /** Average service CPU (percent) that autoscaling aims for. */
+  readonly cpuTargetPercent: number;
+  /** ALB requests per target per minute that autoscaling aims for. */
+  readonly requestsPerTarget: number;
+}
+
+/** What tokens the authorizers accept. */
+export interface TokenSettings {
+  /** Required `iss` claim. */
+  readonly issuer: string;
+  /** Required `aud` claim. */
+  readonly audience: string;
+  /** Longest accepted `exp - iat`, seconds; also how long a previous key stays published. */
+  readonly maxLifetimeSeconds: number;
+  /** Tolerated clock difference, seconds. */
+  readonly clockSkewSeconds: number;
+}
+
+/** Everything that differs between environments. One file per environment: `config/<name>.ts`. */
+export interface EnvironmentConfig {
+  /** Environment name: stack `rajee-<name>`, resource name prefix, `Environment` tag. */
+  readonly name: string;
+  /** AWS account the environment lives in (12 digits); the provider refuses any other. */
+  readonly accountId: string;
+  /** AWS region of everything, including the buckets served (S3 is reached through a VPC endpoint). */
+  readonly region: string;
+  /** Role Terraform assumes in `accountId` (cross-account deploys); omit to use the caller's credentials. */
+  readonly assumeRoleArn?: string;
+  /** Availability zones, at least two, listed explicitly (no API lookups at plan time). */
+  readonly availabilityZones: readonly string[];
+  /** VPC CIDR, /16 to /22. */
+  readonly vpcCidr: string;
+  /** NAT gateways: `none` (every image in ECR), `single` (one, cheaper), `per-az` (survives an AZ loss). */
+  readonly natGateways: "none" | "single" | "per-az";
+  /** Buckets the gateway may serve, keyed by bucket name. */
+  readonly buckets: Readonly<Record<string, BucketAccess>>;
+  /** Authorizer image, pinned: `<account>.dkr.ecr.<region>.amazonaws.com/<repo>:<tag>` or `@sha256:<digest>`. */
+  readonly authorizerImage: string;
+  /** Envoy image. @default ENVOY_IMAGE from envoy-templates (Docker Hub, needs NAT) */
+  readonly envoyImage?: string;
+  /** Fargate task size and the containers' shares. */
+  readonly task: TaskSize;
+  /** Task counts and autoscaling targets. */
+  readonly scaling: ScalingConfig;
+  /** ACM certificate for the HTTPS listener, in `region`. */
+  readonly certificateArn: string;
+  /** Domain clients use; also the virtual-hosted-style domain (`<bucket>.<domain>`). */
+  readonly domain: string;
+  /** CIDRs allowed to reach the load balancer. */
+  readonly ingressCidrs: readonly string[];
+  /** Token settings shared by authorizers and the rotation Lambda. */
+  readonly token: TokenSettings;
+  /** Days between signing-key rotations (Secrets Manager rotation schedule). */
+  readonly rotationDays: number;
+  /** CloudWatch Logs retention, days (one of the values CloudWatch accepts). */
+  readonly logRetentionDays: number;
+  /** Days ALB access logs (which contain full URLs) are kept. */
+  readonly accessLogRetentionDays: number;
+  /** Address the alarm topic sends to (confirm the subscription after the first deploy). */
+  readonly alarmEmail: string;
+  /** WAF rate limit: requests per client IP per 5 minutes. */
+  readonly wafRateLimit: number;
+  /** Terraform state location. */
+  readonly backend: BackendConfig;
+  /** Extra tags on every resource (the provider's default_tags). */
+  readonly tags?: Readonly<Record<string, string>>;
+}

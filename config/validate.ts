@@ -1,0 +1,202 @@
+import { ConfigError } from "../src/config-error";
+import { bucketNameProblem } from "../src/s3/bucket-name";
+import { cidrProblem, parseCidr } from "../modules/network/cidr";
+import { taskSizeProblems } from "../modules/proxy-service/task-size";
+import type { EnvironmentConfig } from "./environment";
+
+/** Retention periods CloudWatch Logs accepts, days. */
+export const LOG_RETENTION_DAYS = [
+  1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
+] as const;
+
+const ENV_NAME = /^[a-z][a-z0-9-]{0,15}$/;
+const ACCOUNT_ID = /^\d{12}$/;
+const REGION = /^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d$/;
+const ROLE_ARN = /^arn:aws[a-z-]*:iam::(\d{12}):role\/[\w+=,.@/-]{1,512}$/;
+const CERT_ARN = /^arn:aws[a-z-]*:acm:([a-z0-9-]+):(\d{12}):certificate\/[0-9a-f-]{36}$/;
+const DOMAIN = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
+const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+const TOKEN_VALUE = /^\S{1,256}$/;
+/** ECR image, pinned by tag or digest: groups are account, region, repository, tag-or-digest. */
+export const ECR_IMAGE =
+  /^(\d{12})\.dkr\.ecr\.([a-z0-9-]+)\.amazonaws\.com\/([a-z0-9][a-z0-9._/-]*)(:[\w][\w.-]{0,127}(?:@sha256:[0-9a-f]{64})?|@sha256:[0-9a-f]{64})$/;
+const PINNED_IMAGE = /^[a-z0-9.-]+(:\d+)?\/?[a-z0-9._/-]*(:[\w][\w.-]{0,127})?(@sha256:[0-9a-f]{64})?$/;
+
+/**
+ * Checks an environment and returns it frozen. Throws one ConfigError listing every problem, each
+ * naming the environment, the field, the bad value and the fix:
+ * `config "dev": accountId="12345" is not 12 digits; use the AWS account id of the environment`.
+ */
+export function validateEnvironment(config: EnvironmentConfig): EnvironmentConfig {
+  const problems: string[] = [];
+  const bad = (field: string, value: unknown, why: string) =>
+    problems.push(`${field}=${JSON.stringify(value)} ${why}`);
+  const c = config;
+
+  if (!ENV_NAME.test(c.name)) bad("name", c.name, "must be 1-16 of a-z, 0-9 and '-', starting with a letter; use e.g. dev");
+  if (!ACCOUNT_ID.test(c.accountId)) bad("accountId", c.accountId, "is not 12 digits; use the AWS account id of the environment");
+  if (!REGION.test(c.region)) bad("region", c.region, "is not an AWS region name; use e.g. eu-west-1");
+  if (c.assumeRoleArn !== undefined) {
+    const m = ROLE_ARN.exec(c.assumeRoleArn);
+    if (!m) bad("assumeRoleArn", c.assumeRoleArn, "is not an IAM role ARN; use arn:aws:iam::<account>:role/<name> or omit it");
+    else if (m[1] !== c.accountId) {
+      bad("assumeRoleArn", c.assumeRoleArn, `is in account ${m[1]}, not accountId=${c.accountId}; use a role in the environment's account`);
+    }
+  }
+
+  const regionOk = REGION.test(c.region);
+  const accountOk = ACCOUNT_ID.test(c.accountId);
+  if (regionOk) checkZones(c, bad);
+  const cidr = cidrProblem(c.vpcCidr);
+  if (cidr) bad("vpcCidr", c.vpcCidr, `${cidr}; use e.g. 10.20.0.0/16`);
+  else {
+    const { prefixLength } = parseCidr(c.vpcCidr);
+    if (prefixLength < 16 || prefixLength > 22) bad("vpcCidr", c.vpcCidr, "must be /16 to /22 (room for public and private subnets in each AZ)");
+  }
+  if (!["none", "single", "per-az"].includes(c.natGateways)) bad("natGateways", c.natGateways, "must be none, single or per-az");
+
+  checkBuckets(c, bad);
+
+  const image = ECR_IMAGE.exec(c.authorizerImage);
+  if (!image) {
+    bad("authorizerImage", c.authorizerImage, "is not an ECR image pinned by tag or digest; use <account>.dkr.ecr.<region>.amazonaws.com/<repo>:<tag>");
+  } else if (image[4] === ":latest") {
+    bad("authorizerImage", c.authorizerImage, "uses the moving tag 'latest'; pin a version tag or a digest");
+  }
+  if (c.envoyImage !== undefined && (!PINNED_IMAGE.test(c.envoyImage) || !/[:@]/.test(c.envoyImage.split("/").pop() ?? ""))) {
+    bad("envoyImage", c.envoyImage, "is not an image reference pinned by tag or digest; use e.g. envoyproxy/envoy:v1.34.1");
+  }
+  if (c.natGateways === "none" && (c.envoyImage === undefined || !ECR_IMAGE.test(c.envoyImage))) {
+    bad("natGateways", c.natGateways, "leaves no route to Docker Hub for the Envoy image; mirror it into ECR and set envoyImage, or use single/per-az");
+  }
+
+  for (const p of taskSizeProblems(c.task)) problems.push(`task.${p}`);
+  checkScaling(c, bad);
+
+  const cert = CERT_ARN.exec(c.certificateArn);
+  if (!cert) bad("certificateArn", c.certificateArn, "is not an ACM certificate ARN; use arn:aws:acm:<region>:<account>:certificate/<id>");
+  else if (regionOk && accountOk && (cert[1] !== c.region || cert[2] !== c.accountId)) {
+    bad("certificateArn", c.certificateArn, `must be in region ${c.region} and account ${c.accountId} (the load balancer's); request or import it there`);
+  }
+  if (!DOMAIN.test(c.domain)) bad("domain", c.domain, "is not a lower-case DNS name; use e.g. s3.example.com");
+  if (c.ingressCidrs.length === 0) bad("ingressCidrs", c.ingressCidrs, "is empty, so nobody could connect; list client CIDRs (0.0.0.0/0 for the internet)");
+  c.ingressCidrs.forEach((cidrText, i) => {
+    const p = cidrProblem(cidrText);
+    if (p) bad(`ingressCidrs[${i}]`, cidrText, `${p}; use e.g. 203.0.113.0/24`);
+  });
+
+  checkToken(c, bad);
+  if (!Number.isInteger(c.rotationDays) || c.rotationDays < 1 || c.rotationDays > 365) {
+    bad("rotationDays", c.rotationDays, "must be a whole number of days, 1-365");
+  } else if (c.rotationDays * 86400 <= c.token.maxLifetimeSeconds + c.token.clockSkewSeconds) {
+    bad("rotationDays", c.rotationDays, "is not longer than token.maxLifetimeSeconds + token.clockSkewSeconds; rotate less often than a token lives");
+  }
+  if (!(LOG_RETENTION_DAYS as readonly number[]).includes(c.logRetentionDays)) {
+    bad("logRetentionDays", c.logRetentionDays, `is not a CloudWatch Logs retention; use one of ${LOG_RETENTION_DAYS.join(", ")}`);
+  }
+  if (!Number.isInteger(c.accessLogRetentionDays) || c.accessLogRetentionDays < 1 || c.accessLogRetentionDays > 90) {
+    bad("accessLogRetentionDays", c.accessLogRetentionDays, "must be 1-90 days (ALB access logs hold full URLs, keep them short)");
+  }
+  if (!EMAIL.test(c.alarmEmail)) bad("alarmEmail", c.alarmEmail, "is not an email address; use e.g. oncall@example.com");
+  if (!Number.isInteger(c.wafRateLimit) || c.wafRateLimit < 10 || c.wafRateLimit > 2_000_000_000) {
+    bad("wafRateLimit", c.wafRateLimit, "must be a whole number of requests per 5 minutes, 10-2000000000 (WAF limits)");
+  }
+  checkBackend(c, bad);
+  for (const [key, value] of Object.entries(c.tags ?? {})) {
+    if (key.length < 1 || key.length > 128 || key.startsWith("aws:")) bad(`tags.${key}`, key, "must be a 1-128 character key not starting with aws:");
+    if (value.length > 256) bad(`tags.${key}`, value, "is longer than 256 characters");
+  }
+
+  if (problems.length > 0) {
+    throw new ConfigError(problems.map((p) => `config "${c.name}": ${p}`).join("\n"));
+  }
+  return deepFreeze(c);
+}
+
+type Bad = (field: string, value: unknown, why: string) => void;
+
+function checkZones(c: EnvironmentConfig, bad: Bad): void {
+  if (c.availabilityZones.length < 2) {
+    bad("availabilityZones", c.availabilityZones, `lists fewer than 2 zones; list at least two, e.g. ${c.region}a and ${c.region}b`);
+  }
+  if (new Set(c.availabilityZones).size !== c.availabilityZones.length) bad("availabilityZones", c.availabilityZones, "repeats a zone; list each once");
+  c.availabilityZones.forEach((zone, i) => {
+    if (!zone.startsWith(c.region) || !/^[a-z]$/.test(zone.slice(c.region.length))) {
+      bad(`availabilityZones[${i}]`, zone, `is not a zone of ${c.region}; use ${c.region} followed by one letter`);
+    }
+  });
+}
+
+function checkBuckets(c: EnvironmentConfig, bad: Bad): void {
+  const names = Object.keys(c.buckets);
+  if (names.length === 0) bad("buckets", c.buckets, "is empty; list the buckets the gateway may serve");
+  for (const name of names) {
+    const problem = bucketNameProblem(name);
+    if (problem) bad(`buckets.${name}`, name, `is not a valid bucket name: it ${problem}`);
+    const prefixes = c.buckets[name]?.prefixes ?? [];
+    if (prefixes.length === 0) bad(`buckets.${name}.prefixes`, prefixes, 'is empty; list key prefixes, or [""] for the whole bucket');
+    prefixes.forEach((prefix, i) => {
+      const why = prefixProblem(prefix);
+      if (why) bad(`buckets.${name}.prefixes[${i}]`, prefix, why);
+    });
+  }
+}
+
+/** Why `prefix` cannot scope an IAM policy, or undefined. */
+export function prefixProblem(prefix: string): string | undefined {
+  if (prefix.startsWith("/")) return "starts with '/'; S3 keys have no leading slash, drop it";
+  if (/[*?]/.test(prefix)) return "contains a wildcard; list literal prefixes (each is already a prefix)";
+  // eslint-disable-next-line no-control-regex
+  if (/[\u0000-\u001f\u007f]/.test(prefix)) return "contains a control character; remove it";
+  if (prefix.split("/").some((s) => s === "." || s === "..")) return "contains a '.' or '..' segment; the gateway rejects those keys";
+  if (Buffer.byteLength(prefix) > 1024) return "is longer than 1024 bytes, the S3 key limit";
+  return undefined;
+}
+
+function checkScaling(c: EnvironmentConfig, bad: Bad): void {
+  const s = c.scaling;
+  const whole = (field: keyof typeof s, min: number, max: number, why: string) => {
+    if (!Number.isInteger(s[field]) || s[field] < min || s[field] > max) bad(`scaling.${field}`, s[field], why);
+  };
+  whole("minTasks", 1, 1000, "must be 1-1000 (0 would stop the gateway)");
+  whole("maxTasks", 1, 1000, "must be 1-1000");
+  whole("desiredTasks", 1, 1000, "must be 1-1000");
+  whole("cpuTargetPercent", 10, 90, "must be 10-90 percent");
+  whole("requestsPerTarget", 1, 1_000_000, "must be a positive whole number of requests per target per minute");
+  if (s.minTasks > s.maxTasks) bad("scaling.minTasks", s.minTasks, `is above scaling.maxTasks=${s.maxTasks}; raise maxTasks or lower minTasks`);
+  if (s.desiredTasks < s.minTasks || s.desiredTasks > s.maxTasks) {
+    bad("scaling.desiredTasks", s.desiredTasks, `is outside minTasks-maxTasks (${s.minTasks}-${s.maxTasks}); pick a value in that range`);
+  }
+}
+
+function checkToken(c: EnvironmentConfig, bad: Bad): void {
+  const t = c.token;
+  if (!TOKEN_VALUE.test(t.issuer)) bad("token.issuer", t.issuer, "must be 1-256 characters without spaces; use e.g. https://issuer.example.com");
+  if (!TOKEN_VALUE.test(t.audience)) bad("token.audience", t.audience, "must be 1-256 characters without spaces; use e.g. rajee");
+  if (!Number.isInteger(t.maxLifetimeSeconds) || t.maxLifetimeSeconds < 60 || t.maxLifetimeSeconds > 86400) {
+    bad("token.maxLifetimeSeconds", t.maxLifetimeSeconds, "must be 60-86400 seconds (tokens are short-lived; 43200 is the default)");
+  }
+  if (!Number.isInteger(t.clockSkewSeconds) || t.clockSkewSeconds < 0 || t.clockSkewSeconds > 300) {
+    bad("token.clockSkewSeconds", t.clockSkewSeconds, "must be 0-300 seconds");
+  }
+}
+
+function checkBackend(c: EnvironmentConfig, bad: Bad): void {
+  const b = c.backend;
+  if (b.kind === "s3") {
+    const problem = bucketNameProblem(b.bucket);
+    if (problem) bad("backend.bucket", b.bucket, `is not a valid bucket name: it ${problem}`);
+    if (b.key.length === 0 || b.key.startsWith("/")) bad("backend.key", b.key, "must be a non-empty key without a leading '/'; use e.g. rajee/dev.tfstate");
+    if (b.region !== undefined && !REGION.test(b.region)) bad("backend.region", b.region, "is not an AWS region name; use e.g. eu-west-1");
+  } else if (b.kind !== "local") {
+    bad("backend.kind", (b as { kind: unknown }).kind, "must be s3 or local");
+  }
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === "object" && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const v of Object.values(value)) deepFreeze(v);
+  }
+  return value;
+}
