@@ -1,0 +1,281 @@
+import { decide } from "../../src/decision";
+import { tokenFixture, type TokenFixture } from "../support/tokens";
+
+let fixture: TokenFixture;
+beforeAll(async () => {
+  fixture = await tokenFixture();
+});
+
+const DELETE_BODY = (...keys: string[]) =>
+  `<?xml version="1.0" encoding="UTF-8"?><Delete xmlns="http://s3.amazonaws.com/doc/2006-03-01/">${keys
+    .map((k) => `<Object><Key>${k}</Key></Object>`)
+    .join("")}<Quiet>true</Quiet></Delete>`;
+
+interface Row {
+  operation: string;
+  method: string;
+  path: string;
+  headers?: Record<string, string>;
+  body?: string;
+  /** Grants that allow it, and grants just outside that must deny it. */
+  allowedBy: string[];
+  deniedBy: string[];
+}
+
+// DESIGN.md section 4: every row, with an allow case and a deny case just outside the grant.
+const ROWS: Row[] = [
+  { operation: "GetObject", method: "GET", path: "/data/reports/a.csv", allowedBy: ["read:data/reports/"], deniedBy: ["read:data/reports/a.cs", "list:data/reports/"] },
+  { operation: "GetObject", method: "GET", path: "/data/reports/a.csv?versionId=v1&partNumber=1&response-content-type=text/plain", allowedBy: ["read:data/reports/a.csv"], deniedBy: ["write:data/reports/"] },
+  { operation: "HeadObject", method: "HEAD", path: "/data/reports/a.csv", allowedBy: ["read:data/reports/"], deniedBy: ["read:data/report/x"] },
+  { operation: "GetObjectAttributes", method: "GET", path: "/data/reports/a.csv?attributes", allowedBy: ["read:data/reports/a*"], deniedBy: ["read:data/reports/b*"] },
+  { operation: "ListObjectsV2", method: "GET", path: "/data?list-type=2&prefix=reports/2024/", allowedBy: ["list:data/reports/"], deniedBy: ["list:data/reports/2025/", "read:data/reports/"] },
+  { operation: "ListObjects", method: "GET", path: "/data?prefix=reports/&marker=x", allowedBy: ["list:data/reports/"], deniedBy: ["list:data/reports/a"] },
+  { operation: "ListObjectsV2", method: "GET", path: "/data?list-type=2", allowedBy: ["list:data/"], deniedBy: ["list:data/reports/"] },
+  { operation: "ListMultipartUploads", method: "GET", path: "/data?uploads&prefix=inbox/", allowedBy: ["list:data/inbox/"], deniedBy: ["list:data/outbox/"] },
+  { operation: "ListObjectVersions", method: "GET", path: "/data?versions&prefix=inbox/", allowedBy: ["list:data/inbox/"], deniedBy: ["list:other/inbox/"] },
+  { operation: "HeadBucket", method: "HEAD", path: "/data", allowedBy: ["delete:data/x/"], deniedBy: ["*:other/"] },
+  { operation: "GetBucketLocation", method: "GET", path: "/data?location", allowedBy: ["read:data/a"], deniedBy: ["read:datb/"] },
+  { operation: "PutObject", method: "PUT", path: "/data/inbox/a.csv", allowedBy: ["write:data/inbox/"], deniedBy: ["read:data/inbox/", "write:data/outbox/"] },
+  { operation: "CopyObject", method: "PUT", path: "/data/inbox/a.csv", headers: { "x-amz-copy-source": "/data/reports/a.csv" }, allowedBy: ["write:data/inbox/", "read:data/reports/"], deniedBy: ["write:data/inbox/", "read:data/reports/b"] },
+  { operation: "CopyObject", method: "PUT", path: "/data/inbox/a.csv", headers: { "x-amz-copy-source": "data/reports/a%20b.csv?versionId=v2" }, allowedBy: ["write:data/inbox/", "read:data/reports/a b.csv"], deniedBy: ["read:data/reports/", "write:data/inbox/b"] },
+  { operation: "CreateMultipartUpload", method: "POST", path: "/data/inbox/big?uploads", allowedBy: ["write:data/inbox/"], deniedBy: ["write:data/inbox/big2"] },
+  { operation: "UploadPart", method: "PUT", path: "/data/inbox/big?partNumber=2&uploadId=u1", allowedBy: ["write:data/inbox/big"], deniedBy: ["delete:data/inbox/"] },
+  { operation: "UploadPartCopy", method: "PUT", path: "/data/inbox/big?partNumber=2&uploadId=u1", headers: { "x-amz-copy-source": "/data/reports/a.csv", "x-amz-copy-source-range": "bytes=0-9" }, allowedBy: ["write:data/inbox/", "read:data/reports/"], deniedBy: ["write:data/inbox/"] },
+  { operation: "CompleteMultipartUpload", method: "POST", path: "/data/inbox/big?uploadId=u1", allowedBy: ["write:data/inbox/"], deniedBy: ["read:data/inbox/"] },
+  { operation: "AbortMultipartUpload", method: "DELETE", path: "/data/inbox/big?uploadId=u1", allowedBy: ["write:data/inbox/"], deniedBy: ["delete:data/inbox/"] },
+  { operation: "ListParts", method: "GET", path: "/data/inbox/big?uploadId=u1&max-parts=10", allowedBy: ["write:data/inbox/"], deniedBy: ["read:data/inbox/"] },
+  { operation: "DeleteObject", method: "DELETE", path: "/data/inbox/a.csv?versionId=v1", allowedBy: ["delete:data/inbox/"], deniedBy: ["write:data/inbox/"] },
+  { operation: "DeleteObjects", method: "POST", path: "/data?delete", body: DELETE_BODY("inbox/a", "inbox/b&amp;c"), allowedBy: ["delete:data/inbox/"], deniedBy: ["delete:data/inbox/a"] },
+];
+
+describe("the request-to-operation table", () => {
+  it.each(ROWS)("allows $operation ($method $path) inside the grants", async (row) => {
+    const decision = await fixture.decideWith(row.allowedBy, { method: row.method, path: row.path, headers: row.headers ?? {}, body: row.body });
+    expect(decision).toMatchObject({ allow: true, status: 200, request: { operation: row.operation } });
+  });
+
+  it.each(ROWS)("denies $operation ($method $path) just outside the grants", async (row) => {
+    const decision = await fixture.decideWith(row.deniedBy, { method: row.method, path: row.path, headers: row.headers ?? {}, body: row.body });
+    expect(decision).toMatchObject({ allow: false, status: 403, reason: "outside-grants", error: { code: "AccessDenied" }, request: { operation: row.operation } });
+  });
+
+  it.each(ROWS)("classifies $operation the same way virtual-hosted", async (row) => {
+    const [, bucket, rest] = /^\/([^/?]+)\/?(.*)$/.exec(row.path) as unknown as [string, string, string];
+    const allowed = await fixture.decideWith(
+      row.allowedBy,
+      { method: row.method, path: `/${rest}`, headers: { ...row.headers, host: `${bucket}.s3.gw.example.com:443` }, body: row.body },
+      { virtualHostDomain: "s3.gw.example.com" },
+    );
+    expect(allowed).toMatchObject({ allow: true, request: { operation: row.operation, bucket, addressing: "virtual-host", upstreamPath: expect.stringMatching(`^/${bucket}`) } });
+  });
+
+  it("names the key outside the grants in a DeleteObjects denial", async () => {
+    const decision = await fixture.decideWith(["delete:data/inbox/"], { method: "POST", path: "/data?delete", body: DELETE_BODY("inbox/a", "secret/b") });
+    expect(decision).toMatchObject({ allow: false, error: { code: "AccessDenied", message: expect.stringContaining("s3://data/secret/b") } });
+  });
+
+  it("rebuilds the upstream path canonically from what it judged", async () => {
+    const decision = await fixture.decideWith(["read:data/"], { method: "GET", path: "/data/a%7Eb%20c!d?x-id=GetObject&X-Amz-Expires=60&X-Amz-Date=20990101T000000Z" });
+    expect(decision).toMatchObject({ allow: true, request: { key: "a~b c!d", upstreamPath: "/data/a~b%20c%21d?x-id=GetObject" } });
+  });
+
+  it("asks Envoy to remove the client's credential headers", async () => {
+    const decision = await fixture.decideWith(["read:data/"], { method: "GET", path: "/data/k", headers: { "x-amz-date": "20250101T000000Z", authorization: "AWS4-HMAC-SHA256 Credential=x" } });
+    expect(decision.allow && [...decision.removeHeaders].sort()).toEqual(["authorization", "x-amz-date", "x-amz-security-token"]);
+  });
+});
+
+describe("deny by default", () => {
+  it.each([
+    ["ListBuckets", "GET", "/"],
+    ["CreateBucket", "PUT", "/data"],
+    ["DeleteBucket", "DELETE", "/data"],
+    ["an object ACL", "GET", "/data/k?acl"],
+    ["PutObjectAcl", "PUT", "/data/k?acl"],
+    ["tagging", "GET", "/data/k?tagging"],
+    ["bucket policy", "GET", "/data?policy"],
+    ["restore", "POST", "/data/k?restore"],
+    ["select", "POST", "/data/k?select&select-type=2"],
+    ["torrent", "GET", "/data/k?torrent"],
+    ["retention", "PUT", "/data/k?retention"],
+    ["legal hold", "GET", "/data/k?legal-hold"],
+    ["bucket lifecycle", "GET", "/data?lifecycle"],
+    ["an unknown parameter", "GET", "/data/k?foo=bar"],
+    ["PATCH", "PATCH", "/data/k"],
+    ["OPTIONS", "OPTIONS", "/data/k"],
+    ["browser POST upload", "POST", "/data"],
+    ["list-type=1", "GET", "/data?list-type=1"],
+    ["a flag with a value", "GET", "/data?uploads=yes"],
+    ["UploadPart without uploadId", "PUT", "/data/k?partNumber=1"],
+  ])("denies %s with 403 AccessDenied", async (_name, method, path) => {
+    const decision = await fixture.decideWith(["*:data/"], { method, path });
+    expect(decision).toMatchObject({ allow: false, status: 403, error: { code: "AccessDenied", message: expect.stringContaining("not supported") } });
+  });
+
+  it.each(["x-amz-acl", "x-amz-grant-read", "x-amz-tagging", "x-amz-tagging-directive", "x-amz-object-lock-mode", "x-amz-bypass-governance-retention", "x-amz-website-redirect-location"])(
+    "denies a request carrying %s, naming the header",
+    async (header) => {
+      const decision = await fixture.decideWith(["*:data/"], { method: "PUT", path: "/data/k", headers: { [header]: "x" } });
+      expect(decision).toMatchObject({ allow: false, status: 403, error: { code: "AccessDenied", message: expect.stringContaining(`'${header}'`) } });
+    },
+  );
+
+  it("denies x-amz-copy-source on an operation that does not copy", async () => {
+    const decision = await fixture.decideWith(["*:data/"], { method: "GET", path: "/data/k", headers: { "x-amz-copy-source": "/data/x" } });
+    expect(decision).toMatchObject({ allow: false, status: 403, error: { message: expect.stringContaining("x-amz-copy-source") } });
+  });
+});
+
+describe("400 cases", () => {
+  it.each([
+    ["an invalid escape", "/data/a%zz", "InvalidURI"],
+    ["invalid UTF-8", "/data/a%ff", "InvalidURI"],
+    ["an encoded NUL", "/data/a%00b", "InvalidURI"],
+    ["an encoded newline", "/data/a%0Ab", "InvalidURI"],
+    ["a raw dot-dot segment", "/data/a/../b", "InvalidURI"],
+    ["an encoded dot-dot segment", "/data/a/%2e%2E/b", "InvalidURI"],
+    ["a dot segment", "/data/./b", "InvalidURI"],
+    ["a dot-dot prefix in a listing", "/data?prefix=a/../b", "InvalidURI"],
+    ["a bad escape in the query", "/data?prefix=%G1", "InvalidURI"],
+    ["a repeated parameter", "/data?prefix=a&prefix=b", "InvalidURI"],
+    ["an invalid bucket name", "/Data/k", "InvalidURI"],
+    ["a path without a leading slash", "data/k", "InvalidURI"],
+    ["a key over 1024 bytes", `/data/${"k".repeat(1025)}`, "KeyTooLongError"],
+    ["a prefix over 1024 bytes", `/data?prefix=${"é".repeat(513)}`, "KeyTooLongError"],
+  ])("refuses %s with 400 %s", async (_name, path, code) => {
+    const decision = await fixture.decideWith(["*:data/"], { method: "GET", path });
+    expect(decision).toMatchObject({ allow: false, status: 400, error: { code } });
+  });
+
+  it("keeps // in keys literally", async () => {
+    const decision = await fixture.decideWith(["read:data/a//"], { method: "GET", path: "/data/a//b" });
+    expect(decision).toMatchObject({ allow: true, request: { key: "a//b", upstreamPath: "/data/a//b" } });
+  });
+
+  it("decodes exactly once: %2541 is the key '%41'", async () => {
+    const decision = await fixture.decideWith(["read:data/%41"], { method: "GET", path: "/data/%2541" });
+    expect(decision).toMatchObject({ allow: true, request: { key: "%41", upstreamPath: "/data/%2541" } });
+  });
+
+  it.each([
+    ["a truncated body", "<Delete><Object><Key>a</Key></Object>"],
+    ["a DTD", '<!DOCTYPE Delete [<!ENTITY x "inbox/a">]><Delete><Object><Key>&x;</Key></Object></Delete>'],
+    ["not XML", "delete inbox/a please"],
+    ["an empty body", ""],
+    ["more than 1000 keys", DELETE_BODY(...Array.from({ length: 1001 }, (_, i) => `inbox/${i}`))],
+  ])("refuses a DeleteObjects with %s as MalformedXML", async (_name, body) => {
+    const decision = await fixture.decideWith(["delete:data/"], { method: "POST", path: "/data?delete", body });
+    expect(decision).toMatchObject({ allow: false, status: 400, error: { code: "MalformedXML" } });
+  });
+
+  it("refuses a DeleteObjects body over the 2 MiB bound", async () => {
+    const body = DELETE_BODY("inbox/a") + " ".repeat(2 * 1024 * 1024);
+    const decision = await fixture.decideWith(["delete:data/"], { method: "POST", path: "/data?delete", body });
+    expect(decision).toMatchObject({ allow: false, error: { code: "MalformedXML", message: expect.stringContaining("limit") } });
+  });
+
+  it("applies path rules to DeleteObjects keys", async () => {
+    const decision = await fixture.decideWith(["delete:data/"], { method: "POST", path: "/data?delete", body: DELETE_BODY("k".repeat(1025)) });
+    expect(decision).toMatchObject({ allow: false, error: { code: "KeyTooLongError" } });
+  });
+});
+
+describe("payload-hash rules", () => {
+  const put = (headers: Record<string, string>, path = "/data/k") => fixture.decideWith(["write:data/"], { method: "PUT", path, headers });
+
+  it("passes 64 hex digits and UNSIGNED-PAYLOAD through unchanged", async () => {
+    const hex = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
+    expect(await put({ "x-amz-content-sha256": hex })).toMatchObject({ allow: true, request: { payloadHash: hex } });
+    expect(await put({ "x-amz-content-sha256": "UNSIGNED-PAYLOAD" })).toMatchObject({ allow: true, request: { payloadHash: "UNSIGNED-PAYLOAD" } });
+  });
+
+  it("adds UNSIGNED-PAYLOAD when the client sent none", async () => {
+    expect(await put({})).toMatchObject({ allow: true, request: { payloadHash: "UNSIGNED-PAYLOAD" } });
+  });
+
+  it("passes streaming unsigned trailers on PutObject and UploadPart with a decoded length", async () => {
+    const headers = { "x-amz-content-sha256": "STREAMING-UNSIGNED-PAYLOAD-TRAILER", "content-encoding": "aws-chunked", "x-amz-decoded-content-length": "5", "x-amz-trailer": "x-amz-checksum-crc32" };
+    expect(await put(headers)).toMatchObject({ allow: true });
+    expect(await put(headers, "/data/k?partNumber=1&uploadId=u")).toMatchObject({ allow: true, request: { operation: "UploadPart" } });
+  });
+
+  it.each([
+    ["streaming trailer without x-amz-decoded-content-length", { "x-amz-content-sha256": "STREAMING-UNSIGNED-PAYLOAD-TRAILER" }, /x-amz-decoded-content-length/],
+    ["UNSIGNED-PAYLOAD with aws-chunked", { "x-amz-content-sha256": "UNSIGNED-PAYLOAD", "content-encoding": "aws-chunked" }, /aws-chunked/],
+    ["signed chunks", { "x-amz-content-sha256": "STREAMING-AWS4-HMAC-SHA256-PAYLOAD" }, /use HTTPS or set AWS_REQUEST_CHECKSUM_CALCULATION=when_required/],
+    ["signed chunks with trailer", { "x-amz-content-sha256": "STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER" }, /use HTTPS/],
+    ["ECDSA signed chunks", { "x-amz-content-sha256": "STREAMING-AWS4-ECDSA-P256-SHA256-PAYLOAD" }, /use HTTPS/],
+    ["anything else", { "x-amz-content-sha256": "abc" }, /64 hex digits/],
+  ])("refuses %s with 400 InvalidRequest", async (_name, headers, message) => {
+    expect(await put(headers)).toMatchObject({ allow: false, status: 400, error: { code: "InvalidRequest", message: expect.stringMatching(message) } });
+  });
+
+  it("refuses a streaming trailer on an operation that is not an upload", async () => {
+    const decision = await fixture.decideWith(["write:data/"], {
+      method: "POST",
+      path: "/data/k?uploads",
+      headers: { "x-amz-content-sha256": "STREAMING-UNSIGNED-PAYLOAD-TRAILER", "x-amz-decoded-content-length": "0" },
+    });
+    expect(decision).toMatchObject({ allow: false, status: 400, error: { code: "InvalidRequest" } });
+  });
+});
+
+describe("where the token is", () => {
+  it("accepts each of the three places", async () => {
+    const token = await fixture.mint(["read:data/"]);
+    const context = fixture.context();
+    for (const [path, headers] of [
+      ["/data/k", { "x-amz-security-token": token }],
+      [`/data/k?X-Amz-Security-Token=${token}`, {}],
+      ["/data/k", { authorization: `Bearer ${token}` }],
+    ] as const) {
+      expect(await decide({ method: "GET", path, headers }, context)).toMatchObject({ allow: true });
+    }
+  });
+
+  it("refuses an anonymous request with 403 AccessDenied", async () => {
+    expect(await decide({ method: "GET", path: "/data/k", headers: {} }, fixture.context())).toMatchObject({ status: 403, reason: "no-token", error: { code: "AccessDenied" } });
+  });
+
+  it("ignores a client SigV4 authorization header as a token place", async () => {
+    const decision = await decide({ method: "GET", path: "/data/k", headers: { authorization: "AWS4-HMAC-SHA256 Credential=AKIA/x" } }, fixture.context());
+    expect(decision).toMatchObject({ status: 403, reason: "no-token" });
+  });
+
+  it("refuses a token in two places with 400 InvalidToken, even when equal", async () => {
+    const token = await fixture.mint(["read:data/"]);
+    const decision = await decide({ method: "GET", path: `/data/k?X-Amz-Security-Token=${token}`, headers: { "x-amz-security-token": token } }, fixture.context());
+    expect(decision).toMatchObject({ status: 400, reason: "multiple-tokens", error: { code: "InvalidToken" } });
+  });
+
+  it("refuses a presigned URL past X-Amz-Date + X-Amz-Expires with 403 even while the token is valid", async () => {
+    const token = await fixture.mint(["read:data/"]);
+    const now = new Date("2030-01-01T00:10:00Z");
+    const fresh = await fixture.mint(["read:data/"], { now });
+    const path = (t: string) => `/data/k?X-Amz-Date=20300101T000000Z&X-Amz-Expires=300&X-Amz-Security-Token=${t}`;
+    expect(await decide({ method: "GET", path: path(fresh), headers: {} }, fixture.context({ now }))).toMatchObject({ status: 403, reason: "presign-expired" });
+    const earlier = new Date("2030-01-01T00:04:00Z");
+    const valid = await fixture.mint(["read:data/"], { now: earlier });
+    expect(await decide({ method: "GET", path: path(valid), headers: {} }, fixture.context({ now: earlier }))).toMatchObject({ allow: true });
+    expect(token).toBeTruthy();
+  });
+
+  it("refuses malformed presign parameters with 403", async () => {
+    const token = await fixture.mint(["read:data/"]);
+    for (const query of ["X-Amz-Expires=60", "X-Amz-Date=2030-01-01&X-Amz-Expires=60", "X-Amz-Date=20300101T000000Z&X-Amz-Expires=999999999", "X-Amz-Date=20300231T000000Z&X-Amz-Expires=60"]) {
+      const decision = await decide({ method: "GET", path: `/data/k?${query}&X-Amz-Security-Token=${token}`, headers: {} }, fixture.context());
+      expect(decision).toMatchObject({ status: 403, error: { code: "AccessDenied", message: expect.stringContaining("presign") } });
+    }
+  });
+
+  it("never echoes the token in any message", async () => {
+    const token = await fixture.mint(["read:data/"]);
+    const tampered = `${token.slice(0, -4)}AAAA`;
+    for (const t of [token, tampered]) {
+      for (const path of ["/data/other?acl", "/other/k", "/data/k"]) {
+        const decision = await decide({ method: "GET", path, headers: { "x-amz-security-token": t } }, fixture.context({ policy: { audience: "elsewhere" } }));
+        expect(JSON.stringify(decision.allow ? {} : decision.error)).not.toContain(t.split(".")[2]);
+      }
+    }
+  });
+});
