@@ -1,0 +1,406 @@
+import { ConfigError } from "../src/config-error";
+
+/**
+ * What an operator (or an environment file) may set for the Envoy side of the task. Everything not
+ * listed here is fixed by the design (fail-closed ext_authz, path handling, header lists) and is
+ * exposed read-only on {@link EnvoySettings}.
+ */
+export interface EnvoySettingsInput {
+  /** AWS region of the buckets, e.g. `eu-west-1`. */
+  readonly s3Region: string;
+  /** Host name of the S3 endpoint Envoy forwards to and the authorizer signs for. @default `s3.<s3Region>.amazonaws.com` */
+  readonly s3Endpoint?: string;
+  /** Port of the S3 listener (the ALB target port). @default 8080 */
+  readonly listenerPort?: number;
+  /** Port of the health listener the ALB target group checks (`GET /ready`). @default 8081 */
+  readonly healthPort?: number;
+  /** Port of Envoy's admin interface, bound to 127.0.0.1. @default 9901 */
+  readonly adminPort?: number;
+  /** Port of the authorizer's check endpoint on 127.0.0.1. @default 9000 */
+  readonly authorizerPort?: number;
+  /** Port of the authorizer's operations endpoint (`/readyz`) on 127.0.0.1. @default 9001 */
+  readonly authorizerAdminPort?: number;
+  /** How long Envoy waits for the authorizer's answer before failing closed with 503, ms. @default 1000 */
+  readonly authorizerTimeoutMs?: number;
+  /** Interval between active health checks of the authorizer's `/readyz`, ms. @default 5000 */
+  readonly authorizerHealthCheckIntervalMs?: number;
+  /**
+   * Seconds Envoy spends draining connections after it is told to stop; the ECS stop timeout must
+   * be longer (see {@link EnvoySettings.stopTimeoutSeconds}). @default 20
+   */
+  readonly drainTimeSeconds?: number;
+  /** TCP connect timeout to S3, ms. @default 3000 */
+  readonly s3ConnectTimeoutMs?: number;
+  /** Idle time after which a pooled S3 connection is closed, seconds. @default 30 */
+  readonly s3IdleTimeoutSeconds?: number;
+  /** Time a request or response may go without any bytes before Envoy resets it, seconds. @default 120 */
+  readonly streamIdleTimeoutSeconds?: number;
+  /** Time a client has to send all request headers, seconds. @default 10 */
+  readonly requestHeadersTimeoutSeconds?: number;
+  /** Idle time after which a client (ALB) connection is closed; keep it above the ALB idle timeout, seconds. @default 120 */
+  readonly downstreamIdleTimeoutSeconds?: number;
+  /** Circuit breaker: open connections to S3. @default 1024 */
+  readonly s3MaxConnections?: number;
+  /** Circuit breaker: requests waiting for an S3 connection. @default 1024 */
+  readonly s3MaxPendingRequests?: number;
+  /** Circuit breaker: requests in flight to S3. @default 1024 */
+  readonly s3MaxRequests?: number;
+  /** Retries of a GET or HEAD that failed to connect, was reset, or got a 5xx from S3. @default 2 */
+  readonly s3RetryCount?: number;
+  /** First retry back-off, ms (later ones grow exponentially up to 10x). @default 100 */
+  readonly s3RetryBaseIntervalMs?: number;
+  /** Circuit breaker: checks in flight to the authorizer. @default 1024 */
+  readonly authorizerMaxRequests?: number;
+  /** Concurrent client connections Envoy accepts before refusing new ones. @default 10000 */
+  readonly maxDownstreamConnections?: number;
+  /** Heap size at which Envoy's overload manager stops accepting requests (98 %), bytes. @default 201326592 (192 MiB) */
+  readonly maxHeapSizeBytes?: number;
+  /** Concurrent HTTP/2 streams per client connection. @default 100 */
+  readonly http2MaxConcurrentStreams?: number;
+}
+
+/** A case-insensitive header match as data: exact names and name prefixes, all lower case. */
+export interface HeaderNameSet {
+  readonly exact: readonly string[];
+  readonly prefixes: readonly string[];
+}
+
+/** The ext_authz contract, as plain data, so a Node emulator of this Envoy behaves the same. */
+export interface ExtAuthzSettings {
+  /** Always `false`: an error talking to the authorizer never lets a request through. */
+  readonly failureModeAllow: false;
+  /** Status the client gets when the authorizer errors, times out or is unreachable. */
+  readonly statusOnError: 503;
+  /** Time budget of one check, ms (the `server_uri.timeout`). */
+  readonly timeoutMs: number;
+  /** Header values sent raw, as bytes, never UTF-8 sanitised or comma-joined. */
+  readonly encodeRawHeaders: true;
+  /** Client request headers sent to the authorizer beyond Envoy's defaults (`:method`, `:path`, `:authority`, `authorization`). */
+  readonly allowedRequestHeaders: HeaderNameSet;
+  /** Authorizer response headers copied (overwriting) onto the upstream request on 200. */
+  readonly allowedUpstreamHeaders: readonly string[];
+  /** Authorizer response headers passed to the client on a denial. */
+  readonly allowedClientHeaders: readonly string[];
+  /** Client request headers removed before the check, by name prefix, so only the authorizer can set them. */
+  readonly removedRequestHeaderPrefixes: readonly string[];
+  /** Header the authorizer sets when the upstream path differs from the client's; a Lua filter moves it to `:path`. */
+  readonly upstreamPathHeader: string;
+  /** The only route that buffers the request body and sends it to the authorizer. */
+  readonly deleteObjects: DeleteObjectsRoute;
+}
+
+/** DeleteObjects route: `POST` with the `delete` query parameter present (with or without `=`). */
+export interface DeleteObjectsRoute {
+  readonly method: "POST";
+  readonly queryParameter: "delete";
+  /** Bodies longer than this get 413 from Envoy before any check (1000 keys of 1024 bytes fit). */
+  readonly maxRequestBytes: number;
+  /** Always `false`: a truncated body is never sent to the authorizer. */
+  readonly allowPartialMessage: false;
+}
+
+/** Path handling: nothing is rewritten, so the authorizer and S3 see the same bytes. */
+export interface PathSettings {
+  readonly normalizePath: false;
+  readonly mergeSlashes: false;
+  readonly escapedSlashesAction: "KEEP_UNCHANGED";
+}
+
+/** The validated, complete settings the renderer (and the gateway emulator) read. Frozen. */
+export interface EnvoySettings {
+  readonly s3Region: string;
+  readonly s3Endpoint: string;
+  /** S3 is always reached over TLS on 443 with SNI and certificate validation. */
+  readonly s3Port: 443;
+  /** CA bundle in the Envoy image used to validate S3's certificate. */
+  readonly s3TrustedCaFile: string;
+  readonly listenerAddress: "0.0.0.0";
+  readonly listenerPort: number;
+  readonly healthPort: number;
+  /** Path the ALB target group checks on the health listener. */
+  readonly healthPath: "/ready";
+  readonly adminAddress: "127.0.0.1";
+  readonly adminPort: number;
+  readonly authorizerAddress: "127.0.0.1";
+  readonly authorizerPort: number;
+  readonly authorizerAdminPort: number;
+  /** Path on the authorizer's operations port that Envoy health-checks. */
+  readonly authorizerReadyPath: "/readyz";
+  readonly authorizerHealthCheckIntervalMs: number;
+  readonly authorizerHealthCheckTimeoutMs: number;
+  readonly authorizerMaxRequests: number;
+  readonly extAuthz: ExtAuthzSettings;
+  readonly paths: PathSettings;
+  readonly drainTimeSeconds: number;
+  /** ECS `stopTimeout` for the Envoy container: the drain time plus a margin. */
+  readonly stopTimeoutSeconds: number;
+  readonly s3ConnectTimeoutMs: number;
+  readonly s3IdleTimeoutSeconds: number;
+  readonly streamIdleTimeoutSeconds: number;
+  readonly requestHeadersTimeoutSeconds: number;
+  readonly downstreamIdleTimeoutSeconds: number;
+  readonly s3MaxConnections: number;
+  readonly s3MaxPendingRequests: number;
+  readonly s3MaxRequests: number;
+  readonly s3RetryCount: number;
+  readonly s3RetryBaseIntervalMs: number;
+  /** HTTP methods whose S3 requests are retried; requests with bodies never are. */
+  readonly s3RetryMethods: readonly string[];
+  /** S3 statuses that trigger a retry of an idempotent request. */
+  readonly s3RetriableStatusCodes: readonly number[];
+  readonly maxDownstreamConnections: number;
+  readonly maxHeapSizeBytes: number;
+  readonly http2MaxConcurrentStreams: number;
+  /** Bytes buffered per client connection before back-pressure; at least the DeleteObjects body limit. */
+  readonly perConnectionBufferLimitBytes: number;
+  /** Field names of the JSON access log line, which never include auth headers or the query. */
+  readonly accessLogFields: readonly string[];
+}
+
+export const DEFAULT_LISTENER_PORT = 8080;
+export const DEFAULT_HEALTH_PORT = 8081;
+export const DEFAULT_ADMIN_PORT = 9901;
+export const DEFAULT_AUTHORIZER_PORT = 9000;
+export const DEFAULT_AUTHORIZER_ADMIN_PORT = 9001;
+export const DEFAULT_AUTHORIZER_TIMEOUT_MS = 1000;
+export const DEFAULT_AUTHORIZER_HEALTH_CHECK_INTERVAL_MS = 5000;
+export const DEFAULT_DRAIN_TIME_SECONDS = 20;
+export const DEFAULT_S3_CONNECT_TIMEOUT_MS = 3000;
+export const DEFAULT_S3_IDLE_TIMEOUT_SECONDS = 30;
+export const DEFAULT_STREAM_IDLE_TIMEOUT_SECONDS = 120;
+export const DEFAULT_REQUEST_HEADERS_TIMEOUT_SECONDS = 10;
+export const DEFAULT_DOWNSTREAM_IDLE_TIMEOUT_SECONDS = 120;
+export const DEFAULT_S3_MAX_CONNECTIONS = 1024;
+export const DEFAULT_S3_MAX_PENDING_REQUESTS = 1024;
+export const DEFAULT_S3_MAX_REQUESTS = 1024;
+export const DEFAULT_S3_RETRY_COUNT = 2;
+export const DEFAULT_S3_RETRY_BASE_INTERVAL_MS = 100;
+export const DEFAULT_AUTHORIZER_MAX_REQUESTS = 1024;
+export const DEFAULT_MAX_DOWNSTREAM_CONNECTIONS = 10_000;
+export const DEFAULT_MAX_HEAP_SIZE_BYTES = 192 * 1024 * 1024;
+export const DEFAULT_HTTP2_MAX_CONCURRENT_STREAMS = 100;
+
+/** ECS allows at most 120 s between SIGTERM and SIGKILL. */
+export const ECS_MAX_STOP_TIMEOUT_SECONDS = 120;
+/** Seconds between the end of Envoy's drain and ECS's SIGKILL. */
+export const STOP_TIMEOUT_MARGIN_SECONDS = 10;
+
+/** 1000 keys of 1024 bytes plus XML framing fit in 2 MiB; `simulate` applies the same bound. */
+export const DELETE_OBJECTS_MAX_BODY_BYTES = 2 * 1024 * 1024;
+
+/** Headers the authorizer's classifier and signer read, beyond Envoy's defaults. */
+export const EXT_AUTHZ_ALLOWED_REQUEST_HEADERS: HeaderNameSet = Object.freeze({
+  exact: Object.freeze(["authorization", "content-md5", "content-type", "content-encoding", "x-request-id"]),
+  prefixes: Object.freeze(["x-amz-"]),
+});
+
+/** Exactly the headers the authorizer returns on 200 (DESIGN.md section 5). */
+export const EXT_AUTHZ_ALLOWED_UPSTREAM_HEADERS: readonly string[] = Object.freeze([
+  "authorization",
+  "x-amz-date",
+  "x-amz-security-token",
+  "x-amz-content-sha256",
+  "x-rajee-upstream-path",
+]);
+
+/** What a denial carries to the client besides its status and XML body. */
+export const EXT_AUTHZ_ALLOWED_CLIENT_HEADERS: readonly string[] = Object.freeze([
+  "content-type",
+  "x-amz-request-id",
+  "retry-after",
+]);
+
+/** Internal header namespaces a client must never be able to set. */
+export const REMOVED_REQUEST_HEADER_PREFIXES: readonly string[] = Object.freeze(["x-rajee-", "x-envoy-"]);
+
+export const UPSTREAM_PATH_HEADER = "x-rajee-upstream-path";
+
+/** CA bundle shipped in the envoyproxy/envoy image (Ubuntu `ca-certificates`). */
+export const S3_TRUSTED_CA_FILE = "/etc/ssl/certs/ca-certificates.crt";
+
+export const ACCESS_LOG_FIELDS: readonly string[] = Object.freeze([
+  "start_time",
+  "request_id",
+  "method",
+  "path",
+  "protocol",
+  "authority",
+  "status",
+  "response_flags",
+  "response_code_details",
+  "bytes_received",
+  "bytes_sent",
+  "duration_ms",
+  "request_duration_ms",
+  "response_duration_ms",
+  "upstream_service_time_ms",
+  "upstream_host",
+  "upstream_failure",
+  "s3_request_id",
+  "client_ip",
+  "user_agent",
+]);
+
+const HOSTNAME = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)+$/;
+const REGION = /^[a-z]{2}(-[a-z]+)+-\d$/;
+
+function integerIn(name: string, value: number, min: number, max: number, unit = ""): number {
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new ConfigError(`envoy: ${name}=${String(value)} is not an integer in ${min}-${max}${unit}; use a value in that range`);
+  }
+  return value;
+}
+
+function port(name: string, value: number): number {
+  return integerIn(name, value, 1, 65535);
+}
+
+/**
+ * Validates the input, applies the defaults once, and returns frozen settings. Throws one
+ * `ConfigError` naming the setting, the bad value and the fix.
+ */
+export function envoySettings(input: EnvoySettingsInput): EnvoySettings {
+  if (typeof input?.s3Region !== "string" || !REGION.test(input.s3Region)) {
+    throw new ConfigError(`envoy: s3Region=${JSON.stringify(input?.s3Region)} is not an AWS region name; use e.g. "eu-west-1"`);
+  }
+  const s3Endpoint = input.s3Endpoint ?? `s3.${input.s3Region}.amazonaws.com`;
+  if (typeof s3Endpoint !== "string" || !HOSTNAME.test(s3Endpoint)) {
+    throw new ConfigError(
+      `envoy: s3Endpoint=${JSON.stringify(s3Endpoint)} is not a lower-case DNS host name; use a host without scheme or port, e.g. "s3.${input.s3Region}.amazonaws.com"`,
+    );
+  }
+
+  const listenerPort = port("listenerPort", input.listenerPort ?? DEFAULT_LISTENER_PORT);
+  const healthPort = port("healthPort", input.healthPort ?? DEFAULT_HEALTH_PORT);
+  const adminPort = port("adminPort", input.adminPort ?? DEFAULT_ADMIN_PORT);
+  const authorizerPort = port("authorizerPort", input.authorizerPort ?? DEFAULT_AUTHORIZER_PORT);
+  const authorizerAdminPort = port("authorizerAdminPort", input.authorizerAdminPort ?? DEFAULT_AUTHORIZER_ADMIN_PORT);
+  const ports: Record<string, number> = { listenerPort, healthPort, adminPort, authorizerPort, authorizerAdminPort };
+  const seen = new Map<number, string>();
+  for (const [name, value] of Object.entries(ports)) {
+    const other = seen.get(value);
+    if (other !== undefined) {
+      throw new ConfigError(`envoy: ${name}=${value} is the same as ${other}; every port in the task must be distinct`);
+    }
+    seen.set(value, name);
+  }
+
+  const authorizerTimeoutMs = integerIn("authorizerTimeoutMs", input.authorizerTimeoutMs ?? DEFAULT_AUTHORIZER_TIMEOUT_MS, 50, 30_000, " ms");
+  const authorizerHealthCheckIntervalMs = integerIn(
+    "authorizerHealthCheckIntervalMs",
+    input.authorizerHealthCheckIntervalMs ?? DEFAULT_AUTHORIZER_HEALTH_CHECK_INTERVAL_MS,
+    1000,
+    60_000,
+    " ms",
+  );
+  const drainTimeSeconds = integerIn(
+    "drainTimeSeconds",
+    input.drainTimeSeconds ?? DEFAULT_DRAIN_TIME_SECONDS,
+    1,
+    ECS_MAX_STOP_TIMEOUT_SECONDS - STOP_TIMEOUT_MARGIN_SECONDS,
+    ` s (ECS stop timeout is at most ${ECS_MAX_STOP_TIMEOUT_SECONDS} s and needs a ${STOP_TIMEOUT_MARGIN_SECONDS} s margin)`,
+  );
+  const s3ConnectTimeoutMs = integerIn("s3ConnectTimeoutMs", input.s3ConnectTimeoutMs ?? DEFAULT_S3_CONNECT_TIMEOUT_MS, 100, 60_000, " ms");
+  const s3IdleTimeoutSeconds = integerIn("s3IdleTimeoutSeconds", input.s3IdleTimeoutSeconds ?? DEFAULT_S3_IDLE_TIMEOUT_SECONDS, 1, 3600, " s");
+  const streamIdleTimeoutSeconds = integerIn(
+    "streamIdleTimeoutSeconds",
+    input.streamIdleTimeoutSeconds ?? DEFAULT_STREAM_IDLE_TIMEOUT_SECONDS,
+    5,
+    3600,
+    " s",
+  );
+  const requestHeadersTimeoutSeconds = integerIn(
+    "requestHeadersTimeoutSeconds",
+    input.requestHeadersTimeoutSeconds ?? DEFAULT_REQUEST_HEADERS_TIMEOUT_SECONDS,
+    1,
+    300,
+    " s",
+  );
+  const downstreamIdleTimeoutSeconds = integerIn(
+    "downstreamIdleTimeoutSeconds",
+    input.downstreamIdleTimeoutSeconds ?? DEFAULT_DOWNSTREAM_IDLE_TIMEOUT_SECONDS,
+    1,
+    4000,
+    " s",
+  );
+  const s3MaxConnections = integerIn("s3MaxConnections", input.s3MaxConnections ?? DEFAULT_S3_MAX_CONNECTIONS, 1, 1_000_000);
+  const s3MaxPendingRequests = integerIn("s3MaxPendingRequests", input.s3MaxPendingRequests ?? DEFAULT_S3_MAX_PENDING_REQUESTS, 1, 1_000_000);
+  const s3MaxRequests = integerIn("s3MaxRequests", input.s3MaxRequests ?? DEFAULT_S3_MAX_REQUESTS, 1, 1_000_000);
+  const s3RetryCount = integerIn("s3RetryCount", input.s3RetryCount ?? DEFAULT_S3_RETRY_COUNT, 0, 5);
+  const s3RetryBaseIntervalMs = integerIn("s3RetryBaseIntervalMs", input.s3RetryBaseIntervalMs ?? DEFAULT_S3_RETRY_BASE_INTERVAL_MS, 1, 10_000, " ms");
+  const authorizerMaxRequests = integerIn("authorizerMaxRequests", input.authorizerMaxRequests ?? DEFAULT_AUTHORIZER_MAX_REQUESTS, 1, 1_000_000);
+  const maxDownstreamConnections = integerIn(
+    "maxDownstreamConnections",
+    input.maxDownstreamConnections ?? DEFAULT_MAX_DOWNSTREAM_CONNECTIONS,
+    1,
+    1_000_000,
+  );
+  const maxHeapSizeBytes = integerIn("maxHeapSizeBytes", input.maxHeapSizeBytes ?? DEFAULT_MAX_HEAP_SIZE_BYTES, 32 * 1024 * 1024, 64 * 1024 ** 3, " bytes");
+  const http2MaxConcurrentStreams = integerIn(
+    "http2MaxConcurrentStreams",
+    input.http2MaxConcurrentStreams ?? DEFAULT_HTTP2_MAX_CONCURRENT_STREAMS,
+    1,
+    2_147_483_647,
+  );
+
+  // The health check must finish well inside its interval; a timeout of a fifth (capped) does.
+  const authorizerHealthCheckTimeoutMs = Math.min(1000, Math.floor(authorizerHealthCheckIntervalMs / 5));
+
+  return Object.freeze({
+    s3Region: input.s3Region,
+    s3Endpoint,
+    s3Port: 443,
+    s3TrustedCaFile: S3_TRUSTED_CA_FILE,
+    listenerAddress: "0.0.0.0",
+    listenerPort,
+    healthPort,
+    healthPath: "/ready",
+    adminAddress: "127.0.0.1",
+    adminPort,
+    authorizerAddress: "127.0.0.1",
+    authorizerPort,
+    authorizerAdminPort,
+    authorizerReadyPath: "/readyz",
+    authorizerHealthCheckIntervalMs,
+    authorizerHealthCheckTimeoutMs,
+    authorizerMaxRequests,
+    extAuthz: Object.freeze({
+      failureModeAllow: false,
+      statusOnError: 503,
+      timeoutMs: authorizerTimeoutMs,
+      encodeRawHeaders: true,
+      allowedRequestHeaders: EXT_AUTHZ_ALLOWED_REQUEST_HEADERS,
+      allowedUpstreamHeaders: EXT_AUTHZ_ALLOWED_UPSTREAM_HEADERS,
+      allowedClientHeaders: EXT_AUTHZ_ALLOWED_CLIENT_HEADERS,
+      removedRequestHeaderPrefixes: REMOVED_REQUEST_HEADER_PREFIXES,
+      upstreamPathHeader: UPSTREAM_PATH_HEADER,
+      deleteObjects: Object.freeze({
+        method: "POST",
+        queryParameter: "delete",
+        maxRequestBytes: DELETE_OBJECTS_MAX_BODY_BYTES,
+        allowPartialMessage: false,
+      }),
+    }),
+    paths: Object.freeze({ normalizePath: false, mergeSlashes: false, escapedSlashesAction: "KEEP_UNCHANGED" }),
+    drainTimeSeconds,
+    stopTimeoutSeconds: drainTimeSeconds + STOP_TIMEOUT_MARGIN_SECONDS,
+    s3ConnectTimeoutMs,
+    s3IdleTimeoutSeconds,
+    streamIdleTimeoutSeconds,
+    requestHeadersTimeoutSeconds,
+    downstreamIdleTimeoutSeconds,
+    s3MaxConnections,
+    s3MaxPendingRequests,
+    s3MaxRequests,
+    s3RetryCount,
+    s3RetryBaseIntervalMs,
+    s3RetryMethods: Object.freeze(["GET", "HEAD"]),
+    s3RetriableStatusCodes: Object.freeze([500, 502, 503, 504]),
+    maxDownstreamConnections,
+    maxHeapSizeBytes,
+    http2MaxConcurrentStreams,
+    // The DeleteObjects body plus request headers must fit in the connection buffer.
+    perConnectionBufferLimitBytes: DELETE_OBJECTS_MAX_BODY_BYTES + 64 * 1024,
+    accessLogFields: ACCESS_LOG_FIELDS,
+  });
+}
