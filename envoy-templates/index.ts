@@ -15,3 +15,5 @@ export { DELETE_OBJECTS_MAX_BODY_BYTES, ECS_MAX_STOP_TIMEOUT_SECONDS } from "./s
 export { renderEnvoyBootstrap, AUTHORIZER_CLUSTER, S3_CLUSTER } from "./bootstrap";
 export { renderEnvoyYaml, envoyCommand } from "./render";
 export { ENVOY_IMAGE, ENVOY_VERSION } from "./image";
+export { envoySettingsForEnvironment, envoySettingsInputForEnvironment } from "./environment";
+export type { EnvoyEnvironment } from "./environment";

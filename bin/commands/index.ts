@@ -1,8 +1,9 @@
 import type { Command } from "../command";
+import { envoyRender } from "./envoy-render";
 import { keysGenerate } from "./keys-generate";
 import { simulate } from "./simulate";
 import { tokenInspect } from "./token-inspect";
 import { tokenMint } from "./token-mint";
 
 /** Every `rajee` subcommand. Add a command by adding its module here. */
-export const commands: Command[] = [keysGenerate, tokenMint, tokenInspect, simulate];
+export const commands: Command[] = [keysGenerate, tokenMint, tokenInspect, simulate, envoyRender];

@@ -69,7 +69,7 @@ export function buildEnvoyDescriptorSet(files: readonly string[] = ENVOY_PROTO_F
       execFileSync(process.execPath, [buf, ...args], { cwd: work, stdio: ["ignore", "pipe", "pipe"] });
     } catch (error) {
       const stderr = (error as { stderr?: Buffer }).stderr?.toString() ?? "";
-      throw new Error(`buf build of the Envoy protos failed: ${stderr.trim() || (error as Error).message}`);
+      throw new Error(`buf build of the Envoy protos failed: ${stderr.trim() || (error as Error).message}`, { cause: error });
     }
     return new Uint8Array(readFileSync(out));
   } finally {
