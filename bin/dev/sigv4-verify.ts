@@ -1,0 +1,115 @@
+import { createHash, createHmac, timingSafeEqual } from "node:crypto";
+
+/**
+ * An independent SigV4 verifier for the local S3 stand-in: it recomputes the signature the way S3
+ * does, sharing no code with the signer it checks.
+ */
+export interface ReceivedRequest {
+  readonly method: string;
+  /** Raw request target (path and query) as received. */
+  readonly target: string;
+  /** Lower-case header names. */
+  readonly headers: Readonly<Record<string, string | undefined>>;
+}
+
+export interface VerifyCredentials {
+  readonly accessKeyId: string;
+  readonly secretAccessKey: string;
+  /** When set, requests must carry this x-amz-security-token. */
+  readonly sessionToken?: string;
+}
+
+export type SigV4Verdict =
+  | { readonly ok: true; readonly signedHeaders: readonly string[] }
+  | { readonly ok: false; readonly code: "SignatureDoesNotMatch" | "AccessDenied" | "InvalidAccessKeyId" | "RequestTimeTooSkewed" | "InvalidToken"; readonly message: string };
+
+const AUTHORIZATION = /^AWS4-HMAC-SHA256 Credential=([^/]+)\/(\d{8})\/([^/]+)\/([^/]+)\/aws4_request, ?SignedHeaders=([a-z0-9;-]+), ?Signature=([0-9a-f]{64})$/;
+const MAX_SKEW_MS = 15 * 60 * 1000;
+
+const sha256Hex = (text: string) => createHash("sha256").update(text, "utf8").digest("hex");
+const hmac = (key: Buffer | string, text: string) => createHmac("sha256", key).update(text, "utf8").digest();
+const rfc3986 = (text: string) => encodeURIComponent(text).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+
+function canonicalUri(rawPath: string): string {
+  return rawPath
+    .split("/")
+    .map((segment) => rfc3986(decodeURIComponent(segment)))
+    .join("/");
+}
+
+function canonicalQuery(rawQuery: string): string {
+  if (rawQuery === "") return "";
+  return rawQuery
+    .split("&")
+    .filter((part) => part !== "" && !part.startsWith("X-Amz-Signature="))
+    .map((part) => {
+      const eq = part.indexOf("=");
+      const name = decodeURIComponent(eq < 0 ? part : part.slice(0, eq));
+      const value = eq < 0 ? "" : decodeURIComponent(part.slice(eq + 1));
+      return [rfc3986(name), rfc3986(value)] as const;
+    })
+    .sort(([a, av], [b, bv]) => (a < b ? -1 : a > b ? 1 : av < bv ? -1 : av > bv ? 1 : 0))
+    .map(([n, v]) => `${n}=${v}`)
+    .join("&");
+}
+
+/** The SigV4 signature over a canonical request, for the given scope and credentials. */
+export function computeSignature(input: {
+  method: string;
+  target: string;
+  headers: Readonly<Record<string, string | undefined>>;
+  signedHeaders: readonly string[];
+  payloadHash: string;
+  amzDate: string;
+  region: string;
+  service: string;
+  secretAccessKey: string;
+}): string {
+  const question = input.target.indexOf("?");
+  const rawPath = question < 0 ? input.target : input.target.slice(0, question);
+  const rawQuery = question < 0 ? "" : input.target.slice(question + 1);
+  const canonicalHeaders = input.signedHeaders.map((name) => `${name}:${(input.headers[name] ?? "").trim().replace(/\s+/g, " ")}\n`).join("");
+  const canonicalRequest = [input.method, canonicalUri(rawPath), canonicalQuery(rawQuery), canonicalHeaders, input.signedHeaders.join(";"), input.payloadHash].join("\n");
+  const day = input.amzDate.slice(0, 8);
+  const scope = `${day}/${input.region}/${input.service}/aws4_request`;
+  const stringToSign = ["AWS4-HMAC-SHA256", input.amzDate, scope, sha256Hex(canonicalRequest)].join("\n");
+  const key = hmac(hmac(hmac(hmac(`AWS4${input.secretAccessKey}`, day), input.region), input.service), "aws4_request");
+  return createHmac("sha256", key).update(stringToSign, "utf8").digest("hex");
+}
+
+function parseAmzDate(text: string | undefined): number | undefined {
+  const m = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/.exec(text ?? "");
+  return m ? Date.UTC(+m[1]!, +m[2]! - 1, +m[3]!, +m[4]!, +m[5]!, +m[6]!) : undefined;
+}
+
+/** Checks a header-signed S3 request as S3 would: credential, scope, time, signed x-amz-* headers, signature. */
+export function verifySigV4(request: ReceivedRequest, credentials: VerifyCredentials, region: string, now: Date): SigV4Verdict {
+  const match = AUTHORIZATION.exec(request.headers.authorization ?? "");
+  if (!match) return { ok: false, code: "AccessDenied", message: "missing or malformed AWS4-HMAC-SHA256 authorization header" };
+  const [, accessKeyId, day, scopeRegion, service, signedList, signature] = match as unknown as string[];
+  if (accessKeyId !== credentials.accessKeyId) return { ok: false, code: "InvalidAccessKeyId", message: `unknown access key ${accessKeyId}` };
+  const amzDate = request.headers["x-amz-date"];
+  const signedAt = parseAmzDate(amzDate);
+  if (signedAt === undefined || amzDate!.slice(0, 8) !== day) return { ok: false, code: "AccessDenied", message: "x-amz-date missing or not matching the credential scope" };
+  if (Math.abs(now.getTime() - signedAt) > MAX_SKEW_MS) return { ok: false, code: "RequestTimeTooSkewed", message: "request time too skewed" };
+  if (scopeRegion !== region || service !== "s3") return { ok: false, code: "SignatureDoesNotMatch", message: `scope ${scopeRegion}/${service} is not ${region}/s3` };
+  const signedHeaders = signedList!.split(";");
+  if (!signedHeaders.includes("host")) return { ok: false, code: "AccessDenied", message: "host is not signed" };
+  const unsigned = Object.keys(request.headers).filter((name) => name.startsWith("x-amz-") && !signedHeaders.includes(name));
+  if (unsigned.length > 0) return { ok: false, code: "AccessDenied", message: `There were headers present in the request which were not signed: ${unsigned.join(", ")}` };
+  if (credentials.sessionToken !== undefined && request.headers["x-amz-security-token"] !== credentials.sessionToken) {
+    return { ok: false, code: "InvalidToken", message: "x-amz-security-token does not match the credentials" };
+  }
+  const payloadHash = request.headers["x-amz-content-sha256"];
+  if (payloadHash === undefined) return { ok: false, code: "AccessDenied", message: "x-amz-content-sha256 is required" };
+  let expected: string;
+  try {
+    expected = computeSignature({ ...request, signedHeaders, payloadHash, amzDate: amzDate!, region, service: "s3", secretAccessKey: credentials.secretAccessKey });
+  } catch {
+    return { ok: false, code: "SignatureDoesNotMatch", message: "the request URI cannot be canonicalised" };
+  }
+  if (!timingSafeEqual(Buffer.from(expected), Buffer.from(signature!))) {
+    return { ok: false, code: "SignatureDoesNotMatch", message: "The request signature we calculated does not match the signature you provided." };
+  }
+  return { ok: true, signedHeaders };
+}

@@ -1,0 +1,48 @@
+import { computeSignature, verifySigV4 } from "../../../bin/dev/sigv4-verify";
+
+// The GET Object example from the Amazon S3 SigV4 documentation ("Signature Calculations for the
+// Authorization Header"), with its published signature.
+const S3_DOCS_EXAMPLE = {
+  method: "GET",
+  target: "/test.txt",
+  headers: {
+    host: "examplebucket.s3.amazonaws.com",
+    range: "bytes=0-9",
+    "x-amz-content-sha256": "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
+    "x-amz-date": "20130524T000000Z",
+  },
+  signedHeaders: ["host", "range", "x-amz-content-sha256", "x-amz-date"],
+  payloadHash: "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
+  amzDate: "20130524T000000Z",
+  region: "us-east-1",
+  service: "s3",
+  secretAccessKey: "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+};
+const PUBLISHED = "f0e8bdb87c964420e857bd35b5d6ed310bd44f0170aba48dd91039c6036bdb41";
+
+describe("the stand-in's SigV4 verifier", () => {
+  it("reproduces the signature published in the S3 documentation", () => {
+    expect(computeSignature(S3_DOCS_EXAMPLE)).toBe(PUBLISHED);
+  });
+
+  const authorization = `AWS4-HMAC-SHA256 Credential=AKIAIOSFODNN7EXAMPLE/20130524/us-east-1/s3/aws4_request, SignedHeaders=host;range;x-amz-content-sha256;x-amz-date, Signature=${PUBLISHED}`;
+  const credentials = { accessKeyId: "AKIAIOSFODNN7EXAMPLE", secretAccessKey: S3_DOCS_EXAMPLE.secretAccessKey };
+  const at = new Date("2013-05-24T00:01:00Z");
+  const request = { method: "GET", target: "/test.txt", headers: { ...S3_DOCS_EXAMPLE.headers, authorization } };
+
+  it("accepts the documented request", () => {
+    expect(verifySigV4(request, credentials, "us-east-1", at)).toEqual({ ok: true, signedHeaders: S3_DOCS_EXAMPLE.signedHeaders });
+  });
+
+  it("refuses a changed path, method or header", () => {
+    expect(verifySigV4({ ...request, target: "/test2.txt" }, credentials, "us-east-1", at)).toMatchObject({ ok: false, code: "SignatureDoesNotMatch" });
+    expect(verifySigV4({ ...request, method: "DELETE" }, credentials, "us-east-1", at)).toMatchObject({ ok: false, code: "SignatureDoesNotMatch" });
+    expect(verifySigV4({ ...request, headers: { ...request.headers, range: "bytes=0-99" } }, credentials, "us-east-1", at)).toMatchObject({ ok: false, code: "SignatureDoesNotMatch" });
+  });
+
+  it("refuses an unsigned x-amz-* header, a skewed clock and another key", () => {
+    expect(verifySigV4({ ...request, headers: { ...request.headers, "x-amz-acl": "public-read" } }, credentials, "us-east-1", at)).toMatchObject({ ok: false, code: "AccessDenied" });
+    expect(verifySigV4(request, credentials, "us-east-1", new Date("2013-05-24T01:00:00Z"))).toMatchObject({ ok: false, code: "RequestTimeTooSkewed" });
+    expect(verifySigV4(request, { ...credentials, accessKeyId: "OTHER" }, "us-east-1", at)).toMatchObject({ ok: false, code: "InvalidAccessKeyId" });
+  });
+});

@@ -1,0 +1,103 @@
+import { verifySigV4 } from "../../../bin/dev/sigv4-verify";
+import { classifyRequest } from "../../../src/s3/classify";
+import type { GatewayRequest } from "../../../src/s3/request";
+import { signUpstream, UPSTREAM_PATH_HEADER } from "../../../src/upstream/sign";
+
+const endpoint = { host: "s3.eu-west-1.amazonaws.com", region: "eu-west-1" };
+const credentials = { accessKeyId: "AKIDTASKROLE", secretAccessKey: "task-role-secret", sessionToken: "task-role-session" };
+const now = new Date("2030-01-01T00:00:00Z");
+
+async function signedUpstream(request: GatewayRequest, creds: typeof credentials | Omit<typeof credentials, "sessionToken"> = credentials) {
+  const classified = classifyRequest(request, { virtualHostDomain: "gw.example.com" });
+  const signature = await signUpstream({ request, classified, credentials: creds, endpoint, now });
+  // Apply it the way Envoy does: remove, overwrite, move the upstream path, rewrite the host.
+  const headers: Record<string, string | undefined> = { ...request.headers };
+  for (const name of signature.removeHeaders) delete headers[name];
+  Object.assign(headers, signature.setHeaders);
+  const target = headers[UPSTREAM_PATH_HEADER] ?? request.path;
+  delete headers[UPSTREAM_PATH_HEADER];
+  headers.host = endpoint.host;
+  return { signature, upstream: { method: request.method, target, headers } };
+}
+
+describe("upstream signing", () => {
+  it("signs a GET that S3 verifies, with the task role's session token in place of the JWT", async () => {
+    const { signature, upstream } = await signedUpstream({ method: "GET", path: "/data/reports/a.csv", headers: { host: "gw.example.com", "x-amz-security-token": "the.client.jwt", "x-amz-date": "20200101T000000Z", "x-amz-content-sha256": "UNSIGNED-PAYLOAD" } });
+    expect(Object.keys(signature.setHeaders).sort()).toEqual(["authorization", "x-amz-content-sha256", "x-amz-date", "x-amz-security-token"]);
+    expect(signature.setHeaders["x-amz-security-token"]).toBe("task-role-session");
+    expect(signature.removeHeaders).toEqual([]);
+    expect(verifySigV4(upstream, credentials, "eu-west-1", now)).toMatchObject({ ok: true });
+  });
+
+  it("covers every x-amz-* header and content-md5/type/encoding the client sent", async () => {
+    const { signature, upstream } = await signedUpstream({
+      method: "PUT",
+      path: "/data/in/a",
+      headers: {
+        host: "gw.example.com",
+        authorization: "Bearer x.y.z",
+        "content-type": "text/csv",
+        "content-md5": "1B2M2Y8AsgTpgAmY7PhCfg==",
+        "content-encoding": "aws-chunked",
+        "x-amz-content-sha256": "STREAMING-UNSIGNED-PAYLOAD-TRAILER",
+        "x-amz-decoded-content-length": "5",
+        "x-amz-trailer": "x-amz-checksum-crc32",
+        "x-amz-meta-owner": "team  a",
+        "user-agent": "aws-cli/2",
+      },
+    });
+    const verdict = verifySigV4(upstream, credentials, "eu-west-1", now);
+    expect(verdict).toMatchObject({ ok: true });
+    expect(verdict.ok && verdict.signedHeaders).toEqual([
+      "content-encoding",
+      "content-md5",
+      "content-type",
+      "host",
+      "x-amz-content-sha256",
+      "x-amz-date",
+      "x-amz-decoded-content-length",
+      "x-amz-meta-owner",
+      "x-amz-security-token",
+      "x-amz-trailer",
+    ]);
+    expect(signature.setHeaders["x-amz-content-sha256"]).toBe("STREAMING-UNSIGNED-PAYLOAD-TRAILER");
+  });
+
+  it("rebuilds a presigned URL's path without the presign parameters and hands it to Envoy", async () => {
+    const path = "/data/a%20b?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=x&X-Amz-Date=20300101T000000Z&X-Amz-Expires=60&X-Amz-SignedHeaders=host&X-Amz-Signature=abc&X-Amz-Security-Token=jwt&x-id=GetObject";
+    const { signature, upstream } = await signedUpstream({ method: "GET", path, headers: { host: "gw.example.com" } });
+    expect(signature.setHeaders[UPSTREAM_PATH_HEADER]).toBe("/data/a%20b?x-id=GetObject");
+    expect(signature.setHeaders["x-amz-content-sha256"]).toBe("UNSIGNED-PAYLOAD");
+    expect(verifySigV4(upstream, credentials, "eu-west-1", now)).toMatchObject({ ok: true });
+  });
+
+  it("turns a virtual-hosted request into a path-style one", async () => {
+    for (const [path, expected] of [
+      ["/k", "/data/k"],
+      ["/?list-type=2&prefix=a", "/data?list-type=2&prefix=a"],
+    ]) {
+      const { signature, upstream } = await signedUpstream({ method: "GET", path: path!, headers: { host: "data.gw.example.com", authorization: "Bearer t" } });
+      expect(signature.setHeaders[UPSTREAM_PATH_HEADER]).toBe(expected);
+      expect(verifySigV4(upstream, credentials, "eu-west-1", now)).toMatchObject({ ok: true });
+    }
+  });
+
+  it("leaves the path alone when the client's is already canonical", async () => {
+    const { signature } = await signedUpstream({ method: "GET", path: "/data/k", headers: { host: "gw.example.com", authorization: "Bearer t" } });
+    expect(signature.setHeaders[UPSTREAM_PATH_HEADER]).toBeUndefined();
+  });
+
+  it("removes the client's token when the credentials carry no session token, never a header it sets", async () => {
+    const { accessKeyId, secretAccessKey } = credentials;
+    const { signature, upstream } = await signedUpstream({ method: "GET", path: "/data/k", headers: { host: "gw.example.com", "x-amz-security-token": "jwt" } }, { accessKeyId, secretAccessKey });
+    expect(signature.removeHeaders).toEqual(["x-amz-security-token"]);
+    expect(upstream.headers["x-amz-security-token"]).toBeUndefined();
+    expect(verifySigV4(upstream, { accessKeyId, secretAccessKey }, "eu-west-1", now)).toMatchObject({ ok: true });
+    for (const name of signature.removeHeaders) expect(signature.setHeaders[name]).toBeUndefined();
+  });
+
+  it("signs a DeleteObjects request with its query flag", async () => {
+    const { upstream } = await signedUpstream({ method: "POST", path: "/data?delete", headers: { host: "gw.example.com", authorization: "Bearer t", "content-md5": "abc" }, body: "<Delete><Object><Key>a</Key></Object></Delete>" });
+    expect(verifySigV4(upstream, credentials, "eu-west-1", now)).toMatchObject({ ok: true });
+  });
+});
