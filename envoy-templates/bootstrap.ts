@@ -5,6 +5,9 @@ import type { EnvoySettings, HeaderNameSet } from "./settings";
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 type JsonObject = { [key: string]: Json };
 
+/** Envoy's default HTTP/2 GOAWAY interval, kept explicit. */
+export const HTTP2_DRAIN_TIMEOUT_SECONDS = 5;
+
 export const S3_CLUSTER = "s3";
 export const AUTHORIZER_CLUSTER = "authorizer";
 export const S3_LISTENER = "s3";
@@ -210,7 +213,8 @@ function s3Listener(s: EnvoySettings): JsonObject {
     stream_idle_timeout: seconds(s.streamIdleTimeoutSeconds),
     request_headers_timeout: seconds(s.requestHeadersTimeoutSeconds),
     request_timeout: "0s",
-    drain_timeout: seconds(s.drainTimeSeconds),
+    // HTTP/2: time between the first (warning) and final GOAWAY while draining; inside the drain time.
+    drain_timeout: seconds(Math.min(HTTP2_DRAIN_TIMEOUT_SECONDS, s.drainTimeSeconds)),
     common_http_protocol_options: {
       idle_timeout: seconds(s.downstreamIdleTimeoutSeconds),
       headers_with_underscores_action: "REJECT_REQUEST",

@@ -1,5 +1,6 @@
 import { getEnvironment } from "../../config";
 import { envoySettingsForEnvironment, renderEnvoyBootstrap, renderEnvoyYaml } from "../../envoy-templates";
+import { formatViolations, validateEnvoyBootstrap } from "../../envoy-templates/schema/validate";
 import { parseOptions, requireOption, UsageError, type Command } from "../command";
 
 const HELP = `Usage: rajee envoy render --env NAME [--format yaml|json] [--check]
@@ -25,7 +26,6 @@ export const envoyRender: Command = {
     if (format !== "yaml" && format !== "json") throw new UsageError(`--format ${format} is not supported; use yaml or json`);
     const settings = envoySettingsForEnvironment(getEnvironment(name));
     if (values.check) {
-      const { validateEnvoyBootstrap, formatViolations } = await import("../../envoy-templates/schema/validate");
       const result = validateEnvoyBootstrap(renderEnvoyBootstrap(settings));
       if (!result.ok) {
         io.stderr(`envoy config for ${name} is invalid:\n${formatViolations(result.violations)}\n`);
