@@ -16,6 +16,8 @@ export interface DecisionContext {
 export interface Allow {
   readonly allow: true;
   readonly status: 200;
+  /** The request as received, which the upstream signer needs beside what was judged. */
+  readonly received: GatewayRequest;
   readonly request: ClassifiedRequest;
   readonly token: VerifiedToken;
   readonly tokenPlace: TokenPlace;
@@ -85,6 +87,7 @@ export async function decide(request: GatewayRequest, context: DecisionContext):
   return {
     allow: true,
     status: 200,
+    received: request,
     request: classified,
     token: verified.token,
     tokenPlace: extraction.place,
