@@ -1,0 +1,269 @@
+import { ConfigError } from "../../src/config-error";
+import { parseDurationSeconds } from "../../src/duration";
+import { SUPPORTED_ALGORITHMS, type SigningAlgorithm } from "../../src/keys/jwks";
+import {
+  DEFAULT_ALGORITHMS,
+  DEFAULT_AUDIENCE,
+  DEFAULT_CLOCK_SKEW_SECONDS,
+  DEFAULT_ISSUER,
+  DEFAULT_MAX_LIFETIME_SECONDS,
+} from "../../src/token/policy";
+
+/** A loopback `host:port` the authorizer binds. */
+export interface ListenAddress {
+  readonly host: string;
+  /** 0 asks the OS for a free port (tests). */
+  readonly port: number;
+}
+
+/** Where a polled document (the JWKS, the deny list) comes from. */
+export type SourceSpec = { readonly kind: "file"; readonly path: string } | { readonly kind: "secret"; readonly arn: string };
+
+export const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+/** The authorizer's settings, parsed once from `RAJEE_*` variables (or the matching CLI flags), then frozen. */
+export interface AuthorizerConfig {
+  /** Check port: every path on it is a client request to judge. */
+  readonly listen: ListenAddress;
+  /** Operations port: `/healthz`, `/readyz`, `/metrics`. */
+  readonly adminListen: ListenAddress;
+  /** The JWKS of trusted public keys. */
+  readonly keySource: SourceSpec;
+  /** Revoked `jti` and `sub` values; undefined means none are revoked. */
+  readonly denyListSource: SourceSpec | undefined;
+  readonly issuer: string;
+  readonly audience: string;
+  readonly algorithms: readonly SigningAlgorithm[];
+  readonly clockSkewSeconds: number;
+  readonly maxTokenLifetimeSeconds: number;
+  /** Seconds between polls of the key source (and the deny list source). */
+  readonly refreshIntervalSeconds: number;
+  /** How long the last good keys (and deny list) are used after refreshes start failing. */
+  readonly stalenessLimitSeconds: number;
+  /** Least time between two refreshes triggered by an unknown `kid`. */
+  readonly breakGlassIntervalSeconds: number;
+  /** Verified tokens kept in the cache; 0 disables it. */
+  readonly tokenCacheSize: number;
+  /** Requests per second one subject may make; 0 disables the limit. */
+  readonly rateLimitPerSecond: number;
+  /** Requests one subject may make in a burst above the rate. */
+  readonly rateLimitBurst: number;
+  readonly virtualHostDomain: string | undefined;
+  readonly logLevel: LogLevel;
+  /** Region of the buckets, for the upstream signer. */
+  readonly s3Region: string | undefined;
+  /** S3 endpoint host the upstream signer signs for. */
+  readonly s3Endpoint: string | undefined;
+  /** Longest wait for in-flight checks after SIGTERM before connections are cut. */
+  readonly shutdownTimeoutSeconds: number;
+  /** Seconds between CloudWatch EMF lines; 0 disables them. */
+  readonly emfIntervalSeconds: number;
+}
+
+export const DEFAULT_LISTEN = "127.0.0.1:9000";
+export const DEFAULT_ADMIN_LISTEN = "127.0.0.1:9001";
+export const DEFAULT_REFRESH_INTERVAL_SECONDS = 60;
+export const DEFAULT_STALENESS_LIMIT_SECONDS = 3600;
+export const DEFAULT_BREAK_GLASS_INTERVAL_SECONDS = 10;
+export const DEFAULT_TOKEN_CACHE_SIZE = 10_000;
+export const DEFAULT_RATE_LIMIT_PER_SECOND = 1000;
+export const DEFAULT_LOG_LEVEL: LogLevel = "info";
+export const DEFAULT_SHUTDOWN_TIMEOUT_SECONDS = 20;
+export const DEFAULT_EMF_INTERVAL_SECONDS = 60;
+
+/** One setting: its variable, the matching CLI flag, default and allowed values (the docs table is this list). */
+export interface Setting {
+  readonly env: string;
+  readonly flag: string;
+  readonly default: string;
+  readonly allowed: string;
+  readonly meaning: string;
+}
+
+const setting = (env: string, defaultText: string, allowed: string, meaning: string): Setting => ({
+  env,
+  flag: env.replace(/^RAJEE_/, "").toLowerCase().replace(/_/g, "-"),
+  default: defaultText,
+  allowed,
+  meaning,
+});
+
+const DURATION = "seconds, or a duration like 30s, 15m, 1h";
+
+/** Every setting the authorizer reads. A `RAJEE_*` variable not in this list stops start-up (typo guard). */
+export const SETTINGS: readonly Setting[] = [
+  setting("RAJEE_LISTEN", DEFAULT_LISTEN, "loopback host:port (127.x.x.x, [::1] or localhost)", "check port Envoy sends ext_authz requests to"),
+  setting("RAJEE_ADMIN_LISTEN", DEFAULT_ADMIN_LISTEN, "loopback host:port, not the check port", "operations port: /healthz, /readyz, /metrics"),
+  setting("RAJEE_JWKS_FILE", "(none)", "path to a JWKS JSON file", "key source for local use; exactly one of this and RAJEE_JWKS_SECRET_ARN"),
+  setting("RAJEE_JWKS_SECRET_ARN", "(none)", "Secrets Manager secret ARN", "key source in AWS: the JWKS secret the rotation Lambda writes"),
+  setting("RAJEE_ISSUER", DEFAULT_ISSUER, "non-empty string", "required token `iss`"),
+  setting("RAJEE_AUDIENCE", DEFAULT_AUDIENCE, "non-empty string", "required token `aud`"),
+  setting("RAJEE_ALGORITHMS", DEFAULT_ALGORITHMS.join(","), `comma-separated subset of ${SUPPORTED_ALGORITHMS.join(", ")}`, "token algorithms accepted"),
+  setting("RAJEE_CLOCK_SKEW_SECONDS", String(DEFAULT_CLOCK_SKEW_SECONDS), `0-300 (${DURATION})`, "tolerated clock difference for exp, nbf, iat"),
+  setting("RAJEE_MAX_TOKEN_LIFETIME_SECONDS", String(DEFAULT_MAX_LIFETIME_SECONDS), `60-604800 (${DURATION})`, "longest accepted exp - iat"),
+  setting("RAJEE_KEY_REFRESH_SECONDS", String(DEFAULT_REFRESH_INTERVAL_SECONDS), `5-3600 (${DURATION})`, "poll interval of the key and deny list sources"),
+  setting("RAJEE_STALENESS_LIMIT_SECONDS", String(DEFAULT_STALENESS_LIMIT_SECONDS), `above the refresh interval, up to 86400 (${DURATION})`, "how long last good keys and deny list serve after refreshes fail"),
+  setting("RAJEE_BREAK_GLASS_INTERVAL_SECONDS", String(DEFAULT_BREAK_GLASS_INTERVAL_SECONDS), `1-3600 (${DURATION})`, "least time between refreshes triggered by an unknown kid"),
+  setting("RAJEE_TOKEN_CACHE_SIZE", String(DEFAULT_TOKEN_CACHE_SIZE), "0-1000000 (0 disables the cache)", "verified tokens kept in memory"),
+  setting("RAJEE_DENY_LIST_FILE", "(none)", "path to a JSON file", "revoked jti/sub values; at most one of this and RAJEE_DENY_LIST_SECRET_ARN"),
+  setting("RAJEE_DENY_LIST_SECRET_ARN", "(none)", "Secrets Manager secret ARN", "revoked jti/sub values, polled like the keys"),
+  setting("RAJEE_RATE_LIMIT_PER_SECOND", String(DEFAULT_RATE_LIMIT_PER_SECOND), "0-1000000 (0 disables the limit)", "requests per second per token subject, per task"),
+  setting("RAJEE_RATE_LIMIT_BURST", "2 x the rate", "1-10000000", "requests a subject may make at once above the rate"),
+  setting("RAJEE_VIRTUAL_HOST_DOMAIN", "(none: path-style only)", "DNS name", "virtual-hosted addressing: bucket.<domain>"),
+  setting("RAJEE_LOG_LEVEL", DEFAULT_LOG_LEVEL, LOG_LEVELS.join(", "), "allow lines log at info, deny lines at warn"),
+  setting("RAJEE_S3_REGION", "(none)", "AWS region name, e.g. eu-west-1", "region of the buckets, for the upstream signer"),
+  setting("RAJEE_S3_ENDPOINT", "s3.<region>.amazonaws.com", "DNS name", "S3 host the upstream signer signs for"),
+  setting("RAJEE_SHUTDOWN_TIMEOUT_SECONDS", String(DEFAULT_SHUTDOWN_TIMEOUT_SECONDS), `1-110 (${DURATION})`, "longest wait for in-flight checks after SIGTERM"),
+  setting("RAJEE_EMF_INTERVAL_SECONDS", String(DEFAULT_EMF_INTERVAL_SECONDS), `0-3600 (${DURATION}; 0 disables)`, "interval of CloudWatch EMF metric lines on stdout"),
+];
+
+const KNOWN = new Set(SETTINGS.map((s) => s.env));
+const LOOPBACK_V4 = /^127\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/;
+const HOSTNAME = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/;
+const REGION = /^[a-z]{2}(-[a-z]+)+-\d$/;
+const SECRET_ARN = /^arn:aws(-cn|-us-gov)?:secretsmanager:([a-z]{2}(-[a-z]+)+-\d):\d{12}:secret:[A-Za-z0-9/_+=.@-]+$/;
+
+const bad = (name: string, value: string, fix: string): ConfigError =>
+  new ConfigError(`authorizer: ${name}=${JSON.stringify(value)} ${fix}`);
+
+/** Parses `host:port` and requires a loopback host: the authorizer is never reachable from outside the task. */
+export function parseListenAddress(name: string, value: string): ListenAddress {
+  const match = /^(\[[^\]]+\]|[^:]+):(\d{1,5})$/.exec(value);
+  if (!match) throw bad(name, value, "is not host:port; use e.g. 127.0.0.1:9000");
+  const rawHost = match[1] as string;
+  const host = rawHost.startsWith("[") ? rawHost.slice(1, -1) : rawHost;
+  const port = Number(match[2]);
+  if (port > 65535) throw bad(name, value, "has a port above 65535; use 0-65535");
+  const v4 = LOOPBACK_V4.exec(host);
+  const loopback = host === "localhost" || host === "::1" || (v4 !== null && v4.slice(1).every((o) => Number(o) <= 255));
+  if (!loopback) throw bad(name, value, "is not a loopback address; bind 127.0.0.1 (only Envoy in the same task may call the authorizer)");
+  return { host, port };
+}
+
+function integer(name: string, value: string, min: number, max: number): number {
+  if (!/^\d{1,10}$/.test(value) || Number(value) < min || Number(value) > max) {
+    throw bad(name, value, `is not a whole number in ${min}-${max}; use a value in that range`);
+  }
+  return Number(value);
+}
+
+function duration(name: string, value: string, min: number, max: number): number {
+  const seconds = parseDurationSeconds(value);
+  if (seconds === undefined || seconds < min || seconds > max) {
+    throw bad(name, value, `is not a duration in ${min}-${max} seconds; use e.g. 30, 30s, 15m or 1h within that range`);
+  }
+  return seconds;
+}
+
+function nonEmpty(name: string, value: string): string {
+  if (value.trim() !== value || [...value].some((c) => c.charCodeAt(0) < 0x20 || c.charCodeAt(0) === 0x7f)) throw bad(name, value, "has surrounding spaces or control characters; remove them");
+  return value;
+}
+
+function secretArn(name: string, value: string): string {
+  if (!SECRET_ARN.test(value)) throw bad(name, value, "is not a Secrets Manager secret ARN (arn:aws:secretsmanager:<region>:<account>:secret:<name>); pass the full ARN");
+  return value;
+}
+
+function hostname(name: string, value: string): string {
+  const lower = value.toLowerCase();
+  if (!HOSTNAME.test(lower)) throw bad(name, value, "is not a DNS name; use e.g. s3.example.com");
+  return lower;
+}
+
+function source(fileVar: string, arnVar: string, env: Readonly<Record<string, string | undefined>>, required: boolean): SourceSpec | undefined {
+  const file = env[fileVar];
+  const arn = env[arnVar];
+  if (file !== undefined && arn !== undefined) {
+    throw new ConfigError(`authorizer: both ${fileVar} and ${arnVar} are set; set exactly one`);
+  }
+  if (file !== undefined) return { kind: "file", path: nonEmpty(fileVar, file) };
+  if (arn !== undefined) return { kind: "secret", arn: secretArn(arnVar, arn) };
+  if (required) throw new ConfigError(`authorizer: no key source; set ${arnVar} (in AWS) or ${fileVar} (local JWKS file)`);
+  return undefined;
+}
+
+function algorithms(name: string, value: string): SigningAlgorithm[] {
+  const list = value.split(",").map((a) => a.trim());
+  for (const alg of list) {
+    if (!(SUPPORTED_ALGORITHMS as readonly string[]).includes(alg)) {
+      throw bad(name, value, `names ${JSON.stringify(alg)}; use a comma-separated subset of ${SUPPORTED_ALGORITHMS.join(", ")}`);
+    }
+  }
+  if (new Set(list).size !== list.length) throw bad(name, value, "repeats an algorithm; name each once");
+  return list as SigningAlgorithm[];
+}
+
+/**
+ * Parses and validates the authorizer's settings from `RAJEE_*` variables. Empty values count as
+ * unset. Throws one ConfigError naming the variable, the bad value and what is allowed.
+ */
+export function parseConfig(rawEnv: Readonly<Record<string, string | undefined>>): AuthorizerConfig {
+  const env: Record<string, string> = {};
+  for (const [name, value] of Object.entries(rawEnv)) {
+    if (!name.startsWith("RAJEE_") || value === undefined || value === "") continue;
+    if (!KNOWN.has(name)) {
+      throw new ConfigError(`authorizer: unknown variable ${name}; known ones are ${[...KNOWN].join(", ")} (see docs/authorizer.md)`);
+    }
+    env[name] = value;
+  }
+  const get = (name: string): string | undefined => env[name];
+  const or = <T>(name: string, parse: (name: string, value: string) => T, fallback: T): T => {
+    const value = get(name);
+    return value === undefined ? fallback : parse(name, value);
+  };
+
+  const listen = parseListenAddress("RAJEE_LISTEN", get("RAJEE_LISTEN") ?? DEFAULT_LISTEN);
+  const adminListen = parseListenAddress("RAJEE_ADMIN_LISTEN", get("RAJEE_ADMIN_LISTEN") ?? DEFAULT_ADMIN_LISTEN);
+  if (listen.port !== 0 && listen.port === adminListen.port) {
+    throw new ConfigError(`authorizer: RAJEE_LISTEN and RAJEE_ADMIN_LISTEN both use port ${listen.port}; the check port has no other endpoints, so give the operations port its own`);
+  }
+  const refreshIntervalSeconds = or("RAJEE_KEY_REFRESH_SECONDS", (n, v) => duration(n, v, 5, 3600), DEFAULT_REFRESH_INTERVAL_SECONDS);
+  const stalenessLimitSeconds = or("RAJEE_STALENESS_LIMIT_SECONDS", (n, v) => duration(n, v, 1, 86400), DEFAULT_STALENESS_LIMIT_SECONDS);
+  if (stalenessLimitSeconds <= refreshIntervalSeconds) {
+    throw new ConfigError(
+      `authorizer: RAJEE_STALENESS_LIMIT_SECONDS=${stalenessLimitSeconds} is not above RAJEE_KEY_REFRESH_SECONDS=${refreshIntervalSeconds}; one failed poll would make the gateway deny everything, so use at least 2 x the refresh interval`,
+    );
+  }
+  const rateLimitPerSecond = or("RAJEE_RATE_LIMIT_PER_SECOND", (n, v) => integer(n, v, 0, 1_000_000), DEFAULT_RATE_LIMIT_PER_SECOND);
+  const s3Region = or("RAJEE_S3_REGION", (n, v) => {
+    if (!REGION.test(v)) throw bad(n, v, "is not an AWS region name; use e.g. eu-west-1");
+    return v;
+  }, undefined);
+  const s3Endpoint = or("RAJEE_S3_ENDPOINT", hostname, s3Region === undefined ? undefined : `s3.${s3Region}.amazonaws.com`);
+
+  return Object.freeze({
+    listen: Object.freeze(listen),
+    adminListen: Object.freeze(adminListen),
+    keySource: source("RAJEE_JWKS_FILE", "RAJEE_JWKS_SECRET_ARN", env, true) as SourceSpec,
+    denyListSource: source("RAJEE_DENY_LIST_FILE", "RAJEE_DENY_LIST_SECRET_ARN", env, false),
+    issuer: or("RAJEE_ISSUER", nonEmpty, DEFAULT_ISSUER),
+    audience: or("RAJEE_AUDIENCE", nonEmpty, DEFAULT_AUDIENCE),
+    algorithms: Object.freeze(or("RAJEE_ALGORITHMS", algorithms, [...DEFAULT_ALGORITHMS])),
+    clockSkewSeconds: or("RAJEE_CLOCK_SKEW_SECONDS", (n, v) => duration(n, v, 0, 300), DEFAULT_CLOCK_SKEW_SECONDS),
+    maxTokenLifetimeSeconds: or("RAJEE_MAX_TOKEN_LIFETIME_SECONDS", (n, v) => duration(n, v, 60, 604800), DEFAULT_MAX_LIFETIME_SECONDS),
+    refreshIntervalSeconds,
+    stalenessLimitSeconds,
+    breakGlassIntervalSeconds: or("RAJEE_BREAK_GLASS_INTERVAL_SECONDS", (n, v) => duration(n, v, 1, 3600), DEFAULT_BREAK_GLASS_INTERVAL_SECONDS),
+    tokenCacheSize: or("RAJEE_TOKEN_CACHE_SIZE", (n, v) => integer(n, v, 0, 1_000_000), DEFAULT_TOKEN_CACHE_SIZE),
+    rateLimitPerSecond,
+    rateLimitBurst: or("RAJEE_RATE_LIMIT_BURST", (n, v) => integer(n, v, 1, 10_000_000), Math.max(1, 2 * rateLimitPerSecond)),
+    virtualHostDomain: or("RAJEE_VIRTUAL_HOST_DOMAIN", hostname, undefined),
+    logLevel: or("RAJEE_LOG_LEVEL", (n, v) => {
+      if (!(LOG_LEVELS as readonly string[]).includes(v)) throw bad(n, v, `is not a log level; use one of ${LOG_LEVELS.join(", ")}`);
+      return v as LogLevel;
+    }, DEFAULT_LOG_LEVEL),
+    s3Region,
+    s3Endpoint,
+    shutdownTimeoutSeconds: or("RAJEE_SHUTDOWN_TIMEOUT_SECONDS", (n, v) => duration(n, v, 1, 110), DEFAULT_SHUTDOWN_TIMEOUT_SECONDS),
+    emfIntervalSeconds: or("RAJEE_EMF_INTERVAL_SECONDS", (n, v) => duration(n, v, 0, 3600), DEFAULT_EMF_INTERVAL_SECONDS),
+  });
+}
+
+/** The region a Secrets Manager ARN names (the client must call that region). */
+export function secretRegion(arn: string): string {
+  const match = SECRET_ARN.exec(arn);
+  if (!match) throw new ConfigError(`authorizer: ${arn} is not a Secrets Manager secret ARN`);
+  return match[2] as string;
+}

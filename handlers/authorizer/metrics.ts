@@ -1,0 +1,82 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
+
+/** Upper bounds of the check latency histogram, seconds: 50 us to 1 s. */
+export const LATENCY_BUCKETS_SECONDS = [0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1];
+
+/** Values the service reads when Prometheus scrapes (gauges computed at scrape time). */
+export interface MetricsProbe {
+  keyAgeSeconds(): number | undefined;
+  /** Absent when no deny list is configured. */
+  readonly denyListAgeSeconds?: () => number | undefined;
+  keysLoaded(): number;
+  cacheEntries(): number;
+  ready(): boolean;
+  inFlight(): number;
+}
+
+/** The authorizer's Prometheus metrics, in their own registry (served on the operations port only). */
+export class AuthorizerMetrics {
+  readonly registry = new Registry();
+  private readonly decisions: Counter<"result" | "reason">;
+  private readonly latency: Histogram;
+  private readonly cache: Counter<"result">;
+  private readonly refreshes: Counter<"document" | "trigger" | "result">;
+  private readonly rateLimited: Counter;
+  private readonly decisionChildren = new Map<string, Counter.Internal>();
+  private readonly cacheHit: Counter.Internal;
+  private readonly cacheMiss: Counter.Internal;
+
+  constructor(probe: MetricsProbe, options: { defaultMetrics?: boolean } = {}) {
+    const registers = [this.registry];
+    this.decisions = new Counter({ name: "rajee_authorizer_decisions_total", help: "Checks answered, by result (allow|deny) and reason code", labelNames: ["result", "reason"], registers });
+    this.latency = new Histogram({ name: "rajee_authorizer_check_duration_seconds", help: "Time from a check's arrival (body read) to its answer", buckets: LATENCY_BUCKETS_SECONDS, registers });
+    this.cache = new Counter({ name: "rajee_authorizer_token_cache_lookups_total", help: "Verified-token cache lookups, by result (hit|miss)", labelNames: ["result"], registers });
+    this.refreshes = new Counter({ name: "rajee_authorizer_refreshes_total", help: "Refreshes of a polled document (keys|deny-list), by trigger and result (ok|error)", labelNames: ["document", "trigger", "result"], registers });
+    this.rateLimited = new Counter({ name: "rajee_authorizer_rate_limited_total", help: "Checks answered 429 SlowDown by the per-subject rate limit", registers });
+    this.cacheHit = this.cache.labels("hit");
+    this.cacheMiss = this.cache.labels("miss");
+    const gauge = (name: string, help: string, read: () => number | undefined) =>
+      new Gauge({
+        name,
+        help,
+        registers,
+        collect() {
+          const value = read();
+          if (value === undefined) this.reset();
+          else this.set(value);
+        },
+      });
+    gauge("rajee_authorizer_key_refresh_age_seconds", "Seconds since the keys were last loaded successfully (absent before the first load)", probe.keyAgeSeconds);
+    if (probe.denyListAgeSeconds) {
+      gauge("rajee_authorizer_deny_list_refresh_age_seconds", "Seconds since the deny list was last loaded successfully (only with a deny list)", probe.denyListAgeSeconds);
+    }
+    gauge("rajee_authorizer_keys", "Keys in the keyring", probe.keysLoaded);
+    gauge("rajee_authorizer_token_cache_entries", "Verified tokens in the cache", probe.cacheEntries);
+    gauge("rajee_authorizer_ready", "1 when /readyz answers 200 (keys and deny list fresh, not shutting down)", () => (probe.ready() ? 1 : 0));
+    gauge("rajee_authorizer_in_flight_checks", "Checks being answered now", probe.inFlight);
+    if (options.defaultMetrics) collectDefaultMetrics({ register: this.registry, prefix: "rajee_authorizer_" });
+  }
+
+  decision(result: "allow" | "deny", reason: string, seconds: number): void {
+    const key = `${result}\u0000${reason}`;
+    let child = this.decisionChildren.get(key);
+    if (child === undefined) {
+      child = this.decisions.labels(result, reason);
+      this.decisionChildren.set(key, child);
+    }
+    child.inc();
+    this.latency.observe(seconds);
+  }
+
+  cacheLookup(hit: boolean): void {
+    (hit ? this.cacheHit : this.cacheMiss).inc();
+  }
+
+  refresh(document: string, trigger: string, ok: boolean): void {
+    this.refreshes.labels(document, trigger, ok ? "ok" : "error").inc();
+  }
+
+  rateLimit(): void {
+    this.rateLimited.inc();
+  }
+}

@@ -1,0 +1,149 @@
+import { randomUUID } from "node:crypto";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import type { Logger } from "pino";
+import { s3Error } from "../../src/errors";
+import { DELETE_OBJECTS_MAX_BODY_BYTES } from "../../src/s3/delete-objects";
+import type { GatewayRequest } from "../../src/s3/request";
+import type { ListenAddress } from "./config";
+import type { Authorizer, LocalDeny } from "./service";
+
+/**
+ * Node's keep-alive timeout on the check port. Envoy's authorizer cluster closes idle connections
+ * after 4 s (envoy-templates), below this, so Envoy never reuses a socket the authorizer closed.
+ */
+export const CHECK_KEEP_ALIVE_TIMEOUT_MS = 5000;
+/** Largest request head accepted; Envoy's own limit is 60 KiB. Above it Node answers 431. */
+export const MAX_HEADER_BYTES = 96 * 1024;
+/** A request id from Envoy is echoed only when it looks like one (it ends up in XML and logs). */
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+/** Headers whose repetition would let Envoy, the authorizer and S3 read different values. */
+const TOKEN_HEADERS = new Set(["authorization", "x-amz-security-token"]);
+const SINGLE_HEADERS = new Set(["host", "x-amz-copy-source", "x-amz-content-sha256", "x-amz-decoded-content-length", "content-encoding", "content-md5", "content-type", "x-amz-date"]);
+
+export function requestIdFor(req: IncomingMessage): string {
+  const given = req.headers["x-request-id"];
+  return typeof given === "string" && REQUEST_ID.test(given) ? given : randomUUID();
+}
+
+/**
+ * The request Envoy forwarded, as the decision core reads it. A token header or a header the
+ * classifier or signer reads sent more than once is refused (S3 and the gateway could read
+ * different copies); other repeats are joined with "," as HTTP allows.
+ */
+export function gatewayRequest(req: IncomingMessage, body: Buffer | undefined): { request: GatewayRequest; deny?: LocalDeny } {
+  const headers: Record<string, string> = {};
+  let deny: LocalDeny | undefined;
+  for (const [name, values] of Object.entries(req.headersDistinct)) {
+    if (values === undefined) continue;
+    if (values.length > 1 && !deny) {
+      if (TOKEN_HEADERS.has(name)) {
+        deny = { reason: "duplicate-header", error: s3Error("InvalidToken", `header '${name}' sent more than once; send the token exactly once`) };
+      } else if (SINGLE_HEADERS.has(name)) {
+        deny = { reason: "duplicate-header", error: s3Error("InvalidRequest", `header '${name}' sent more than once; send it once`) };
+      }
+    }
+    headers[name] = values.join(",");
+  }
+  const request: GatewayRequest = {
+    method: (req.method ?? "").toUpperCase(),
+    path: req.url ?? "/",
+    headers,
+    ...(body !== undefined && body.length > 0 ? { body } : {}),
+  };
+  return deny ? { request, deny } : { request };
+}
+
+/**
+ * Reads the body, keeping at most `limit + 1` bytes: a longer body is drained, not buffered, and the
+ * classifier answers MalformedXML for it ("over the limit"). Envoy sends a body only on the
+ * DeleteObjects route.
+ */
+export function readBoundedBody(req: IncomingMessage, limit = DELETE_OBJECTS_MAX_BODY_BYTES): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let kept = 0;
+    req.on("data", (chunk: Buffer) => {
+      if (kept > limit) return;
+      const room = limit + 1 - kept;
+      const part = chunk.length > room ? chunk.subarray(0, room) : chunk;
+      chunks.push(part);
+      kept += part.length;
+    });
+    req.on("end", () => resolve(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks)));
+    req.on("error", reject);
+  });
+}
+
+/** The check port: every method and path is a client request to judge. No other endpoints. */
+export function buildCheckServer(authorizer: Authorizer, logger: Logger): Server {
+  const server = createServer({ maxHeaderSize: MAX_HEADER_BYTES, keepAliveTimeout: CHECK_KEEP_ALIVE_TIMEOUT_MS }, (req, res) => {
+    const started = process.hrtime.bigint();
+    const requestId = requestIdFor(req);
+    readBoundedBody(req)
+      .then((body) => {
+        const { request, deny } = gatewayRequest(req, body);
+        return authorizer.check(request, requestId, started, deny);
+      })
+      .then(
+        (response) => {
+          res.writeHead(response.status, { ...response.headers, "content-length": Buffer.byteLength(response.body) });
+          res.end(response.body);
+        },
+        (error: unknown) => {
+          // The request stream failed (client went away); nothing can be answered.
+          logger.debug({ event: "check_aborted", request_id: requestId, error: (error as Error).message });
+          res.destroy();
+        },
+      );
+  });
+  server.on("clientError", (error, socket) => {
+    logger.debug({ event: "client_error", error: (error as Error).message });
+    if (socket.writable) socket.end("HTTP/1.1 400 Bad Request\r\nconnection: close\r\ncontent-length: 0\r\n\r\n");
+    else socket.destroy();
+  });
+  return server;
+}
+
+function send(res: ServerResponse, status: number, contentType: string, body: string): void {
+  res.writeHead(status, { "content-type": contentType, "content-length": Buffer.byteLength(body), "cache-control": "no-store" });
+  res.end(body);
+}
+
+/** The operations port: `/healthz` (process up), `/readyz` (keys and deny list fresh), `/metrics` (Prometheus). */
+export function buildAdminServer(authorizer: Authorizer, logger: Logger): Server {
+  return createServer((req, res) => {
+    const path = (req.url ?? "/").split("?")[0];
+    if (req.method !== "GET" && req.method !== "HEAD") return send(res, 405, "text/plain", "method not allowed\n");
+    switch (path) {
+      case "/healthz":
+        return send(res, 200, "text/plain", "ok\n");
+      case "/readyz": {
+        const { ready, problems } = authorizer.ready();
+        return send(res, ready ? 200 : 503, "text/plain", ready ? "ready\n" : `not ready: ${problems.join("; ")}\n`);
+      }
+      case "/metrics":
+        authorizer.metrics.registry.metrics().then(
+          (text) => send(res, 200, authorizer.metrics.registry.contentType, text),
+          (error: unknown) => {
+            logger.error({ event: "metrics_failed", error: (error as Error).message });
+            send(res, 500, "text/plain", "metrics failed\n");
+          },
+        );
+        return;
+      default:
+        return send(res, 404, "text/plain", "not found: the operations port serves /healthz, /readyz and /metrics\n");
+    }
+  });
+}
+
+/** Listens on a loopback address; resolves to the bound port (useful with port 0). */
+export function listen(server: Server, address: ListenAddress): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(address.port, address.host, () => {
+      server.off("error", reject);
+      resolve((server.address() as AddressInfo).port);
+    });
+  });
+}

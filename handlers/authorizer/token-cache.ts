@@ -1,0 +1,55 @@
+import type { VerifiedToken } from "../../src/token/verify";
+
+interface Entry {
+  readonly token: VerifiedToken;
+  /** The entry is served only while now < this (epoch ms): never past the token's `exp`. */
+  readonly expiresAtMs: number;
+}
+
+/**
+ * Verified tokens by SHA-256 of the token, least recently used evicted first. An entry never
+ * outlives its token's `exp`; `clear()` runs whenever the keys or the deny list change. Only
+ * successful verifications are cached: a refusal is recomputed every time, so a key that appears
+ * later (rotation) is never hidden by a cached "unknown kid".
+ */
+export class TokenCache {
+  private readonly entries = new Map<string, Entry>();
+  private generationCounter = 0;
+
+  constructor(private readonly maxEntries: number) {}
+
+  get size(): number {
+    return this.entries.size;
+  }
+
+  /** Increments on every clear; a verification begun in an older generation must not be stored. */
+  get generation(): number {
+    return this.generationCounter;
+  }
+
+  get(key: string, nowMs: number): VerifiedToken | undefined {
+    const entry = this.entries.get(key);
+    if (entry === undefined) return undefined;
+    this.entries.delete(key);
+    if (nowMs >= entry.expiresAtMs) return undefined;
+    this.entries.set(key, entry);
+    return entry.token;
+  }
+
+  /** Stores a verified token unless it is already expired, the cache is disabled, or it was cleared since `generation`. */
+  set(key: string, token: VerifiedToken, nowMs: number, generation: number): void {
+    const expiresAtMs = token.expiresAt * 1000;
+    if (this.maxEntries === 0 || generation !== this.generationCounter || nowMs >= expiresAtMs) return;
+    this.entries.delete(key);
+    while (this.entries.size >= this.maxEntries) {
+      const oldest = this.entries.keys().next().value as string;
+      this.entries.delete(oldest);
+    }
+    this.entries.set(key, { token, expiresAtMs });
+  }
+
+  clear(): void {
+    this.entries.clear();
+    this.generationCounter++;
+  }
+}
