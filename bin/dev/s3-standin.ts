@@ -115,6 +115,9 @@ function forward(target: { host: string; port: number }, request: http.IncomingM
   if (encodings.length === 0) delete headers["content-encoding"];
   else headers["content-encoding"] = encodings.join(",");
   headers["content-length"] = String(body.length);
+  // S3 percent-decodes the copy source fully; s3rver uses decodeURI, which leaves %2B and the like.
+  const copySource = headers["x-amz-copy-source"];
+  if (typeof copySource === "string") headers["x-amz-copy-source"] = encodeURI(decodeURIComponent(copySource));
   return new Promise((resolve, reject) => {
     const upstream = http.request({ ...target, method: request.method, path: request.url, headers }, (answer) => {
       response.writeHead(answer.statusCode ?? 502, answer.headers);

@@ -20,9 +20,13 @@ export type S3Operation =
   | "DeleteObject"
   | "DeleteObjects";
 
-/** Query parameters any request may carry: presigned-URL parameters and the SDKs' `x-id`. */
+/**
+ * Query parameters any request may carry: presigned-URL parameters and the SDKs' `x-id`.
+ * `X-Amz-Content-Sha256` is not in the design's list, but AWS SDK v3 presigned URLs carry it.
+ */
 export const ALWAYS_ALLOWED_PARAMETERS: ReadonlySet<string> = new Set([
   "X-Amz-Algorithm",
+  "X-Amz-Content-Sha256",
   "X-Amz-Credential",
   "X-Amz-Date",
   "X-Amz-Expires",
@@ -47,8 +51,9 @@ const LIST_V2 = ["list-type", "prefix", "delimiter", "max-keys", "encoding-type"
 
 /** The parameters each operation accepts beyond ALWAYS_ALLOWED_PARAMETERS. Anything else is denied. */
 export const OPERATION_PARAMETERS: Readonly<Record<S3Operation, ReadonlySet<string>>> = {
-  GetObject: new Set(["versionId", "partNumber", ...RESPONSE_OVERRIDES]),
-  HeadObject: new Set(["versionId", "partNumber", ...RESPONSE_OVERRIDES]),
+  // x-amz-checksum-mode: the ChecksumMode header, which presigners hoist into the query.
+  GetObject: new Set(["versionId", "partNumber", "x-amz-checksum-mode", ...RESPONSE_OVERRIDES]),
+  HeadObject: new Set(["versionId", "partNumber", "x-amz-checksum-mode", ...RESPONSE_OVERRIDES]),
   GetObjectAttributes: new Set(["attributes", "versionId"]),
   ListObjectsV2: new Set(LIST_V2),
   ListObjects: new Set(["prefix", "delimiter", "max-keys", "encoding-type", "marker"]),

@@ -1,0 +1,90 @@
+import type { DestinationStream } from "pino";
+import { envoySettings } from "../../envoy-templates";
+import { build, type AuthorizerApp } from "../../handlers/authorizer/app";
+import { parseConfig } from "../../handlers/authorizer/config";
+import { createLogger } from "../../handlers/authorizer/logger";
+import { fileSource, type TextSource } from "../../handlers/authorizer/text-source";
+import { upstreamSigner } from "../../handlers/authorizer/upstream-signing";
+import { startGatewayEmulator, type GatewayEmulator } from "./gateway-emulator";
+import { startS3StandIn, type S3StandIn } from "./s3-standin";
+import { localCertificate } from "./tls";
+
+/** The "task role" of a local gateway: the only credentials the S3 stand-in accepts. */
+export const LOCAL_TASK_ROLE = Object.freeze({
+  accessKeyId: "AKIDLOCALTASKROLE",
+  secretAccessKey: "local-task-role-secret",
+  sessionToken: "local-task-role-session-token",
+});
+export const LOCAL_REGION = "eu-west-1";
+export const LOCAL_S3_ENDPOINT = "s3.eu-west-1.amazonaws.com";
+
+export interface LocalGatewayOptions {
+  /** Buckets the S3 stand-in creates. */
+  readonly buckets: readonly string[];
+  /** The JWKS the authorizer trusts: a file path or a source tests control. */
+  readonly keys: string | TextSource;
+  /** Extra `RAJEE_*` settings for the authorizer. */
+  readonly env?: Readonly<Record<string, string>>;
+  /** Where the authorizer logs. @default silent */
+  readonly logDestination?: DestinationStream;
+  /** Port of the HTTPS gateway. @default any free port */
+  readonly port?: number;
+  /** Where the stand-in stores objects. @default a temporary folder, removed on stop */
+  readonly directory?: string;
+}
+
+export interface LocalGateway {
+  /** `https://127.0.0.1:<port>`: point S3 clients here. */
+  readonly url: string;
+  /** PEM certificate of the gateway, for `AWS_CA_BUNDLE` / an HTTPS agent. */
+  readonly caCertificate: string;
+  readonly authorizer: AuthorizerApp;
+  readonly authorizerUrl: string;
+  readonly adminUrl: string;
+  readonly standIn: S3StandIn;
+  readonly emulator: GatewayEmulator;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts the whole gateway on 127.0.0.1 without AWS: the S3 stand-in, the real authorizer with the
+ * upstream signer (signing with LOCAL_TASK_ROLE), and the Envoy emulator serving HTTPS.
+ */
+export async function startLocalGateway(options: LocalGatewayOptions): Promise<LocalGateway> {
+  const standIn = await startS3StandIn({ credentials: LOCAL_TASK_ROLE, region: LOCAL_REGION, buckets: options.buckets, ...(options.directory ? { directory: options.directory } : {}) });
+  const config = parseConfig({
+    RAJEE_LISTEN: "127.0.0.1:0",
+    RAJEE_ADMIN_LISTEN: "127.0.0.1:0",
+    RAJEE_JWKS_FILE: typeof options.keys === "string" ? options.keys : "(test source)",
+    RAJEE_S3_REGION: LOCAL_REGION,
+    RAJEE_S3_ENDPOINT: LOCAL_S3_ENDPOINT,
+    RAJEE_EMF_INTERVAL_SECONDS: "0",
+    RAJEE_LOG_LEVEL: options.logDestination ? "info" : "silent",
+    ...options.env,
+  });
+  const authorizer = build({
+    config,
+    keySource: typeof options.keys === "string" ? fileSource(options.keys) : options.keys,
+    logger: createLogger(config.logLevel, options.logDestination),
+    onAllow: upstreamSigner({ host: LOCAL_S3_ENDPOINT, region: LOCAL_REGION }, async () => LOCAL_TASK_ROLE),
+  });
+  const { checkPort, adminPort } = await authorizer.start();
+  const authorizerUrl = `http://127.0.0.1:${checkPort}`;
+  const tls = await localCertificate();
+  const settings = envoySettings({ s3Region: LOCAL_REGION, s3Endpoint: LOCAL_S3_ENDPOINT });
+  const emulator = await startGatewayEmulator({ settings, authorizerUrl, upstreamUrl: standIn.url, tls, ...(options.port ? { port: options.port } : {}) });
+  return {
+    url: emulator.url,
+    caCertificate: tls.cert,
+    authorizer,
+    authorizerUrl,
+    adminUrl: `http://127.0.0.1:${adminPort}`,
+    standIn,
+    emulator,
+    async stop() {
+      await emulator.close();
+      await authorizer.shutdown(1000);
+      await standIn.close();
+    },
+  };
+}
