@@ -83,6 +83,7 @@ export class Authorizer {
   private readonly pollers: Poller[] = [];
   private policyCache: { list: DenyList; policy: TokenPolicy } | undefined;
   private lastBreakGlassMs: number | undefined;
+  private breakGlassInFlight: Promise<void> | undefined;
   private draining = false;
   private inFlightChecks = 0;
 
@@ -223,14 +224,19 @@ export class Authorizer {
     return { verify, classify: this.classifyOptions, now };
   }
 
-  /** An unknown kid may be a key published after the last poll: refresh at once, at most once per interval. */
-  private async breakGlass(nowMs: number): Promise<boolean> {
+  /**
+   * An unknown kid may be a key published after the last poll: refresh at once, at most once per
+   * interval. Checks arriving while that refresh runs wait for it instead of being denied.
+   */
+  private async breakGlass(nowMs: number): Promise<void> {
+    if (this.breakGlassInFlight) return this.breakGlassInFlight;
     const intervalMs = this.config.breakGlassIntervalSeconds * 1000;
-    if (this.lastBreakGlassMs !== undefined && nowMs - this.lastBreakGlassMs < intervalMs) return false;
+    if (this.lastBreakGlassMs !== undefined && nowMs - this.lastBreakGlassMs < intervalMs) return;
     this.lastBreakGlassMs = nowMs;
-    const before = this.keys.fingerprint;
-    const outcome = await this.keys.refresh("break-glass");
-    return outcome.ok && this.keys.fingerprint !== before;
+    this.breakGlassInFlight = this.keys.refresh("break-glass").then(() => {
+      this.breakGlassInFlight = undefined;
+    });
+    return this.breakGlassInFlight;
   }
 
   /**
@@ -248,9 +254,11 @@ export class Authorizer {
       const nowMs = this.clock();
       local ??= this.notReady(nowMs);
       if (!local) {
+        const keysUsed = this.keys.fingerprint;
         decision = await decide(request, this.context(nowMs, trace));
-        if (!decision.allow && decision.reason === "unknown-kid" && (await this.breakGlass(nowMs))) {
-          decision = await decide(request, this.context(nowMs, trace));
+        if (!decision.allow && decision.reason === "unknown-kid") {
+          await this.breakGlass(nowMs);
+          if (this.keys.fingerprint !== keysUsed) decision = await decide(request, this.context(nowMs, trace));
         }
         if (decision.token !== undefined) {
           const rate = this.limiter.take(decision.token.subject, nowMs);
