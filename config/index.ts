@@ -6,7 +6,7 @@ import { staging } from "./staging";
 import { validateEnvironment } from "./validate";
 
 export type { BackendConfig, BucketAccess, EnvironmentConfig, ScalingConfig, TokenSettings } from "./environment";
-export { validateEnvironment, prefixProblem, LOG_RETENTION_DAYS } from "./validate";
+export { validateEnvironment } from "./validate";
 
 /** Every environment, keyed by name. Add one: write `config/<name>.ts` and list it here. */
 const ENVIRONMENTS: Readonly<Record<string, EnvironmentConfig>> = { dev, staging, prod };

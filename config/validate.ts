@@ -1,15 +1,13 @@
 import { ConfigError } from "../src/config-error";
 import { bucketNameProblem } from "../src/s3/bucket-name";
+import { prefixProblem } from "../modules/access-policy/s3-actions";
 import { cidrProblem, parseCidr } from "../modules/network/cidr";
+import { LOG_RETENTION_DAYS } from "../modules/observability/retention";
 import { taskSizeProblems } from "../modules/proxy-service/task-size";
 import type { EnvironmentConfig } from "./environment";
 
-/** Retention periods CloudWatch Logs accepts, days. */
-export const LOG_RETENTION_DAYS = [
-  1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
-] as const;
 
-const ENV_NAME = /^[a-z][a-z0-9-]{0,15}$/;
+const ENV_NAME = /^[a-z][a-z0-9-]{0,13}$/;
 const ACCOUNT_ID = /^\d{12}$/;
 const REGION = /^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d$/;
 const ROLE_ARN = /^arn:aws[a-z-]*:iam::(\d{12}):role\/[\w+=,.@/-]{1,512}$/;
@@ -33,7 +31,7 @@ export function validateEnvironment(config: EnvironmentConfig): EnvironmentConfi
     problems.push(`${field}=${JSON.stringify(value)} ${why}`);
   const c = config;
 
-  if (!ENV_NAME.test(c.name)) bad("name", c.name, "must be 1-16 of a-z, 0-9 and '-', starting with a letter; use e.g. dev");
+  if (!ENV_NAME.test(c.name)) bad("name", c.name, "must be 1-14 of a-z, 0-9 and '-', starting with a letter; use e.g. dev");
   if (!ACCOUNT_ID.test(c.accountId)) bad("accountId", c.accountId, "is not 12 digits; use the AWS account id of the environment");
   if (!REGION.test(c.region)) bad("region", c.region, "is not an AWS region name; use e.g. eu-west-1");
   if (c.assumeRoleArn !== undefined) {
@@ -140,17 +138,6 @@ function checkBuckets(c: EnvironmentConfig, bad: Bad): void {
       if (why) bad(`buckets.${name}.prefixes[${i}]`, prefix, why);
     });
   }
-}
-
-/** Why `prefix` cannot scope an IAM policy, or undefined. */
-export function prefixProblem(prefix: string): string | undefined {
-  if (prefix.startsWith("/")) return "starts with '/'; S3 keys have no leading slash, drop it";
-  if (/[*?]/.test(prefix)) return "contains a wildcard; list literal prefixes (each is already a prefix)";
-  // eslint-disable-next-line no-control-regex
-  if (/[\u0000-\u001f\u007f]/.test(prefix)) return "contains a control character; remove it";
-  if (prefix.split("/").some((s) => s === "." || s === "..")) return "contains a '.' or '..' segment; the gateway rejects those keys";
-  if (Buffer.byteLength(prefix) > 1024) return "is longer than 1024 bytes, the S3 key limit";
-  return undefined;
 }
 
 function checkScaling(c: EnvironmentConfig, bad: Bad): void {

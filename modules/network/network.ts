@@ -1,0 +1,230 @@
+import { Construct } from "constructs";
+import { DefaultSecurityGroup } from "@cdktf/provider-aws/lib/default-security-group";
+import { Eip } from "@cdktf/provider-aws/lib/eip";
+import { FlowLog } from "@cdktf/provider-aws/lib/flow-log";
+import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
+import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
+import { InternetGateway } from "@cdktf/provider-aws/lib/internet-gateway";
+import { NatGateway } from "@cdktf/provider-aws/lib/nat-gateway";
+import { Route } from "@cdktf/provider-aws/lib/route";
+import { RouteTable } from "@cdktf/provider-aws/lib/route-table";
+import { RouteTableAssociation } from "@cdktf/provider-aws/lib/route-table-association";
+import { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
+import { Subnet } from "@cdktf/provider-aws/lib/subnet";
+import { Vpc } from "@cdktf/provider-aws/lib/vpc";
+import { VpcEndpoint } from "@cdktf/provider-aws/lib/vpc-endpoint";
+import { VpcSecurityGroupIngressRule } from "@cdktf/provider-aws/lib/vpc-security-group-ingress-rule";
+import { checkNamePrefix, throwProblems } from "../shared/names";
+import { policyJson, serviceTrustPolicy } from "../shared/policy";
+import { cidrProblem, parseCidr, subnetCidr } from "./cidr";
+
+/** How many NAT gateways to run. */
+export type NatGatewayMode = "none" | "single" | "per-az";
+
+export interface NetworkProps {
+  /** Prefix of every resource name, e.g. `rajee-dev`. */
+  readonly namePrefix: string;
+  /** Account the VPC is in (flow-log role trust condition). */
+  readonly accountId: string;
+  /** Region the VPC is in (service names of the endpoints). */
+  readonly region: string;
+  /** VPC CIDR, /16 to /22. Private subnets take the first six eighths, public ones a slice of the rest. */
+  readonly cidr: string;
+  /** Availability zones, 2-6, listed explicitly (no lookups at plan time). */
+  readonly availabilityZones: readonly string[];
+  /** CloudWatch Logs group ARN that receives the VPC flow logs. */
+  readonly flowLogGroupArn: string;
+  /** NAT gateways for egress to the internet (Docker Hub images). @default "per-az" */
+  readonly natGateways?: NatGatewayMode;
+  /** Interface endpoints (service suffixes) the tasks reach privately. @default ["ecr.api", "ecr.dkr", "logs", "secretsmanager"] */
+  readonly interfaceEndpoints?: readonly string[];
+  /** Traffic recorded by the flow logs. @default "ALL" */
+  readonly flowLogTrafficType?: "ACCEPT" | "REJECT" | "ALL";
+}
+
+export const DEFAULT_NAT_GATEWAYS: NatGatewayMode = "per-az";
+export const DEFAULT_INTERFACE_ENDPOINTS: readonly string[] = ["ecr.api", "ecr.dkr", "logs", "secretsmanager"];
+export const DEFAULT_FLOW_LOG_TRAFFIC_TYPE = "ALL";
+/** Extra prefix bits of a private subnet (/16 -> /19) and of a public one (/16 -> /21). */
+const PRIVATE_SUBNET_BITS = 3;
+const PUBLIC_SUBNET_BITS = 5;
+/** Public subnets start at this index of the /+5 grid: the seventh eighth of the VPC. */
+const PUBLIC_SUBNET_OFFSET = 24;
+const MAX_ZONES = 6;
+
+/**
+ * VPC over two or more AZs: public subnets (load balancer, NAT), private subnets (tasks) with no
+ * public IPs, an S3 gateway endpoint on every private route table, interface endpoints for ECR,
+ * CloudWatch Logs and Secrets Manager, flow logs, and a default security group with no rules.
+ */
+export class Network extends Construct {
+  readonly vpcId: string;
+  readonly vpcCidr: string;
+  /** Public subnet ids, one per AZ, in `availabilityZones` order. */
+  readonly publicSubnetIds: string[];
+  /** Private subnet ids, one per AZ, in `availabilityZones` order. */
+  readonly privateSubnetIds: string[];
+  /** Private route table ids, one per AZ. */
+  readonly privateRouteTableIds: string[];
+  /** Id of the S3 gateway endpoint. */
+  readonly s3EndpointId: string;
+  /** Private subnet CIDRs, for reading plans. */
+  readonly privateSubnetCidrs: string[];
+  /** Public subnet CIDRs, for reading plans. */
+  readonly publicSubnetCidrs: string[];
+
+  constructor(scope: Construct, id: string, props: NetworkProps) {
+    super(scope, id);
+    const natGateways = props.natGateways ?? DEFAULT_NAT_GATEWAYS;
+    const interfaceEndpoints = props.interfaceEndpoints ?? DEFAULT_INTERFACE_ENDPOINTS;
+    const trafficType = props.flowLogTrafficType ?? DEFAULT_FLOW_LOG_TRAFFIC_TYPE;
+    validate(props, natGateways);
+    const name = props.namePrefix;
+    const zones = props.availabilityZones;
+
+    const vpc = new Vpc(this, "vpc", {
+      cidrBlock: props.cidr,
+      enableDnsHostnames: true,
+      enableDnsSupport: true,
+      tags: { Name: `${name}-vpc` },
+    });
+    this.vpcId = vpc.id;
+    this.vpcCidr = props.cidr;
+    new DefaultSecurityGroup(this, "default-sg", { vpcId: vpc.id, tags: { Name: `${name}-default-closed` } });
+
+    this.privateSubnetCidrs = zones.map((_, i) => subnetCidr(props.cidr, PRIVATE_SUBNET_BITS, i));
+    this.publicSubnetCidrs = zones.map((_, i) => subnetCidr(props.cidr, PUBLIC_SUBNET_BITS, PUBLIC_SUBNET_OFFSET + i));
+    const publicSubnets = zones.map(
+      (zone, i) =>
+        new Subnet(this, `public-${zone}`, {
+          vpcId: vpc.id,
+          availabilityZone: zone,
+          cidrBlock: this.publicSubnetCidrs[i],
+          mapPublicIpOnLaunch: false,
+          tags: { Name: `${name}-public-${zone}`, Tier: "public" },
+        }),
+    );
+    const privateSubnets = zones.map(
+      (zone, i) =>
+        new Subnet(this, `private-${zone}`, {
+          vpcId: vpc.id,
+          availabilityZone: zone,
+          cidrBlock: this.privateSubnetCidrs[i],
+          mapPublicIpOnLaunch: false,
+          tags: { Name: `${name}-private-${zone}`, Tier: "private" },
+        }),
+    );
+    this.publicSubnetIds = publicSubnets.map((s) => s.id);
+    this.privateSubnetIds = privateSubnets.map((s) => s.id);
+
+    const igw = new InternetGateway(this, "igw", { vpcId: vpc.id, tags: { Name: `${name}-igw` } });
+    const publicRoutes = new RouteTable(this, "public-routes", { vpcId: vpc.id, tags: { Name: `${name}-public` } });
+    new Route(this, "public-default", { routeTableId: publicRoutes.id, destinationCidrBlock: "0.0.0.0/0", gatewayId: igw.id });
+    publicSubnets.forEach((subnet, i) => {
+      new RouteTableAssociation(this, `public-assoc-${zones[i]}`, { subnetId: subnet.id, routeTableId: publicRoutes.id });
+    });
+
+    const natCount = natGateways === "none" ? 0 : natGateways === "single" ? 1 : zones.length;
+    const nats = Array.from({ length: natCount }, (_, i) => {
+      const zone = zones[i] as string;
+      const eip = new Eip(this, `nat-eip-${zone}`, { domain: "vpc", tags: { Name: `${name}-nat-${zone}` } });
+      return new NatGateway(this, `nat-${zone}`, {
+        allocationId: eip.id,
+        subnetId: publicSubnets[i]!.id,
+        tags: { Name: `${name}-nat-${zone}` },
+        dependsOn: [igw],
+      });
+    });
+
+    const privateRoutes = privateSubnets.map((subnet, i) => {
+      const zone = zones[i] as string;
+      const table = new RouteTable(this, `private-routes-${zone}`, { vpcId: vpc.id, tags: { Name: `${name}-private-${zone}` } });
+      new RouteTableAssociation(this, `private-assoc-${zone}`, { subnetId: subnet.id, routeTableId: table.id });
+      const nat = nats[Math.min(i, nats.length - 1)];
+      if (nat) new Route(this, `private-default-${zone}`, { routeTableId: table.id, destinationCidrBlock: "0.0.0.0/0", natGatewayId: nat.id });
+      return table;
+    });
+    this.privateRouteTableIds = privateRoutes.map((t) => t.id);
+
+    const s3 = new VpcEndpoint(this, "s3-endpoint", {
+      vpcId: vpc.id,
+      serviceName: `com.amazonaws.${props.region}.s3`,
+      vpcEndpointType: "Gateway",
+      routeTableIds: this.privateRouteTableIds,
+      tags: { Name: `${name}-s3` },
+    });
+    this.s3EndpointId = s3.id;
+
+    if (interfaceEndpoints.length > 0) {
+      const endpointSg = new SecurityGroup(this, "endpoints-sg", {
+        name: `${name}-endpoints`,
+        description: "HTTPS from inside the VPC to the interface endpoints",
+        vpcId: vpc.id,
+        tags: { Name: `${name}-endpoints` },
+      });
+      new VpcSecurityGroupIngressRule(this, "endpoints-https", {
+        securityGroupId: endpointSg.id,
+        description: "HTTPS from the VPC",
+        ipProtocol: "tcp",
+        fromPort: 443,
+        toPort: 443,
+        cidrIpv4: props.cidr,
+      });
+      for (const service of interfaceEndpoints) {
+        new VpcEndpoint(this, `endpoint-${service.replace(/\./g, "-")}`, {
+          vpcId: vpc.id,
+          serviceName: `com.amazonaws.${props.region}.${service}`,
+          vpcEndpointType: "Interface",
+          privateDnsEnabled: true,
+          subnetIds: this.privateSubnetIds,
+          securityGroupIds: [endpointSg.id],
+          tags: { Name: `${name}-${service}` },
+        });
+      }
+    }
+
+    const flowRole = new IamRole(this, "flow-log-role", {
+      name: `${name}-flow-logs`,
+      assumeRolePolicy: serviceTrustPolicy("vpc-flow-logs.amazonaws.com", props.accountId),
+    });
+    new IamRolePolicy(this, "flow-log-policy", {
+      name: "deliver-flow-logs",
+      role: flowRole.id,
+      policy: policyJson([
+        {
+          Sid: "WriteFlowLogs",
+          Effect: "Allow",
+          Action: ["logs:CreateLogStream", "logs:DescribeLogStreams", "logs:PutLogEvents"],
+          Resource: [props.flowLogGroupArn, `${props.flowLogGroupArn}:log-stream:*`],
+        },
+      ]),
+    });
+    new FlowLog(this, "flow-log", {
+      vpcId: vpc.id,
+      trafficType,
+      logDestinationType: "cloud-watch-logs",
+      logDestination: props.flowLogGroupArn,
+      iamRoleArn: flowRole.arn,
+      maxAggregationInterval: 60,
+      tags: { Name: `${name}-flow-logs` },
+    });
+  }
+}
+
+function validate(props: NetworkProps, natGateways: NatGatewayMode): void {
+  checkNamePrefix("network", props.namePrefix);
+  const problems: string[] = [];
+  const cidr = cidrProblem(props.cidr);
+  if (cidr) problems.push(`cidr=${JSON.stringify(props.cidr)} ${cidr}; use e.g. 10.20.0.0/16`);
+  else {
+    const { prefixLength } = parseCidr(props.cidr);
+    if (prefixLength < 16 || prefixLength > 22) problems.push(`cidr=${props.cidr} must be /16 to /22 so every AZ gets a private and a public subnet`);
+  }
+  const zones = props.availabilityZones;
+  if (zones.length < 2 || zones.length > MAX_ZONES) {
+    problems.push(`availabilityZones=${JSON.stringify(zones)} must list 2-${MAX_ZONES} zones (the load balancer needs two)`);
+  }
+  if (new Set(zones).size !== zones.length) problems.push(`availabilityZones=${JSON.stringify(zones)} repeats a zone; list each once`);
+  if (!["none", "single", "per-az"].includes(natGateways)) problems.push(`natGateways=${JSON.stringify(natGateways)} must be none, single or per-az`);
+  throwProblems("network", problems);
+}

@@ -1,0 +1,155 @@
+import { Construct } from "constructs";
+import { CloudwatchLogMetricFilter } from "@cdktf/provider-aws/lib/cloudwatch-log-metric-filter";
+import { CloudwatchMetricAlarm, type CloudwatchMetricAlarmConfig } from "@cdktf/provider-aws/lib/cloudwatch-metric-alarm";
+import { KmsKey } from "@cdktf/provider-aws/lib/kms-key";
+import { SnsTopic } from "@cdktf/provider-aws/lib/sns-topic";
+import { SnsTopicSubscription } from "@cdktf/provider-aws/lib/sns-topic-subscription";
+import { checkNamePrefix, throwProblems } from "../shared/names";
+import { keyAdministeredByAccount, partitionOf, policyJson } from "../shared/policy";
+
+export interface AlarmsProps {
+  /** Prefix of alarm and topic names, e.g. `rajee-dev`. */
+  readonly namePrefix: string;
+  /** Account of the topic (key policy). */
+  readonly accountId: string;
+  /** Region of the alarms (key policy). */
+  readonly region: string;
+  /** Address the alarm topic notifies; the subscription must be confirmed from the mail. */
+  readonly alarmEmail: string;
+  /** `arn_suffix` of the load balancer (CloudWatch dimension `LoadBalancer`). */
+  readonly loadBalancerArnSuffix: string;
+  /** `arn_suffix` of the target group (CloudWatch dimension `TargetGroup`). */
+  readonly targetGroupArnSuffix: string;
+  /** Log group of the authorizer: one JSON line per decision, `"decision":"deny"` on denials. */
+  readonly authorizerLogGroupName: string;
+  /** Log group of the rotation Lambda: `"event":"rotation_failed"` on failure. */
+  readonly rotationLogGroupName: string;
+  /** Namespace of the metrics the log filters publish. @default "rajee/<namePrefix>" */
+  readonly metricNamespace?: string;
+  /** 5xx responses (load balancer or targets) in 5 minutes that raise an alarm. @default 10 */
+  readonly http5xxThreshold?: number;
+  /** Denied requests in 5 minutes that count as a spike. @default 100 */
+  readonly denialThreshold?: number;
+}
+
+export const DEFAULT_HTTP_5XX_THRESHOLD = 10;
+export const DEFAULT_DENIAL_THRESHOLD = 100;
+const FIVE_MINUTES = 300;
+const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+
+/** Alarm keys, stable so that adding an alarm never renames the others. */
+export type AlarmKey = "alb5xx" | "target5xx" | "unhealthyTargets" | "noHealthyTargets" | "denialSpike" | "rotationFailure";
+
+/**
+ * An encrypted SNS topic mailing `alarmEmail`, and alarms for load balancer 5xx, target 5xx (Envoy
+ * answers 503 when the authorizer is down), unhealthy or missing targets, a spike of denials, and a
+ * failed key rotation. Denials and rotation failures are counted from the logs with metric filters,
+ * so they need nothing beyond the JSON lines the containers already write.
+ */
+export class Alarms extends Construct {
+  readonly topicArn: string;
+  /** Alarm names by key. */
+  readonly alarmNames: Readonly<Record<AlarmKey, string>>;
+  /** Namespace of the log-derived metrics (`Denials`, `RotationFailures`). */
+  readonly metricNamespace: string;
+
+  constructor(scope: Construct, id: string, props: AlarmsProps) {
+    super(scope, id);
+    const namespace = props.metricNamespace ?? `rajee/${props.namePrefix}`;
+    const http5xx = props.http5xxThreshold ?? DEFAULT_HTTP_5XX_THRESHOLD;
+    const denials = props.denialThreshold ?? DEFAULT_DENIAL_THRESHOLD;
+    checkNamePrefix("alarms", props.namePrefix);
+    const problems: string[] = [];
+    if (!EMAIL.test(props.alarmEmail)) problems.push(`alarmEmail=${JSON.stringify(props.alarmEmail)} is not an email address; use e.g. oncall@example.com`);
+    if (!Number.isInteger(http5xx) || http5xx < 1) problems.push(`http5xxThreshold=${http5xx} must be a positive whole number of responses`);
+    if (!Number.isInteger(denials) || denials < 1) problems.push(`denialThreshold=${denials} must be a positive whole number of requests`);
+    throwProblems("alarms", problems);
+    this.metricNamespace = namespace;
+
+    const partition = partitionOf(props.region);
+    const key = new KmsKey(this, "topic-key", {
+      description: `${props.namePrefix} alarm topic encryption`,
+      enableKeyRotation: true,
+      deletionWindowInDays: 30,
+      policy: policyJson([
+        keyAdministeredByAccount(partition, props.accountId),
+        {
+          Sid: "CloudWatchAlarmsPublish",
+          Effect: "Allow",
+          Principal: { Service: "cloudwatch.amazonaws.com" },
+          Action: ["kms:Decrypt", "kms:GenerateDataKey"],
+          Resource: ["*"],
+          Condition: { StringEquals: { "aws:SourceAccount": props.accountId } },
+        },
+      ]),
+    });
+    const topic = new SnsTopic(this, "topic", { name: `${props.namePrefix}-alarms`, kmsMasterKeyId: key.arn });
+    new SnsTopicSubscription(this, "email", { topicArn: topic.arn, protocol: "email", endpoint: props.alarmEmail });
+    this.topicArn = topic.arn;
+
+    new CloudwatchLogMetricFilter(this, "denials-filter", {
+      name: `${props.namePrefix}-denials`,
+      logGroupName: props.authorizerLogGroupName,
+      pattern: '{ $.decision = "deny" }',
+      metricTransformation: { name: "Denials", namespace, value: "1", defaultValue: "0", unit: "Count" },
+    });
+    new CloudwatchLogMetricFilter(this, "rotation-failures-filter", {
+      name: `${props.namePrefix}-rotation-failures`,
+      logGroupName: props.rotationLogGroupName,
+      pattern: '{ $.event = "rotation_failed" }',
+      metricTransformation: { name: "RotationFailures", namespace, value: "1", unit: "Count" },
+    });
+
+    const lb = { LoadBalancer: props.loadBalancerArnSuffix };
+    const lbTarget = { LoadBalancer: props.loadBalancerArnSuffix, TargetGroup: props.targetGroupArnSuffix };
+    const specs: Record<AlarmKey, Omit<CloudwatchMetricAlarmConfig, "alarmName">> = {
+      alb5xx: {
+        alarmDescription: "The load balancer itself answered 5xx (no healthy target, target connection errors).",
+        namespace: "AWS/ApplicationELB", metricName: "HTTPCode_ELB_5XX_Count", dimensions: lb,
+        statistic: "Sum", period: FIVE_MINUTES, evaluationPeriods: 1, threshold: http5xx, comparisonOperator: "GreaterThanOrEqualToThreshold",
+      },
+      target5xx: {
+        alarmDescription: "Envoy answered 5xx: 503 when the authorizer is down or slow (fail closed), or S3 errors.",
+        namespace: "AWS/ApplicationELB", metricName: "HTTPCode_Target_5XX_Count", dimensions: lbTarget,
+        statistic: "Sum", period: FIVE_MINUTES, evaluationPeriods: 1, threshold: http5xx, comparisonOperator: "GreaterThanOrEqualToThreshold",
+      },
+      unhealthyTargets: {
+        alarmDescription: "A task fails the health listener check (Envoy or its authorizer is unhealthy).",
+        namespace: "AWS/ApplicationELB", metricName: "UnHealthyHostCount", dimensions: lbTarget,
+        statistic: "Maximum", period: 60, evaluationPeriods: 5, threshold: 1, comparisonOperator: "GreaterThanOrEqualToThreshold",
+      },
+      noHealthyTargets: {
+        alarmDescription: "No task is healthy: the gateway is down.",
+        namespace: "AWS/ApplicationELB", metricName: "HealthyHostCount", dimensions: lbTarget,
+        statistic: "Minimum", period: 60, evaluationPeriods: 2, threshold: 1, comparisonOperator: "LessThanThreshold",
+        treatMissingData: "breaching",
+      },
+      denialSpike: {
+        alarmDescription: `More than ${denials} requests denied in 5 minutes: a misconfigured client, expired keys, or probing.`,
+        namespace, metricName: "Denials",
+        statistic: "Sum", period: FIVE_MINUTES, evaluationPeriods: 1, threshold: denials, comparisonOperator: "GreaterThanOrEqualToThreshold",
+      },
+      rotationFailure: {
+        alarmDescription: "The signing-key rotation Lambda logged rotation_failed; tokens keep working on the current key, but fix it before the next rotation.",
+        namespace, metricName: "RotationFailures",
+        statistic: "Sum", period: FIVE_MINUTES, evaluationPeriods: 1, threshold: 1, comparisonOperator: "GreaterThanOrEqualToThreshold",
+      },
+    };
+    const alarmNames = {} as Record<AlarmKey, string>;
+    for (const [key, spec] of Object.entries(specs) as Array<[AlarmKey, (typeof specs)[AlarmKey]]>) {
+      const alarm = new CloudwatchMetricAlarm(this, `alarm-${key}`, {
+        treatMissingData: "notBreaching",
+        ...spec,
+        alarmName: `${props.namePrefix}-${kebab(key)}`,
+        alarmActions: [topic.arn],
+        okActions: [topic.arn],
+      });
+      alarmNames[key] = alarm.alarmName;
+    }
+    this.alarmNames = alarmNames;
+  }
+}
+
+function kebab(key: string): string {
+  return key.replace(/([a-z0-9])([A-Z])/g, "$1-$2").toLowerCase();
+}

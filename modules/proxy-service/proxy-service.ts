@@ -1,0 +1,313 @@
+import { Construct } from "constructs";
+import type { ContainerDefinition } from "@aws-sdk/client-ecs";
+import { AppautoscalingPolicy } from "@cdktf/provider-aws/lib/appautoscaling-policy";
+import { AppautoscalingTarget } from "@cdktf/provider-aws/lib/appautoscaling-target";
+import { EcsCluster } from "@cdktf/provider-aws/lib/ecs-cluster";
+import { EcsService } from "@cdktf/provider-aws/lib/ecs-service";
+import { EcsTaskDefinition } from "@cdktf/provider-aws/lib/ecs-task-definition";
+import { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
+import { VpcSecurityGroupEgressRule } from "@cdktf/provider-aws/lib/vpc-security-group-egress-rule";
+import { VpcSecurityGroupIngressRule } from "@cdktf/provider-aws/lib/vpc-security-group-ingress-rule";
+import { cidrProblem } from "../network/cidr";
+import { checkNamePrefix, throwProblems } from "../shared/names";
+import { ENVOY_CONTAINER, gatewayContainers, type AuthorizerSettings } from "./containers";
+import { healthCheckProblems, taskSizeProblems, type HealthCheckTiming, type TaskSize } from "./task-size";
+
+/** How many tasks run and what autoscaling aims for. */
+export interface ServiceScaling {
+  /** Tasks right after a deploy (autoscaling owns the count afterwards). */
+  readonly desiredTasks: number;
+  /** Fewest tasks. */
+  readonly minTasks: number;
+  /** Most tasks. */
+  readonly maxTasks: number;
+  /** Average CPU percent to aim for. */
+  readonly cpuTargetPercent: number;
+  /** ALB requests per target per minute to aim for. */
+  readonly requestsPerTarget: number;
+}
+
+export interface ProxyServiceProps {
+  /** Prefix of the cluster, service and task family names, e.g. `rajee-dev`. */
+  readonly namePrefix: string;
+  /** Region of the tasks (log driver, authorizer). */
+  readonly region: string;
+  /** VPC of the tasks. */
+  readonly vpcId: string;
+  /** Private subnets the tasks run in, with a route to S3. */
+  readonly subnetIds: readonly string[];
+  /** Security group of the load balancer: the only source allowed to reach the tasks. */
+  readonly loadBalancerSecurityGroupId: string;
+  /** Target group the service registers Envoy's S3 port in. */
+  readonly targetGroupArn: string;
+  /** `<lb arn_suffix>/<target group arn_suffix>`, for request-count autoscaling. */
+  readonly albResourceLabel: string;
+  /** Task role (S3 and JWKS access; used by the authorizer). */
+  readonly taskRoleArn: string;
+  /** Execution role (image pull, logs). */
+  readonly executionRoleArn: string;
+  /** Envoy image, pinned. */
+  readonly envoyImage: string;
+  /** Authorizer image, pinned. */
+  readonly authorizerImage: string;
+  /** Envoy's command (`envoyCommand(settings)` from envoy-templates). */
+  readonly envoyCommand: readonly string[];
+  /** What the authorizer is told through its environment. */
+  readonly authorizer: AuthorizerSettings;
+  /** Log group names of the two containers. */
+  readonly logGroups: { readonly envoy: string; readonly authorizer: string };
+  /** Task size and container shares. @default DEFAULT_TASK_SIZE (0.5 vCPU, 1 GiB) */
+  readonly size?: TaskSize;
+  /** Task counts and autoscaling targets. @default DEFAULT_SCALING */
+  readonly scaling?: ServiceScaling;
+  /** Envoy's S3 listener port. @default 8080 */
+  readonly listenerPort?: number;
+  /** Envoy's health listener port. @default 8081 */
+  readonly healthPort?: number;
+  /** Envoy's health listener path. @default "/ready" */
+  readonly healthPath?: string;
+  /** Authorizer check port on 127.0.0.1. @default 9000 */
+  readonly authorizerPort?: number;
+  /** Authorizer operations port on 127.0.0.1. @default 9001 */
+  readonly authorizerAdminPort?: number;
+  /** Seconds ECS waits after SIGTERM before killing Envoy (2-120; longer than Envoy's drain). @default 30 */
+  readonly envoyStopTimeoutSeconds?: number;
+  /** Seconds ECS waits after SIGTERM before killing the authorizer (2-120). @default 30 */
+  readonly authorizerStopTimeoutSeconds?: number;
+  /** Envoy container health check timings. @default DEFAULT_HEALTH_CHECK */
+  readonly envoyHealthCheck?: HealthCheckTiming;
+  /** Authorizer container health check timings. @default DEFAULT_HEALTH_CHECK */
+  readonly authorizerHealthCheck?: HealthCheckTiming;
+  /** CPU architecture of both images. @default "X86_64" */
+  readonly cpuArchitecture?: "X86_64" | "ARM64";
+  /** Where the tasks may open HTTPS connections (S3, ECR, Docker Hub through NAT). @default ["0.0.0.0/0"] */
+  readonly egressCidrs?: readonly string[];
+  /** CloudWatch Container Insights on the cluster. @default true */
+  readonly containerInsights?: boolean;
+  /** Seconds after a task starts during which the ALB health check is ignored. @default 60 */
+  readonly healthCheckGracePeriodSeconds?: number;
+}
+
+export const DEFAULT_TASK_SIZE: TaskSize = {
+  cpu: 512,
+  memoryMiB: 1024,
+  envoy: { cpu: 256, memoryMiB: 512, memoryReservationMiB: 256 },
+  authorizer: { cpu: 256, memoryMiB: 512, memoryReservationMiB: 256 },
+};
+export const DEFAULT_SCALING: ServiceScaling = { desiredTasks: 2, minTasks: 2, maxTasks: 6, cpuTargetPercent: 60, requestsPerTarget: 6000 };
+export const DEFAULT_HEALTH_CHECK: HealthCheckTiming = { intervalSeconds: 10, timeoutSeconds: 5, retries: 3, startPeriodSeconds: 15 };
+export const DEFAULT_LISTENER_PORT = 8080;
+export const DEFAULT_HEALTH_PORT = 8081;
+export const DEFAULT_HEALTH_PATH = "/ready";
+export const DEFAULT_AUTHORIZER_PORT = 9000;
+export const DEFAULT_AUTHORIZER_ADMIN_PORT = 9001;
+export const DEFAULT_STOP_TIMEOUT_SECONDS = 30;
+export const DEFAULT_CPU_ARCHITECTURE = "X86_64";
+export const DEFAULT_EGRESS_CIDRS: readonly string[] = ["0.0.0.0/0"];
+export const DEFAULT_HEALTH_CHECK_GRACE_PERIOD_SECONDS = 60;
+/** ECS's limit on a whole task definition; the container definitions must leave room for the rest. */
+export const TASK_DEFINITION_MAX_BYTES = 65536;
+/** Room kept for the rest of the task definition and for tokens resolving to longer ARNs. */
+const TASK_DEFINITION_MARGIN_BYTES = 4096;
+/** Fargate platform version, pinned so a new default never changes running tasks unannounced. */
+export const FARGATE_PLATFORM_VERSION = "1.4.0";
+
+/**
+ * The gateway on ECS Fargate: a cluster, a task definition with the Envoy and authorizer containers
+ * (limits, health checks, Envoy waiting for a HEALTHY authorizer, read-only root filesystems,
+ * non-root users, an init process, stop timeouts, awslogs), a security group that admits only the
+ * load balancer on Envoy's two listener ports, a service with the deployment circuit breaker and
+ * rollback, and autoscaling on CPU and requests per target.
+ */
+export class ProxyService extends Construct {
+  readonly clusterName: string;
+  readonly clusterArn: string;
+  readonly serviceName: string;
+  readonly taskDefinitionArn: string;
+  readonly securityGroupId: string;
+  /** The container definitions as ECS's own type (for tests and plan review). */
+  readonly containerDefinitions: readonly ContainerDefinition[];
+
+  constructor(scope: Construct, id: string, props: ProxyServiceProps) {
+    super(scope, id);
+    const size = props.size ?? DEFAULT_TASK_SIZE;
+    const scaling = props.scaling ?? DEFAULT_SCALING;
+    const listenerPort = props.listenerPort ?? DEFAULT_LISTENER_PORT;
+    const healthPort = props.healthPort ?? DEFAULT_HEALTH_PORT;
+    const healthPath = props.healthPath ?? DEFAULT_HEALTH_PATH;
+    const authorizerPort = props.authorizerPort ?? DEFAULT_AUTHORIZER_PORT;
+    const authorizerAdminPort = props.authorizerAdminPort ?? DEFAULT_AUTHORIZER_ADMIN_PORT;
+    const envoyStop = props.envoyStopTimeoutSeconds ?? DEFAULT_STOP_TIMEOUT_SECONDS;
+    const authorizerStop = props.authorizerStopTimeoutSeconds ?? DEFAULT_STOP_TIMEOUT_SECONDS;
+    const envoyHealthCheck = props.envoyHealthCheck ?? DEFAULT_HEALTH_CHECK;
+    const authorizerHealthCheck = props.authorizerHealthCheck ?? DEFAULT_HEALTH_CHECK;
+    const cpuArchitecture = props.cpuArchitecture ?? DEFAULT_CPU_ARCHITECTURE;
+    const egressCidrs = props.egressCidrs ?? DEFAULT_EGRESS_CIDRS;
+    const containerInsights = props.containerInsights ?? true;
+    const grace = props.healthCheckGracePeriodSeconds ?? DEFAULT_HEALTH_CHECK_GRACE_PERIOD_SECONDS;
+    const name = props.namePrefix;
+
+    checkNamePrefix("proxy-service", name);
+    const problems: string[] = [
+      ...taskSizeProblems(size).map((p) => `size.${p}`),
+      ...healthCheckProblems(envoyHealthCheck).map((p) => `envoyHealthCheck.${p}`),
+      ...healthCheckProblems(authorizerHealthCheck).map((p) => `authorizerHealthCheck.${p}`),
+      ...scalingProblems(scaling),
+    ];
+    for (const [field, v] of [["envoyStopTimeoutSeconds", envoyStop], ["authorizerStopTimeoutSeconds", authorizerStop]] as const) {
+      if (!Number.isInteger(v) || v < 2 || v > 120) problems.push(`${field}=${v} is outside the Fargate range; use 2-120`);
+    }
+    const ports = { listenerPort, healthPort, authorizerPort, authorizerAdminPort };
+    for (const [field, v] of Object.entries(ports)) {
+      if (!Number.isInteger(v) || v < 1024 || v > 65535) problems.push(`${field}=${v} must be 1024-65535 (both containers run unprivileged)`);
+    }
+    if (new Set(Object.values(ports)).size !== 4) problems.push(`ports ${JSON.stringify(ports)} must all differ (one network namespace per task)`);
+    if (props.subnetIds.length === 0) problems.push("subnetIds=[] is empty; pass the private subnets");
+    if (!props.envoyCommand.includes("--config-yaml") && !props.envoyCommand.includes("-c")) {
+      problems.push("envoyCommand has neither --config-yaml nor -c; pass envoyCommand(settings) from envoy-templates");
+    }
+    egressCidrs.forEach((c, i) => {
+      const p = cidrProblem(c);
+      if (p) problems.push(`egressCidrs[${i}]=${JSON.stringify(c)} ${p}`);
+    });
+    if (!Number.isInteger(grace) || grace < 0 || grace > 2147483647) problems.push(`healthCheckGracePeriodSeconds=${grace} must be a whole number of seconds`);
+    throwProblems("proxy-service", problems);
+
+    this.containerDefinitions = gatewayContainers({
+      region: props.region,
+      envoyImage: props.envoyImage,
+      authorizerImage: props.authorizerImage,
+      envoyCommand: props.envoyCommand,
+      listenerPort,
+      healthPort,
+      healthPath,
+      authorizerPort,
+      authorizerAdminPort,
+      envoy: size.envoy,
+      authorizer: size.authorizer,
+      envoyHealthCheck,
+      authorizerHealthCheck,
+      envoyStopTimeoutSeconds: envoyStop,
+      authorizerStopTimeoutSeconds: authorizerStop,
+      logGroups: props.logGroups,
+      settings: props.authorizer,
+    });
+    const containerJson = JSON.stringify(this.containerDefinitions);
+    const bytes = Buffer.byteLength(containerJson);
+    if (bytes > TASK_DEFINITION_MAX_BYTES - TASK_DEFINITION_MARGIN_BYTES) {
+      throwProblems("proxy-service", [
+        `container definitions are ${bytes} bytes; ECS limits a task definition to ${TASK_DEFINITION_MAX_BYTES} bytes ` +
+          `(${TASK_DEFINITION_MARGIN_BYTES} kept for the rest); shorten the Envoy configuration`,
+      ]);
+    }
+
+    const cluster = new EcsCluster(this, "cluster", {
+      name,
+      setting: [{ name: "containerInsights", value: containerInsights ? "enabled" : "disabled" }],
+    });
+    this.clusterName = cluster.name;
+    this.clusterArn = cluster.arn;
+
+    const sg = new SecurityGroup(this, "tasks-sg", {
+      name: `${name}-tasks`,
+      description: "rajee tasks: Envoy listeners from the load balancer only; HTTPS out",
+      vpcId: props.vpcId,
+      tags: { Name: `${name}-tasks` },
+    });
+    for (const [key, port] of [["s3", listenerPort], ["health", healthPort]] as const) {
+      new VpcSecurityGroupIngressRule(this, `from-alb-${key}`, {
+        securityGroupId: sg.id,
+        description: key === "s3" ? "Envoy S3 listener from the load balancer" : "Envoy health listener from the load balancer",
+        ipProtocol: "tcp",
+        fromPort: port,
+        toPort: port,
+        referencedSecurityGroupId: props.loadBalancerSecurityGroupId,
+      });
+    }
+    egressCidrs.forEach((cidr, i) => {
+      new VpcSecurityGroupEgressRule(this, `https-out-${i}`, {
+        securityGroupId: sg.id,
+        description: "HTTPS to S3, AWS endpoints and image registries",
+        ipProtocol: "tcp",
+        fromPort: 443,
+        toPort: 443,
+        cidrIpv4: cidr,
+      });
+    });
+    this.securityGroupId = sg.id;
+
+    const task = new EcsTaskDefinition(this, "task", {
+      family: `${name}-gateway`,
+      requiresCompatibilities: ["FARGATE"],
+      networkMode: "awsvpc",
+      cpu: String(size.cpu),
+      memory: String(size.memoryMiB),
+      taskRoleArn: props.taskRoleArn,
+      executionRoleArn: props.executionRoleArn,
+      runtimePlatform: { operatingSystemFamily: "LINUX", cpuArchitecture },
+      containerDefinitions: containerJson,
+    });
+    this.taskDefinitionArn = task.arn;
+
+    const service = new EcsService(this, "service", {
+      name: `${name}-gateway`,
+      cluster: cluster.arn,
+      taskDefinition: task.arn,
+      desiredCount: scaling.desiredTasks,
+      launchType: "FARGATE",
+      platformVersion: FARGATE_PLATFORM_VERSION,
+      deploymentMinimumHealthyPercent: 100,
+      deploymentMaximumPercent: 200,
+      deploymentCircuitBreaker: { enable: true, rollback: true },
+      healthCheckGracePeriodSeconds: grace,
+      enableExecuteCommand: false,
+      propagateTags: "SERVICE",
+      enableEcsManagedTags: true,
+      networkConfiguration: { subnets: [...props.subnetIds], securityGroups: [sg.id], assignPublicIp: false },
+      loadBalancer: [{ targetGroupArn: props.targetGroupArn, containerName: ENVOY_CONTAINER, containerPort: listenerPort }],
+      lifecycle: { ignoreChanges: ["desired_count"] },
+    });
+    this.serviceName = service.name;
+
+    const target = new AppautoscalingTarget(this, "scaling-target", {
+      serviceNamespace: "ecs",
+      resourceId: `service/${cluster.name}/${service.name}`,
+      scalableDimension: "ecs:service:DesiredCount",
+      minCapacity: scaling.minTasks,
+      maxCapacity: scaling.maxTasks,
+    });
+    const tracking = (id: string, predefinedMetricType: string, targetValue: number, resourceLabel?: string) =>
+      new AppautoscalingPolicy(this, id, {
+        name: `${name}-${id}`,
+        policyType: "TargetTrackingScaling",
+        serviceNamespace: target.serviceNamespace,
+        resourceId: target.resourceId,
+        scalableDimension: target.scalableDimension,
+        targetTrackingScalingPolicyConfiguration: {
+          targetValue,
+          scaleInCooldown: 300,
+          scaleOutCooldown: 60,
+          predefinedMetricSpecification: { predefinedMetricType, resourceLabel },
+        },
+      });
+    tracking("cpu-tracking", "ECSServiceAverageCPUUtilization", scaling.cpuTargetPercent);
+    tracking("requests-tracking", "ALBRequestCountPerTarget", scaling.requestsPerTarget, props.albResourceLabel);
+  }
+}
+
+function scalingProblems(s: ServiceScaling): string[] {
+  const problems: string[] = [];
+  const whole = (field: keyof ServiceScaling, min: number, max: number) => {
+    if (!Number.isInteger(s[field]) || s[field] < min || s[field] > max) problems.push(`scaling.${field}=${s[field]} must be ${min}-${max}`);
+  };
+  whole("minTasks", 1, 1000);
+  whole("maxTasks", 1, 1000);
+  whole("desiredTasks", 1, 1000);
+  whole("cpuTargetPercent", 10, 90);
+  whole("requestsPerTarget", 1, 1_000_000);
+  if (s.minTasks > s.maxTasks) problems.push(`scaling.minTasks=${s.minTasks} is above scaling.maxTasks=${s.maxTasks}`);
+  if (s.desiredTasks < s.minTasks || s.desiredTasks > s.maxTasks) {
+    problems.push(`scaling.desiredTasks=${s.desiredTasks} is outside minTasks-maxTasks (${s.minTasks}-${s.maxTasks})`);
+  }
+  return problems;
+}

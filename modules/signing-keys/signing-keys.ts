@@ -1,0 +1,208 @@
+import { Construct } from "constructs";
+import { TerraformAsset, AssetType } from "cdktf";
+import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
+import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
+import { KmsAlias } from "@cdktf/provider-aws/lib/kms-alias";
+import { KmsKey } from "@cdktf/provider-aws/lib/kms-key";
+import { LambdaFunction } from "@cdktf/provider-aws/lib/lambda-function";
+import { LambdaPermission } from "@cdktf/provider-aws/lib/lambda-permission";
+import { SecretsmanagerSecret } from "@cdktf/provider-aws/lib/secretsmanager-secret";
+import { SecretsmanagerSecretRotation } from "@cdktf/provider-aws/lib/secretsmanager-secret-rotation";
+import { SecretsmanagerSecretVersion } from "@cdktf/provider-aws/lib/secretsmanager-secret-version";
+import { checkNamePrefix, throwProblems } from "../shared/names";
+import { keyAdministeredByAccount, partitionOf, policyJson, serviceTrustPolicy, type PolicyStatement } from "../shared/policy";
+
+/** A zipped Lambda bundle on disk and its SHA-256 (base64), as `bundleRotationLambda` returns. */
+export interface LambdaBundle {
+  readonly zipPath: string;
+  readonly sha256Base64: string;
+}
+
+export interface SigningKeysProps {
+  /** Prefix of secret, key and function names, e.g. `rajee-dev`. */
+  readonly namePrefix: string;
+  /** Account of the key and secrets (key policy, Lambda permission SourceAccount). */
+  readonly accountId: string;
+  /** Region of the secrets. */
+  readonly region: string;
+  /** The rotation Lambda's code (bundled with esbuild at synth time). */
+  readonly rotationBundle: LambdaBundle;
+  /** Log group the rotation Lambda writes to (created with retention and KMS by LogGroups). */
+  readonly rotationLogGroupName: string;
+  /** ARN of that log group (the function's role may write only there). */
+  readonly rotationLogGroupArn: string;
+  /** Days between rotations. @default 30 */
+  readonly rotationDays?: number;
+  /** Longest token lifetime; a previous key stays published this long (plus skew) after rotation, seconds. @default 43200 */
+  readonly maxTokenLifetimeSeconds?: number;
+  /** Clock skew the verifiers tolerate, seconds. @default 30 */
+  readonly clockSkewSeconds?: number;
+  /** Log level of the rotation Lambda. @default "info" */
+  readonly logLevel?: "debug" | "info" | "warn" | "error";
+  /** Days Secrets Manager keeps a deleted secret recoverable (7-30). @default 30 */
+  readonly recoveryWindowDays?: number;
+}
+
+export const DEFAULT_ROTATION_DAYS = 30;
+export const DEFAULT_MAX_TOKEN_LIFETIME_SECONDS = 43200;
+export const DEFAULT_CLOCK_SKEW_SECONDS = 30;
+export const DEFAULT_LOG_LEVEL = "info";
+export const DEFAULT_RECOVERY_WINDOW_DAYS = 30;
+/** Runtime, architecture and limits of the rotation Lambda. */
+export const ROTATION_RUNTIME = "nodejs22.x";
+export const ROTATION_ARCHITECTURE = "arm64";
+export const ROTATION_TIMEOUT_SECONDS = 60;
+export const ROTATION_MEMORY_MIB = 256;
+/** The JWKS secret's first value, before the first rotation publishes a key. */
+export const EMPTY_JWKS = JSON.stringify({ keys: [] });
+
+/**
+ * The token signing keys: a customer managed KMS key, the private-key secret (rotated by a
+ * Lambda), the public JWKS secret the authorizers read, the rotation Lambda with a least-privilege
+ * role, a Lambda permission only Secrets Manager may use and only for this secret and account, and
+ * the rotation schedule.
+ */
+export class SigningKeys extends Construct {
+  readonly kmsKeyArn: string;
+  readonly privateKeySecretArn: string;
+  readonly jwksSecretArn: string;
+  readonly rotationFunctionName: string;
+  readonly rotationFunctionArn: string;
+  readonly rotationRoleArn: string;
+  /** The rotation role's policy statements, as data. */
+  readonly rotationStatements: readonly PolicyStatement[];
+
+  constructor(scope: Construct, id: string, props: SigningKeysProps) {
+    super(scope, id);
+    const rotationDays = props.rotationDays ?? DEFAULT_ROTATION_DAYS;
+    const maxLifetime = props.maxTokenLifetimeSeconds ?? DEFAULT_MAX_TOKEN_LIFETIME_SECONDS;
+    const skew = props.clockSkewSeconds ?? DEFAULT_CLOCK_SKEW_SECONDS;
+    const logLevel = props.logLevel ?? DEFAULT_LOG_LEVEL;
+    const recoveryWindow = props.recoveryWindowDays ?? DEFAULT_RECOVERY_WINDOW_DAYS;
+    validate(props, rotationDays, maxLifetime, skew, recoveryWindow);
+    const name = props.namePrefix;
+    const partition = partitionOf(props.region);
+
+    const key = new KmsKey(this, "key", {
+      description: `${name} token signing key secrets`,
+      enableKeyRotation: true,
+      deletionWindowInDays: 30,
+      policy: policyJson([keyAdministeredByAccount(partition, props.accountId)]),
+    });
+    new KmsAlias(this, "alias", { name: `alias/${name}-signing`, targetKeyId: key.keyId });
+    this.kmsKeyArn = key.arn;
+
+    const privateKey = new SecretsmanagerSecret(this, "private-key", {
+      name: `${name}/signing/private-key`,
+      description: "Private JWK that signs rajee tokens; rotated by the key-rotation Lambda",
+      kmsKeyId: key.arn,
+      recoveryWindowInDays: recoveryWindow,
+    });
+    const jwks = new SecretsmanagerSecret(this, "jwks", {
+      name: `${name}/signing/jwks`,
+      description: "Public JWKS (pending, current, previous keys) the authorizers verify tokens with",
+      kmsKeyId: key.arn,
+      recoveryWindowInDays: recoveryWindow,
+    });
+    new SecretsmanagerSecretVersion(this, "jwks-initial", {
+      secretId: jwks.id,
+      secretString: EMPTY_JWKS,
+      lifecycle: { ignoreChanges: ["secret_string"] },
+    });
+    this.privateKeySecretArn = privateKey.arn;
+    this.jwksSecretArn = jwks.arn;
+
+    this.rotationStatements = [
+      {
+        Sid: "WriteOwnLogs",
+        Effect: "Allow",
+        Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
+        Resource: [props.rotationLogGroupArn, `${props.rotationLogGroupArn}:log-stream:*`],
+      },
+      {
+        Sid: "RotatePrivateKey",
+        Effect: "Allow",
+        Action: ["secretsmanager:DescribeSecret", "secretsmanager:GetSecretValue", "secretsmanager:PutSecretValue", "secretsmanager:UpdateSecretVersionStage"],
+        Resource: [privateKey.arn],
+      },
+      {
+        Sid: "PublishJwks",
+        Effect: "Allow",
+        Action: ["secretsmanager:GetSecretValue", "secretsmanager:PutSecretValue"],
+        Resource: [jwks.arn],
+      },
+      {
+        Sid: "UseSigningKmsKeyThroughSecretsManager",
+        Effect: "Allow",
+        Action: ["kms:Decrypt", "kms:GenerateDataKey"],
+        Resource: [key.arn],
+        Condition: { StringEquals: { "kms:ViaService": `secretsmanager.${props.region}.amazonaws.com` } },
+      },
+    ];
+    const role = new IamRole(this, "rotation-role", {
+      name: `${name}-key-rotation`,
+      description: "rajee signing-key rotation Lambda",
+      assumeRolePolicy: serviceTrustPolicy("lambda.amazonaws.com", props.accountId),
+    });
+    new IamRolePolicy(this, "rotation-policy", { name: "rotate-signing-key", role: role.id, policy: policyJson(this.rotationStatements) });
+    this.rotationRoleArn = role.arn;
+
+    const code = new TerraformAsset(this, "rotation-code", { path: props.rotationBundle.zipPath, type: AssetType.FILE });
+    const fn = new LambdaFunction(this, "rotation", {
+      functionName: `${name}-key-rotation`,
+      description: "Rotates the rajee token signing key (Secrets Manager rotation, four steps)",
+      role: role.arn,
+      handler: "index.handler",
+      runtime: ROTATION_RUNTIME,
+      architectures: [ROTATION_ARCHITECTURE],
+      timeout: ROTATION_TIMEOUT_SECONDS,
+      memorySize: ROTATION_MEMORY_MIB,
+      filename: code.path,
+      sourceCodeHash: props.rotationBundle.sha256Base64,
+      loggingConfig: { logFormat: "Text", logGroup: props.rotationLogGroupName },
+      environment: {
+        variables: {
+          RAJEE_PRIVATE_KEY_SECRET_ARN: privateKey.arn,
+          RAJEE_JWKS_SECRET_ARN: jwks.arn,
+          RAJEE_MAX_TOKEN_LIFETIME_SECONDS: String(maxLifetime),
+          RAJEE_CLOCK_SKEW_SECONDS: String(skew),
+          RAJEE_LOG_LEVEL: logLevel,
+        },
+      },
+    });
+    this.rotationFunctionName = fn.functionName;
+    this.rotationFunctionArn = fn.arn;
+
+    const permission = new LambdaPermission(this, "allow-secrets-manager", {
+      statementId: "SecretsManagerRotatesThisSecretOnly",
+      action: "lambda:InvokeFunction",
+      functionName: fn.functionName,
+      principal: "secretsmanager.amazonaws.com",
+      sourceArn: privateKey.arn,
+      sourceAccount: props.accountId,
+    });
+    new SecretsmanagerSecretRotation(this, "rotation-schedule", {
+      secretId: privateKey.id,
+      rotationLambdaArn: fn.arn,
+      rotationRules: { automaticallyAfterDays: rotationDays },
+      dependsOn: [permission],
+    });
+  }
+}
+
+function validate(props: SigningKeysProps, rotationDays: number, maxLifetime: number, skew: number, recoveryWindow: number): void {
+  checkNamePrefix("signing-keys", props.namePrefix);
+  const problems: string[] = [];
+  if (!Number.isInteger(rotationDays) || rotationDays < 1 || rotationDays > 1000) {
+    problems.push(`rotationDays=${rotationDays} is outside the Secrets Manager range; use 1-1000`);
+  } else if (rotationDays * 86400 <= maxLifetime + skew) {
+    problems.push(`rotationDays=${rotationDays} is not longer than maxTokenLifetimeSeconds + clockSkewSeconds (${maxLifetime + skew} s); rotate less often than a token lives`);
+  }
+  if (!Number.isInteger(maxLifetime) || maxLifetime < 60) problems.push(`maxTokenLifetimeSeconds=${maxLifetime} must be a whole number of seconds, at least 60`);
+  if (!Number.isInteger(skew) || skew < 0 || skew > 300) problems.push(`clockSkewSeconds=${skew} must be 0-300`);
+  if (!Number.isInteger(recoveryWindow) || recoveryWindow < 7 || recoveryWindow > 30) problems.push(`recoveryWindowDays=${recoveryWindow} is outside the Secrets Manager range; use 7-30`);
+  if (!/^[A-Za-z0-9+/]{43}=$/.test(props.rotationBundle.sha256Base64)) {
+    problems.push(`rotationBundle.sha256Base64=${JSON.stringify(props.rotationBundle.sha256Base64)} is not a base64 SHA-256; pass what bundleRotationLambda returns`);
+  }
+  throwProblems("signing-keys", problems);
+}

@@ -1,0 +1,216 @@
+import { Construct } from "constructs";
+import { LocalBackend, S3Backend, TerraformOutput, TerraformStack } from "cdktf";
+import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
+import type { EnvironmentConfig } from "../config/environment";
+import { ECR_IMAGE } from "../config/validate";
+import { envoyCommand, envoySettingsForEnvironment, ENVOY_IMAGE } from "../envoy-templates";
+import { AccessPolicy } from "../modules/access-policy/access-policy";
+import { LoadBalancer } from "../modules/load-balancer/load-balancer";
+import { Network } from "../modules/network/network";
+import { Alarms } from "../modules/observability/alarms";
+import { Dashboard } from "../modules/observability/dashboard";
+import { LogGroups } from "../modules/observability/log-groups";
+import { ProxyService } from "../modules/proxy-service/proxy-service";
+import { partitionOf } from "../modules/shared/policy";
+import { SigningKeys, type LambdaBundle } from "../modules/signing-keys/signing-keys";
+
+export interface EnvironmentStackProps {
+  /** The environment's validated settings (`getEnvironment(name)`). */
+  readonly config: EnvironmentConfig;
+  /** The rotation Lambda's zip (`bundleRotationLambda(dir)`), bundled once per synth. */
+  readonly rotationBundle: LambdaBundle;
+  /**
+   * Plan without AWS access: the provider skips its credential, account-id, metadata and region
+   * checks, cannot enforce `allowed_account_ids`, and does not assume `assumeRoleArn`. Only for offline `terraform plan` in tests and CI;
+   * never for a deploy. @default false
+   */
+  readonly offlinePlan?: boolean;
+  /** Keep state in a local file instead of `config.backend` (tests and offline plans). @default false */
+  readonly localBackend?: boolean;
+}
+
+/** Name of the stack (and `cdktf.out/stacks/<name>`) of environment `name`. */
+export function stackName(environment: string): string {
+  return `rajee-${environment}`;
+}
+
+/** The rotation Lambda's log group, created up front so its retention and key are ours. */
+export function logGroupNames(environment: string): { envoy: string; authorizer: string; rotation: string; flowLogs: string } {
+  return {
+    envoy: `/rajee/${environment}/envoy`,
+    authorizer: `/rajee/${environment}/authorizer`,
+    rotation: `/rajee/${environment}/key-rotation`,
+    flowLogs: `/rajee/${environment}/vpc-flow-logs`,
+  };
+}
+
+/**
+ * One environment: provider (allowed account, optional assume-role, default tags), backend (S3
+ * with Terraform's native lock file, or local), and every module wired together. Composition only:
+ * the modules hold the logic.
+ */
+export class EnvironmentStack extends TerraformStack {
+  readonly config: EnvironmentConfig;
+  readonly network: Network;
+  readonly logGroups: LogGroups;
+  readonly signingKeys: SigningKeys;
+  readonly accessPolicy: AccessPolicy;
+  readonly loadBalancer: LoadBalancer;
+  readonly proxyService: ProxyService;
+  readonly alarms: Alarms;
+  readonly dashboard: Dashboard;
+
+  constructor(scope: Construct, id: string, props: EnvironmentStackProps) {
+    super(scope, id);
+    const c = props.config;
+    const offline = props.offlinePlan ?? false;
+    const local = props.localBackend ?? false;
+    this.config = c;
+    const name = stackName(c.name);
+    const partition = partitionOf(c.region);
+
+    new AwsProvider(this, "aws", {
+      region: c.region,
+      // Offline there is no account id to compare with (the provider cannot ask STS), so the check is off.
+      ...(offline ? {} : { allowedAccountIds: [c.accountId] }),
+      ...(c.assumeRoleArn && !offline ? { assumeRole: [{ roleArn: c.assumeRoleArn, sessionName: `${name}-terraform` }] } : {}),
+      defaultTags: [{ tags: { ...c.tags, Project: "rajee", Environment: c.name, ManagedBy: "cdktf" } }],
+      ...(offline
+        ? { skipCredentialsValidation: true, skipRequestingAccountId: true, skipMetadataApiCheck: "true", skipRegionValidation: true }
+        : {}),
+    });
+    if (local || c.backend.kind === "local") {
+      new LocalBackend(this, { path: c.backend.kind === "local" && c.backend.path ? c.backend.path : `terraform.${c.name}.tfstate` });
+    } else {
+      new S3Backend(this, { bucket: c.backend.bucket, key: c.backend.key, region: c.backend.region ?? c.region, encrypt: true });
+      // Terraform >= 1.10 locks with a lock file next to the state; no DynamoDB table.
+      this.addOverride("terraform.backend.s3.use_lockfile", true);
+    }
+
+    const groups = logGroupNames(c.name);
+    this.logGroups = new LogGroups(this, "log-groups", {
+      namePrefix: name,
+      accountId: c.accountId,
+      region: c.region,
+      groups,
+      retentionDays: c.logRetentionDays,
+    });
+    this.network = new Network(this, "network", {
+      namePrefix: name,
+      accountId: c.accountId,
+      region: c.region,
+      cidr: c.vpcCidr,
+      availabilityZones: c.availabilityZones,
+      natGateways: c.natGateways,
+      flowLogGroupArn: this.logGroups.arns.flowLogs as string,
+    });
+    this.signingKeys = new SigningKeys(this, "signing-keys", {
+      namePrefix: name,
+      accountId: c.accountId,
+      region: c.region,
+      rotationBundle: props.rotationBundle,
+      rotationLogGroupName: this.logGroups.names.rotation as string,
+      rotationLogGroupArn: this.logGroups.arns.rotation as string,
+      rotationDays: c.rotationDays,
+      maxTokenLifetimeSeconds: c.token.maxLifetimeSeconds,
+      clockSkewSeconds: c.token.clockSkewSeconds,
+    });
+
+    const envoyImage = c.envoyImage ?? ENVOY_IMAGE;
+    this.accessPolicy = new AccessPolicy(this, "access-policy", {
+      namePrefix: name,
+      accountId: c.accountId,
+      region: c.region,
+      buckets: c.buckets,
+      jwksSecretArn: this.signingKeys.jwksSecretArn,
+      jwksKmsKeyArn: this.signingKeys.kmsKeyArn,
+      logGroupArns: [this.logGroups.arns.envoy as string, this.logGroups.arns.authorizer as string],
+      ecrRepositoryArns: ecrRepositoryArns(partition, [c.authorizerImage, envoyImage]),
+    });
+
+    const envoy = envoySettingsForEnvironment(c);
+    this.loadBalancer = new LoadBalancer(this, "load-balancer", {
+      namePrefix: name,
+      accountId: c.accountId,
+      region: c.region,
+      vpcId: this.network.vpcId,
+      vpcCidr: this.network.vpcCidr,
+      subnetIds: this.network.publicSubnetIds,
+      certificateArn: c.certificateArn,
+      ingressCidrs: c.ingressCidrs,
+      targetPort: envoy.listenerPort,
+      healthCheckPort: envoy.healthPort,
+      healthCheckPath: envoy.healthPath,
+      accessLogRetentionDays: c.accessLogRetentionDays,
+      wafRateLimit: c.wafRateLimit,
+    });
+    this.proxyService = new ProxyService(this, "proxy-service", {
+      namePrefix: name,
+      region: c.region,
+      vpcId: this.network.vpcId,
+      subnetIds: this.network.privateSubnetIds,
+      loadBalancerSecurityGroupId: this.loadBalancer.securityGroupId,
+      targetGroupArn: this.loadBalancer.targetGroupArn,
+      albResourceLabel: `${this.loadBalancer.loadBalancerArnSuffix}/${this.loadBalancer.targetGroupArnSuffix}`,
+      taskRoleArn: this.accessPolicy.taskRoleArn,
+      executionRoleArn: this.accessPolicy.executionRoleArn,
+      envoyImage,
+      authorizerImage: c.authorizerImage,
+      envoyCommand: envoyCommand(envoy),
+      authorizer: {
+        jwksSecretArn: this.signingKeys.jwksSecretArn,
+        issuer: c.token.issuer,
+        audience: c.token.audience,
+        maxTokenLifetimeSeconds: c.token.maxLifetimeSeconds,
+        clockSkewSeconds: c.token.clockSkewSeconds,
+        s3Region: envoy.s3Region,
+        s3Endpoint: envoy.s3Endpoint,
+        virtualHostDomain: c.domain,
+      },
+      logGroups: { envoy: this.logGroups.names.envoy as string, authorizer: this.logGroups.names.authorizer as string },
+      size: c.task,
+      scaling: c.scaling,
+      listenerPort: envoy.listenerPort,
+      healthPort: envoy.healthPort,
+      healthPath: envoy.healthPath,
+      authorizerPort: envoy.authorizerPort,
+      authorizerAdminPort: envoy.authorizerAdminPort,
+      envoyStopTimeoutSeconds: envoy.stopTimeoutSeconds,
+    });
+    this.alarms = new Alarms(this, "alarms", {
+      namePrefix: name,
+      accountId: c.accountId,
+      region: c.region,
+      alarmEmail: c.alarmEmail,
+      loadBalancerArnSuffix: this.loadBalancer.loadBalancerArnSuffix,
+      targetGroupArnSuffix: this.loadBalancer.targetGroupArnSuffix,
+      authorizerLogGroupName: this.logGroups.names.authorizer as string,
+      rotationLogGroupName: this.logGroups.names.rotation as string,
+    });
+    this.dashboard = new Dashboard(this, "dashboard", {
+      namePrefix: name,
+      region: c.region,
+      loadBalancerArnSuffix: this.loadBalancer.loadBalancerArnSuffix,
+      targetGroupArnSuffix: this.loadBalancer.targetGroupArnSuffix,
+      clusterName: this.proxyService.clusterName,
+      serviceName: this.proxyService.serviceName,
+      logMetricNamespace: this.alarms.metricNamespace,
+    });
+
+    new TerraformOutput(this, "load_balancer_dns_name", { value: this.loadBalancer.dnsName, description: `Point ${c.domain} (and *.${c.domain}) here` });
+    new TerraformOutput(this, "load_balancer_zone_id", { value: this.loadBalancer.zoneId });
+    new TerraformOutput(this, "jwks_secret_arn", { value: this.signingKeys.jwksSecretArn });
+    new TerraformOutput(this, "private_key_secret_arn", { value: this.signingKeys.privateKeySecretArn });
+    new TerraformOutput(this, "task_role_arn", { value: this.accessPolicy.taskRoleArn });
+    new TerraformOutput(this, "alarm_topic_arn", { value: this.alarms.topicArn });
+  }
+}
+
+/** ECR repository ARNs of the images that live in ECR (Docker Hub images need no permission). */
+export function ecrRepositoryArns(partition: string, images: readonly string[]): string[] {
+  const arns = images.flatMap((image) => {
+    const m = ECR_IMAGE.exec(image);
+    return m ? [`arn:${partition}:ecr:${m[2]}:${m[1]}:repository/${m[3]}`] : [];
+  });
+  return [...new Set(arns)].sort();
+}
