@@ -21,6 +21,8 @@ export interface StandInRecord {
   readonly status: number;
   /** SHA-256 of the object bytes as S3 would store them (after aws-chunked decoding). */
   readonly bodySha256: string;
+  /** The x-amz-content-sha256 the request was signed with. */
+  readonly payloadHash: string;
 }
 
 export interface S3StandInOptions {
@@ -144,7 +146,14 @@ export async function startS3StandIn(options: S3StandInOptions): Promise<S3Stand
   const server = http.createServer(async (request, response) => {
     const target = request.url ?? "/";
     const record = (verdict: string, status: number, body: Buffer = Buffer.alloc(0)) =>
-      records.push({ method: request.method ?? "", target, verdict, status, bodySha256: createHash("sha256").update(body).digest("hex") });
+      records.push({
+        method: request.method ?? "",
+        target,
+        verdict,
+        status,
+        bodySha256: createHash("sha256").update(body).digest("hex"),
+        payloadHash: String(request.headers["x-amz-content-sha256"] ?? ""),
+      });
     try {
       const raw = await readBody(request, limit);
       const verdict = verifySigV4({ method: request.method ?? "", target, headers: request.headers as Record<string, string> }, options.credentials, options.region, new Date());
