@@ -1,4 +1,5 @@
 import type { Command } from "../command";
+import { authorizer } from "./authorizer";
 import { dev } from "./dev";
 import { envoyRender } from "./envoy-render";
 import { keysGenerate } from "./keys-generate";
@@ -7,4 +8,4 @@ import { tokenInspect } from "./token-inspect";
 import { tokenMint } from "./token-mint";
 
 /** Every `rajee` subcommand. Add a command by adding its module here. */
-export const commands: Command[] = [keysGenerate, tokenMint, tokenInspect, simulate, envoyRender, dev];
+export const commands: Command[] = [keysGenerate, tokenMint, tokenInspect, simulate, envoyRender, dev, authorizer];
