@@ -30,7 +30,8 @@ export const authorizer: Command = {
       if (value !== undefined) env[s.env] = value;
     }
     // Loaded on use, so other commands do not pay for the service's dependencies at start-up.
-    const { runAuthorizer } = await import("../../handlers/authorizer/main");
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { runAuthorizer } = require("../../handlers/authorizer/main") as typeof import("../../handlers/authorizer/main");
     return runAuthorizer(env, { signals: process, stderr: io.stderr });
   },
 };
