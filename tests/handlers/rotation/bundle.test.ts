@@ -1,0 +1,163 @@
+import { execFile } from "node:child_process";
+import { createServer, type Server } from "node:http";
+import { mkdtemp, readFile, writeFile } from "node:fs/promises";
+import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createHash } from "node:crypto";
+import { crc32, inflateRawSync } from "node:zlib";
+import { bundleRotationLambda, type RotationBundle } from "../../../handlers/rotation/bundle";
+import { writeZip } from "../../../handlers/rotation/zip";
+import { parseJwksText } from "../../../src/keys/jwks";
+import { MODEL_REGION, SecretsManagerModel } from "./secrets-manager-model";
+
+/** Reads a zip the way unzip does: end record, central directory, local headers; checks every CRC. */
+function readZip(zip: Buffer): { name: string; data: Buffer; mode: number }[] {
+  const end = zip.lastIndexOf(Buffer.from([0x50, 0x4b, 0x05, 0x06]));
+  expect(end).toBe(zip.length - 22);
+  const count = zip.readUInt16LE(end + 10);
+  let at = zip.readUInt32LE(end + 16);
+  const entries = [];
+  for (let i = 0; i < count; i += 1) {
+    expect(zip.readUInt32LE(at)).toBe(0x02014b50);
+    const method = zip.readUInt16LE(at + 10);
+    const crc = zip.readUInt32LE(at + 16);
+    const size = zip.readUInt32LE(at + 20);
+    const nameLength = zip.readUInt16LE(at + 28);
+    const mode = zip.readUInt32LE(at + 38) >>> 16;
+    const local = zip.readUInt32LE(at + 42);
+    const name = zip.subarray(at + 46, at + 46 + nameLength).toString("utf8");
+    expect(zip.readUInt32LE(local)).toBe(0x04034b50);
+    const start = local + 30 + zip.readUInt16LE(local + 26) + zip.readUInt16LE(local + 28);
+    expect(method).toBe(8);
+    const data = inflateRawSync(zip.subarray(start, start + size));
+    expect(crc32(data)).toBe(crc);
+    entries.push({ name, data, mode });
+    at += 46 + nameLength + zip.readUInt16LE(at + 30) + zip.readUInt16LE(at + 32);
+  }
+  return entries;
+}
+
+describe("writeZip", () => {
+  it("writes entries that read back byte for byte, with fixed dates and rw-r--r-- files", () => {
+    const entries = [
+      { name: "index.js", data: Buffer.from("exports.handler = async () => 1;\n") },
+      { name: "dir/é.txt", data: Buffer.alloc(10000, 7) },
+      { name: "empty", data: Buffer.alloc(0) },
+    ];
+    const zip = writeZip(entries);
+    expect(readZip(zip).map((e) => [e.name, e.data.toString("hex"), e.mode.toString(8)])).toEqual(entries.map((e) => [e.name, e.data.toString("hex"), "100644"]));
+    expect(zip.readUInt16LE(12)).toBe(0x21); // 1980-01-01
+    expect(writeZip(entries).equals(zip)).toBe(true);
+  });
+});
+
+describe("bundleRotationLambda", () => {
+  let dir: string;
+  let bundle: RotationBundle;
+  let script: string;
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), "rajee-rotation-bundle-"));
+    bundle = bundleRotationLambda(join(dir, "out"));
+    const [entry] = readZip(await readFile(bundle.zipPath));
+    script = join(dir, "index.js");
+    await writeFile(script, entry?.data ?? "");
+  });
+
+  it("writes one index.js in a small zip whose hash and size it reports", async () => {
+    const zip = await readFile(bundle.zipPath);
+    expect(bundle.zipPath).toBe(join(dir, "out", "rotation.zip"));
+    expect(bundle.bytes).toBe(zip.length);
+    expect(bundle.sha256Base64).toBe(createHash("sha256").update(zip).digest("base64"));
+    expect(readZip(zip).map((e) => e.name)).toEqual(["index.js"]);
+    expect(bundle.bytes).toBeLessThan(400_000);
+  });
+
+  it("is deterministic: bundling again gives the same bytes", () => {
+    expect(bundleRotationLambda(join(dir, "again"))).toEqual({ ...bundle, zipPath: join(dir, "again", "rotation.zip") });
+  });
+
+  /** Runs the bundled handler in a fresh node process, once per event, and returns its stdout lines. */
+  function runBundle(env: Record<string, string>, events: unknown[]): Promise<{ code: number; lines: Record<string, unknown>[]; stderr: string }> {
+    const program = `
+      const { handler } = require(${JSON.stringify(script)});
+      (async () => {
+        for (const event of JSON.parse(process.argv[1])) {
+          try { await handler(event); } catch (e) { process.stderr.write("step failed: " + e.message + "\\n"); process.exitCode = 1; return; }
+        }
+      })();`;
+    return new Promise((resolve) => {
+      execFile(process.execPath, ["-e", program, JSON.stringify(events)], { env: { PATH: process.env.PATH ?? "", NODE_NO_WARNINGS: "1", ...env } }, (error, stdout, stderr) => {
+        resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, lines: stdout.split("\n").filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>), stderr });
+      });
+    });
+  }
+
+  it("reports a bad configuration as rotation_failed with the failure metric", async () => {
+    const run = await runBundle({}, [{ Step: "createSecret" }]);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain("step failed: rotation: RAJEE_PRIVATE_KEY_SECRET_ARN is not set");
+    expect(run.lines[0]).toMatchObject({ level: "error", event: "rotation_failed", code: "config", service: "rajee-rotation" });
+    expect(run.lines[1]).toMatchObject({ _aws: { CloudWatchMetrics: [{ Namespace: "rajee", Dimensions: [[]], Metrics: [{ Name: "RotationFailures", Unit: "Count" }] }] }, RotationFailures: 1 });
+  });
+
+  describe("against Secrets Manager's HTTP API", () => {
+    let server: Server;
+    let model: SecretsManagerModel;
+    let endpoint: string;
+
+    beforeAll(async () => {
+      model = new SecretsManagerModel();
+      // The JSON 1.1 protocol: X-Amz-Target names the operation, errors carry __type.
+      server = createServer((req, res) => {
+        let body = "";
+        req.on("data", (chunk: Buffer) => (body += chunk.toString("utf8")));
+        req.on("end", () => {
+          const operation = String(req.headers["x-amz-target"]).replace("secretsmanager.", "");
+          const methods: Record<string, (input: never) => object> = {
+            DescribeSecret: (i) => model.describeSecret(i),
+            GetSecretValue: (i) => model.getSecretValue(i),
+            PutSecretValue: (i) => model.putSecretValue(i),
+            UpdateSecretVersionStage: (i) => model.updateSecretVersionStage(i),
+          };
+          try {
+            const method = methods[operation];
+            if (!method) throw Object.assign(new Error(`operation ${operation} is not modelled`), { name: "InvalidRequestException" });
+            const { $metadata: _m, ...output } = method(JSON.parse(body) as never) as Record<string, unknown>;
+            const json = JSON.stringify(output, (_k, v: unknown) => (typeof v === "string" && /^\d{4}-\d\d-\d\dT/.test(v) ? Date.parse(v) / 1000 : v));
+            res.writeHead(200, { "content-type": "application/x-amz-json-1.1" }).end(json);
+          } catch (error) {
+            res.writeHead(400, { "content-type": "application/x-amz-json-1.1" }).end(JSON.stringify({ __type: (error as Error).name, message: (error as Error).message }));
+          }
+        });
+      });
+      await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+      endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    });
+
+    afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+
+    it("runs a whole rotation from the zip with the bundled SDK", async () => {
+      const privateKeyArn = model.addSecret("rajee/e2e/signing-key", { rotationLambdaArn: "arn:aws:lambda:eu-west-1:123456789012:function:rotation" });
+      const jwksArn = model.addSecret("rajee/e2e/jwks", { value: '{"keys":[]}' });
+      const version = model.rotateSecret({ SecretId: privateKeyArn, RotateImmediately: false }).VersionId as string;
+      const env = {
+        AWS_REGION: MODEL_REGION,
+        AWS_ACCESS_KEY_ID: "AKIDEXAMPLE",
+        AWS_SECRET_ACCESS_KEY: "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY",
+        AWS_ENDPOINT_URL_SECRETS_MANAGER: endpoint,
+        RAJEE_PRIVATE_KEY_SECRET_ARN: privateKeyArn,
+        RAJEE_JWKS_SECRET_ARN: jwksArn,
+      };
+      const events = ["createSecret", "setSecret", "testSecret", "finishSecret"].map((Step) => ({ Step, SecretId: privateKeyArn, ClientRequestToken: version }));
+      const run = await runBundle(env, events);
+      expect(run.stderr).toBe("");
+      expect(run.code).toBe(0);
+      const kid = (JSON.parse(model.valueAt(privateKeyArn, "AWSCURRENT") ?? "{}") as { kid?: string }).kid;
+      expect(model.versionWith(privateKeyArn, "AWSCURRENT")).toBe(version);
+      expect(parseJwksText(model.valueAt(jwksArn, "AWSCURRENT") ?? "", "jwks").keys.map((k) => [k.kid, k.state])).toEqual([[kid, "current"]]);
+      expect(run.lines.filter((l) => l.event === "rotation_step").map((l) => [l.step, l.result])).toEqual(events.map((e) => [e.Step, "done"]));
+    });
+  });
+});
