@@ -1,6 +1,26 @@
-import { App, TerraformStack } from "cdktf";
+import { join } from "node:path";
+import { bundleRotationLambda } from "./handlers/rotation/bundle";
+import { ConfigError } from "./src/config-error";
+import { buildApp, flag, selectEnvironments } from "./stacks/app";
 
-/** The CDKTF app: one stack per environment. Until the stacks land, the dev stack is empty. */
-const app = new App();
-new TerraformStack(app, "rajee-dev");
-app.synth();
+/**
+ * The CDKTF app: one stack per environment in config/. `npm run synth` writes them all to
+ * cdktf.out/; `npm run synth -- --env dev` (or RAJEE_ENV=dev) only one. RAJEE_OFFLINE_PLAN=1 and
+ * RAJEE_LOCAL_BACKEND=1 synthesize for an offline `terraform plan` (docs/infrastructure.md); never
+ * deploy what they produce.
+ */
+try {
+  const environments = selectEnvironments(process.argv.slice(2), process.env);
+  const rotationBundle = bundleRotationLambda(join(process.cwd(), ".build", "rotation-lambda"));
+  const { app } = buildApp({
+    environments,
+    rotationBundle,
+    offlinePlan: flag(process.env.RAJEE_OFFLINE_PLAN),
+    localBackend: flag(process.env.RAJEE_LOCAL_BACKEND),
+  });
+  app.synth();
+} catch (e) {
+  if (!(e instanceof ConfigError)) throw e;
+  console.error(e.message);
+  process.exitCode = 1;
+}

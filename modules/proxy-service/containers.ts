@@ -153,5 +153,5 @@ function awslogs(group: string, region: string, prefix: string): LogConfiguratio
 
 /** Literal text embedded in Terraform JSON: `${` and `%{` would start an interpolation or directive. */
 export function escapeTerraform(text: string): string {
-  return text.replace(/\$\{/g, "$${").replace(/%\{/g, "%%{");
+  return text.replace(/\$\{/g, () => "$${").replace(/%\{/g, () => "%%{");
 }

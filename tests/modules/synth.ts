@@ -39,3 +39,10 @@ export function statementsOf(policyJson: unknown): PolicyStatement[] {
 
 /** A well-formed rotation bundle for module tests (the code itself is never executed here). */
 export const FAKE_BUNDLE = { zipPath: __filename, sha256Base64: `${"A".repeat(43)}=` };
+
+/** The Terraform reference `${<type>.<id>.<attribute>}` of the one resource whose id contains `idPart`. */
+export function refOf(s: Synthesized, type: string, idPart: string, attribute: string): string {
+  const ids = Object.keys(resourcesOf(s, type)).filter((id) => id.includes(idPart));
+  if (ids.length !== 1) throw new Error(`expected one ${type} with id containing ${idPart}, found ${ids.length}`);
+  return `\${${type}.${ids[0]}.${attribute}}`;
+}

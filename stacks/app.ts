@@ -1,0 +1,59 @@
+import { App } from "cdktf";
+import { parseArgs } from "node:util";
+import { environmentNames, getEnvironment } from "../config";
+import { ConfigError } from "../src/config-error";
+import type { LambdaBundle } from "../modules/signing-keys/signing-keys";
+import { EnvironmentStack, stackName } from "./environment-stack";
+
+export interface AppOptions {
+  /** Environments to synthesize, in order. */
+  readonly environments: readonly string[];
+  /** The rotation Lambda bundle, shared by every stack. */
+  readonly rotationBundle: LambdaBundle;
+  /** Where to write (`cdktf.out` unless CDKTF_OUTDIR says otherwise). @default cdktf's default */
+  readonly outdir?: string;
+  /** Synthesize for an offline `terraform plan` (see EnvironmentStackProps.offlinePlan). @default false */
+  readonly offlinePlan?: boolean;
+  /** Local state instead of each environment's backend. @default false */
+  readonly localBackend?: boolean;
+}
+
+/** The CDKTF app with one stack per selected environment (not yet synthesized). */
+export function buildApp(options: AppOptions): { app: App; stacks: EnvironmentStack[] } {
+  const app = new App(options.outdir === undefined ? {} : { outdir: options.outdir });
+  const stacks = options.environments.map(
+    (name) =>
+      new EnvironmentStack(app, stackName(name), {
+        config: getEnvironment(name),
+        rotationBundle: options.rotationBundle,
+        offlinePlan: options.offlinePlan ?? false,
+        localBackend: options.localBackend ?? false,
+      }),
+  );
+  return { app, stacks };
+}
+
+/**
+ * Which environments to synthesize: `--env <name>` (repeatable, or comma-separated) on the command
+ * line, else `RAJEE_ENV`, else all. Unknown names throw a ConfigError listing the known ones.
+ */
+export function selectEnvironments(argv: readonly string[], env: Readonly<Record<string, string | undefined>>): string[] {
+  let values: string[] | undefined;
+  try {
+    values = parseArgs({ args: [...argv], options: { env: { type: "string", multiple: true } }, strict: true, allowPositionals: false }).values.env;
+  } catch (e) {
+    throw new ConfigError(`synth: ${(e as Error).message}; the only option is --env <name> (${environmentNames.join(", ")})`);
+  }
+  const requested = (values ?? (env.RAJEE_ENV ? [env.RAJEE_ENV] : [...environmentNames])).flatMap((v) => v.split(",")).map((v) => v.trim());
+  for (const name of requested) {
+    if (!environmentNames.includes(name)) {
+      throw new ConfigError(`synth: environment "${name}" is unknown; use one of ${environmentNames.join(", ")} (or add config/${name}.ts)`);
+    }
+  }
+  return [...new Set(requested)];
+}
+
+/** True when an environment variable flag is set to 1/true. */
+export function flag(value: string | undefined): boolean {
+  return value === "1" || value === "true";
+}

@@ -1,0 +1,197 @@
+import type { ContainerDefinition } from "@aws-sdk/client-ecs";
+import type { Construct } from "constructs";
+import { ConfigError } from "../../src/config-error";
+import { ProxyService, type ProxyServiceProps } from "../../modules/proxy-service/proxy-service";
+import { escapeTerraform } from "../../modules/proxy-service/containers";
+import { onlyResource, refOf, resourceNamed, resourcesOf, synth } from "./synth";
+
+function props(overrides: Partial<ProxyServiceProps> = {}): ProxyServiceProps {
+  return {
+    namePrefix: "rajee-test",
+    region: "eu-west-1",
+    vpcId: "vpc-123",
+    subnetIds: ["subnet-a", "subnet-b"],
+    loadBalancerSecurityGroupId: "sg-alb",
+    targetGroupArn: "arn:aws:elasticloadbalancing:eu-west-1:111111111111:targetgroup/rajee-test-envoy/abc",
+    albResourceLabel: "app/rajee-test-alb/123/targetgroup/rajee-test-envoy/456",
+    taskRoleArn: "arn:aws:iam::111111111111:role/rajee-test-task",
+    executionRoleArn: "arn:aws:iam::111111111111:role/rajee-test-execution",
+    envoyImage: "envoyproxy/envoy:v1.34.10",
+    authorizerImage: "111111111111.dkr.ecr.eu-west-1.amazonaws.com/rajee-authorizer:0.1.0",
+    envoyCommand: ["envoy", "--config-yaml", "static_resources: {}\n", "--drain-time-s", "20"],
+    authorizer: {
+      jwksSecretArn: "arn:aws:secretsmanager:eu-west-1:111111111111:secret:jwks",
+      issuer: "https://issuer.example.com",
+      audience: "rajee-test",
+      maxTokenLifetimeSeconds: 43200,
+      clockSkewSeconds: 30,
+      s3Region: "eu-west-1",
+      s3Endpoint: "s3.eu-west-1.amazonaws.com",
+      virtualHostDomain: "s3.example.com",
+    },
+    logGroups: { envoy: "/rajee/test/envoy", authorizer: "/rajee/test/authorizer" },
+    ...overrides,
+  };
+}
+
+const build = (p: ProxyServiceProps) => synth((scope: Construct) => new ProxyService(scope, "svc", p));
+
+function containers(p: ProxyServiceProps): Record<string, ContainerDefinition> {
+  const defs = JSON.parse(onlyResource(build(p), "aws_ecs_task_definition").container_definitions as string) as ContainerDefinition[];
+  return Object.fromEntries(defs.map((d) => [d.name, d]));
+}
+
+describe("ProxyService", () => {
+  const s = build(props());
+  const { envoy, authorizer } = containers(props()) as { envoy: ContainerDefinition; authorizer: ContainerDefinition };
+
+  it("sizes a Fargate task and gives each container a limit below it and a reservation below the limit", () => {
+    const task = onlyResource(s, "aws_ecs_task_definition");
+    expect([task.cpu, task.memory, task.network_mode, task.requires_compatibilities]).toEqual(["512", "1024", "awsvpc", ["FARGATE"]]);
+    expect([envoy.cpu, envoy.memory, envoy.memoryReservation]).toEqual([256, 512, 256]);
+    expect([authorizer.cpu, authorizer.memory, authorizer.memoryReservation]).toEqual([256, 512, 256]);
+  });
+
+  it("runs both containers non-root, with read-only root filesystems, an init process and no capabilities", () => {
+    for (const [c, user] of [[envoy, "101:101"], [authorizer, "10001:10001"]] as const) {
+      expect(c.user).toBe(user);
+      expect(c.readonlyRootFilesystem).toBe(true);
+      expect(c.privileged).toBe(false);
+      expect(c.linuxParameters).toEqual({ initProcessEnabled: true, capabilities: { drop: ["ALL"] } });
+      expect(c.essential).toBe(true);
+      expect(c.stopTimeout).toBe(30);
+    }
+  });
+
+  it("starts Envoy only once the authorizer is HEALTHY", () => {
+    expect(envoy.dependsOn).toEqual([{ containerName: "authorizer", condition: "HEALTHY" }]);
+    expect(authorizer.dependsOn).toBeUndefined();
+  });
+
+  it("health-checks the authorizer with its image's script and Envoy's health listener with bash builtins", () => {
+    expect(authorizer.healthCheck).toEqual({ command: ["CMD", "node", "/app/healthcheck.js"], interval: 10, timeout: 5, retries: 3, startPeriod: 15 });
+    expect(envoy.healthCheck).toEqual({
+      command: [
+        "CMD",
+        "bash",
+        "-c",
+        "exec 3<>/dev/tcp/127.0.0.1/8081 && printf 'GET /ready HTTP/1.0\\r\\nHost: localhost\\r\\n\\r\\n' >&3 && read -r _ status _ <&3 && [ \"$status\" = 200 ]",
+      ],
+      interval: 10,
+      timeout: 5,
+      retries: 3,
+      startPeriod: 15,
+    });
+  });
+
+  it("passes the Envoy command through and maps only the S3 and health ports", () => {
+    expect(envoy.command).toEqual(props().envoyCommand);
+    expect(envoy.portMappings).toEqual([
+      { name: "s3", containerPort: 8080, protocol: "tcp" },
+      { name: "health", containerPort: 8081, protocol: "tcp" },
+    ]);
+    expect(authorizer.portMappings).toBeUndefined();
+  });
+
+  it("configures the authorizer through its RAJEE_* environment, bound to loopback", () => {
+    expect(authorizer.environment).toEqual([
+      { name: "AWS_REGION", value: "eu-west-1" },
+      { name: "RAJEE_LISTEN", value: "127.0.0.1:9000" },
+      { name: "RAJEE_ADMIN_LISTEN", value: "127.0.0.1:9001" },
+      { name: "RAJEE_JWKS_SECRET_ARN", value: "arn:aws:secretsmanager:eu-west-1:111111111111:secret:jwks" },
+      { name: "RAJEE_ISSUER", value: "https://issuer.example.com" },
+      { name: "RAJEE_AUDIENCE", value: "rajee-test" },
+      { name: "RAJEE_MAX_TOKEN_LIFETIME_SECONDS", value: "43200" },
+      { name: "RAJEE_CLOCK_SKEW_SECONDS", value: "30" },
+      { name: "RAJEE_S3_REGION", value: "eu-west-1" },
+      { name: "RAJEE_S3_ENDPOINT", value: "s3.eu-west-1.amazonaws.com" },
+      { name: "RAJEE_VIRTUAL_HOST_DOMAIN", value: "s3.example.com" },
+      { name: "RAJEE_LOG_LEVEL", value: "info" },
+    ]);
+  });
+
+  it("ships both containers' logs with awslogs to their own groups", () => {
+    expect(envoy.logConfiguration).toEqual({
+      logDriver: "awslogs",
+      options: { "awslogs-group": "/rajee/test/envoy", "awslogs-region": "eu-west-1", "awslogs-stream-prefix": "envoy", mode: "non-blocking", "max-buffer-size": "25m" },
+    });
+    expect(authorizer.logConfiguration?.options?.["awslogs-group"]).toBe("/rajee/test/authorizer");
+  });
+
+  it("admits only the load balancer, on Envoy's S3 and health ports; never the admin ports", () => {
+    const ingress = Object.values(resourcesOf(s, "aws_vpc_security_group_ingress_rule")).map((r) => [r.from_port, r.to_port, r.referenced_security_group_id, r.cidr_ipv4]);
+    expect(ingress).toEqual([
+      [8081, 8081, "sg-alb", undefined],
+      [8080, 8080, "sg-alb", undefined],
+    ]);
+    const egress = Object.values(resourcesOf(s, "aws_vpc_security_group_egress_rule")).map((r) => [r.from_port, r.to_port, r.cidr_ipv4]);
+    expect(egress).toEqual([[443, 443, "0.0.0.0/0"]]);
+  });
+
+  it("deploys with the circuit breaker and rollback, in private subnets without public IPs", () => {
+    const svc = onlyResource(s, "aws_ecs_service");
+    expect(svc.deployment_circuit_breaker).toEqual({ enable: true, rollback: true });
+    expect(svc.network_configuration).toEqual({ subnets: ["subnet-a", "subnet-b"], security_groups: [refOf(s, "aws_security_group", "tasks-sg", "id")], assign_public_ip: false });
+    expect(svc.load_balancer).toEqual([{ target_group_arn: props().targetGroupArn, container_name: "envoy", container_port: 8080 }]);
+    expect([svc.launch_type, svc.platform_version, svc.enable_execute_command, svc.desired_count]).toEqual(["FARGATE", "1.4.0", false, 2]);
+  });
+
+  it("autoscales between min and max on CPU and on requests per target", () => {
+    const target = onlyResource(s, "aws_appautoscaling_target");
+    expect([target.min_capacity, target.max_capacity, target.scalable_dimension]).toEqual([2, 6, "ecs:service:DesiredCount"]);
+    const cpu = resourceNamed(s, "aws_appautoscaling_policy", "cpu-tracking").target_tracking_scaling_policy_configuration as Record<string, unknown>;
+    expect(cpu.target_value).toBe(60);
+    expect(cpu.predefined_metric_specification).toEqual({ predefined_metric_type: "ECSServiceAverageCPUUtilization" });
+    const requests = resourceNamed(s, "aws_appautoscaling_policy", "requests-tracking").target_tracking_scaling_policy_configuration as Record<string, unknown>;
+    expect(requests.predefined_metric_specification).toEqual({ predefined_metric_type: "ALBRequestCountPerTarget", resource_label: props().albResourceLabel });
+  });
+
+  it.each([
+    [
+      "a memory size Fargate does not pair with the cpu",
+      { size: { cpu: 256, memoryMiB: 4096, envoy: { cpu: 128, memoryMiB: 256, memoryReservationMiB: 128 }, authorizer: { cpu: 128, memoryMiB: 256, memoryReservationMiB: 128 } } },
+      "proxy-service: size.memoryMiB=4096 is not a Fargate memory size for cpu=256; use one of 512, 1024, 2048",
+    ],
+    [
+      "containers above the task memory",
+      { size: { cpu: 512, memoryMiB: 1024, envoy: { cpu: 256, memoryMiB: 768, memoryReservationMiB: 256 }, authorizer: { cpu: 256, memoryMiB: 512, memoryReservationMiB: 256 } } },
+      "proxy-service: size.envoy.memoryMiB + authorizer.memoryMiB=1280 exceeds the task memoryMiB=1024; lower the containers or raise the task size",
+    ],
+    [
+      "a reservation equal to the limit",
+      { size: { cpu: 512, memoryMiB: 1024, envoy: { cpu: 256, memoryMiB: 512, memoryReservationMiB: 512 }, authorizer: { cpu: 256, memoryMiB: 512, memoryReservationMiB: 256 } } },
+      "proxy-service: size.envoy.memoryReservationMiB=512 must be a positive integer below envoy.memoryMiB=512",
+    ],
+    [
+      "a health check interval below ECS's minimum",
+      { envoyHealthCheck: { intervalSeconds: 3, timeoutSeconds: 2, retries: 3, startPeriodSeconds: 0 } },
+      "proxy-service: envoyHealthCheck.intervalSeconds=3 is outside the ECS range; use 5-300",
+    ],
+    [
+      "a health check timeout not below the interval",
+      { authorizerHealthCheck: { intervalSeconds: 10, timeoutSeconds: 10, retries: 3, startPeriodSeconds: 0 } },
+      "proxy-service: authorizerHealthCheck.timeoutSeconds=10 must be below intervalSeconds=10; shorten the timeout or lengthen the interval",
+    ],
+    ["a stop timeout above Fargate's 120 s", { envoyStopTimeoutSeconds: 300 }, "proxy-service: envoyStopTimeoutSeconds=300 is outside the Fargate range; use 2-120"],
+    [
+      "an Envoy command without a config",
+      { envoyCommand: ["envoy"] },
+      "proxy-service: envoyCommand has neither --config-yaml nor -c; pass envoyCommand(settings) from envoy-templates",
+    ],
+  ] as Array<[string, Partial<ProxyServiceProps>, string]>)("rejects %s", (_label, overrides, message) => {
+    expect(() => build(props(overrides))).toThrow(new ConfigError(message));
+  });
+
+  it("rejects container definitions that would not fit ECS's 64 KiB task definition", () => {
+    const huge = "x".repeat(70_000);
+    expect(() => build(props({ envoyCommand: ["envoy", "--config-yaml", huge] }))).toThrow(
+      /^proxy-service: container definitions are \d+ bytes; ECS limits a task definition to 65536 bytes \(4096 kept for the rest\); shorten the Envoy configuration$/,
+    );
+  });
+
+  it("escapes Terraform interpolation in the literal Envoy configuration", () => {
+    expect(escapeTerraform("a ${b} %{c} $d")).toBe("a $${b} %%{c} $d");
+    const task = onlyResource(build(props({ envoyCommand: ["envoy", "--config-yaml", "x: '${y}'"] })), "aws_ecs_task_definition");
+    expect(task.container_definitions as string).toContain(`"x: '$\${y}'"`);
+  });
+});
