@@ -1,3 +1,4 @@
+import type { ServiceScaling } from "../modules/proxy-service/scaling";
 import type { TaskSize } from "../modules/proxy-service/task-size";
 
 /** Where Terraform keeps an environment's state. */
@@ -25,19 +26,8 @@ export interface BucketAccess {
   readonly prefixes: readonly string[];
 }
 
-/** How many tasks run and when to add more. */
-export interface ScalingConfig {
-  /** Tasks to run right after a deploy. */
-  readonly desiredTasks: number;
-  /** Fewest tasks autoscaling may leave running. */
-  readonly minTasks: number;
-  /** Most tasks autoscaling may start. */
-  readonly maxTasks: number;
-  /** Average service CPU (percent) that autoscaling aims for. */
-  readonly cpuTargetPercent: number;
-  /** ALB requests per target per minute that autoscaling aims for. */
-  readonly requestsPerTarget: number;
-}
+/** How many tasks run and when to add more (shared with ProxyService). */
+export type ScalingConfig = ServiceScaling;
 
 /** What tokens the authorizers accept. */
 export interface TokenSettings {

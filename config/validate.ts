@@ -3,6 +3,7 @@ import { bucketNameProblem } from "../src/s3/bucket-name";
 import { prefixProblem } from "../modules/access-policy/s3-actions";
 import { cidrProblem, parseCidr } from "../modules/network/cidr";
 import { LOG_RETENTION_DAYS } from "../modules/observability/retention";
+import { scalingProblems } from "../modules/proxy-service/scaling";
 import { taskSizeProblems } from "../modules/proxy-service/task-size";
 import type { EnvironmentConfig } from "./environment";
 
@@ -69,7 +70,7 @@ export function validateEnvironment(config: EnvironmentConfig): EnvironmentConfi
   }
 
   for (const p of taskSizeProblems(c.task)) problems.push(`task.${p}`);
-  checkScaling(c, bad);
+  problems.push(...scalingProblems(c.scaling));
 
   const cert = CERT_ARN.exec(c.certificateArn);
   if (!cert) bad("certificateArn", c.certificateArn, "is not an ACM certificate ARN; use arn:aws:acm:<region>:<account>:certificate/<id>");
@@ -137,22 +138,6 @@ function checkBuckets(c: EnvironmentConfig, bad: Bad): void {
       const why = prefixProblem(prefix);
       if (why) bad(`buckets.${name}.prefixes[${i}]`, prefix, why);
     });
-  }
-}
-
-function checkScaling(c: EnvironmentConfig, bad: Bad): void {
-  const s = c.scaling;
-  const whole = (field: keyof typeof s, min: number, max: number, why: string) => {
-    if (!Number.isInteger(s[field]) || s[field] < min || s[field] > max) bad(`scaling.${field}`, s[field], why);
-  };
-  whole("minTasks", 1, 1000, "must be 1-1000 (0 would stop the gateway)");
-  whole("maxTasks", 1, 1000, "must be 1-1000");
-  whole("desiredTasks", 1, 1000, "must be 1-1000");
-  whole("cpuTargetPercent", 10, 90, "must be 10-90 percent");
-  whole("requestsPerTarget", 1, 1_000_000, "must be a positive whole number of requests per target per minute");
-  if (s.minTasks > s.maxTasks) bad("scaling.minTasks", s.minTasks, `is above scaling.maxTasks=${s.maxTasks}; raise maxTasks or lower minTasks`);
-  if (s.desiredTasks < s.minTasks || s.desiredTasks > s.maxTasks) {
-    bad("scaling.desiredTasks", s.desiredTasks, `is outside minTasks-maxTasks (${s.minTasks}-${s.maxTasks}); pick a value in that range`);
   }
 }
 

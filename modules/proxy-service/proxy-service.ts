@@ -11,21 +11,10 @@ import { VpcSecurityGroupIngressRule } from "@cdktf/provider-aws/lib/vpc-securit
 import { cidrProblem } from "../network/cidr";
 import { checkNamePrefix, throwProblems } from "../shared/names";
 import { ENVOY_CONTAINER, gatewayContainers, type AuthorizerSettings } from "./containers";
+import { scalingProblems, type ServiceScaling } from "./scaling";
 import { healthCheckProblems, taskSizeProblems, type HealthCheckTiming, type TaskSize } from "./task-size";
 
-/** How many tasks run and what autoscaling aims for. */
-export interface ServiceScaling {
-  /** Tasks right after a deploy (autoscaling owns the count afterwards). */
-  readonly desiredTasks: number;
-  /** Fewest tasks. */
-  readonly minTasks: number;
-  /** Most tasks. */
-  readonly maxTasks: number;
-  /** Average CPU percent to aim for. */
-  readonly cpuTargetPercent: number;
-  /** ALB requests per target per minute to aim for. */
-  readonly requestsPerTarget: number;
-}
+export type { ServiceScaling } from "./scaling";
 
 export interface ProxyServiceProps {
   /** Prefix of the cluster, service and task family names, e.g. `rajee-dev`. */
@@ -293,21 +282,4 @@ export class ProxyService extends Construct {
     tracking("cpu-tracking", "ECSServiceAverageCPUUtilization", scaling.cpuTargetPercent);
     tracking("requests-tracking", "ALBRequestCountPerTarget", scaling.requestsPerTarget, props.albResourceLabel);
   }
-}
-
-function scalingProblems(s: ServiceScaling): string[] {
-  const problems: string[] = [];
-  const whole = (field: keyof ServiceScaling, min: number, max: number) => {
-    if (!Number.isInteger(s[field]) || s[field] < min || s[field] > max) problems.push(`scaling.${field}=${s[field]} must be ${min}-${max}`);
-  };
-  whole("minTasks", 1, 1000);
-  whole("maxTasks", 1, 1000);
-  whole("desiredTasks", 1, 1000);
-  whole("cpuTargetPercent", 10, 90);
-  whole("requestsPerTarget", 1, 1_000_000);
-  if (s.minTasks > s.maxTasks) problems.push(`scaling.minTasks=${s.minTasks} is above scaling.maxTasks=${s.maxTasks}`);
-  if (s.desiredTasks < s.minTasks || s.desiredTasks > s.maxTasks) {
-    problems.push(`scaling.desiredTasks=${s.desiredTasks} is outside minTasks-maxTasks (${s.minTasks}-${s.maxTasks})`);
-  }
-  return problems;
 }
