@@ -8,6 +8,7 @@ import { bundleAuthorizer } from "../handlers/authorizer/bundle";
 import { parseConfig } from "../handlers/authorizer/config";
 import { createLogger } from "../handlers/authorizer/logger";
 import { Authorizer } from "../handlers/authorizer/service";
+import { fileSource } from "../handlers/authorizer/text-source";
 import { authorizeClassified } from "../src/decision";
 import { parseGrants } from "../src/grants/grant";
 import { generateSigningKeyPair } from "../src/keys/generate";
@@ -107,7 +108,7 @@ async function perCall(iterations: number, fn: () => unknown): Promise<number> {
 const us = (n: number) => `${(n / 1000).toFixed(2)} µs`;
 const row = (cells: (string | number)[]) => `| ${cells.join(" | ")} |`;
 
-async function inProcess(dir: string, token: string, jwksPath: string): Promise<string[]> {
+async function inProcess(token: string, jwksPath: string): Promise<string[]> {
   const request: GatewayRequest = { method: "GET", path: PATH, headers: { host: "gw.example.com", "x-amz-security-token": token } };
   const grants = parseGrants(GRANTS);
   if (!grants.ok) throw new Error(grants.problem);
@@ -118,7 +119,7 @@ async function inProcess(dir: string, token: string, jwksPath: string): Promise<
   });
   const authorizer = new Authorizer({
     config: parseConfig({ RAJEE_JWKS_FILE: jwksPath, RAJEE_RATE_LIMIT_PER_SECOND: "0" }),
-    keySource: { description: "bench", read: async () => (await import("node:fs/promises")).readFile(jwksPath, "utf8") },
+    keySource: fileSource(jwksPath),
     logger: createLogger("info", { write: () => {} }),
   });
   await authorizer.keys.refresh("start");
@@ -128,7 +129,6 @@ async function inProcess(dir: string, token: string, jwksPath: string): Promise<
   };
   await check();
   const cachedCheck = await perCall(50_000, check);
-  void dir;
   return [
     row(["classification + grant check, token with 100 grants (pure core)", us(classifyAndGrant)]),
     row(["`Authorizer.check` on a cache hit: SHA-256, classify, grants, rate limit, metrics, JSON log line", us(cachedCheck)]),
@@ -143,7 +143,7 @@ export const authorizerBenchmark: Benchmark = {
     const jwksPath = join(dir, "jwks.json");
     writeFileSync(jwksPath, JSON.stringify({ keys: [pair.publicKey] }));
     const token = await mintToken({ key: pair.privateKey, subject: "bench", grants: GRANTS, ttlSeconds: 3600, issuer: "rajee", audience: "rajee" });
-    const micro = await inProcess(dir, token, jwksPath);
+    const micro = await inProcess(token, jwksPath);
 
     const lines = [
       "## Authorizer",
