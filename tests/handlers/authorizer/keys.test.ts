@@ -19,11 +19,15 @@ describe("key rotation under traffic", () => {
       const unexpected: string[] = [];
       let sent = 0;
       let running = true;
+      /** Per worker: the pool its last completed request was drawn from. */
+      const finishedWith: string[][] = [];
       const worker = async (id: number) => {
         for (let i = 0; running; i++) {
-          const token = pool[(i + id) % pool.length] as string;
+          const drawnFrom = pool;
+          const token = drawnFrom[(i + id) % drawnFrom.length] as string;
           const response = await harness.check({ path: `/data/obj-${id}-${i}`, headers: { "x-amz-security-token": token } });
           sent++;
+          finishedWith[id] = drawnFrom;
           if (response.status !== 200) unexpected.push(`${response.status} ${response.body}`);
         }
       };
@@ -42,8 +46,10 @@ describe("key rotation under traffic", () => {
       const tokenB = await mint(b, GRANTS);
       pool = [tokenA, tokenB];
       await settle(40);
-      pool = [tokenB];
-      await settle(8); // every worker has moved past its last tokenA request
+      const onlyB = [tokenB];
+      pool = onlyB;
+      // Retire A only once every worker has finished a request drawn from the B-only pool.
+      while (![0, 1, 2, 3].every((id) => finishedWith[id] === onlyB)) await new Promise((r) => setTimeout(r, 5));
       source.text = jwksText(as(b.publicKey, "current"));
       await refresh();
       await settle(20);
