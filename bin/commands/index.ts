@@ -3,9 +3,11 @@ import { authorizer } from "./authorizer";
 import { dev } from "./dev";
 import { envoyRender } from "./envoy-render";
 import { keysGenerate } from "./keys-generate";
+import { keysRotate } from "./keys-rotate";
+import { keysStatus } from "./keys-status";
 import { simulate } from "./simulate";
 import { tokenInspect } from "./token-inspect";
 import { tokenMint } from "./token-mint";
 
 /** Every `rajee` subcommand. Add a command by adding its module here. */
-export const commands: Command[] = [keysGenerate, tokenMint, tokenInspect, simulate, envoyRender, dev, authorizer];
+export const commands: Command[] = [keysGenerate, keysRotate, keysStatus, tokenMint, tokenInspect, simulate, envoyRender, dev, authorizer];
