@@ -11,7 +11,7 @@ it publishes the new public key, tests it, promotes it, and keeps the old key pu
 token it signed has expired. Tokens in flight keep working.
 
 Options:
-  --secret ARN        the private-key secret (terraform output signing_key_secret_arn); the region
+  --secret ARN        the private-key secret (terraform output private_key_secret_arn); the region
                       is taken from the ARN
   --no-wait           start the rotation and return
   --timeout SECONDS   how long to follow it (default 300)

@@ -31,6 +31,8 @@ export interface StepOutcome {
   readonly retired?: readonly string[];
   readonly pruned?: readonly string[];
   readonly repaired?: readonly string[];
+  /** Why a step was skipped. */
+  readonly reason?: string;
 }
 
 /** `iss` and `aud` of the throwaway token testSecret signs; no gateway accepts them. */
@@ -111,6 +113,12 @@ export async function setSecret(deps: StepDeps, event: RotationEvent): Promise<S
 
 /** Signs a token with the pending key and verifies it against the published JWKS, as an authorizer would. */
 export async function testSecret(deps: StepDeps, event: RotationEvent): Promise<StepOutcome> {
+  if (!(await deps.store.getValue(event.secretId, { versionId: event.token }))) {
+    // Secrets Manager's configuration check (rotation set up without rotating immediately) runs
+    // testSecret alone on a new, empty AWSPENDING version and then removes it. Nothing to test; and
+    // nothing can be promoted from an empty version, because finishSecret needs the published key.
+    return { result: "skipped", reason: "the version holds no key yet (Secrets Manager's rotation configuration check)" };
+  }
   const pending = await readPending(deps, event);
   const current = await readCurrent(deps, event.secretId);
   const jwks = await readJwks(deps);

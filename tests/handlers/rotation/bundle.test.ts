@@ -141,7 +141,7 @@ describe("bundleRotationLambda", () => {
     it("runs a whole rotation from the zip with the bundled SDK", async () => {
       const privateKeyArn = model.addSecret("rajee/e2e/signing-key", { rotationLambdaArn: "arn:aws:lambda:eu-west-1:123456789012:function:rotation" });
       const jwksArn = model.addSecret("rajee/e2e/jwks", { value: '{"keys":[]}' });
-      const version = model.rotateSecret({ SecretId: privateKeyArn, RotateImmediately: false }).VersionId as string;
+      const version = model.beginRotation({ SecretId: privateKeyArn }).token;
       const env = {
         AWS_REGION: MODEL_REGION,
         AWS_ACCESS_KEY_ID: "AKIDEXAMPLE",

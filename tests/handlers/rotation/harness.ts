@@ -88,7 +88,7 @@ export function rotationRig(env: Record<string, string> = {}): RotationRig {
     },
     handler,
     step: (step, token) => handler({ Step: step, SecretId: privateKeyArn, ClientRequestToken: token }),
-    start: () => model.rotateSecret({ SecretId: privateKeyArn, RotateImmediately: false }).VersionId as string,
+    start: () => model.beginRotation({ SecretId: privateKeyArn }).token,
     async rotate() {
       const version = model.rotateSecret({ SecretId: privateKeyArn }).VersionId as string;
       const error = await model.lastRotation;

@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { PutSecretValueCommand } from "@aws-sdk/client-secrets-manager";
 import fc from "fast-check";
 import type { RotatedKey } from "../../../handlers/rotation/jwks-plan";
 import { rotationRig, STEPS, T0, type RotationRig } from "./harness";
@@ -296,6 +297,29 @@ describe("bad events and broken state", () => {
     expect(rig.model.snapshot(rig.jwksArn)).toEqual(before);
   });
 
+  it("passes the event's RotationToken to PutSecretValue and never logs it", async () => {
+    rig = rotationRig();
+    const version = rig.start();
+    const rotationToken = "rotation-token-5f1b2c3d4e5f6a7b8c9d";
+    await rig.handler({ Step: "createSecret", SecretId: rig.privateKeyArn, ClientRequestToken: version, RotationToken: rotationToken });
+    const puts = rig.sm.commandCalls(PutSecretValueCommand).map((call) => call.args[0].input);
+    expect(puts).toEqual([expect.objectContaining({ SecretId: rig.privateKeyArn, ClientRequestToken: version, VersionStages: ["AWSPENDING"], RotationToken: rotationToken })]);
+    expect(rig.raw()).not.toContain(rotationToken);
+  });
+
+  it("passes Secrets Manager's configuration check (testSecret alone on an empty version) without touching any key", async () => {
+    rig = rotationRig();
+    await rig.rotate();
+    const current = { version: rig.model.versionWith(rig.privateKeyArn, "AWSCURRENT"), value: rig.model.valueAt(rig.privateKeyArn, "AWSCURRENT") };
+    const jwks = rig.model.snapshot(rig.jwksArn);
+    rig.model.rotateSecret({ SecretId: rig.privateKeyArn, RotateImmediately: false });
+    expect(await rig.model.lastRotation).toBeUndefined();
+    expect(rig.lines.at(-1)).toMatchObject({ event: "rotation_step", step: "testSecret", result: "skipped" });
+    expect(failures(rig)).toEqual([]);
+    expect({ version: rig.model.versionWith(rig.privateKeyArn, "AWSCURRENT"), value: rig.model.valueAt(rig.privateKeyArn, "AWSCURRENT") }).toEqual(current);
+    expect(rig.model.snapshot(rig.jwksArn)).toEqual(jwks);
+  });
+
   it("accepts the snake_case step names of the AWS user guide", async () => {
     rig = rotationRig();
     const version = rig.start();
@@ -308,11 +332,12 @@ describe("bad events and broken state", () => {
     await rig.rotate();
     const version = rig.start();
     await expect(rig.step("setSecret", version)).rejects.toThrow(/holds no key; createSecret must succeed first/);
+    await expect(rig.step("finishSecret", version)).rejects.toThrow(/holds no key; createSecret must succeed first/);
     await rig.step("createSecret", version);
     await expect(rig.step("testSecret", version)).rejects.toThrow(/is not in the JWKS secret; setSecret must succeed first/);
     await expect(rig.step("finishSecret", version)).rejects.toThrow(/setSecret and testSecret must succeed before finishSecret/);
     expect(rig.model.versionWith(rig.privateKeyArn, "AWSCURRENT")).not.toBe(version);
-    expect(failures(rig).map((l) => l.code)).toEqual(["pending-key-missing", "test-failed", "test-failed"]);
+    expect(failures(rig).map((l) => l.code)).toEqual(["pending-key-missing", "pending-key-missing", "test-failed", "test-failed"]);
   });
 
   it("refuses a pending version that does not hold a private key, without echoing its value", async () => {

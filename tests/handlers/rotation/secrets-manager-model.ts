@@ -219,12 +219,10 @@ export class SecretsManagerModel {
   }
 
   /**
-   * Starts a rotation: a new version labelled AWSPENDING with no value, then (unless RotateImmediately
-   * is false) the rotation function's four steps, asynchronously. A failed step ends the attempt; the
-   * error is what `lastRotation` resolves to (the service would retry later).
+   * What RotateSecret does before it invokes anything: checks, then a new version labelled AWSPENDING
+   * with no value. Tests that drive the steps themselves start here. Returns the version id.
    */
-  rotateSecret(input: RotateSecretCommandInput): RotateSecretCommandOutput {
-    this.enter("RotateSecret", input.SecretId);
+  beginRotation(input: RotateSecretCommandInput): { secret: ModelSecret; token: string } {
     const secret = this.find(input.SecretId);
     const lambda = input.RotationLambdaARN ?? secret.rotationLambdaArn;
     if (lambda === undefined) throw new InvalidRequestException({ message: "No Lambda rotation function ARN is associated with this secret.", ...META });
@@ -237,17 +235,31 @@ export class SecretsManagerModel {
     this.attach(secret, PENDING, token);
     secret.rotationLambdaArn = lambda;
     secret.rotationEnabled = true;
-    if (input.RotateImmediately !== false && this.rotationFunction) {
-      const run = this.rotationFunction;
-      this.lastRotation = new Promise<void>((resolve) => setImmediate(resolve)).then(async () => {
-        try {
-          for (const Step of ["createSecret", "setSecret", "testSecret", "finishSecret"]) await run({ Step, SecretId: secret.arn, ClientRequestToken: token });
-          return undefined;
-        } catch (error) {
-          return error as Error;
-        }
-      });
-    }
+    return { secret, token };
+  }
+
+  /**
+   * RotateSecret. With RotateImmediately (the default) the rotation function's four steps run,
+   * asynchronously; a failed step ends the attempt and `lastRotation` resolves to its error (the
+   * service would retry later). Without it the service only tests the configuration: it runs
+   * testSecret on the new, empty AWSPENDING version and then removes that version.
+   */
+  rotateSecret(input: RotateSecretCommandInput): RotateSecretCommandOutput {
+    this.enter("RotateSecret", input.SecretId);
+    const { secret, token } = this.beginRotation(input);
+    const run = this.rotationFunction;
+    const steps = input.RotateImmediately === false ? ["testSecret"] : ["createSecret", "setSecret", "testSecret", "finishSecret"];
+    const after = input.RotateImmediately === false ? () => void secret.versions.delete(token) : () => undefined;
+    this.lastRotation = new Promise<void>((resolve) => setImmediate(resolve)).then(async () => {
+      try {
+        if (run) for (const Step of steps) await run({ Step, SecretId: secret.arn, ClientRequestToken: token });
+        return undefined;
+      } catch (error) {
+        return error as Error;
+      } finally {
+        after();
+      }
+    });
     return { ARN: secret.arn, Name: secret.name, VersionId: token, ...META };
   }
 }
