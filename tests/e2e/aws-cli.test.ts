@@ -8,7 +8,7 @@ import type { GatewayFixture } from "../support/local-gateway";
 import { startGatewayFixture } from "../support/local-gateway";
 
 const cli = findAwsCliV2();
-if (!cli.path) console.warn(`skipping the aws cli tests: ${cli.reason}`);
+if (cli.path === undefined) console.warn(`skipping the aws cli tests: ${cli.reason}`);
 const describeWithCli = cli.path ? describe : describe.skip;
 
 let fx: GatewayFixture;

@@ -13,6 +13,7 @@ import {
 import { Upload } from "@aws-sdk/lib-storage";
 import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
 import { Agent, fetch as undiciFetch } from "undici";
+import { mintToken } from "../../src/token/mint";
 import type { GatewayFixture } from "../support/local-gateway";
 import { startGatewayFixture } from "../support/local-gateway";
 
@@ -119,7 +120,6 @@ describe("AWS SDK v3 through the gateway (default checksum settings)", () => {
     });
 
     it("refuses an expired token with ExpiredToken", async () => {
-      const { mintToken } = await import("../../src/token/mint");
       const old = await mintToken({ key: fx.pair.privateKey, subject: "old", grants: ["read:data/team/"], ttlSeconds: 60, issuer: "rajee", audience: "rajee", now: new Date(Date.now() - 3600_000) });
       expect(await deniedCode(fx.client(old).send(new GetObjectCommand({ Bucket: "data", Key: "team/buffer.bin" })))).toEqual({ code: "ExpiredToken", status: 400 });
     });
