@@ -6,6 +6,13 @@ import { parseConfig, type AuthorizerConfig } from "./config";
 import { createLogger } from "./logger";
 import type { AllowHook } from "./service";
 import { sourceFor } from "./text-source";
+import { defaultCredentialSource, upstreamSigner } from "./upstream-signing";
+
+/** The production signer: task-role credentials from the SDK chain, for the configured S3 endpoint. */
+async function defaultSigner(config: AuthorizerConfig): Promise<AllowHook | undefined> {
+  if (config.s3Region === undefined || config.s3Endpoint === undefined) return undefined;
+  return upstreamSigner({ host: config.s3Endpoint, region: config.s3Region }, await defaultCredentialSource());
+}
 
 /** Exit codes of the authorizer process. */
 export const EXIT = { ok: 0, failed: 1, config: 2 } as const;
@@ -19,7 +26,10 @@ export interface RunOptions {
   readonly stderr?: (text: string) => void;
   /** Called once both ports listen. */
   readonly onStarted?: (app: AuthorizerApp, ports: { checkPort: number; adminPort: number }) => void;
-  /** The upstream signer, once it exists. @default none */
+  /**
+   * What signs allowed requests for S3. @default the upstream signer with the AWS SDK's default
+   * credential chain when RAJEE_S3_REGION is set; none (a warning at start) otherwise
+   */
   readonly onAllow?: AllowHook;
 }
 
@@ -41,13 +51,17 @@ export async function runAuthorizer(env: Readonly<Record<string, string | undefi
   }
   const destination = options.destination ?? pino.destination({ dest: 1, sync: false });
   const logger = createLogger(config.logLevel, destination);
+  const onAllow = options.onAllow ?? (await defaultSigner(config));
+  if (!onAllow) {
+    logger.warn({ event: "signing_disabled" }, "RAJEE_S3_REGION is not set: allowed requests are not signed, and S3 will refuse them");
+  }
   const app = build({
     config,
     keySource: sourceFor(config.keySource),
     ...(config.denyListSource ? { denyListSource: sourceFor(config.denyListSource) } : {}),
     logger,
     ...(config.emfIntervalSeconds > 0 ? { emfWrite: (line: string) => destination.write(`${line}\n`) } : {}),
-    ...(options.onAllow ? { onAllow: options.onAllow } : {}),
+    ...(onAllow ? { onAllow } : {}),
     defaultMetrics: true,
   });
 

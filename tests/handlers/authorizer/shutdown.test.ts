@@ -7,6 +7,9 @@ import { bundleAuthorizer } from "../../../handlers/authorizer/bundle";
 import type { GeneratedKeyPair } from "../../../src/keys/generate";
 import { jwksText, keyPair, MemorySource, mint, send, startHarness, type RawResponse } from "./support";
 
+/** Credentials the container finds through the SDK's default chain, as ECS would provide the task role's. */
+const TASK_ROLE_ENV = { AWS_ACCESS_KEY_ID: "AKIDCONTAINER", AWS_SECRET_ACCESS_KEY: "container-secret", AWS_SESSION_TOKEN: "container-session" };
+
 const BODY = "<Delete><Object><Key>tmp/a</Key></Object></Delete>";
 
 /** A DeleteObjects check whose body is held back: in flight until `finish()`. */
@@ -110,7 +113,14 @@ describe("the bundled container entry (node main.js, node healthcheck.js)", () =
     spawnSync(process.execPath, [join(dir, "app", "healthcheck.js")], { env: { RAJEE_ADMIN_LISTEN: `127.0.0.1:${adminPort}` }, encoding: "utf8" }).status;
 
   it("answers checks in flight at SIGTERM, exits 0, and the health check follows readiness", async () => {
-    const env = { RAJEE_JWKS_FILE: join(dir, "jwks.json"), RAJEE_LISTEN: "127.0.0.1:0", RAJEE_ADMIN_LISTEN: "127.0.0.1:0", RAJEE_EMF_INTERVAL_SECONDS: "0" };
+    const env = {
+      RAJEE_JWKS_FILE: join(dir, "jwks.json"),
+      RAJEE_LISTEN: "127.0.0.1:0",
+      RAJEE_ADMIN_LISTEN: "127.0.0.1:0",
+      RAJEE_EMF_INTERVAL_SECONDS: "0",
+      RAJEE_S3_REGION: "eu-west-1",
+      ...TASK_ROLE_ENV,
+    };
     const { checkPort, adminPort, lines, exit } = await start(env);
     expect(healthcheck(adminPort)).toBe(0);
     const token = await mint(pair, ["delete:data/tmp/"]);
@@ -121,13 +131,26 @@ describe("the bundled container entry (node main.js, node healthcheck.js)", () =
     child?.kill("SIGTERM");
     await settle(100);
     for (const check of inFlight) check.finish();
-    expect((await Promise.all(inFlight.map((c) => c.response))).map((r) => r.status)).toEqual([200, 200, 200]);
+    const answers = await Promise.all(inFlight.map((c) => c.response));
+    expect(answers.map((r) => r.status)).toEqual([200, 200, 200]);
+    // Signed upstream with the credentials from the SDK's default chain (here, the environment).
+    for (const answer of answers) {
+      expect(answer.headers.authorization).toMatch(/^AWS4-HMAC-SHA256 Credential=AKIDCONTAINER\/\d{8}\/eu-west-1\/s3\/aws4_request, SignedHeaders=[^,]*host[^,]*, Signature=[0-9a-f]{64}$/);
+      expect(answer.headers["x-amz-security-token"]).toBe(TASK_ROLE_ENV.AWS_SESSION_TOKEN);
+    }
     expect(await exit).toBe(0);
     expect(healthcheck(adminPort)).toBe(1);
     const events = lines.map((l) => (JSON.parse(l) as { event?: string }).event);
     expect(events.filter((e) => e === "decision").length).toBe(3);
     expect(events.filter((e) => e !== "refresh" && e !== "listening")).toEqual(["signal", "shutdown_started", "decision", "decision", "decision", "shutdown_finished"]);
     expect(lines.join("\n")).not.toContain(token.split(".")[2]);
+  });
+
+  it("warns at start when no region is set for the upstream signer", async () => {
+    const { lines, exit } = await start({ RAJEE_JWKS_FILE: join(dir, "jwks.json"), RAJEE_LISTEN: "127.0.0.1:0", RAJEE_ADMIN_LISTEN: "127.0.0.1:0", RAJEE_EMF_INTERVAL_SECONDS: "0" });
+    child?.kill("SIGTERM");
+    expect(await exit).toBe(0);
+    expect(lines.map((l) => JSON.parse(l) as { event?: string; level?: string })).toContainEqual(expect.objectContaining({ event: "signing_disabled", level: "warn" }));
   });
 
   it("exits 2 with a message naming the variable when the configuration is bad", () => {
