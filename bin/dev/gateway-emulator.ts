@@ -3,6 +3,7 @@ import http from "node:http";
 import https from "node:https";
 import type { AddressInfo } from "node:net";
 import type { EnvoySettings, HeaderNameSet } from "../../envoy-templates";
+import { readBounded } from "./read-bounded";
 
 /**
  * A small Node proxy that does what the rendered Envoy configuration does, for tests and `npm run dev`
@@ -47,23 +48,6 @@ function toOutgoing(list: HeaderList): http.OutgoingHttpHeaders {
     headers[name] = existing === undefined ? value : [...(Array.isArray(existing) ? existing : [existing]), value];
   }
   return headers;
-}
-
-function readBounded(request: http.IncomingMessage, limit: number): Promise<Buffer | "too-large"> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    request.on("data", (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > limit) {
-        request.removeAllListeners("data");
-        request.resume();
-        resolve("too-large");
-      } else chunks.push(chunk);
-    });
-    request.on("end", () => resolve(Buffer.concat(chunks)));
-    request.on("error", reject);
-  });
 }
 
 interface CheckAnswer {

@@ -6,6 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { decodeAwsChunked } from "./aws-chunked";
 import { checksumBase64 } from "./checksums";
+import { readBounded } from "./read-bounded";
 import { verifySigV4, type VerifyCredentials } from "./sigv4-verify";
 
 // s3rver ships no types.
@@ -55,22 +56,6 @@ class S3Refusal extends Error {
 
 function errorBody(code: string, message: string): string {
   return `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${code}</Code><Message>${message.replace(/[<&>]/g, "")}</Message></Error>`;
-}
-
-function readBody(request: http.IncomingMessage, limit: number): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    request.on("data", (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > limit) {
-        reject(new S3Refusal(400, "EntityTooLarge", `body over ${limit} bytes`));
-        request.destroy();
-      } else chunks.push(chunk);
-    });
-    request.on("end", () => resolve(Buffer.concat(chunks)));
-    request.on("error", reject);
-  });
 }
 
 function checkChecksums(headers: http.IncomingHttpHeaders, body: Buffer, trailers: Record<string, string> = {}): void {
@@ -155,7 +140,8 @@ export async function startS3StandIn(options: S3StandInOptions): Promise<S3Stand
         payloadHash: String(request.headers["x-amz-content-sha256"] ?? ""),
       });
     try {
-      const raw = await readBody(request, limit);
+      const raw = await readBounded(request, limit);
+      if (raw === "too-large") throw new S3Refusal(400, "EntityTooLarge", `body over ${limit} bytes`);
       const verdict = verifySigV4({ method: request.method ?? "", target, headers: request.headers as Record<string, string> }, options.credentials, options.region, new Date());
       if (!verdict.ok) throw new S3Refusal(403, verdict.code, verdict.message);
       const body = payloadOf(request.headers, raw);
