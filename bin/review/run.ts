@@ -20,7 +20,7 @@ export const EXIT = {
   failed: 3,
 } as const;
 
-export const HELP = `Usage: npm run review -- --env NAME [--plan PLAN.json] [--base BASE.json] [--format md|json] [--output FILE] [--offline]
+export const HELP = `Usage: npm run review -- --env NAME [--plan PLAN.json] [--base BASE.json] [--format md|json] [--output FILE] [--save-plan FILE] [--offline]
 
 Reviews an environment's Terraform plan for security: changes by type with destructive ones first,
 every IAM statement (wildcards flagged), network exposure, encryption at rest, the container table,
@@ -34,6 +34,7 @@ Options:
   --base FILE       a second plan (e.g. of the target branch): report only what differs from it
   --format md|json  Markdown for a pull-request comment (default) or the report as JSON
   --output FILE     write the report to FILE instead of stdout
+  --save-plan FILE  also write the reviewed plan (\`terraform show -json\`) to FILE, e.g. to use as a later --base
   --offline         plan without AWS even when credentials are set (dummy credentials, local state)
 
 Exit codes: 0 rules pass, 1 rule violations, 2 usage or configuration error, 3 could not plan or read a plan.
@@ -78,6 +79,7 @@ export async function runReview(args: string[], io: CommandIO, suppressions: rea
       base: { type: "string" },
       format: { type: "string" },
       output: { type: "string" },
+      "save-plan": { type: "string" },
       offline: { type: "boolean" },
     });
     if (!values.env) throw new UsageError(`missing required option --env (one of ${environmentNames.join(", ")})`);
@@ -89,6 +91,7 @@ export async function runReview(args: string[], io: CommandIO, suppressions: rea
     const headJson = values.plan !== undefined
       ? await readPlanFile(values.plan, "--plan")
       : await synthesizeAndPlan({ environment: values.env, offline, env: { ...process.env, ...io.env }, log: (line) => io.stderr(`review: ${line}\n`) });
+    if (values["save-plan"] !== undefined) await writeFile(values["save-plan"], `${JSON.stringify(headJson)}\n`);
     const head = parsePlan(headJson, values.plan ? `--plan ${values.plan}` : `plan of ${values.env}`);
 
     let text: string;

@@ -2,7 +2,7 @@ import type { ContainerRow } from "./containers";
 import type { ReviewDiff, RowDiff } from "./diff";
 import type { EncryptionRow } from "./encryption";
 import type { IamStatement } from "./iam";
-import { portRange, type IngressRule, type Listener, type Subnet } from "./network";
+import { describePorts, display, type IngressRule, type Listener, type Subnet } from "./network";
 import type { Report } from "./report";
 import { RULES } from "./rules";
 import type { Violation } from "./suppressions";
@@ -52,7 +52,7 @@ function iamRows(statements: readonly IamStatement[], mark?: (s: IamStatement) =
       s.effect,
       flagged(s.principals, (p) => p === "*" || p.endsWith(":*")) + (s.notPrincipal ? ` ${WARN} NotPrincipal` : ""),
       (s.notAction ? `${WARN} **NotAction** ` : "") + flagged(s.actions, wild),
-      (s.notResource ? `${WARN} **NotResource** ` : "") + flagged(s.resources, (r) => r === "*"),
+      (s.notResource ? `${WARN} **NotResource** ` : "") + flagged(s.resources.map(display), (r) => r === "*"),
       s.conditions.length ? s.conditions.map((c) => code(c, 80)).join("<br>") : "-",
     ];
   });
@@ -64,7 +64,7 @@ const ingressRow = (r: IngressRule) => [
   code(r.securityGroup),
   cell(r.attachedTo),
   r.public ? `🌐 ${code(r.source)}` : code(r.source),
-  `${r.protocol} ${portRange(r)}`,
+  describePorts(r),
   cell(r.description || "-"),
 ];
 const INGRESS_HEADER = ["Security group", "Used by", "Source", "Ports", "Description"];

@@ -106,6 +106,11 @@ export function portRange(rule: Pick<IngressRule, "protocol" | "fromPort" | "toP
   return rule.fromPort === rule.toPort ? String(rule.fromPort) : `${rule.fromPort}-${rule.toPort}`;
 }
 
+/** `tcp 443`, `tcp 8080-8081`, `udp all`, `all traffic`. */
+export function describePorts(rule: Pick<IngressRule, "protocol" | "fromPort" | "toPort">): string {
+  return rule.protocol === "all" ? "all traffic" : `${rule.protocol} ${portRange(rule)}`;
+}
+
 function protocolName(p: Json | undefined): string {
   const v = String(p ?? "all").toLowerCase();
   if (v === "-1" || v === "all") return "all";

@@ -2,7 +2,7 @@ import { parse as parseYaml } from "yaml";
 import type { ContainerRow } from "./containers";
 import type { EncryptionRow } from "./encryption";
 import { hasWildcard, IDENTITY_POLICY_TYPES, policiesOf, type IamStatement, type UnresolvedPolicy } from "./iam";
-import { coversPort, display, portRange, type IngressRule } from "./network";
+import { coversPort, describePorts, display, portRange, type IngressRule } from "./network";
 import { at, listAt, UNKNOWN, type PlannedResource, type ResourceIndex } from "./plan";
 import type { RuleName, Violation } from "./suppressions";
 
@@ -60,7 +60,7 @@ const publicIngress: Rule = {
         rule: "public-ingress",
         address: r.address,
         subject: `${r.source} ${portRange(r)}`,
-        message: `${r.securityGroup} (${r.attachedTo === "-" ? "attached to nothing in this plan" : r.attachedTo}) accepts ${r.protocol} ${portRange(r)} from ${r.source}${r.onLoadBalancer ? `; a load balancer may take only ${ctx.publicLoadBalancerPorts.join(" and ")} from the internet` : "; only the load balancer may take public traffic"}`,
+        message: `${r.securityGroup} (${r.attachedTo === "-" ? "attached to nothing in this plan" : r.attachedTo}) accepts ${describePorts(r)} from ${r.source}${r.onLoadBalancer ? `; a load balancer may take only ${ctx.publicLoadBalancerPorts.join(" and ")} from the internet` : "; only the load balancer may take public traffic"}`,
       })),
 };
 
@@ -91,12 +91,14 @@ const adminPortExposed: Rule = {
   summary: "An admin or internal port (Envoy admin 9901, authorizer 9000/9001) reachable through a security group, published by a container, or bound to a non-loopback address",
   check: (ctx) => {
     const out: Violation[] = [];
-    const named = Object.entries(ctx.adminPorts).map(([p, what]) => [Number(p), what] as const);
+    const named = Object.entries(ctx.adminPorts)
+      .map(([p, what]) => [Number(p), what] as const)
+      .sort(([a], [b]) => a - b);
     for (const r of ctx.ingress) {
-      for (const [port, what] of named) {
-        if (coversPort(r, port)) {
-          out.push({ rule: "admin-port-exposed", address: r.address, subject: `${r.source} ${portRange(r)}`, message: `${r.securityGroup} accepts ${r.protocol} ${portRange(r)} from ${r.source}, which includes ${port} (${what})` });
-        }
+      const covered = named.filter(([port]) => coversPort(r, port));
+      if (covered.length) {
+        const ports = covered.map(([port, what]) => `${port} (${what})`).join(", ");
+        out.push({ rule: "admin-port-exposed", address: r.address, subject: `${r.source} ${portRange(r)}`, message: `${r.securityGroup} accepts ${describePorts(r)} from ${r.source}, which includes ${ports}` });
       }
     }
     for (const c of ctx.containers) {

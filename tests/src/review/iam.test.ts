@@ -1,0 +1,65 @@
+import { hasWildcard, policiesOf } from "../../../src/review/iam";
+import { parsePlan } from "../../../src/review/plan";
+import { planDocument, policy, ref } from "./fixtures";
+
+const resource = (address: string, after: Record<string, unknown>, extra: { unknown?: Record<string, unknown>; config?: Record<string, unknown> } = {}) =>
+  parsePlan(planDocument([{ address, after, ...extra }]), "test").resources[0]!;
+
+describe("policiesOf", () => {
+  it("lists each statement's actions, resources and conditions, and flags wildcards", () => {
+    const role = resource("aws_iam_role_policy.task", {
+      policy: policy(
+        { Sid: "Objects", Effect: "Allow", Action: "s3:GetObject", Resource: "arn:aws:s3:::data/in/*" },
+        { Sid: "Everything", Effect: "Allow", Action: ["s3:*", "kms:Decrypt"], Resource: "*", Condition: { StringEquals: { "kms:ViaService": ["s3.eu-west-1.amazonaws.com"] } } },
+      ),
+    });
+    expect(policiesOf(role).statements).toEqual([
+      expect.objectContaining({ kind: "identity", sid: "Objects", effect: "Allow", actions: ["s3:GetObject"], resources: ["arn:aws:s3:::data/in/*"], conditions: [], wildcards: [] }),
+      expect.objectContaining({
+        sid: "Everything",
+        actions: ["s3:*", "kms:Decrypt"],
+        resources: ["*"],
+        conditions: ["StringEquals kms:ViaService=s3.eu-west-1.amazonaws.com"],
+        wildcards: ["action s3:*", "resource *"],
+      }),
+    ]);
+  });
+
+  it("reads trust policies, inline policies and principals, and flags NotAction and a * principal", () => {
+    const role = resource("aws_iam_role.r", {
+      assume_role_policy: policy({ Effect: "Allow", Principal: { Service: "ecs-tasks.amazonaws.com" }, Action: "sts:AssumeRole" }),
+      inline_policy: [{ name: "x", policy: policy({ Sid: "AllBut", Effect: "Allow", NotAction: "iam:*", Resource: "*" }) }],
+    });
+    const { statements } = policiesOf(role);
+    expect(statements.map((s) => [s.attribute, s.kind, s.sid, s.principals, s.wildcards])).toEqual([
+      ["assume_role_policy", "trust", "#0", ["Service:ecs-tasks.amazonaws.com"], []],
+      ["inline_policy[0].policy", "identity", "AllBut", [], ["NotAction", "action iam:*", "resource *"]],
+    ]);
+    const bucket = resource("aws_s3_bucket_policy.p", { policy: policy({ Sid: "Public", Effect: "Allow", Principal: "*", Action: "s3:GetObject", Resource: "arn:aws:s3:::b/*" }) });
+    expect(policiesOf(bucket).statements[0]).toMatchObject({ kind: "resource", principals: ["*"], wildcards: ["principal *"] });
+  });
+
+  it("shows a policy built by a data source as unresolved instead of guessing", () => {
+    const rp = resource("aws_iam_role_policy.p", {}, { unknown: { policy: true }, config: { policy: ref("data.aws_iam_policy_document.d", "json") } });
+    expect(policiesOf(rp)).toEqual({ statements: [], unresolved: [{ address: "aws_iam_role_policy.p", attribute: "policy", kind: "identity", value: "${data.aws_iam_policy_document.d.json}" }] });
+  });
+
+  it("ignores computed policy attributes nobody configured and non-policy JSON", () => {
+    const topic = resource("aws_sns_topic.t", { name: "t" }, { unknown: { policy: true } });
+    const listener = resource("aws_lb_listener.l", { ssl_policy: "ELBSecurityPolicy-TLS13-1-2-2021-06" });
+    expect([policiesOf(topic), policiesOf(listener)]).toEqual([
+      { statements: [], unresolved: [] },
+      { statements: [], unresolved: [] },
+    ]);
+  });
+});
+
+describe("hasWildcard", () => {
+  it.each([
+    ["*", true],
+    ["s3:*", true],
+    ["s3:Get*", true],
+    ["s3:GetObjec?", true],
+    ["s3:GetObject", false],
+  ])("%s -> %s", (value, expected) => expect(hasWildcard(value)).toBe(expected));
+});
