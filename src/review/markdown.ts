@@ -36,7 +36,7 @@ function table(header: readonly string[], rows: readonly (readonly string[])[]):
 const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
 
 const flagged = (items: readonly string[], isWild: (s: string) => boolean) =>
-  items.length === 0 ? "-" : items.map((i) => (isWild(i) ? `${WARN} ${code(i, 70)}` : code(i, 70))).join("<br>");
+  items.length === 0 ? "-" : items.map((i) => (isWild(i) ? `${WARN} ${code(i, 160)}` : code(i, 160))).join("<br>");
 
 function iamRows(statements: readonly IamStatement[], mark?: (s: IamStatement) => string): string[][] {
   let last = "";
@@ -53,7 +53,7 @@ function iamRows(statements: readonly IamStatement[], mark?: (s: IamStatement) =
       flagged(s.principals, (p) => p === "*" || p.endsWith(":*")) + (s.notPrincipal ? ` ${WARN} NotPrincipal` : ""),
       (s.notAction ? `${WARN} **NotAction** ` : "") + flagged(s.actions, wild),
       (s.notResource ? `${WARN} **NotResource** ` : "") + flagged(s.resources.map(display), (r) => r === "*"),
-      s.conditions.length ? s.conditions.map((c) => code(c, 80)).join("<br>") : "-",
+      s.conditions.length ? s.conditions.map((c) => code(c, 160)).join("<br>") : "-",
     ];
   });
 }
