@@ -37,6 +37,20 @@ describe("iam-wildcard-action", () => {
     ]);
   });
 
+  it("fires on every Allow action holding a wildcard and never on exact actions (property)", () => {
+    const service = fc.stringMatching(/^[a-z0-9-]{1,12}$/);
+    const name = fc.stringMatching(/^[A-Za-z0-9]{1,16}$/);
+    fc.assert(
+      fc.property(service, name, fc.nat(), fc.constantFrom("*", "?"), (svc, act, at, wild) => {
+        const i = at % (act.length + 1);
+        const wildAction = `${svc}:${act.slice(0, i)}${wild}${act.slice(i)}`;
+        const plan = (action: string) => [{ address: "aws_iam_policy.p", after: { policy: policy({ Sid: "S", Effect: "Allow", Action: action, Resource: "arn:aws:s3:::data/in/*" }) } }];
+        expect(found(plan(wildAction)).filter(([rule]) => rule === "iam-wildcard-action")).toEqual([["iam-wildcard-action", "aws_iam_policy.p", `policy statement S allows ${wildAction}`]]);
+        expect(found(plan(`${svc}:${act}`)).filter(([rule]) => rule === "iam-wildcard-action")).toEqual([]);
+      }),
+    );
+  });
+
   it("stays quiet on Deny statements and exact actions", () => {
     expect(found([{ address: "aws_s3_bucket_policy.p", after: { policy: policy({ Sid: "TlsOnly", Effect: "Deny", Principal: "*", Action: "s3:*", Resource: "*" }, { Sid: "Put", Effect: "Allow", Principal: { Service: "logs.amazonaws.com" }, Action: "s3:PutObject", Resource: "arn:aws:s3:::x/*" }) } }])).toEqual([]);
   });
