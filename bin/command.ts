@@ -40,3 +40,23 @@ export function requireOption(value: string | undefined, flag: string): string {
   if (value === undefined || value === "") throw new UsageError(`missing required option --${flag}`);
   return value;
 }
+
+/**
+ * Runs a command entry point as the process: real stdout, stderr and environment; the resolved code
+ * becomes the exit code, and an unexpected rejection is printed under `name` and exits `failureCode`.
+ */
+export function runAsProcess(name: string, run: (args: string[], io: CommandIO) => Promise<number>, failureCode: number): void {
+  run(process.argv.slice(2), {
+    stdout: (text) => process.stdout.write(text),
+    stderr: (text) => process.stderr.write(text),
+    env: process.env,
+  }).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (error: unknown) => {
+      process.stderr.write(`${name}: ${String(error)}\n`);
+      process.exitCode = failureCode;
+    },
+  );
+}
