@@ -269,8 +269,11 @@ function healthListener(s: EnvoySettings): JsonObject {
                   typed_config: {
                     "@type": T.healthCheck,
                     pass_through_mode: false,
+                    // Readiness for the ALB: 503 unless every authorizer host passes its /readyz
+                    // check, and 503 once `POST /healthcheck/fail` started a graceful stop. Any
+                    // other path does not match and continues to the router (filter source:
+                    // source/extensions/filters/http/health_check/health_check.cc, decodeHeaders).
                     headers: [{ name: ":path", string_match: { exact: s.healthPath } }],
-                    // 503 unless every authorizer host passes its /readyz check.
                     cluster_min_healthy_percentages: { [AUTHORIZER_CLUSTER]: { value: 100 } },
                   },
                 },
@@ -279,7 +282,16 @@ function healthListener(s: EnvoySettings): JsonObject {
               route_config: {
                 name: "health",
                 virtual_hosts: [
-                  { name: "health", domains: ["*"], routes: [{ match: { prefix: "/" }, direct_response: { status: 404 } }] },
+                  {
+                    name: "health",
+                    domains: ["*"],
+                    routes: [
+                      // Liveness for the container health check: Envoy's worker answers it alone,
+                      // whatever the authorizer's state, so ECS never replaces a task for that.
+                      { match: { path: s.livePath }, direct_response: { status: 200 } },
+                      { match: { prefix: "/" }, direct_response: { status: 404 } },
+                    ],
+                  },
                 ],
               },
             },

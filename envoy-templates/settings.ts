@@ -117,8 +117,10 @@ export interface EnvoySettings {
   readonly listenerAddress: "0.0.0.0";
   readonly listenerPort: number;
   readonly healthPort: number;
-  /** Path the ALB target group checks on the health listener. */
+  /** Path the ALB target group checks on the health listener: readiness (503 while the authorizer is unready or Envoy drains). */
   readonly healthPath: "/ready";
+  /** Path the Envoy container health check GETs on the health listener: liveness, a direct 200 from Envoy alone. */
+  readonly livePath: "/live";
   readonly adminAddress: "127.0.0.1";
   readonly adminPort: number;
   readonly authorizerAddress: "127.0.0.1";
@@ -355,6 +357,7 @@ export function envoySettings(input: EnvoySettingsInput): EnvoySettings {
     listenerPort,
     healthPort,
     healthPath: "/ready",
+    livePath: "/live",
     adminAddress: "127.0.0.1",
     adminPort,
     authorizerAddress: "127.0.0.1",

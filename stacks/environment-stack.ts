@@ -172,7 +172,7 @@ export class EnvironmentStack extends TerraformStack {
       scaling: c.scaling,
       listenerPort: envoy.listenerPort,
       healthPort: envoy.healthPort,
-      healthPath: envoy.healthPath,
+      livePath: envoy.livePath,
       authorizerPort: envoy.authorizerPort,
       authorizerAdminPort: envoy.authorizerAdminPort,
       envoyStopTimeoutSeconds: envoy.stopTimeoutSeconds,

@@ -1,4 +1,5 @@
 import type { ContainerDefinition, HealthCheck, KeyValuePair, LogConfiguration } from "@aws-sdk/client-ecs";
+import { ConfigError } from "../../src/config-error";
 import type { ContainerSize, HealthCheckTiming } from "./task-size";
 
 /** Settings the authorizer container reads from its environment (handlers/authorizer). */
@@ -32,7 +33,8 @@ export interface ContainerInputs {
   readonly envoyCommand: readonly string[];
   readonly listenerPort: number;
   readonly healthPort: number;
-  readonly healthPath: string;
+  /** Path on the health listener that Envoy answers alone (liveness), for the container health check. */
+  readonly livePath: string;
   readonly authorizerPort: number;
   readonly authorizerAdminPort: number;
   readonly envoy: ContainerSize;
@@ -51,20 +53,39 @@ export const AUTHORIZER_CONTAINER = "authorizer";
 /** The `envoy` user of the official Envoy image (uid/gid 101); the authorizer image runs as 10001. */
 export const ENVOY_USER = "101:101";
 export const AUTHORIZER_USER = "10001:10001";
-/** The authorizer image's health check: GET /readyz on its admin port. */
+/**
+ * The authorizer image's health check: liveness, `GET /healthz` on its operations port
+ * (`handlers/authorizer/healthcheck.ts`, bundled to `/app/healthcheck.js`).
+ */
 export const AUTHORIZER_HEALTH_COMMAND = ["CMD", "node", "/app/healthcheck.js"];
 /** Open files per container: Envoy holds two sockets per proxied request. */
 export const NOFILE_LIMIT = 65536;
 
+/** Seconds the Envoy container health check waits for the status line before it fails. */
+export const ENVOY_HEALTH_READ_TIMEOUT_SECONDS = 2;
+
+/** What may sit in a request target written into a shell string: no quotes, spaces or control bytes. */
+const SAFE_PATH = /^\/[A-Za-z0-9._~/-]*$/;
+
 /**
- * Envoy's container health check: GET the health listener with bash's /dev/tcp. The Envoy image
- * (Ubuntu base) has bash but no curl or wget, so the check uses only bash builtins.
+ * Envoy's container health check, liveness only: `GET <livePath> HTTP/1.1` on the health listener,
+ * which Envoy answers with a direct 200 without asking the authorizer, so an unready authorizer
+ * (first deploy, Secrets Manager outage) never makes ECS replace the task. HTTP/1.1 because Envoy
+ * answers HTTP/1.0 with 426 (`accept_http_10` unset). The Envoy image (Ubuntu) has bash but no curl
+ * or wget, so only bash builtins: `/dev/tcp`, `read -t` as the timeout, and the status line parsed
+ * with its CR removed. Exits 0 on `HTTP/1.x 200`, 1 otherwise.
  */
-export function envoyHealthCommand(healthPort: number, healthPath: string): string[] {
-  const script =
-    `exec 3<>/dev/tcp/127.0.0.1/${healthPort} && ` +
-    `printf 'GET ${healthPath} HTTP/1.0\\r\\nHost: localhost\\r\\n\\r\\n' >&3 && ` +
-    `read -r _ status _ <&3 && [ "$status" = 200 ]`;
+export function envoyHealthCommand(healthPort: number, livePath: string): string[] {
+  if (!SAFE_PATH.test(livePath)) {
+    throw new ConfigError(`proxy-service: livePath=${JSON.stringify(livePath)} is not a plain absolute path; use letters, digits and ._~/- only, e.g. "/live"`);
+  }
+  const script = [
+    `exec 3<>/dev/tcp/127.0.0.1/${healthPort} || exit 1`,
+    `printf 'GET ${livePath} HTTP/1.1\\r\\nHost: 127.0.0.1\\r\\nConnection: close\\r\\n\\r\\n' >&3 || exit 1`,
+    `read -r -t ${ENVOY_HEALTH_READ_TIMEOUT_SECONDS} version status _ <&3 || exit 1`,
+    `status=\${status%$'\\r'}`,
+    `[[ $version == HTTP/1.[01] && $status == 200 ]]`,
+  ].join("; ");
   return ["CMD", "bash", "-c", script];
 }
 
@@ -105,7 +126,7 @@ export function gatewayContainers(c: ContainerInputs): ContainerDefinition[] {
       { name: "health", containerPort: c.healthPort, protocol: "tcp" },
     ],
     dependsOn: [{ containerName: AUTHORIZER_CONTAINER, condition: "HEALTHY" }],
-    healthCheck: healthCheck(envoyHealthCommand(c.healthPort, c.healthPath), c.envoyHealthCheck),
+    healthCheck: healthCheck(envoyHealthCommand(c.healthPort, c.livePath), c.envoyHealthCheck),
     stopTimeout: c.envoyStopTimeoutSeconds,
     logConfiguration: awslogs(c.logGroups.envoy, c.region, ENVOY_CONTAINER),
   };
@@ -133,8 +154,9 @@ function authorizerEnvironment(c: ContainerInputs): KeyValuePair[] {
     .map(([name, value]) => ({ name, value }));
 }
 
+/** Commands are literal text in the Terraform JSON, like Envoy's command: escaped the same way. */
 function healthCheck(command: string[], t: HealthCheckTiming): HealthCheck {
-  return { command, interval: t.intervalSeconds, timeout: t.timeoutSeconds, retries: t.retries, startPeriod: t.startPeriodSeconds };
+  return { command: command.map(escapeTerraform), interval: t.intervalSeconds, timeout: t.timeoutSeconds, retries: t.retries, startPeriod: t.startPeriodSeconds };
 }
 
 function awslogs(group: string, region: string, prefix: string): LogConfiguration {

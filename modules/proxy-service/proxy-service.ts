@@ -53,8 +53,8 @@ export interface ProxyServiceProps {
   readonly listenerPort?: number;
   /** Envoy's health listener port. @default 8081 */
   readonly healthPort?: number;
-  /** Envoy's health listener path. @default "/ready" */
-  readonly healthPath?: string;
+  /** Path on Envoy's health listener the container health check GETs: liveness, answered by Envoy alone. @default "/live" */
+  readonly livePath?: string;
   /** Authorizer check port on 127.0.0.1. @default 9000 */
   readonly authorizerPort?: number;
   /** Authorizer operations port on 127.0.0.1. @default 9001 */
@@ -87,7 +87,7 @@ export const DEFAULT_SCALING: ServiceScaling = { desiredTasks: 2, minTasks: 2, m
 export const DEFAULT_HEALTH_CHECK: HealthCheckTiming = { intervalSeconds: 10, timeoutSeconds: 5, retries: 3, startPeriodSeconds: 15 };
 export const DEFAULT_LISTENER_PORT = 8080;
 export const DEFAULT_HEALTH_PORT = 8081;
-export const DEFAULT_HEALTH_PATH = "/ready";
+export const DEFAULT_LIVE_PATH = "/live";
 export const DEFAULT_AUTHORIZER_PORT = 9000;
 export const DEFAULT_AUTHORIZER_ADMIN_PORT = 9001;
 export const DEFAULT_STOP_TIMEOUT_SECONDS = 30;
@@ -123,7 +123,7 @@ export class ProxyService extends Construct {
     const scaling = props.scaling ?? DEFAULT_SCALING;
     const listenerPort = props.listenerPort ?? DEFAULT_LISTENER_PORT;
     const healthPort = props.healthPort ?? DEFAULT_HEALTH_PORT;
-    const healthPath = props.healthPath ?? DEFAULT_HEALTH_PATH;
+    const livePath = props.livePath ?? DEFAULT_LIVE_PATH;
     const authorizerPort = props.authorizerPort ?? DEFAULT_AUTHORIZER_PORT;
     const authorizerAdminPort = props.authorizerAdminPort ?? DEFAULT_AUTHORIZER_ADMIN_PORT;
     const envoyStop = props.envoyStopTimeoutSeconds ?? DEFAULT_STOP_TIMEOUT_SECONDS;
@@ -169,7 +169,7 @@ export class ProxyService extends Construct {
       envoyCommand: props.envoyCommand,
       listenerPort,
       healthPort,
-      healthPath,
+      livePath,
       authorizerPort,
       authorizerAdminPort,
       envoy: size.envoy,
