@@ -5,6 +5,7 @@ import type { Logger } from "pino";
 import { s3Error } from "../../src/errors";
 import { DELETE_OBJECTS_MAX_BODY_BYTES } from "../../src/s3/delete-objects";
 import type { GatewayRequest } from "../../src/s3/request";
+import { SINGLE_HEADERS, TOKEN_HEADERS } from "../../src/s3/single-headers";
 import type { ListenAddress } from "./config";
 import type { Authorizer, LocalDeny } from "./service";
 
@@ -17,9 +18,6 @@ export const CHECK_KEEP_ALIVE_TIMEOUT_MS = 5000;
 export const MAX_HEADER_BYTES = 96 * 1024;
 /** A request id from Envoy is echoed only when it looks like one (it ends up in XML and logs). */
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
-/** Headers whose repetition would let Envoy, the authorizer and S3 read different values. */
-const TOKEN_HEADERS = new Set(["authorization", "x-amz-security-token"]);
-const SINGLE_HEADERS = new Set(["host", "x-amz-copy-source", "x-amz-content-sha256", "x-amz-decoded-content-length", "content-encoding", "content-md5", "content-type", "x-amz-date"]);
 
 export function requestIdFor(req: IncomingMessage): string {
   const given = req.headers["x-request-id"];

@@ -1,0 +1,45 @@
+import type { S3ErrorCode } from "../errors";
+
+/**
+ * Request headers that must arrive at most once. A repeat would let Envoy, the authorizer and S3
+ * read different copies (one signs or judges the first, another uses the second), so the gateway
+ * refuses it twice over: a Lua filter in Envoy before ext_authz, and the authorizer itself. Both,
+ * and the local gateway emulator, read this one list.
+ */
+export interface SingleValueHeader {
+  /** Lower-case header name as the client sends it. */
+  readonly name: string;
+  /** S3 error code of the refusal: `InvalidToken` for the token carriers, else `InvalidRequest`. */
+  readonly code: Extract<S3ErrorCode, "InvalidToken" | "InvalidRequest">;
+}
+
+/** Headers that carry the client's token. */
+export const TOKEN_HEADER_NAMES: readonly string[] = Object.freeze(["authorization", "x-amz-security-token"]);
+
+/** Headers the classifier or the signer reads as one value. */
+export const SINGLE_HEADER_NAMES: readonly string[] = Object.freeze([
+  "host",
+  "x-amz-copy-source",
+  "x-amz-content-sha256",
+  "x-amz-decoded-content-length",
+  "content-encoding",
+  "content-md5",
+  "content-type",
+  "x-amz-date",
+]);
+
+export const SINGLE_VALUE_HEADERS: readonly SingleValueHeader[] = Object.freeze([
+  ...TOKEN_HEADER_NAMES.map((name) => Object.freeze({ name, code: "InvalidToken" as const })),
+  ...SINGLE_HEADER_NAMES.map((name) => Object.freeze({ name, code: "InvalidRequest" as const })),
+]);
+
+/** Set forms for lookups in the authorizer. */
+export const TOKEN_HEADERS: ReadonlySet<string> = new Set(TOKEN_HEADER_NAMES);
+export const SINGLE_HEADERS: ReadonlySet<string> = new Set(SINGLE_HEADER_NAMES);
+
+/** The message of the refusal, the same wherever the repeat is caught. */
+export function repeatedHeaderMessage(header: SingleValueHeader): string {
+  return header.code === "InvalidToken"
+    ? `header '${header.name}' sent more than once; send the token exactly once`
+    : `header '${header.name}' sent more than once; send it once`;
+}
