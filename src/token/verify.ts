@@ -2,6 +2,7 @@ import { decodeProtectedHeader, errors as joseErrors, jwtVerify, type JWTPayload
 import { s3Error, type S3Error } from "../errors";
 import { parseGrants, type Grant } from "../grants/grant";
 import type { Keyring } from "../keys/keyring";
+import { compactTokenProblem } from "./compact";
 import { tokenFingerprint } from "./fingerprint";
 import type { TokenPolicy } from "./policy";
 
@@ -55,17 +56,19 @@ function claimFailure(error: InstanceType<typeof joseErrors.JWTClaimValidationFa
 }
 
 /**
- * Verifies a JWT against a keyring and policy at time `now`. Never throws; every refusal comes back
+ * Verifies a JWT against a keyring and policy at time `now`. Only the canonical spelling is accepted
+ * (`compactTokenProblem`), so one token has one fingerprint. Never throws; every refusal comes back
  * as an S3 error whose message says what to fix and never echoes the token.
  */
 export async function verifyToken(token: string, keyring: Keyring, policy: TokenPolicy, now: Date): Promise<VerifyResult> {
+  const spelling = compactTokenProblem(token);
+  if (spelling) return reject("malformed", spelling);
   let header: ReturnType<typeof decodeProtectedHeader>;
   try {
     header = decodeProtectedHeader(token);
   } catch {
     return reject("malformed", "token is not a JWT (expected three base64url parts); pass the token exactly as minted");
   }
-  if (token.split(".").length !== 3) return reject("malformed", "token is not a compact JWS (expected three parts)");
   const alg = header.alg;
   if (typeof alg !== "string" || !(policy.algorithms as readonly string[]).includes(alg)) {
     return reject("algorithm", `token algorithm ${JSON.stringify(alg)} is not allowed; use one of ${policy.algorithms.join(", ")}`);

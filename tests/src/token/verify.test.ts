@@ -38,8 +38,10 @@ describe("token verification", () => {
 
   it("refuses alg none before any key lookup", async () => {
     const header = base64url.encode(JSON.stringify({ alg: "none", kid: pair.privateKey.kid }));
-    const token = `${header}.${base64url.encode(JSON.stringify(CLAIMS()))}.`;
-    expect(await verify(token)).toMatchObject({ ok: false, reason: "algorithm", error: { code: "InvalidToken" } });
+    const unsigned = `${header}.${base64url.encode(JSON.stringify(CLAIMS()))}.`;
+    // An unsecured JWS has an empty signature: not a canonical three-segment token at all.
+    expect(await verify(unsigned)).toMatchObject({ ok: false, reason: "malformed", error: { code: "InvalidToken" } });
+    expect(await verify(`${unsigned}AAAA`)).toMatchObject({ ok: false, reason: "algorithm", error: { code: "InvalidToken" } });
   });
 
   it("refuses HS256 signed with the public key bytes", async () => {

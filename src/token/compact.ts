@@ -1,0 +1,52 @@
+/**
+ * The one accepted spelling of a compact JWS: three non-empty segments of canonical base64url
+ * (RFC 7515 section 2 and RFC 4648 section 5): only `A-Z a-z 0-9 - _`, no `=` padding, no
+ * whitespace, a length that is not 1 modulo 4, and a final character whose unused low bits are zero.
+ *
+ * Base64 decoders are lenient (Node's skips whitespace, padding and bits past the last byte), so
+ * without this check `<token>==`, a tab inside the signature or a different last character would
+ * verify as the same token while being a new string: a new token-cache entry and a new `token_fp`.
+ */
+
+/** A base64url alphabet character's 6-bit value, or -1. Indexed by char code (< 128). */
+const VALUE: Int8Array = (() => {
+  const table = new Int8Array(128).fill(-1);
+  const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+  for (let i = 0; i < alphabet.length; i++) table[alphabet.charCodeAt(i)] = i;
+  return table;
+})();
+
+const SEGMENTS = ["header", "payload", "signature"] as const;
+
+/** Why `segment` is not canonical base64url, or undefined when it is. */
+export function base64urlProblem(segment: string): string | undefined {
+  if (segment.length === 0) return "is empty";
+  const rest = segment.length % 4;
+  if (rest === 1) return "has a length no base64url encoding has";
+  for (let i = 0; i < segment.length; i++) {
+    const code = segment.charCodeAt(i);
+    if (code >= 128 || VALUE[code] === -1) {
+      const c = segment[i] as string;
+      return c === "=" ? "has '=' padding" : /\s/.test(c) ? "contains whitespace" : `contains '${c}', which is not base64url`;
+    }
+  }
+  // 2 trailing characters carry 8 bits (4 unused), 3 carry 16 bits (2 unused): those must be zero.
+  const unusedBits = rest === 2 ? 4 : rest === 3 ? 2 : 0;
+  const last = VALUE[segment.charCodeAt(segment.length - 1)] as number;
+  if (unusedBits > 0 && (last & ((1 << unusedBits) - 1)) !== 0) return "ends in a non-canonical character (its unused low bits are not zero)";
+  return undefined;
+}
+
+/**
+ * Why `token` is not a compact JWS in canonical base64url, or undefined when it is. Runs before
+ * any cache lookup or signature verification; the message never contains the token.
+ */
+export function compactTokenProblem(token: string): string | undefined {
+  const parts = token.split(".");
+  if (parts.length !== 3) return `token has ${parts.length} dot-separated parts; a compact JWT has exactly three`;
+  for (let i = 0; i < 3; i++) {
+    const problem = base64urlProblem(parts[i] as string);
+    if (problem) return `token ${SEGMENTS[i]} ${problem}; send the token exactly as minted (unpadded base64url, no spaces)`;
+  }
+  return undefined;
+}
