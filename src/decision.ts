@@ -1,7 +1,8 @@
 import { s3Error, type S3Error } from "./errors";
 import { describeCheck, firstUnsatisfied } from "./grants/match";
-import { classify, type ClassifiedRequest, type ClassifyOptions } from "./s3/classify";
+import { classifyHead, completeClassification, type ClassifiedRequest, type ClassifyOptions, type RequestHead } from "./s3/classify";
 import type { GatewayRequest } from "./s3/request";
+import { compactTokenProblem } from "./token/compact";
 import { extractToken, presignedUrlProblem, type TokenPlace } from "./token/extract";
 import type { VerifiedToken, VerifyResult } from "./token/verify";
 
@@ -34,7 +35,8 @@ export interface Deny {
   readonly error: S3Error;
   /** A stable, fine-grained reason for logs and metrics (e.g. `outside-grants`, `unknown-kid`). */
   readonly reason: string;
-  readonly request?: ClassifiedRequest;
+  /** What was read of the request before it was refused: its head, or all of it. */
+  readonly request?: RequestHead;
   readonly token?: VerifiedToken;
 }
 
@@ -65,23 +67,31 @@ export function authorizeClassified(request: ClassifiedRequest, token: VerifiedT
 }
 
 /**
- * Decides one request: token place, classification, presigned-URL expiry, token verification, grants.
- * Cheap checks run first so malformed or unsupported requests never cost a signature verification.
- * Never throws for any request.
+ * Decides one request. Order matters (docs/decisions.md, "Authenticate before reading the body"):
+ * 1. the head: method, path, query and headers, O(their size), never the body;
+ * 2. the token: one place, presigned-URL expiry, canonical spelling, then verification (cached);
+ * 3. only for a verified token, the body (DeleteObjects) and then the grants.
+ * So an unauthenticated request costs at most a pass over its head, and a malformed one never
+ * costs a signature verification. Never throws for any request.
  */
 export async function decide(request: GatewayRequest, context: DecisionContext): Promise<Decision> {
-  const classification = classify(request, context.classify);
-  if (!classification.ok) {
-    const { error } = classification;
+  const headClassification = classifyHead(request, context.classify);
+  if (!headClassification.ok) {
+    const { error } = headClassification;
     return deny(error, error.code === "AccessDenied" ? "unsupported" : error.code);
   }
-  const classified = classification.request;
-  const extraction = extractToken(request.headers, classified.query);
-  if (!extraction.ok) return deny(extraction.error, extraction.reason, { request: classified });
-  const presignProblem = presignedUrlProblem(classified.query, context.now);
-  if (presignProblem) return deny(presignProblem, "presign-expired", { request: classified });
+  const head = headClassification.head;
+  const extraction = extractToken(request.headers, head.query);
+  if (!extraction.ok) return deny(extraction.error, extraction.reason, { request: head });
+  const presignProblem = presignedUrlProblem(head.query, context.now);
+  if (presignProblem) return deny(presignProblem, "presign-expired", { request: head });
+  const spelling = compactTokenProblem(extraction.token);
+  if (spelling) return deny(s3Error("InvalidToken", spelling), "malformed", { request: head });
   const verified = await context.verify(extraction.token);
-  if (!verified.ok) return deny(verified.error, verified.reason, { request: classified });
+  if (!verified.ok) return deny(verified.error, verified.reason, { request: head });
+  const classification = completeClassification(head, request, context.classify);
+  if (!classification.ok) return deny(classification.error, classification.error.code, { request: head, token: verified.token });
+  const classified = classification.request;
   const grant = authorizeClassified(classified, verified.token);
   if (!grant.ok) return deny(grant.error, "outside-grants", { request: classified, token: verified.token });
   return {

@@ -1,7 +1,7 @@
 import { fail, S3ErrorSignal, type S3Error } from "../errors";
 import type { Check } from "../grants/match";
 import { bucketNameProblem } from "./bucket-name";
-import { parseCopySource, type CopySource } from "./copy-source";
+import { copySourceHeader, parseCopySource, type CopySource } from "./copy-source";
 import { DELETE_OBJECTS_MAX_BODY_BYTES, parseDeleteObjectsBody } from "./delete-objects";
 import { checkKeyText, checkNoDotSegments, decodeOnce, encodeComponent, encodePath } from "./encoding";
 import { checkForbiddenHeaders } from "./headers";
@@ -17,14 +17,15 @@ export interface ClassifyOptions {
   readonly maxDeleteBodyBytes?: number;
 }
 
-/** A request mapped to one S3 operation and the permissions it needs. */
-export interface ClassifiedRequest {
+/**
+ * What the method, path, query and headers say about a request, before its body is read: enough to
+ * find the token and to name the operation in logs. Only DeleteObjects has a body to read.
+ */
+export interface RequestHead {
   readonly operation: S3Operation;
   readonly bucket: string;
   /** The decoded object key, for object operations. */
   readonly key?: string;
-  /** Every permission the request needs; all must be granted. */
-  readonly checks: readonly Check[];
   /** Decoded query parameters. */
   readonly query: Query;
   /** The x-amz-content-sha256 value to sign the upstream request with. */
@@ -32,12 +33,22 @@ export interface ClassifiedRequest {
   /** Path-style, canonically encoded path and query for the upstream request (presign parameters dropped). */
   readonly upstreamPath: string;
   readonly addressing: "path" | "virtual-host";
+  /** The copy source as judged (S3's decoding, see copy-source.ts). */
   readonly copySource?: CopySource;
+  /** The canonical `x-amz-copy-source` rebuilt from `copySource`: what S3 is sent instead of the client's spelling. */
+  readonly upstreamCopySource?: string;
+}
+
+/** A request mapped to one S3 operation and the permissions it needs. */
+export interface ClassifiedRequest extends RequestHead {
+  /** Every permission the request needs; all must be granted. */
+  readonly checks: readonly Check[];
   /** Keys named in a DeleteObjects body. */
   readonly deleteKeys?: readonly string[];
 }
 
 export type Classification = { readonly ok: true; readonly request: ClassifiedRequest } | { readonly ok: false; readonly error: S3Error };
+export type HeadClassification = { readonly ok: true; readonly head: RequestHead } | { readonly ok: false; readonly error: S3Error };
 
 const unsupported = (what: string, resource?: string): never =>
   fail("AccessDenied", `operation not supported by this gateway: ${what}`, resource);
@@ -187,8 +198,11 @@ function checksFor(operation: S3Operation, bucket: string, key: string | undefin
   }
 }
 
-/** Maps a request to its S3 operation and needed checks. Throws S3ErrorSignal; see `classify`. */
-export function classifyRequest(request: GatewayRequest, options: ClassifyOptions = {}): ClassifiedRequest {
+/**
+ * Reads method, path, query and headers: O(their size), no body. Throws S3ErrorSignal; see
+ * `classifyHead`.
+ */
+export function classifyHeadRequest(request: GatewayRequest, options: ClassifyOptions = {}): RequestHead {
   const { method, path, headers } = request;
   const question = path.indexOf("?");
   const rawPath = question < 0 ? path : path.slice(0, question);
@@ -203,30 +217,61 @@ export function classifyRequest(request: GatewayRequest, options: ClassifyOption
   const copies = operation === "CopyObject" || operation === "UploadPartCopy";
   if (rawCopySource !== undefined && !copies) fail("AccessDenied", `header 'x-amz-copy-source' is only valid on CopyObject and UploadPartCopy, not ${operation}`, resource);
   const copySource = copies ? parseCopySource(rawCopySource as string) : undefined;
-  const deleteKeys =
-    operation === "DeleteObjects" ? parseDeleteObjectsBody(request.body, options.maxDeleteBodyBytes ?? DELETE_OBJECTS_MAX_BODY_BYTES).map((e) => e.key) : undefined;
-  const payloadHash = payloadHashFor(operation, headers);
-  const classified: ClassifiedRequest = {
+  return {
     operation,
     bucket,
     ...(key === undefined ? {} : { key }),
-    checks: checksFor(operation, bucket, key, query, copySource, deleteKeys),
     query,
-    payloadHash,
+    payloadHash: payloadHashFor(operation, headers),
     upstreamPath: upstreamPathFor(bucket, key, query),
     addressing: target.addressing,
-    ...(copySource ? { copySource } : {}),
-    ...(deleteKeys ? { deleteKeys } : {}),
+    ...(copySource ? { copySource, upstreamCopySource: copySourceHeader(copySource) } : {}),
   };
-  return classified;
 }
 
-/** Maps a request to its S3 operation and needed checks, or the S3 error that refuses it. Never throws. */
-export function classify(request: GatewayRequest, options: ClassifyOptions = {}): Classification {
+/**
+ * Finishes a classification: reads the DeleteObjects body (the only body judged) and lists the
+ * checks. Call it only once the token is verified, so unauthenticated bodies are never parsed.
+ * Throws S3ErrorSignal; see `completeClassification`.
+ */
+export function completeRequest(head: RequestHead, request: GatewayRequest, options: ClassifyOptions = {}): ClassifiedRequest {
+  const deleteKeys =
+    head.operation === "DeleteObjects" ? parseDeleteObjectsBody(request.body, options.maxDeleteBodyBytes ?? DELETE_OBJECTS_MAX_BODY_BYTES).map((e) => e.key) : undefined;
+  return {
+    ...head,
+    checks: checksFor(head.operation, head.bucket, head.key, head.query, head.copySource, deleteKeys),
+    ...(deleteKeys ? { deleteKeys } : {}),
+  };
+}
+
+/** Maps a request to its S3 operation and needed checks, body included. Throws S3ErrorSignal; see `classify`. */
+export function classifyRequest(request: GatewayRequest, options: ClassifyOptions = {}): ClassifiedRequest {
+  return completeRequest(classifyHeadRequest(request, options), request, options);
+}
+
+function signalled<T>(work: () => T): { ok: true; value: T } | { ok: false; error: S3Error } {
   try {
-    return { ok: true, request: classifyRequest(request, options) };
+    return { ok: true, value: work() };
   } catch (error) {
     if (error instanceof S3ErrorSignal) return { ok: false, error: error.error };
     throw error;
   }
+}
+
+/** The head of a request (no body read), or the S3 error that refuses it. Never throws. */
+export function classifyHead(request: GatewayRequest, options: ClassifyOptions = {}): HeadClassification {
+  const result = signalled(() => classifyHeadRequest(request, options));
+  return result.ok ? { ok: true, head: result.value } : result;
+}
+
+/** The full classification from a head and the body, or the S3 error that refuses it. Never throws. */
+export function completeClassification(head: RequestHead, request: GatewayRequest, options: ClassifyOptions = {}): Classification {
+  const result = signalled(() => completeRequest(head, request, options));
+  return result.ok ? { ok: true, request: result.value } : result;
+}
+
+/** Maps a request to its S3 operation and needed checks, or the S3 error that refuses it. Never throws. */
+export function classify(request: GatewayRequest, options: ClassifyOptions = {}): Classification {
+  const result = signalled(() => classifyRequest(request, options));
+  return result.ok ? { ok: true, request: result.value } : result;
 }

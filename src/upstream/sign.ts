@@ -21,6 +21,9 @@ export interface S3Endpoint {
 /** The header that carries the rebuilt upstream path to Envoy's Lua filter. */
 export const UPSTREAM_PATH_HEADER = "x-rajee-upstream-path";
 
+/** The copy source S3 reads; the authorizer replaces the client's spelling with the canonical one it judged. */
+export const COPY_SOURCE_HEADER = "x-amz-copy-source";
+
 /** What the authorizer returns to Envoy on allow. */
 export interface UpstreamSignature {
   /** Headers Envoy sets on the upstream request (its `allowed_upstream_headers`). */
@@ -41,6 +44,7 @@ function headersToSign(request: GatewayRequest, classified: ClassifiedRequest, e
     if (name.startsWith("x-amz-") || SIGNED_PLAIN_HEADERS.includes(name)) headers[name] = value;
   }
   headers["x-amz-content-sha256"] = classified.payloadHash;
+  if (classified.upstreamCopySource !== undefined) headers[COPY_SOURCE_HEADER] = classified.upstreamCopySource;
   return headers;
 }
 
@@ -54,7 +58,7 @@ function upstreamQuery(classified: ClassifiedRequest): Record<string, string> {
  * Signs the judged request for S3 with SigV4 (DESIGN.md section 5): path-style, the canonical path
  * the authorizer judged, `host` set to the S3 endpoint, every `x-amz-*` header the client sent and
  * `content-md5`/`content-type`/`content-encoding` covered, the client's payload hash kept so S3
- * checks the body. Deterministic for a given input and time.
+ * checks the body, and `x-amz-copy-source` rebuilt from the judged bucket, key and versionId. Deterministic for a given input and time.
  */
 export async function signUpstream(input: {
   readonly request: GatewayRequest;
@@ -85,6 +89,7 @@ export async function signUpstream(input: {
   };
   if (credentials.sessionToken) setHeaders["x-amz-security-token"] = credentials.sessionToken;
   if (classified.upstreamPath !== request.path) setHeaders[UPSTREAM_PATH_HEADER] = classified.upstreamPath;
+  if (classified.upstreamCopySource !== undefined) setHeaders[COPY_SOURCE_HEADER] = classified.upstreamCopySource;
   const removeHeaders = [...CLIENT_CREDENTIAL_HEADERS].filter((name) => request.headers[name] !== undefined && !(name in setHeaders));
   return { setHeaders, removeHeaders };
 }
