@@ -203,6 +203,7 @@ export const EXT_AUTHZ_ALLOWED_UPSTREAM_HEADERS: readonly string[] = Object.free
   "x-amz-security-token",
   "x-amz-content-sha256",
   "x-rajee-upstream-path",
+  "x-amz-copy-source",
 ]);
 
 /** What a denial carries to the client besides its status and XML body. */
