@@ -39,7 +39,7 @@ describe("envoySettings defaults", () => {
         exact: ["authorization", "content-md5", "content-type", "content-encoding", "x-request-id"],
         prefixes: ["x-amz-"],
       },
-      allowedUpstreamHeaders: ["authorization", "x-amz-date", "x-amz-security-token", "x-amz-content-sha256", "x-rajee-upstream-path"],
+      allowedUpstreamHeaders: ["authorization", "x-amz-date", "x-amz-security-token", "x-amz-content-sha256", "x-rajee-upstream-path", "x-amz-copy-source"],
       allowedClientHeaders: ["content-type", "x-amz-request-id", "retry-after"],
       removedRequestHeaderPrefixes: ["x-rajee-", "x-envoy-"],
       upstreamPathHeader: "x-rajee-upstream-path",
