@@ -1,5 +1,6 @@
 import type { Decision } from "./decision";
 import type { GatewayRequest } from "./s3/request";
+import { upstreamView, type UpstreamView } from "./upstream/sign";
 
 /** One line of `rajee simulate` output. */
 export interface SimulationResult {
@@ -8,9 +9,15 @@ export interface SimulationResult {
   readonly code: string;
   readonly operation: string;
   readonly message: string;
+  /** Allowed requests only: what S3 will execute (path, rebuilt headers, what the signature covers). */
+  readonly upstream?: UpstreamView;
 }
 
-export function summarizeDecision(decision: Decision): SimulationResult {
+/**
+ * One result line. An allowed request also shows the request S3 will receive, as signed with the
+ * task role at `now` (its session token's presence, never a secret).
+ */
+export function summarizeDecision(decision: Decision, now: Date = new Date()): SimulationResult {
   if (decision.allow) {
     const { operation, bucket, key } = decision.request;
     return {
@@ -19,6 +26,7 @@ export function summarizeDecision(decision: Decision): SimulationResult {
       code: "OK",
       operation,
       message: `allowed: ${operation} on s3://${bucket}/${key ?? ""} for ${decision.token.subject}`,
+      upstream: upstreamView({ request: decision.received, classified: decision.request, now, sessionToken: true }),
     };
   }
   return {

@@ -13,7 +13,11 @@ const HELP = `Usage: rajee simulate --jwks FILE --method M --url URL [-H 'name: 
        rajee simulate --jwks FILE --batch FILE.jsonl
 
 Decides a request exactly as the gateway's authorizer would, offline, and prints one JSON line:
-  {"allow":bool,"status":n,"code":"...","operation":"...","message":"..."}
+  {"allow":bool,"status":n,"code":"...","operation":"...","message":"...","upstream":{...}}
+"upstream" (allowed requests only) is what S3 will execute: method, path, the headers the
+authorizer sets or rebuilds (x-amz-copy-source, x-amz-content-sha256, x-amz-date), whether the
+task role's session token is sent, the headers the signature covers, and the client credential
+headers dropped. No secret is printed.
 Exit status is 0 whether the request is allowed or denied; 2 means bad command-line usage.
 
 The token goes where a client would put it: -H 'x-amz-security-token: <jwt>',
@@ -105,7 +109,7 @@ export const simulate: Command = {
       classify: domain ? { virtualHostDomain: domain.toLowerCase() } : {},
       now,
     };
-    for (const request of requests) io.stdout(`${JSON.stringify(summarizeDecision(await decide(request, context)))}\n`);
+    for (const request of requests) io.stdout(`${JSON.stringify(summarizeDecision(await decide(request, context), now))}\n`);
     return 0;
   },
 };

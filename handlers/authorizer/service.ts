@@ -6,6 +6,7 @@ import { parseJwksText } from "../../src/keys/jwks";
 import { buildKeyring, type Keyring } from "../../src/keys/keyring";
 import type { ClassifyOptions } from "../../src/s3/classify";
 import type { GatewayRequest } from "../../src/s3/request";
+import { compactTokenProblem } from "../../src/token/compact";
 import { tokenPolicy, type TokenPolicy } from "../../src/token/policy";
 import { verifyToken, type VerifyResult } from "../../src/token/verify";
 import type { AuthorizerConfig } from "./config";
@@ -211,6 +212,9 @@ export class Authorizer {
     const generation = this.cache.generation;
     const now = new Date(nowMs);
     const verify = async (token: string): Promise<VerifyResult> => {
+      // `decide` refuses other spellings first; checked again here so the cache only ever holds
+      // canonical tokens (one entry per token), whoever calls this.
+      if (compactTokenProblem(token) !== undefined) return verifyToken(token, keyring, policy, now);
       const key = sha256(token);
       const hit = this.cache.get(key, nowMs);
       trace.cache = hit ? "hit" : "miss";

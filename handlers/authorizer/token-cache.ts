@@ -7,7 +7,9 @@ interface Entry {
 }
 
 /**
- * Verified tokens by SHA-256 of the token, least recently used evicted first. An entry never
+ * Verified tokens by SHA-256 of the token, least recently used evicted first. Only canonical
+ * spellings reach it (src/token/compact.ts): `<token>==` or a token with a tab inside is refused
+ * before any lookup, so padding variants cannot fill it with copies of one token. An entry never
  * outlives its token's `exp`; `clear()` runs whenever the keys or the deny list change. Only
  * successful verifications are cached: a refusal is recomputed every time, so a key that appears
  * later (rotation) is never hidden by a cached "unknown kid".

@@ -93,3 +93,51 @@ export async function signUpstream(input: {
   const removeHeaders = [...CLIENT_CREDENTIAL_HEADERS].filter((name) => request.headers[name] !== undefined && !(name in setHeaders));
   return { setHeaders, removeHeaders };
 }
+
+/** What S3 is asked to execute for an allowed request: what `rajee simulate` prints. Never a secret. */
+export interface UpstreamView {
+  readonly method: string;
+  /** The path and query S3 receives (rebuilt from what was judged). */
+  readonly path: string;
+  /** The headers S3 interprets that the authorizer sets or rebuilds (the signature itself left out). */
+  readonly headers: Readonly<Record<string, string>>;
+  /** Whether S3 gets the task role's session token in `x-amz-security-token` (never its value). */
+  readonly sessionToken: boolean;
+  /** Every header the upstream signature covers, sorted. */
+  readonly signedHeaders: readonly string[];
+  /** The client's credential headers, none of which reaches S3 as sent (replaced or removed). */
+  readonly clientCredentialsDropped: readonly string[];
+}
+
+/** SigV4's `x-amz-date` for a time: `YYYYMMDDTHHMMSSZ`. */
+export function amzDate(now: Date): string {
+  return now.toISOString().replace(/[-:]/g, "").replace(/\.\d{3}/, "");
+}
+
+/**
+ * The upstream request `signUpstream` produces, described without signing: the same path, the same
+ * rebuilt headers and the same signed-header list. `sessionToken` says whether the credentials
+ * carry one (the ECS task role's always do).
+ */
+export function upstreamView(input: {
+  readonly request: GatewayRequest;
+  readonly classified: ClassifiedRequest;
+  readonly now: Date;
+  readonly sessionToken: boolean;
+}): UpstreamView {
+  const { request, classified, now, sessionToken } = input;
+  const headers: Record<string, string> = { "x-amz-content-sha256": classified.payloadHash, "x-amz-date": amzDate(now) };
+  if (classified.upstreamCopySource !== undefined) headers[COPY_SOURCE_HEADER] = classified.upstreamCopySource;
+  // Only the names matter here; `host` is always the configured S3 endpoint.
+  const signed = new Set([...Object.keys(headersToSign(request, classified, { host: "", region: "" })), "x-amz-date"]);
+  if (sessionToken) signed.add("x-amz-security-token");
+  return {
+    method: request.method,
+    path: classified.upstreamPath,
+    headers,
+    sessionToken,
+    signedHeaders: [...signed].sort(),
+    clientCredentialsDropped: [...CLIENT_CREDENTIAL_HEADERS].filter((name) => request.headers[name] !== undefined).sort(),
+  };
+}
+

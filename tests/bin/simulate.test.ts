@@ -91,9 +91,58 @@ describe("rajee simulate", () => {
   it("allows a request inside the grants and denies one outside, exiting 0 both times", async () => {
     const token = await mint("read:data/reports/");
     const [allowed] = await simulate(["--method", "GET", "--url", "https://gw.example.com/data/reports/a.csv", "-H", `x-amz-security-token: ${token}`]);
-    expect(allowed).toEqual({ allow: true, status: 200, code: "OK", operation: "GetObject", message: expect.stringContaining("s3://data/reports/a.csv") });
+    expect(allowed).toEqual({
+      allow: true,
+      status: 200,
+      code: "OK",
+      operation: "GetObject",
+      message: expect.stringContaining("s3://data/reports/a.csv"),
+      upstream: {
+        method: "GET",
+        path: "/data/reports/a.csv",
+        headers: { "x-amz-content-sha256": "UNSIGNED-PAYLOAD", "x-amz-date": expect.stringMatching(/^\d{8}T\d{6}Z$/) },
+        sessionToken: true,
+        signedHeaders: ["host", "x-amz-content-sha256", "x-amz-date", "x-amz-security-token"],
+        clientCredentialsDropped: ["x-amz-security-token"],
+      },
+    });
     const [denied] = await simulate(["--method", "GET", "--url", "https://gw.example.com/data/secret.csv", "-H", `x-amz-security-token: ${token}`]);
     expect(denied).toEqual({ allow: false, status: 403, code: "AccessDenied", operation: "GetObject", message: expect.stringContaining("read on s3://data/secret.csv") });
+  });
+
+  it("shows the upstream request S3 will execute: rebuilt path and copy source, signing time, never a secret", async () => {
+    const token = await mint("read:data/reports/", "write:data/inbox/");
+    const at = new Date(Math.floor(Date.now() / 1000) * 1000 + 60_000);
+    const [copy] = await simulate([
+      "--method", "PUT",
+      "--url", "https://gw.example.com/data/inbox/a+b.csv?x-id=CopyObject",
+      "-H", `x-amz-security-token: ${token}`,
+      "-H", `x-amz-copy-source: ${encodeURIComponent("data/reports/q 1+2.csv")}?versionId=v%2B1`,
+      "-H", "x-amz-meta-owner: etl",
+      "-H", "authorization: AWS4-HMAC-SHA256 Credential=AKIDCLIENT/20300102/eu-west-1/s3/aws4_request, SignedHeaders=host, Signature=00",
+      "--now", at.toISOString(),
+    ]);
+    expect(copy).toMatchObject({ allow: true, operation: "CopyObject" });
+    const upstream = copy!.upstream as Record<string, unknown>;
+    expect(upstream).toMatchObject({
+      method: "PUT",
+      path: "/data/inbox/a%2Bb.csv?x-id=CopyObject",
+      headers: {
+        "x-amz-copy-source": "/data/reports/q%201%2B2.csv?versionId=v%2B1",
+        "x-amz-content-sha256": "UNSIGNED-PAYLOAD",
+        "x-amz-date": at.toISOString().replace(/[-:]/g, "").replace(".000", ""),
+      },
+      sessionToken: true,
+      clientCredentialsDropped: ["authorization", "x-amz-security-token"],
+    });
+    expect(upstream.signedHeaders).toEqual(["host", "x-amz-content-sha256", "x-amz-copy-source", "x-amz-date", "x-amz-meta-owner", "x-amz-security-token"]);
+    const line = JSON.stringify(copy);
+    expect(line).not.toContain(token);
+    expect(line).not.toContain("AKIDCLIENT");
+    const [dated] = await simulate(["--method", "GET", "--url", "/data/reports/a", "-H", `x-amz-security-token: ${token}`, "--now", "2030-01-02T03:04:05Z"]);
+    // The token is judged as of --now too: minted now, it is not valid in 2030.
+    expect(dated).toMatchObject({ allow: false, code: "ExpiredToken" });
+    expect(dated!.upstream).toBeUndefined();
   });
 
   it("answers every 400/403 code of the design", async () => {
@@ -148,6 +197,7 @@ describe("rajee simulate", () => {
       [true, "OK", "DeleteObjects"],
       [false, "AccessDenied", "DeleteObject"],
     ]);
+    expect(results.map((r) => (r.upstream as { path?: string } | undefined)?.path)).toEqual(["/data/in/a", undefined, "/data?delete", undefined]);
   });
 
   it("refuses a bad batch line by number before deciding anything", async () => {
