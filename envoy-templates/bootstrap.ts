@@ -1,4 +1,5 @@
-import { stripInternalHeadersLua, upstreamPathLua } from "./lua";
+import { refuseRepeatedHeadersLua, stripInternalHeadersLua, upstreamPathLua } from "./lua";
+import { repeatedHeaderXml, SINGLE_VALUE_HEADERS } from "../src/s3/single-headers";
 import type { EnvoySettings, HeaderNameSet } from "./settings";
 
 /** JSON as Envoy's proto3 JSON mapping reads it. */
@@ -16,6 +17,7 @@ export const HEALTH_LISTENER = "health";
 /** Filter names: per-route config is keyed by them, so they are fixed. */
 export const FILTER = {
   stripInternalHeaders: "rajee.strip_internal_headers",
+  refuseRepeatedHeaders: "rajee.refuse_repeated_headers",
   extAuthz: "envoy.filters.http.ext_authz",
   upstreamPath: "rajee.upstream_path",
   healthCheck: "envoy.filters.http.health_check",
@@ -217,10 +219,13 @@ function s3Listener(s: EnvoySettings): JsonObject {
     drain_timeout: seconds(Math.min(HTTP2_DRAIN_TIMEOUT_SECONDS, s.drainTimeSeconds)),
     common_http_protocol_options: {
       idle_timeout: seconds(s.downstreamIdleTimeoutSeconds),
-      headers_with_underscores_action: "REJECT_REQUEST",
-      max_headers_count: 100,
+      headers_with_underscores_action: s.downstreamHttp.headersWithUnderscoresAction,
+      max_headers_count: s.downstreamHttp.maxHeadersCount,
     },
-    max_request_headers_kb: 60,
+    max_request_headers_kb: s.downstreamHttp.maxRequestHeadersKb,
+    // HTTP/1.0 gets 426 unless accepted; Envoy answers Expect: 100-continue itself.
+    http_protocol_options: { accept_http_10: s.downstreamHttp.acceptHttp10 },
+    proxy_100_continue: s.downstreamHttp.proxy100Continue,
     http2_protocol_options: {
       max_concurrent_streams: s.http2MaxConcurrentStreams,
       initial_stream_window_size: 65536,
@@ -229,6 +234,7 @@ function s3Listener(s: EnvoySettings): JsonObject {
     access_log: accessLog(),
     http_filters: [
       luaFilter(FILTER.stripInternalHeaders, stripInternalHeadersLua(s.extAuthz.removedRequestHeaderPrefixes)),
+      luaFilter(FILTER.refuseRepeatedHeaders, refuseRepeatedHeadersLua(SINGLE_VALUE_HEADERS, repeatedHeaderXml)),
       extAuthzFilter(s),
       luaFilter(FILTER.upstreamPath, upstreamPathLua(s.extAuthz.upstreamPathHeader)),
       { name: FILTER.router, typed_config: { "@type": T.router, suppress_envoy_headers: true } },

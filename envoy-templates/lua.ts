@@ -1,3 +1,5 @@
+import type { SingleValueHeader } from "../src/s3/single-headers";
+
 /**
  * The two Lua filters in the S3 listener's chain. They are the only request rewriting Envoy does,
  * and each does one thing.
@@ -56,6 +58,68 @@ export function upstreamPathLua(header: string): string {
     return
   end
   headers:replace(":path", path)
+end
+`;
+}
+
+/** How Envoy's header map names a client header: `Host` becomes the `:authority` pseudo-header. */
+const ENVOY_HEADER_KEY: Readonly<Record<string, string>> = Object.freeze({ host: ":authority" });
+
+/** A Lua string literal for printable ASCII text (JSON's escapes for `"`, `\\` and newline are Lua's too). */
+function luaString(text: string): string {
+  if (!/^[\x20-\x7e\n]*$/.test(text)) throw new Error(`${JSON.stringify(text)} is not printable ASCII`);
+  return JSON.stringify(text);
+}
+
+/**
+ * Runs before ext_authz: answers 400 with an S3 XML error when a header in `headers` (the
+ * single-value list of src/s3/single-headers.ts) appears more than once, with the authorizer's own
+ * code and message. `headers:getNumValues(name)` counts the copies (Envoy's Lua API). Envoy's
+ * HTTP/1 codec joins repeats of its inline headers into one value with `,`, and `Host` is stored
+ * as `:authority`: so two Host lines arrive as one `:authority` holding a comma, which no S3 host
+ * name contains, and a comma there is refused too. `errorBody(header, requestId)` renders the XML
+ * (it must escape the message); the request id is Envoy's `x-request-id` when it looks like one.
+ */
+export function refuseRepeatedHeadersLua(
+  headers: readonly SingleValueHeader[],
+  errorBody: (header: SingleValueHeader, requestId: string) => string,
+): string {
+  const marker = "REQUESTID";
+  const entries = headers.map((header) => {
+    if (!/^[a-z0-9-]+$/.test(header.name)) throw new Error(`header ${JSON.stringify(header.name)} is not a lower-case token`);
+    const key = ENVOY_HEADER_KEY[header.name] ?? header.name;
+    const [prefix, suffix, ...rest] = errorBody(header, marker).split(marker);
+    if (prefix === undefined || suffix === undefined || rest.length > 0) throw new Error("the error body must hold the request id exactly once");
+    return `  { key = ${luaString(key)}, comma = ${key.startsWith(":") ? "true" : "false"}, prefix = ${luaString(prefix)}, suffix = ${luaString(suffix)} },`;
+  });
+  return `local single = {
+${entries.join("\n")}
+}
+local function request_id(headers)
+  local id = headers:get("x-request-id")
+  if id ~= nil and #id <= 128 and string.find(id, "^[%w%._:%-]+$") ~= nil then
+    return id
+  end
+  return ""
+end
+function envoy_on_request(handle)
+  local headers = handle:headers()
+  for _, h in ipairs(single) do
+    local repeated = headers:getNumValues(h.key) > 1
+    if not repeated and h.comma then
+      local value = headers:get(h.key)
+      repeated = value ~= nil and string.find(value, ",", 1, true) ~= nil
+    end
+    if repeated then
+      local id = request_id(headers)
+      local response = { [":status"] = "400", ["content-type"] = "application/xml" }
+      if id ~= "" then
+        response["x-amz-request-id"] = id
+      end
+      handle:respond(response, h.prefix .. id .. h.suffix)
+      return
+    end
+  end
 end
 `;
 }

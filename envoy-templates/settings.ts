@@ -57,6 +57,39 @@ export interface EnvoySettingsInput {
   readonly maxHeapSizeBytes?: number;
   /** Concurrent HTTP/2 streams per client connection. @default 100 */
   readonly http2MaxConcurrentStreams?: number;
+  /**
+   * Accept HTTP/1.0 requests on the S3 listener (`http_protocol_options.accept_http_10`); when
+   * false Envoy answers them with 426. @default false
+   */
+  readonly acceptHttp10?: boolean;
+  /**
+   * What the S3 listener does with a request header whose name holds `_`
+   * (`headers_with_underscores_action`): `REJECT_REQUEST` (400), `DROP_HEADER` or `ALLOW`.
+   * @default "REJECT_REQUEST"
+   */
+  readonly headersWithUnderscoresAction?: HeadersWithUnderscoresAction;
+  /** Largest request head (URL plus header names and values) the S3 listener accepts, KiB; above it 431. @default 60 */
+  readonly maxRequestHeadersKb?: number;
+  /** Most request headers the S3 listener accepts; above it 431. @default 100 */
+  readonly maxHeadersCount?: number;
+}
+
+/** Envoy's `HttpProtocolOptions.HeadersWithUnderscoresAction`. */
+export type HeadersWithUnderscoresAction = "ALLOW" | "REJECT_REQUEST" | "DROP_HEADER";
+export const HEADERS_WITH_UNDERSCORES_ACTIONS: readonly HeadersWithUnderscoresAction[] = Object.freeze(["ALLOW", "REJECT_REQUEST", "DROP_HEADER"]);
+
+/**
+ * How the S3 listener's HTTP/1 codec and connection manager treat a client request before any
+ * filter runs. The renderer writes these into the connection manager; the gateway emulator
+ * applies the same rules (bin/dev/envoy-request-head.ts).
+ */
+export interface DownstreamHttpSettings {
+  readonly acceptHttp10: boolean;
+  readonly headersWithUnderscoresAction: HeadersWithUnderscoresAction;
+  readonly maxRequestHeadersKb: number;
+  readonly maxHeadersCount: number;
+  /** Always `false`: Envoy answers `Expect: 100-continue` itself and removes the header. */
+  readonly proxy100Continue: false;
 }
 
 /** A case-insensitive header match as data: exact names and name prefixes, all lower case. */
@@ -153,6 +186,8 @@ export interface EnvoySettings {
   readonly maxDownstreamConnections: number;
   readonly maxHeapSizeBytes: number;
   readonly http2MaxConcurrentStreams: number;
+  /** The S3 listener's HTTP/1 request rules (see {@link DownstreamHttpSettings}). */
+  readonly downstreamHttp: DownstreamHttpSettings;
   /** Bytes buffered per client connection before back-pressure; at least the DeleteObjects body limit. */
   readonly perConnectionBufferLimitBytes: number;
   /** Field names of the JSON access log line, which never include auth headers or the query. */
@@ -181,6 +216,11 @@ export const DEFAULT_AUTHORIZER_MAX_REQUESTS = 1024;
 export const DEFAULT_MAX_DOWNSTREAM_CONNECTIONS = 10_000;
 export const DEFAULT_MAX_HEAP_SIZE_BYTES = 192 * 1024 * 1024;
 export const DEFAULT_HTTP2_MAX_CONCURRENT_STREAMS = 100;
+export const DEFAULT_HEADERS_WITH_UNDERSCORES_ACTION: HeadersWithUnderscoresAction = "REJECT_REQUEST";
+/** Envoy's own default for `max_request_headers_kb`. */
+export const DEFAULT_MAX_REQUEST_HEADERS_KB = 60;
+/** Envoy's own default for `max_headers_count`. */
+export const DEFAULT_MAX_HEADERS_COUNT = 100;
 
 /** ECS allows at most 120 s between SIGTERM and SIGKILL. */
 export const ECS_MAX_STOP_TIMEOUT_SECONDS = 120;
@@ -346,6 +386,20 @@ export function envoySettings(input: EnvoySettingsInput): EnvoySettings {
     2_147_483_647,
   );
 
+  const acceptHttp10 = input.acceptHttp10 ?? false;
+  if (typeof acceptHttp10 !== "boolean") {
+    throw new ConfigError(`envoy: acceptHttp10=${JSON.stringify(acceptHttp10)} is not a boolean; use true or false`);
+  }
+  const headersWithUnderscoresAction = input.headersWithUnderscoresAction ?? DEFAULT_HEADERS_WITH_UNDERSCORES_ACTION;
+  if (!HEADERS_WITH_UNDERSCORES_ACTIONS.includes(headersWithUnderscoresAction)) {
+    throw new ConfigError(
+      `envoy: headersWithUnderscoresAction=${JSON.stringify(headersWithUnderscoresAction)} is not an Envoy action; use one of ${HEADERS_WITH_UNDERSCORES_ACTIONS.join(", ")}`,
+    );
+  }
+  // Envoy's proto bounds: max_request_headers_kb in 1-8192, max_headers_count at least 1.
+  const maxRequestHeadersKb = integerIn("maxRequestHeadersKb", input.maxRequestHeadersKb ?? DEFAULT_MAX_REQUEST_HEADERS_KB, 1, 8192, " KiB");
+  const maxHeadersCount = integerIn("maxHeadersCount", input.maxHeadersCount ?? DEFAULT_MAX_HEADERS_COUNT, 1, 10_000);
+
   // The health check must finish well inside its interval; a timeout of a fifth (capped) does.
   const authorizerHealthCheckTimeoutMs = Math.min(1000, Math.floor(authorizerHealthCheckIntervalMs / 5));
 
@@ -403,6 +457,7 @@ export function envoySettings(input: EnvoySettingsInput): EnvoySettings {
     maxDownstreamConnections,
     maxHeapSizeBytes,
     http2MaxConcurrentStreams,
+    downstreamHttp: Object.freeze({ acceptHttp10, headersWithUnderscoresAction, maxRequestHeadersKb, maxHeadersCount, proxy100Continue: false }),
     // The DeleteObjects body plus request headers must fit in the connection buffer.
     perConnectionBufferLimitBytes: DELETE_OBJECTS_MAX_BODY_BYTES + 64 * 1024,
     accessLogFields: ACCESS_LOG_FIELDS,

@@ -1,14 +1,17 @@
 import { randomUUID } from "node:crypto";
 import http from "node:http";
 import https from "node:https";
-import type { AddressInfo } from "node:net";
+import type { AddressInfo, Socket } from "node:net";
 import type { EnvoySettings, HeaderNameSet } from "../../envoy-templates";
+import { admitRequestHead, type Admitted, type HeaderList, type LocalReply } from "./envoy-request-head";
 import { readBounded } from "./read-bounded";
 
 /**
  * A small Node proxy that does what the rendered Envoy configuration does, for tests and `npm run dev`
  * where no Envoy binary runs. It reads the same EnvoySettings the renderer reads (header lists,
- * body limit, timeout, status on error), so the two cannot drift.
+ * body limit, timeouts, status on error, the HTTP/1 rules of `downstreamHttp`), so the two cannot
+ * drift. Everything Envoy decides before ext_authz is the pure `admitRequestHead`; this file is the
+ * I/O around it. The rules it reproduces are listed in EMULATED_ENVOY_RULES.
  */
 export interface GatewayEmulatorOptions {
   readonly settings: EnvoySettings;
@@ -28,19 +31,16 @@ export interface GatewayEmulator {
   close(): Promise<void>;
 }
 
-type HeaderList = [string, string][];
+/** Response headers Envoy does not pass from S3 to the client: they describe the upstream hop. */
+const HOP_BY_HOP_RESPONSE_HEADERS = new Set(["connection", "keep-alive", "proxy-connection", "transfer-encoding", "upgrade"]);
+/** Room above Envoy's head limit for Node's own parser, so Envoy's rule (not Node's) decides. */
+const NODE_HEADER_SLACK_BYTES = 64 * 1024;
 
 function matches(set: HeaderNameSet, name: string): boolean {
   return set.exact.includes(name) || set.prefixes.some((p) => name.startsWith(p));
 }
 
-/** The client's headers, lower-cased, each value raw (repeats kept separate, as `encode_raw_headers`). */
-function rawHeaderList(request: http.IncomingMessage): HeaderList {
-  const list: HeaderList = [];
-  for (let i = 0; i < request.rawHeaders.length; i += 2) list.push([request.rawHeaders[i]!.toLowerCase(), request.rawHeaders[i + 1]!]);
-  return list;
-}
-
+/** Node's outgoing form; a repeated name becomes an array, which Node writes as repeated lines. */
 function toOutgoing(list: HeaderList): http.OutgoingHttpHeaders {
   const headers: Record<string, string | string[]> = {};
   for (const [name, value] of list) {
@@ -56,11 +56,11 @@ interface CheckAnswer {
   readonly body: Buffer;
 }
 
-function check(url: URL, method: string, path: string, headers: HeaderList, body: Buffer | undefined, timeoutMs: number): Promise<CheckAnswer | "error"> {
+function check(url: URL, agent: http.Agent, method: string, path: string, headers: HeaderList, body: Buffer | undefined, timeoutMs: number): Promise<CheckAnswer | "error"> {
   return new Promise((resolve) => {
     const outgoing = toOutgoing(headers);
     outgoing["content-length"] = String(body?.length ?? 0);
-    const request = http.request({ host: url.hostname, port: url.port, method, path, headers: outgoing, timeout: timeoutMs }, (answer) => {
+    const request = http.request({ host: url.hostname, port: url.port, method, path, headers: outgoing, agent }, (answer) => {
       const chunks: Buffer[] = [];
       answer.on("data", (c: Buffer) => chunks.push(c));
       answer.on("end", () => resolve({ status: answer.statusCode ?? 0, headers: answer.headers, body: Buffer.concat(chunks) }));
@@ -68,7 +68,6 @@ function check(url: URL, method: string, path: string, headers: HeaderList, body
     });
     const timer = setTimeout(() => request.destroy(new Error("timeout")), timeoutMs);
     request.on("close", () => clearTimeout(timer));
-    request.on("timeout", () => request.destroy(new Error("timeout")));
     request.on("error", () => resolve("error"));
     request.end(body);
   });
@@ -85,24 +84,49 @@ function isDeleteObjectsRoute(settings: EnvoySettings, method: string, path: str
     .some((part) => part === route.queryParameter || part.startsWith(`${route.queryParameter}=`));
 }
 
+/** What the Lua filter accepts as the upstream path: starts with `/`, no space or control character. */
+function isOriginFormPath(path: string): boolean {
+  return path.startsWith("/") && ![...path].some((c) => c.charCodeAt(0) <= 0x20 || c.charCodeAt(0) === 0x7f);
+}
+
+/** Upstream response headers as Node writes them back, without the hop-by-hop ones. */
+function responseHeaders(answer: http.IncomingMessage): HeaderList {
+  const list: HeaderList = [];
+  for (let i = 0; i + 1 < answer.rawHeaders.length; i += 2) {
+    const name = answer.rawHeaders[i]!.toLowerCase();
+    if (!HOP_BY_HOP_RESPONSE_HEADERS.has(name)) list.push([name, answer.rawHeaders[i + 1]!]);
+  }
+  return list;
+}
+
 export async function startGatewayEmulator(options: GatewayEmulatorOptions): Promise<GatewayEmulator> {
   const { settings } = options;
   const authz = settings.extAuthz;
   const authorizer = new URL(options.authorizerUrl);
   const upstream = new URL(options.upstreamUrl);
+  // Envoy pools connections to both clusters.
+  const authorizerAgent = new http.Agent({ keepAlive: true });
+  const upstreamAgent = new http.Agent({ keepAlive: true });
 
-  const handler = async (request: http.IncomingMessage, response: http.ServerResponse) => {
-    const reply = (status: number, body?: Buffer, headers: http.OutgoingHttpHeaders = {}) => {
-      response.writeHead(status, { ...headers, "content-length": String(body?.length ?? 0) });
-      response.end(request.method === "HEAD" ? undefined : body);
+  const handle = async (request: http.IncomingMessage, response: http.ServerResponse, expectation: boolean) => {
+    const bodyComplete = () => request.complete;
+    const reply = (status: number, body?: string | Buffer, headers: http.OutgoingHttpHeaders = {}, close = false) => {
+      const bytes = typeof body === "string" ? Buffer.from(body) : body;
+      // HTTP/1: a local answer before the request body has arrived ends the connection.
+      if (close || !bodyComplete()) response.setHeader("connection", "close");
+      response.writeHead(status, { ...headers, "content-length": String(bytes?.length ?? 0) });
+      response.end(request.method === "HEAD" ? undefined : bytes);
     };
     const method = request.method ?? "GET";
     const path = request.url ?? "/";
-    let headers = rawHeaderList(request);
-    // Envoy: headers_with_underscores_action REJECT_REQUEST; '#' in a path is rejected.
-    if (headers.some(([name]) => name.includes("_")) || path.includes("#")) return reply(400);
-    headers = headers.filter(([name]) => !authz.removedRequestHeaderPrefixes.some((p) => name.startsWith(p)));
-    if (!headers.some(([name]) => name === "x-request-id")) headers.push(["x-request-id", randomUUID()]);
+    const verdict: Admitted | LocalReply = admitRequestHead(settings, { httpVersion: request.httpVersion, method, url: path, rawHeaders: request.rawHeaders }, randomUUID);
+    if (verdict.continueSent && expectation) response.writeContinue();
+    if (verdict.kind === "reply") {
+      request.resume();
+      return reply(verdict.status, verdict.body, verdict.headers, verdict.closeConnection);
+    }
+    if (verdict.closeConnection) response.shouldKeepAlive = false;
+    let headers = verdict.headers;
 
     let body: Buffer | undefined;
     if (isDeleteObjectsRoute(settings, method, path)) {
@@ -113,8 +137,9 @@ export async function startGatewayEmulator(options: GatewayEmulatorOptions): Pro
       request.pause();
     }
 
+    // ext_authz: Envoy's defaults (:authority as host, authorization) plus the allow-list, repeats as repeated lines.
     const checkHeaders = headers.filter(([name]) => name === "host" || name === "authorization" || matches(authz.allowedRequestHeaders, name));
-    const answer = await check(authorizer, method, path, checkHeaders, body, authz.timeoutMs);
+    const answer = await check(authorizer, authorizerAgent, method, path, checkHeaders, body, authz.timeoutMs);
     if (answer === "error" || answer.status >= 500) return reply(authz.statusOnError);
     if (answer.status !== 200) {
       const passed: http.OutgoingHttpHeaders = {};
@@ -133,14 +158,17 @@ export async function startGatewayEmulator(options: GatewayEmulatorOptions): Pro
     let upstreamPath = path;
     const swapped = headers.find(([name]) => name === authz.upstreamPathHeader);
     if (swapped) {
-      upstreamPath = swapped[1];
       headers = headers.filter(([name]) => name !== authz.upstreamPathHeader);
+      if (!isOriginFormPath(swapped[1])) return reply(503);
+      upstreamPath = swapped[1];
     }
     headers = headers.filter(([name]) => name !== "host");
     headers.push(["host", settings.s3Endpoint]);
+    // The upstream codec frames the body again: the client's Content-Length when it sent one, else chunks.
+    if (verdict.chunked) headers.push(["transfer-encoding", "chunked"]);
 
-    const forwarded = http.request({ host: upstream.hostname, port: upstream.port, method, path: upstreamPath, headers: toOutgoing(headers) }, (answerFromS3) => {
-      response.writeHead(answerFromS3.statusCode ?? 502, answerFromS3.headers);
+    const forwarded = http.request({ host: upstream.hostname, port: upstream.port, method, path: upstreamPath, headers: toOutgoing(headers), agent: upstreamAgent }, (answerFromS3) => {
+      response.writeHead(answerFromS3.statusCode ?? 502, toOutgoing(responseHeaders(answerFromS3)));
       answerFromS3.pipe(response);
     });
     forwarded.on("error", () => {
@@ -154,15 +182,34 @@ export async function startGatewayEmulator(options: GatewayEmulatorOptions): Pro
     }
   };
 
-  const onRequest = (request: http.IncomingMessage, response: http.ServerResponse) => {
-    handler(request, response).catch(() => {
+  const onRequest = (expectation: boolean) => (request: http.IncomingMessage, response: http.ServerResponse) => {
+    handle(request, response, expectation).catch(() => {
       if (!response.headersSent) {
-        response.writeHead(authz.statusOnError);
+        response.writeHead(authz.statusOnError, { "content-length": "0" });
         response.end();
       } else response.destroy();
     });
   };
-  const server = options.tls ? https.createServer({ key: options.tls.key, cert: options.tls.cert }, onRequest) : http.createServer(onRequest);
+  const serverOptions: http.ServerOptions = {
+    maxHeaderSize: settings.downstreamHttp.maxRequestHeadersKb * 1024 + NODE_HEADER_SLACK_BYTES,
+    // Envoy's rules, not Node's, decide about Host.
+    requireHostHeader: false,
+    keepAliveTimeout: settings.downstreamIdleTimeoutSeconds * 1000,
+    headersTimeout: settings.requestHeadersTimeoutSeconds * 1000,
+  };
+  const server = options.tls ? https.createServer({ ...serverOptions, key: options.tls.key, cert: options.tls.cert }, onRequest(false)) : http.createServer(serverOptions, onRequest(false));
+  // No limit from Node: Envoy's count applies (admitRequestHead).
+  server.maxHeadersCount = 0;
+  // Envoy answers Expect: 100-continue itself (after its codec checks), and passes other expectations on.
+  server.on("checkContinue", onRequest(true));
+  server.on("checkExpectation", onRequest(false));
+  // What Node's parser refuses, Envoy's codec refuses too: 431 for an oversized head, else 400.
+  server.on("clientError", (error: NodeJS.ErrnoException, socket: Socket) => {
+    const status = error.code === "HPE_HEADER_OVERFLOW" ? "431 Request Header Fields Too Large" : "400 Bad Request";
+    const text = status.slice(4);
+    if (socket.writable) socket.end(`HTTP/1.1 ${status}\r\ncontent-type: text/plain\r\ncontent-length: ${text.length}\r\nconnection: close\r\n\r\n${text}`);
+    else socket.destroy();
+  });
   await new Promise<void>((resolve) => server.listen(options.port ?? 0, "127.0.0.1", resolve));
   const { port } = server.address() as AddressInfo;
   return {
@@ -171,6 +218,8 @@ export async function startGatewayEmulator(options: GatewayEmulatorOptions): Pro
     async close() {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
+      authorizerAgent.destroy();
+      upstreamAgent.destroy();
     },
   };
 }

@@ -1,4 +1,4 @@
-import type { S3ErrorCode } from "../errors";
+import { errorXml, s3Error, type S3ErrorCode } from "../errors";
 
 /**
  * Request headers that must arrive at most once. A repeat would let Envoy, the authorizer and S3
@@ -42,4 +42,9 @@ export function repeatedHeaderMessage(header: SingleValueHeader): string {
   return header.code === "InvalidToken"
     ? `header '${header.name}' sent more than once; send the token exactly once`
     : `header '${header.name}' sent more than once; send it once`;
+}
+
+/** The S3 XML error document of the refusal (the authorizer's format), for a local answer in Envoy or the emulator. */
+export function repeatedHeaderXml(header: SingleValueHeader, requestId: string): string {
+  return errorXml(s3Error(header.code, repeatedHeaderMessage(header)), requestId);
 }
