@@ -1,5 +1,6 @@
 import { stringify } from "yaml";
 import { renderEnvoyBootstrap } from "./bootstrap";
+import { ENTRYPOINT_NAME, envoyEntrypointScript } from "./entrypoint";
 import type { EnvoySettings } from "./settings";
 
 /** The bootstrap as YAML, for `envoy --config-yaml` and for reading. Deterministic. */
@@ -8,12 +9,17 @@ export function renderEnvoyYaml(settings: EnvoySettings): string {
 }
 
 /**
- * The Envoy container's command: the bootstrap inline (no file to mount on a read-only root
- * filesystem) and the drain time the settings promise. The image's entrypoint runs `envoy` with it.
+ * The Envoy container's command: bash running the draining entrypoint ({@link envoyEntrypointScript}),
+ * which starts `envoy` with the bootstrap inline (no file to mount on a read-only root filesystem)
+ * and the drain time the settings promise. The image's `/docker-entrypoint.sh` runs a command that
+ * does not start with `-` as given (`exec "$@"`; envoyproxy/envoy `ci/docker-entrypoint.sh`).
  */
 export function envoyCommand(settings: EnvoySettings): string[] {
   return [
-    "envoy",
+    "bash",
+    "-c",
+    envoyEntrypointScript(settings),
+    ENTRYPOINT_NAME,
     "--config-yaml",
     renderEnvoyYaml(settings),
     "--drain-time-s",

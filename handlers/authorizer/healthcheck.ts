@@ -1,14 +1,23 @@
 import { request } from "node:http";
 import { DEFAULT_ADMIN_LISTEN, parseListenAddress } from "./config";
 
-/** The container health check waits at most this long for `/readyz`. */
+/** The container health check waits at most this long for an answer. */
 export const HEALTHCHECK_TIMEOUT_MS = 2000;
 
 /**
- * GETs `/readyz` on the operations port (`RAJEE_ADMIN_LISTEN`); resolves to 0 on 200, else 1.
- * Bundled to `/app/healthcheck.js`, run by ECS as `["CMD", "node", "/app/healthcheck.js"]`.
+ * What the container health check asks: liveness (the process is up and its event loop answers),
+ * never readiness. `/readyz` fails while keys are missing or stale, and a container check that
+ * followed it would make ECS replace every task on a first deploy or during a Secrets Manager
+ * outage; readiness is for Envoy's cluster health check and the ALB.
  */
-export function checkReady(env: Readonly<Record<string, string | undefined>>, timeoutMs = HEALTHCHECK_TIMEOUT_MS): Promise<number> {
+export const LIVENESS_PATH = "/healthz";
+
+/**
+ * GETs {@link LIVENESS_PATH} on the operations port (`RAJEE_ADMIN_LISTEN`); resolves to 0 on 200,
+ * else 1 (refused, no answer within the timeout, any other status). Bundled to
+ * `/app/healthcheck.js`, run by ECS as `["CMD", "node", "/app/healthcheck.js"]`.
+ */
+export function checkLive(env: Readonly<Record<string, string | undefined>>, timeoutMs = HEALTHCHECK_TIMEOUT_MS): Promise<number> {
   let address;
   try {
     address = parseListenAddress("RAJEE_ADMIN_LISTEN", env.RAJEE_ADMIN_LISTEN || DEFAULT_ADMIN_LISTEN);
@@ -17,11 +26,12 @@ export function checkReady(env: Readonly<Record<string, string | undefined>>, ti
     return Promise.resolve(1);
   }
   return new Promise((resolve) => {
-    const req = request({ host: address.host, port: address.port, path: "/readyz", method: "GET", timeout: timeoutMs }, (res) => {
+    const req = request({ host: address.host, port: address.port, path: LIVENESS_PATH, method: "GET", timeout: timeoutMs }, (res) => {
       res.resume();
+      if (res.statusCode !== 200) process.stderr.write(`healthcheck: ${LIVENESS_PATH} answered ${res.statusCode}\n`);
       resolve(res.statusCode === 200 ? 0 : 1);
     });
-    req.on("timeout", () => req.destroy(new Error(`no answer from /readyz within ${timeoutMs} ms`)));
+    req.on("timeout", () => req.destroy(new Error(`no answer from ${LIVENESS_PATH} within ${timeoutMs} ms`)));
     req.on("error", (error) => {
       process.stderr.write(`healthcheck: ${error.message}\n`);
       resolve(1);
@@ -31,5 +41,5 @@ export function checkReady(env: Readonly<Record<string, string | undefined>>, ti
 }
 
 if (require.main === module) {
-  void checkReady(process.env).then((code) => process.exit(code));
+  void checkLive(process.env).then((code) => process.exit(code));
 }

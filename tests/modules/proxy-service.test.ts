@@ -68,20 +68,34 @@ describe("ProxyService", () => {
     expect(authorizer.dependsOn).toBeUndefined();
   });
 
-  it("health-checks the authorizer with its image's script and Envoy's health listener with bash builtins", () => {
+  it("health-checks both containers for liveness: the authorizer's script, and GET /live over HTTP/1.1 with bash builtins", () => {
     expect(authorizer.healthCheck).toEqual({ command: ["CMD", "node", "/app/healthcheck.js"], interval: 10, timeout: 5, retries: 3, startPeriod: 15 });
     expect(envoy.healthCheck).toEqual({
       command: [
         "CMD",
         "bash",
         "-c",
-        "exec 3<>/dev/tcp/127.0.0.1/8081 && printf 'GET /ready HTTP/1.0\\r\\nHost: localhost\\r\\n\\r\\n' >&3 && read -r _ status _ <&3 && [ \"$status\" = 200 ]",
+        "exec 3<>/dev/tcp/127.0.0.1/8081 || exit 1; " +
+          "printf 'GET /live HTTP/1.1\\r\\nHost: 127.0.0.1\\r\\nConnection: close\\r\\n\\r\\n' >&3 || exit 1; " +
+          "read -r -t 2 version status _ <&3 || exit 1; " +
+          // Terraform's escape of `${`: ECS receives `${status%$'\r'}` (tests/modules/proxy-service/task-commands.test.ts runs it).
+          "status=$${status%$'\\r'}; " +
+          "[[ $version == HTTP/1.[01] && $status == 200 ]]",
       ],
       interval: 10,
       timeout: 5,
       retries: 3,
       startPeriod: 15,
     });
+  });
+
+  it("checks the live path it is given, and refuses one that is not a plain path", () => {
+    const { envoy: custom } = containers(props({ healthPort: 18081, livePath: "/alive" })) as { envoy: ContainerDefinition };
+    expect(custom.healthCheck?.command?.[3]).toContain("exec 3<>/dev/tcp/127.0.0.1/18081 ");
+    expect(custom.healthCheck?.command?.[3]).toContain("'GET /alive HTTP/1.1\\r\\n");
+    expect(() => build(props({ livePath: "/live' ; reboot ; '" }))).toThrow(
+      new ConfigError(`proxy-service: livePath="/live' ; reboot ; '" is not a plain absolute path; use letters, digits and ._~/- only, e.g. "/live"`),
+    );
   });
 
   it("passes the Envoy command through and maps only the S3 and health ports", () => {
