@@ -2,6 +2,7 @@ import fc from "fast-check";
 import { parse } from "yaml";
 import { envoyCommand, envoySettings, renderEnvoyBootstrap, renderEnvoyYaml, type EnvoySettings } from "../../envoy-templates";
 import { duration, FILTER, TYPED_CONFIG_TYPES } from "../../envoy-templates/bootstrap";
+import { ENTRYPOINT_NAME, envoyEntrypointScript } from "../../envoy-templates/entrypoint";
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- walking rendered JSON */
 type Obj = any;
@@ -238,7 +239,11 @@ describe("authorizer cluster and health", () => {
       headers: [{ name: ":path", string_match: { exact: "/ready" } }],
       cluster_min_healthy_percentages: { authorizer: { value: 100 } },
     });
-    expect(health.route_config.virtual_hosts[0].routes).toEqual([{ match: { prefix: "/" }, direct_response: { status: 404 } }]);
+    // /live is the container's liveness check: Envoy answers it alone, whatever the authorizer's state.
+    expect(health.route_config.virtual_hosts[0].routes).toEqual([
+      { match: { path: "/live" }, direct_response: { status: 200 } },
+      { match: { prefix: "/" }, direct_response: { status: 404 } },
+    ]);
   });
 });
 
@@ -303,12 +308,12 @@ describe("access log", () => {
 });
 
 describe("draining", () => {
-  it("passes the drain time to Envoy and keeps the HTTP/2 GOAWAY interval inside it", () => {
+  it("runs Envoy under the draining entrypoint, passes it the drain time, and keeps the HTTP/2 GOAWAY interval inside it", () => {
     const s = envoySettings({ s3Region: "eu-west-1", drainTimeSeconds: 3 });
     const command = envoyCommand(s);
-    expect(command[0]).toBe("envoy");
-    expect(command.slice(1, 2)).toEqual(["--config-yaml"]);
-    expect(command.slice(3)).toEqual(["--drain-time-s", "3", "--drain-strategy", "immediate"]);
+    expect(command.slice(0, 4)).toEqual(["bash", "-c", envoyEntrypointScript(s), ENTRYPOINT_NAME]);
+    expect(command[4]).toBe("--config-yaml");
+    expect(command.slice(6)).toEqual(["--drain-time-s", "3", "--drain-strategy", "immediate"]);
     expect(hcm(renderEnvoyBootstrap(s), "s3").drain_timeout).toBe("3s");
     expect(hcm(config, "s3").drain_timeout).toBe("5s");
   });
