@@ -1,5 +1,14 @@
 import { decide } from "../../src/decision";
+import { parseDeleteObjectsBody } from "../../src/s3/delete-objects";
+import type { GatewayRequest } from "../../src/s3/request";
 import { tokenFixture, type TokenFixture } from "../support/tokens";
+
+// The real DeleteObjects reader behind a spy, to see whether a decision ever reached it.
+jest.mock("../../src/s3/delete-objects", () => {
+  const actual = jest.requireActual<typeof import("../../src/s3/delete-objects")>("../../src/s3/delete-objects");
+  return { ...actual, parseDeleteObjectsBody: jest.fn(actual.parseDeleteObjectsBody) };
+});
+const bodyParser = jest.mocked(parseDeleteObjectsBody);
 
 let fixture: TokenFixture;
 beforeAll(async () => {
@@ -277,5 +286,83 @@ describe("where the token is", () => {
         expect(JSON.stringify(decision.allow ? {} : decision.error)).not.toContain(t.split(".")[2]);
       }
     }
+  });
+});
+
+describe("no body work before authentication", () => {
+  // The attack from the issue: 2 MiB of '&' in one key, with no token.
+  const ATTACK = `<Delete><Object><Key>${"&".repeat(2 * 1024 * 1024 - 64)}</Key></Object></Delete>`;
+
+  /** A request whose body is a getter: counts reads, so "never parsed" also means "never looked at". */
+  function watched(headers: Record<string, string>, body: string): { request: GatewayRequest; reads: () => number } {
+    let reads = 0;
+    const request = { method: "POST", path: "/data?delete", headers: { host: "gw", ...headers } } as GatewayRequest;
+    Object.defineProperty(request, "body", { enumerable: true, get: () => ((reads += 1), body) });
+    return { request, reads: () => reads };
+  }
+
+  beforeEach(() => bodyParser.mockClear());
+
+  it("answers an anonymous DeleteObjects 403 without reading or parsing its body", async () => {
+    const { request, reads } = watched({}, ATTACK);
+    expect(await decide(request, fixture.context())).toMatchObject({ allow: false, status: 403, reason: "no-token", request: { operation: "DeleteObjects" } });
+    expect(bodyParser).not.toHaveBeenCalled();
+    expect(reads()).toBe(0);
+  });
+
+  it("never parses the body for a token that fails: bad signature, wrong audience, expired, non-canonical, two places", async () => {
+    const token = await fixture.mint(["delete:data/"]);
+    const expired = await fixture.mint(["delete:data/"], { now: new Date(Date.now() - 3600_000) });
+    const cases: [Record<string, string>, string][] = [
+      [{ "x-amz-security-token": `${token.slice(0, -4)}AAAA` }, "signature"],
+      [{ "x-amz-security-token": expired }, "expired"],
+      [{ "x-amz-security-token": `${token}==` }, "malformed"],
+      [{ "x-amz-security-token": token, authorization: `Bearer ${token}` }, "multiple-tokens"],
+    ];
+    for (const [headers, reason] of cases) {
+      const { request, reads } = watched(headers, ATTACK);
+      expect(await decide(request, fixture.context())).toMatchObject({ allow: false, reason });
+      expect(reads()).toBe(0);
+    }
+    const { request } = watched({ "x-amz-security-token": token }, DELETE_BODY("a"));
+    expect(await decide(request, fixture.context({ policy: { audience: "elsewhere" } }))).toMatchObject({ allow: false, reason: "claims" });
+    expect(bodyParser).not.toHaveBeenCalled();
+  });
+
+  it("parses the body once the token verifies, and refuses the attack body there as MalformedXML", async () => {
+    const token = await fixture.mint(["delete:data/"]);
+    const { request } = watched({ "x-amz-security-token": token }, ATTACK);
+    const decision = await decide(request, fixture.context());
+    expect(decision).toMatchObject({ allow: false, status: 400, error: { code: "MalformedXML" }, token: { subject: "alice" }, request: { operation: "DeleteObjects" } });
+    expect(bodyParser).toHaveBeenCalledTimes(1);
+  });
+
+  it("refuses an Object hidden inside Quiet instead of checking only the visible keys", async () => {
+    const body = "<Delete><Quiet><Object><Key>reports/secret</Key></Object></Quiet><Object><Key>tmp/a</Key></Object></Delete>";
+    const decision = await fixture.decideWith(["delete:data/tmp/"], { method: "POST", path: "/data?delete", body });
+    expect(decision).toMatchObject({ allow: false, status: 400, error: { code: "MalformedXML" } });
+  });
+});
+
+describe("copy sources judged as S3 reads them", () => {
+  it("allows CopySource: encodeURIComponent('bucket/key') and sends S3 the canonical form", async () => {
+    const decision = await fixture.decideWith(["write:data/in/", "read:data/reports/"], {
+      method: "PUT",
+      path: "/data/in/a.csv",
+      headers: { "x-amz-copy-source": encodeURIComponent("data/reports/q1 2024+final.csv") },
+    });
+    expect(decision).toMatchObject({
+      allow: true,
+      request: { operation: "CopyObject", copySource: { bucket: "data", key: "reports/q1 2024+final.csv" }, upstreamCopySource: "/data/reports/q1%202024%2Bfinal.csv" },
+    });
+  });
+
+  it("judges the key S3 would read from an encoded slash, and denies it outside the grants", async () => {
+    const decision = await fixture.decideWith(["write:data/in/", "read:data/reports/"], {
+      method: "PUT",
+      path: "/data/in/a.csv",
+      headers: { "x-amz-copy-source": "data%2Fsecret%2Fa.csv" },
+    });
+    expect(decision).toMatchObject({ allow: false, status: 403, error: { code: "AccessDenied", message: expect.stringContaining("s3://data/secret/a.csv") } });
   });
 });
