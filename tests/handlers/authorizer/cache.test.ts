@@ -86,6 +86,27 @@ describe("verified-token cache in the service", () => {
     }
   });
 
+  it("holds one entry per token however it is respelled: padded or spaced spellings are refused before any lookup", async () => {
+    const pair = await keyPair();
+    const harness = await startHarness({ keySource: new MemorySource(jwksText(pair.publicKey)) });
+    try {
+      const token = await mint(pair, ["read:data/"]);
+      expect((await harness.check({ path: "/data/a", headers: { "x-amz-security-token": token } })).status).toBe(200);
+      const [header, payload, signature] = token.split(".") as [string, string, string];
+      const spellings = [`${token}==`, `${header}.${payload}.${signature.slice(0, 10)} ${signature.slice(10)}`, `${header}=.${payload}.${signature}`, `${header}.${payload}.${signature.slice(0, 10)}\t${signature.slice(10)}`];
+      for (const spelled of spellings) {
+        const response = await harness.check({ path: "/data/a", headers: { "x-amz-security-token": spelled } });
+        expect({ status: response.status, code: parseErrorXml(response.body).code }).toEqual({ status: 400, code: "InvalidToken" });
+      }
+      expect(harness.app.authorizer.cache.size).toBe(1);
+      const decisions = harness.logs.filter((l) => l.event === "decision");
+      expect(decisions.map((l) => l.cache)).toEqual(["miss", undefined, undefined, undefined, undefined]);
+      expect(new Set(decisions.map((l) => l.token_fp).filter(Boolean)).size).toBe(1);
+    } finally {
+      await harness.close();
+    }
+  });
+
   it("is not flushed by a refresh that brings the same keys", async () => {
     const pair = await keyPair();
     const source = new MemorySource(jwksText(pair.publicKey));

@@ -1,7 +1,7 @@
 import { verifySigV4 } from "../../../bin/dev/sigv4-verify";
 import { classifyRequest } from "../../../src/s3/classify";
 import type { GatewayRequest } from "../../../src/s3/request";
-import { signUpstream, UPSTREAM_PATH_HEADER } from "../../../src/upstream/sign";
+import { COPY_SOURCE_HEADER, signUpstream, UPSTREAM_PATH_HEADER, upstreamView } from "../../../src/upstream/sign";
 
 const endpoint = { host: "s3.eu-west-1.amazonaws.com", region: "eu-west-1" };
 const credentials = { accessKeyId: "AKIDTASKROLE", secretAccessKey: "task-role-secret", sessionToken: "task-role-session" };
@@ -99,5 +99,44 @@ describe("upstream signing", () => {
   it("signs a DeleteObjects request with its query flag", async () => {
     const { upstream } = await signedUpstream({ method: "POST", path: "/data?delete", headers: { host: "gw.example.com", authorization: "Bearer t", "content-md5": "abc" }, body: "<Delete><Object><Key>a</Key></Object></Delete>" });
     expect(verifySigV4(upstream, credentials, "eu-west-1", now)).toMatchObject({ ok: true });
+  });
+
+  it("sends S3 the canonical copy source it judged, covered by the signature, whatever the client's spelling", async () => {
+    for (const spelled of ["data%2Freports%2Fq1%202024%2Bx.csv?versionId=v%2B1", "/data/reports/q1+2024%2Bx.csv?versionId=v%2B1", "data/reports/q1%202024%2Bx.csv?versionId=v+1"]) {
+      const { signature, upstream } = await signedUpstream({
+        method: "PUT",
+        path: "/data/in/copy",
+        headers: { host: "gw.example.com", "x-amz-security-token": "jwt", "x-amz-copy-source": spelled, "x-amz-copy-source-if-match": '"e"' },
+      });
+      expect(signature.setHeaders[COPY_SOURCE_HEADER]).toBe("/data/reports/q1%202024%2Bx.csv?versionId=v%2B1");
+      expect(upstream.headers[COPY_SOURCE_HEADER]).toBe("/data/reports/q1%202024%2Bx.csv?versionId=v%2B1");
+      const verdict = verifySigV4(upstream, credentials, "eu-west-1", now);
+      expect(verdict).toMatchObject({ ok: true });
+      expect(verdict.ok && verdict.signedHeaders).toEqual(expect.arrayContaining([COPY_SOURCE_HEADER, "x-amz-copy-source-if-match"]));
+      // Had Envoy kept the client's spelling, S3 would refuse the signature.
+      const kept = { ...upstream, headers: { ...upstream.headers, [COPY_SOURCE_HEADER]: spelled } };
+      expect(verifySigV4(kept, credentials, "eu-west-1", now)).toMatchObject({ ok: false });
+    }
+  });
+
+  it("describes without signing exactly the upstream request it signs", async () => {
+    const requests: GatewayRequest[] = [
+      { method: "GET", path: "/data/a%20b?x-id=GetObject&X-Amz-Security-Token=jwt", headers: { host: "gw.example.com", "x-amz-date": "20200101T000000Z" } },
+      { method: "PUT", path: "/data/in/k", headers: { host: "gw.example.com", authorization: "Bearer t", "x-amz-copy-source": "data%2Fa", "x-amz-meta-x": "1", "content-type": "text/plain" } },
+      { method: "POST", path: "/data?delete", headers: { host: "gw.example.com", "x-amz-security-token": "jwt", "content-md5": "abc" }, body: "<Delete><Object><Key>a</Key></Object></Delete>" },
+    ];
+    for (const request of requests) {
+      const classified = classifyRequest(request);
+      const signature = await signUpstream({ request, classified, credentials, endpoint, now });
+      const view = upstreamView({ request, classified, now, sessionToken: true });
+      const signedHeaders = /SignedHeaders=([^,]+)/.exec(signature.setHeaders.authorization as string)?.[1]?.split(";");
+      expect(view.signedHeaders).toEqual(signedHeaders);
+      expect(view.path).toBe(signature.setHeaders[UPSTREAM_PATH_HEADER] ?? request.path);
+      expect(view.headers).toEqual(
+        Object.fromEntries(Object.entries(signature.setHeaders).filter(([name]) => !["authorization", "x-amz-security-token", UPSTREAM_PATH_HEADER].includes(name))),
+      );
+      expect(JSON.stringify(view)).not.toContain(credentials.secretAccessKey);
+      expect(JSON.stringify(view)).not.toContain(credentials.sessionToken);
+    }
   });
 });
