@@ -24,6 +24,8 @@ export interface StandInRecord {
   readonly bodySha256: string;
   /** The x-amz-content-sha256 the request was signed with. */
   readonly payloadHash: string;
+  /** The x-amz-copy-source as received (before this stand-in adapts it for s3rver), on copies. */
+  readonly copySource?: string;
 }
 
 export interface S3StandInOptions {
@@ -138,6 +140,7 @@ export async function startS3StandIn(options: S3StandInOptions): Promise<S3Stand
         status,
         bodySha256: createHash("sha256").update(body).digest("hex"),
         payloadHash: String(request.headers["x-amz-content-sha256"] ?? ""),
+        ...(typeof request.headers["x-amz-copy-source"] === "string" ? { copySource: request.headers["x-amz-copy-source"] } : {}),
       });
     try {
       const raw = await readBounded(request, limit);
