@@ -14,7 +14,6 @@ const STEP_ALIASES: Readonly<Record<string, RotationStep>> = {
 
 export const AWSCURRENT = "AWSCURRENT";
 export const AWSPENDING = "AWSPENDING";
-export const AWSPREVIOUS = "AWSPREVIOUS";
 
 /** A validated rotation invocation. */
 export interface RotationEvent {
