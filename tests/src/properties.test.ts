@@ -3,39 +3,13 @@ import { authorizeClassified, decide } from "../../src/decision";
 import { parseGrants } from "../../src/grants/grant";
 import { classify } from "../../src/s3/classify";
 import type { VerifiedToken } from "../../src/token/verify";
+import { BUCKETS, encodeKey, grantArb, keyArb, referenceAllows } from "../support/grant-model";
 import { tokenFixture, type TokenFixture } from "../support/tokens";
 
 let fixture: TokenFixture;
 beforeAll(async () => {
   fixture = await tokenFixture();
 });
-
-const BUCKETS = ["data", "logs"];
-const SEGMENTS = ["a", "b", "ab", "a b", "é", "x+y", "~", "!"];
-const ACCESS = ["read", "list", "write", "delete", "*"] as const;
-
-const keyArb = fc.array(fc.constantFrom(...SEGMENTS), { minLength: 1, maxLength: 3 }).map((parts) => parts.join("/"));
-const grantArb = fc
-  .record({
-    access: fc.constantFrom(...ACCESS),
-    bucket: fc.constantFrom(...BUCKETS),
-    path: fc.oneof(keyArb, keyArb.map((k) => `${k}/`), keyArb.map((k) => `${k}*`), fc.constant("")),
-  })
-  .map(({ access, bucket, path }) => `${access}:${bucket}/${path}`);
-
-/** The reference model: DESIGN.md section 3 read literally from the grant strings, sharing no code. */
-function referenceAllows(grants: string[], access: string, bucket: string, key: string): boolean {
-  return grants.some((grant) => {
-    const [grantAccess, rest] = [grant.slice(0, grant.indexOf(":")), grant.slice(grant.indexOf(":") + 1)];
-    const grantBucket = rest.slice(0, rest.indexOf("/"));
-    const path = rest.slice(rest.indexOf("/") + 1);
-    if (grantBucket !== bucket) return false;
-    if (grantAccess !== "*" && grantAccess !== access) return false;
-    if (path.endsWith("*")) return key.startsWith(path.slice(0, -1));
-    if (path === "" || path.endsWith("/")) return key.startsWith(path);
-    return key === path;
-  });
-}
 
 const OPERATIONS = [
   { method: "GET", access: "read", query: "" },
@@ -50,8 +24,6 @@ function tokenWith(grants: string[]): VerifiedToken {
   if (!parsed.ok) throw new Error(parsed.problem);
   return { subject: "s", jti: "j", kid: "k", issuedAt: 0, expiresAt: 1, grants: parsed.grants, fingerprint: "f" };
 }
-
-const encodeKey = (key: string) => key.split("/").map(encodeURIComponent).join("/");
 
 describe("decision properties", () => {
   it("matches the reference model for object operations", () => {
