@@ -1,6 +1,7 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { authorizerBenchmark } from "./authorizer";
+import { deleteObjectsBenchmark } from "./delete-objects";
 
 /** One benchmark: runs, and returns its section of docs/benchmarks.md (markdown). */
 export interface Benchmark {
@@ -9,7 +10,7 @@ export interface Benchmark {
 }
 
 /** Every benchmark `npm run bench` knows. Add one by adding its module here. */
-const BENCHMARKS: readonly Benchmark[] = [authorizerBenchmark];
+const BENCHMARKS: readonly Benchmark[] = [authorizerBenchmark, deleteObjectsBenchmark];
 
 const RESULTS = join(__dirname, "..", "docs", "benchmarks.md");
 const HEADER = `# Benchmarks

@@ -1,0 +1,146 @@
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { cpus, loadavg, tmpdir } from "node:os";
+import { join } from "node:path";
+import { parseConfig } from "../handlers/authorizer/config";
+import { createLogger } from "../handlers/authorizer/logger";
+import { Authorizer } from "../handlers/authorizer/service";
+import { fileSource } from "../handlers/authorizer/text-source";
+import { generateSigningKeyPair } from "../src/keys/generate";
+import { DELETE_OBJECTS_MAX_BODY_BYTES } from "../src/s3/delete-objects";
+import type { GatewayRequest } from "../src/s3/request";
+import { mintToken } from "../src/token/mint";
+import type { Benchmark } from "./run";
+
+/** Both bodies are exactly this long: the DeleteObjects limit, the most an attacker can send. */
+const BODY_BYTES = DELETE_OBJECTS_MAX_BODY_BYTES;
+/** Target from the issue: the attack body may cost at most twice a valid body of the same size. */
+const TARGET_RATIO = 2;
+
+/** The body from the issue: one key of about 2 million '&', padded to exactly BODY_BYTES. */
+export function attackBody(bytes = BODY_BYTES): Buffer {
+  const open = "<Delete><Object><Key>";
+  const close = "</Key></Object></Delete>";
+  return Buffer.from(open + "&".repeat(bytes - open.length - close.length) + close);
+}
+
+/** A valid body of the same size: 1000 keys of 1000 bytes, then whitespace (allowed between elements). */
+export function validBody(bytes = BODY_BYTES): Buffer {
+  const objects = Array.from({ length: 1000 }, (_, i) => `<Object><Key>team/${String(i).padStart(4, "0")}-${"k".repeat(990)}</Key></Object>`).join("");
+  const open = "<Delete>";
+  const close = "</Delete>";
+  const padding = bytes - open.length - objects.length - close.length;
+  if (padding < 0) throw new Error("valid body does not fit");
+  return Buffer.from(open + objects + " ".repeat(padding) + close);
+}
+
+/**
+ * Median milliseconds per call of `fn`: calls are batched so a batch lasts at least 5 ms (cheap
+ * checks are otherwise below the timer's noise), 15 batches after a warm-up batch.
+ */
+async function perCallMs(fn: () => Promise<unknown>): Promise<number> {
+  const probe = process.hrtime.bigint();
+  for (let i = 0; i < 3; i++) await fn();
+  const oneMs = Number(process.hrtime.bigint() - probe) / 3e6;
+  const batch = Math.max(1, Math.ceil(5 / Math.max(oneMs, 1e-4)));
+  const times: number[] = [];
+  for (let round = 0; round <= 15; round++) {
+    const started = process.hrtime.bigint();
+    for (let i = 0; i < batch; i++) await fn();
+    if (round > 0) times.push(Number(process.hrtime.bigint() - started) / 1e6 / batch);
+  }
+  times.sort((a, b) => a - b);
+  return times[Math.floor(times.length / 2)] as number;
+}
+
+const ms = (n: number) => `${n < 1 ? n.toFixed(3) : n.toFixed(2)} ms`;
+const row = (cells: (string | number)[]) => `| ${cells.join(" | ")} |`;
+
+export const deleteObjectsBenchmark: Benchmark = {
+  name: "delete-objects",
+  async run() {
+    const dir = mkdtempSync(join(tmpdir(), "rajee-bench-"));
+    try {
+      const pair = await generateSigningKeyPair();
+      const jwksPath = join(dir, "jwks.json");
+      writeFileSync(jwksPath, JSON.stringify({ keys: [pair.publicKey] }));
+      const token = await mintToken({ key: pair.privateKey, subject: "bench", grants: ["delete:data/team/", "read:data/"], ttlSeconds: 3600, issuer: "rajee", audience: "rajee" });
+      const authorizer = new Authorizer({
+        config: parseConfig({ RAJEE_JWKS_FILE: jwksPath, RAJEE_RATE_LIMIT_PER_SECOND: "0" }),
+        keySource: fileSource(jwksPath),
+        logger: createLogger("info", { write: () => {} }),
+      });
+      await authorizer.keys.refresh("start");
+
+      const attack = attackBody();
+      const valid = validBody();
+      if (attack.length !== BODY_BYTES || valid.length !== BODY_BYTES) throw new Error("bodies must both be exactly the limit");
+      const deleteRequest = (body: Buffer, withToken: boolean): GatewayRequest => ({
+        method: "POST",
+        path: "/data?delete",
+        headers: { host: "gw.example.com", "content-md5": "x", ...(withToken ? { "x-amz-security-token": token } : {}) },
+        body,
+      });
+      const expectStatus = async (request: GatewayRequest, status: number) => {
+        const response = await authorizer.check(request, "bench");
+        if (response.status !== status) throw new Error(`expected ${status}, got ${response.status}: ${response.body}`);
+      };
+      const cases = [
+        { name: "no token, attack body", request: deleteRequest(attack, false), status: 403 },
+        { name: "no token, valid body", request: deleteRequest(valid, false), status: 403 },
+        { name: "valid token, attack body (400 MalformedXML)", request: deleteRequest(attack, true), status: 400 },
+        { name: "valid token, valid 1000-key body (200)", request: deleteRequest(valid, true), status: 200 },
+      ];
+      const timings: number[] = [];
+      for (const c of cases) await expectStatus(c.request, c.status);
+      for (const c of cases) timings.push(await perCallMs(() => expectStatus(c.request, c.status)));
+      const [anonAttack, anonValid, authAttack, authValid] = timings as [number, number, number, number];
+
+      // A legitimate GET judged while four attack checks are in flight (the issue: four pushed it past 1 s).
+      const get: GatewayRequest = { method: "GET", path: "/data/team/a", headers: { host: "gw.example.com", "x-amz-security-token": token } };
+      const legit: { median: number; max: number }[] = [];
+      for (const [request, status] of [[cases[0]!.request, 403], [cases[2]!.request, 400]] as const) {
+        const samples: number[] = [];
+        for (let i = 0; i <= 15; i++) {
+          const attacks = Array.from({ length: 4 }, () => expectStatus(request, status));
+          const started = process.hrtime.bigint();
+          await expectStatus(get, 200);
+          const elapsed = Number(process.hrtime.bigint() - started) / 1e6;
+          await Promise.all(attacks);
+          if (i > 0) samples.push(elapsed);
+        }
+        samples.sort((a, b) => a - b);
+        legit.push({ median: samples[Math.floor(samples.length / 2)] as number, max: samples[samples.length - 1] as number });
+      }
+
+      const anonRatio = anonAttack / anonValid;
+      const authRatio = authAttack / authValid;
+      const verdict = (r: number) => (r <= TARGET_RATIO ? `${r.toFixed(2)}x (target <= ${TARGET_RATIO}x: met)` : `${r.toFixed(2)}x (target <= ${TARGET_RATIO}x: MISSED)`);
+      return [
+        "## DeleteObjects bodies: attack vs valid",
+        "",
+        `Machine: ${cpus().length} × ${cpus()[0]?.model.trim() ?? "unknown CPU"}, Node ${process.version}, ${new Date().toISOString().slice(0, 10)}, ` +
+          `1-minute load average ${loadavg()[0]?.toFixed(2)} at the start.`,
+        "Command: `npm run bench -- delete-objects` (bench/delete-objects.ts).",
+        "",
+        "`Authorizer.check` in-process (the whole check: classification, token, body, grants, log line); median of 15 batches after a warm-up.",
+        `Both bodies are exactly ${BODY_BYTES} bytes (the DeleteObjects limit): the attack is one \`<Key>\` of about 2 million \`&\`;`,
+        "the valid body is 1000 keys of 1000 bytes padded with whitespace between elements. Token checks hit the cache.",
+        "",
+        row(["request", "per check"]),
+        row(["---", "---"]),
+        ...cases.map((c, i) => row([c.name, ms(timings[i] as number)])),
+        "",
+        row(["ratio", "attack / valid"]),
+        row(["---", "---"]),
+        row(["without a token (the body is never read)", verdict(anonRatio)]),
+        row(["with a valid token (the body is read, refused at its first bad byte)", verdict(authRatio)]),
+        "",
+        "A legitimate GET judged while four attack checks are in flight (15 rounds; the issue: four attack bodies pushed it past Envoy's 1 s check timeout):",
+        `behind four anonymous attack bodies, median ${ms(legit[0]!.median)}, slowest ${ms(legit[0]!.max)};`,
+        `behind four authenticated ones, median ${ms(legit[1]!.median)}, slowest ${ms(legit[1]!.max)}.`,
+      ].join("\n");
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  },
+};
