@@ -1,7 +1,8 @@
 import type { ContainerDefinition } from "@aws-sdk/client-ecs";
 import { App, Testing } from "cdktf";
 import fc from "fast-check";
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { request } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -29,6 +30,8 @@ import {
   startHealthListenerStub,
   startRawServer,
   startSilentServer,
+  synthesizeGatewayTask,
+  unescapeTerraform,
   writeFakeEnvoy,
   type AdminStub,
   type HealthListenerState,
@@ -86,6 +89,30 @@ describe("the deployed task", () => {
     expect(dev.envoy.command?.slice(4)).toEqual(["--config-yaml", renderEnvoyYaml(settings), "--drain-time-s", String(settings.drainTimeSeconds), "--drain-strategy", "immediate"]);
     expect(healthCheckArgv(dev.envoy)[2]).toContain(`/dev/tcp/127.0.0.1/${settings.healthPort}`);
     expect(healthCheckArgv(dev.envoy)[2]).toContain("${status%");
+  });
+
+  const terraformMissing = spawnSync("terraform", ["version"], { encoding: "utf8" }).status !== 0;
+  if (terraformMissing) console.warn("SKIPPED the Terraform evaluation check: terraform is not on PATH");
+
+  (terraformMissing ? it.skip : it)("un-escapes exactly as Terraform evaluates the synthesized container definitions", () => {
+    const settings = envoySettingsForEnvironment(getEnvironment("dev"));
+    const task = synthesizeGatewayTask(settings);
+    const escaped = task.container_definitions as string;
+    const dir = mkdtempSync(join(tmpdir(), "rajee-terraform-eval-"));
+    try {
+      writeFileSync(join(dir, "terraform.rc"), "");
+      writeFileSync(join(dir, "main.tf.json"), JSON.stringify({ locals: { defs: escaped }, output: { defs: { value: "${local.defs}" } } }));
+      const env = { ...process.env, TF_CLI_CONFIG_FILE: join(dir, "terraform.rc"), TF_IN_AUTOMATION: "1", CHECKPOINT_DISABLE: "1" };
+      const tf = (...args: string[]) => spawnSync("terraform", [`-chdir=${dir}`, ...args], { encoding: "utf8", env, maxBuffer: 1 << 24 });
+      expect(tf("init", "-input=false").status).toBe(0);
+      expect(tf("apply", "-auto-approve", "-input=false").status).toBe(0);
+      const evaluated = tf("output", "-raw", "defs");
+      expect(evaluated.status).toBe(0);
+      expect(escaped).toContain("$${status%");
+      expect(evaluated.stdout).toBe(unescapeTerraform(escaped));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

@@ -34,10 +34,11 @@ export function containersOf(task: Record<string, unknown>): Record<string, Cont
 }
 
 /**
- * The gateway task for `settings`, synthesized through ProxyService with the Envoy-side values
- * passed exactly as `stacks/environment-stack.ts` passes them, so tests can choose free ports.
+ * The gateway's `aws_ecs_task_definition` for `settings` as synthesized Terraform JSON, built through
+ * ProxyService with the Envoy-side values passed exactly as `stacks/environment-stack.ts` passes
+ * them, so tests can choose free ports.
  */
-export function gatewayTask(settings: EnvoySettings): Record<string, ContainerDefinition> {
+export function synthesizeGatewayTask(settings: EnvoySettings): Record<string, unknown> {
   const synthesized = synth(
     (scope: Construct) =>
       new ProxyService(scope, "proxy-service", {
@@ -71,7 +72,12 @@ export function gatewayTask(settings: EnvoySettings): Record<string, ContainerDe
         envoyStopTimeoutSeconds: settings.stopTimeoutSeconds,
       }),
   );
-  return containersOf(onlyResource(synthesized, "aws_ecs_task_definition"));
+  return onlyResource(synthesized, "aws_ecs_task_definition");
+}
+
+/** The gateway task's container definitions for `settings`, by name, as ECS receives them. */
+export function gatewayTask(settings: EnvoySettings): Record<string, ContainerDefinition> {
+  return containersOf(synthesizeGatewayTask(settings));
 }
 
 /** argv of a container health check as Docker runs it: `CMD` execs the rest as given; `CMD-SHELL` runs it with `/bin/sh -c`. */
