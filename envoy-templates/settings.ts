@@ -37,7 +37,11 @@ export interface EnvoySettingsInput {
   readonly streamIdleTimeoutSeconds?: number;
   /** Time a client has to send all request headers, seconds. @default 10 */
   readonly requestHeadersTimeoutSeconds?: number;
-  /** Idle time after which a client (ALB) connection is closed; keep it above the ALB idle timeout, seconds. @default 120 */
+  /**
+   * Idle time after which a client (ALB) connection is closed, seconds. Must be strictly above the
+   * ALB's idle timeout (120 s), or Envoy closes connections the ALB still reuses and clients see
+   * intermittent 502s (checked at synth, stacks/invariants.ts). @default 180
+   */
   readonly downstreamIdleTimeoutSeconds?: number;
   /** Circuit breaker: open connections to S3. @default 1024 */
   readonly s3MaxConnections?: number;
@@ -206,7 +210,7 @@ export const DEFAULT_S3_CONNECT_TIMEOUT_MS = 3000;
 export const DEFAULT_S3_IDLE_TIMEOUT_SECONDS = 30;
 export const DEFAULT_STREAM_IDLE_TIMEOUT_SECONDS = 120;
 export const DEFAULT_REQUEST_HEADERS_TIMEOUT_SECONDS = 10;
-export const DEFAULT_DOWNSTREAM_IDLE_TIMEOUT_SECONDS = 120;
+export const DEFAULT_DOWNSTREAM_IDLE_TIMEOUT_SECONDS = 180;
 export const DEFAULT_S3_MAX_CONNECTIONS = 1024;
 export const DEFAULT_S3_MAX_PENDING_REQUESTS = 1024;
 export const DEFAULT_S3_MAX_REQUESTS = 1024;
@@ -268,6 +272,7 @@ export const ACCESS_LOG_FIELDS: readonly string[] = Object.freeze([
   "path",
   "protocol",
   "authority",
+  "upstream_path",
   "status",
   "response_flags",
   "response_code_details",
@@ -275,8 +280,8 @@ export const ACCESS_LOG_FIELDS: readonly string[] = Object.freeze([
   "bytes_sent",
   "duration_ms",
   "request_duration_ms",
+  "request_tx_duration_ms",
   "response_duration_ms",
-  "upstream_service_time_ms",
   "upstream_host",
   "upstream_failure",
   "s3_request_id",

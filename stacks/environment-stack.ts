@@ -3,7 +3,8 @@ import { LocalBackend, S3Backend, TerraformOutput, TerraformStack } from "cdktf"
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import type { EnvironmentConfig } from "../config/environment";
 import { ECR_IMAGE } from "../config/validate";
-import { envoyCommand, envoySettingsForEnvironment, ENVOY_IMAGE } from "../envoy-templates";
+import { envoyCommand, envoySettingsForEnvironment, ENVOY_IMAGE, renderEnvoyBootstrap, S3_CLUSTER } from "../envoy-templates";
+import { FILTER, S3_LISTENER } from "../envoy-templates/bootstrap";
 import { AccessPolicy } from "../modules/access-policy/access-policy";
 import { LoadBalancer } from "../modules/load-balancer/load-balancer";
 import { Network } from "../modules/network/network";
@@ -13,6 +14,7 @@ import { LogGroups } from "../modules/observability/log-groups";
 import { ProxyService } from "../modules/proxy-service/proxy-service";
 import { partitionOf } from "../modules/shared/policy";
 import { SigningKeys, type LambdaBundle } from "../modules/signing-keys/signing-keys";
+import { checkInvariants } from "./invariants";
 
 export interface EnvironmentStackProps {
   /** The environment's validated settings (`getEnvironment(name)`). */
@@ -175,7 +177,16 @@ export class EnvironmentStack extends TerraformStack {
       livePath: envoy.livePath,
       authorizerPort: envoy.authorizerPort,
       authorizerAdminPort: envoy.authorizerAdminPort,
-      envoyStopTimeoutSeconds: envoy.stopTimeoutSeconds,
+    });
+    // Rules between the load balancer, the service and Envoy, on the values actually deployed.
+    checkInvariants({
+      loadBalancer: this.loadBalancer,
+      proxyService: this.proxyService,
+      envoy: { drainTimeSeconds: envoy.drainTimeSeconds, drainWithMarginSeconds: envoy.stopTimeoutSeconds },
+      bootstrap: renderEnvoyBootstrap(envoy),
+      s3ListenerName: S3_LISTENER,
+      s3ClusterName: S3_CLUSTER,
+      extAuthzFilterName: FILTER.extAuthz,
     });
     this.alarms = new Alarms(this, "alarms", {
       namePrefix: name,
@@ -186,6 +197,10 @@ export class EnvironmentStack extends TerraformStack {
       targetGroupArnSuffix: this.loadBalancer.targetGroupArnSuffix,
       authorizerLogGroupName: this.logGroups.names.authorizer as string,
       rotationLogGroupName: this.logGroups.names.rotation as string,
+      rotationFunctionName: this.signingKeys.rotationFunctionName,
+      rotationDays: c.rotationDays,
+      // Half of Envoy's budget for a check: past it, checks start failing closed with 503.
+      authzLatencyP99ThresholdMs: envoy.extAuthz.timeoutMs / 2,
     });
     this.dashboard = new Dashboard(this, "dashboard", {
       namePrefix: name,
@@ -195,6 +210,7 @@ export class EnvironmentStack extends TerraformStack {
       clusterName: this.proxyService.clusterName,
       serviceName: this.proxyService.serviceName,
       logMetricNamespace: this.alarms.metricNamespace,
+      rotationFunctionName: this.signingKeys.rotationFunctionName,
     });
 
     new TerraformOutput(this, "load_balancer_dns_name", { value: this.loadBalancer.dnsName, description: `Point ${c.domain} (and *.${c.domain}) here` });

@@ -51,9 +51,19 @@ export interface LoadBalancerProps {
   readonly accessLogRetentionDays?: number;
   /** WAF rate limit: requests per client IP per 5 minutes (10-2000000000). @default 2000 */
   readonly wafRateLimit?: number;
-  /** Seconds an idle client connection stays open (1-4000). @default 120 */
+  /** Consecutive passing health checks before a target is healthy (2-10). @default 2 */
+  readonly healthyThreshold?: number;
+  /** Consecutive failing health checks before a target is unhealthy (2-10). @default 2 */
+  readonly unhealthyThreshold?: number;
+  /**
+   * Seconds an idle connection stays open, towards clients and towards the targets (1-4000). Must
+   * stay below Envoy's downstream idle timeout (checked at synth, stacks/invariants.ts). @default 120
+   */
   readonly idleTimeoutSeconds?: number;
-  /** Seconds a deregistering target keeps finishing requests (0-3600). @default 30 */
+  /**
+   * Seconds a deregistering target keeps finishing requests (0-3600). Long enough for large objects;
+   * together with Envoy's drain it must fit in the Envoy container's stop timeout. @default 90
+   */
   readonly deregistrationDelaySeconds?: number;
   /** Refuse deletion through the API (turn off before destroying). @default true */
   readonly deletionProtection?: boolean;
@@ -71,7 +81,9 @@ export const DEFAULT_SSL_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06";
 export const DEFAULT_ACCESS_LOG_RETENTION_DAYS = 7;
 export const DEFAULT_WAF_RATE_LIMIT = 2000;
 export const DEFAULT_IDLE_TIMEOUT_SECONDS = 120;
-export const DEFAULT_DEREGISTRATION_DELAY_SECONDS = 30;
+export const DEFAULT_DEREGISTRATION_DELAY_SECONDS = 90;
+export const DEFAULT_HEALTHY_THRESHOLD = 2;
+export const DEFAULT_UNHEALTHY_THRESHOLD = 2;
 /** TLS policies offering TLS 1.3 that this module accepts. */
 export const TLS13_POLICIES: readonly string[] = [
   "ELBSecurityPolicy-TLS13-1-2-2021-06",
@@ -80,6 +92,16 @@ export const TLS13_POLICIES: readonly string[] = [
   "ELBSecurityPolicy-TLS13-1-2-FIPS-2023-04",
   "ELBSecurityPolicy-TLS13-1-3-FIPS-2023-04",
 ];
+
+/** The target group's health check as resolved (defaults applied). */
+export interface TargetHealthCheck {
+  readonly port: number;
+  readonly path: string;
+  readonly intervalSeconds: number;
+  readonly timeoutSeconds: number;
+  readonly healthyThreshold: number;
+  readonly unhealthyThreshold: number;
+}
 
 /**
  * Internet-facing ALB: HTTPS with a TLS 1.3 policy, HTTP that only redirects, invalid header fields
@@ -98,6 +120,12 @@ export class LoadBalancer extends Construct {
   readonly httpsListenerArn: string;
   readonly accessLogBucketName: string;
   readonly webAclArn: string;
+  /** Idle timeout of client and target connections, seconds (resolved). */
+  readonly idleTimeoutSeconds: number;
+  /** Seconds a deregistering target keeps serving requests in flight (resolved). */
+  readonly deregistrationDelaySeconds: number;
+  /** The target group's health check (resolved). */
+  readonly healthCheck: TargetHealthCheck;
 
   constructor(scope: Construct, id: string, props: LoadBalancerProps) {
     super(scope, id);
@@ -111,9 +139,16 @@ export class LoadBalancer extends Construct {
     const rateLimit = props.wafRateLimit ?? DEFAULT_WAF_RATE_LIMIT;
     const idleTimeout = props.idleTimeoutSeconds ?? DEFAULT_IDLE_TIMEOUT_SECONDS;
     const deregistrationDelay = props.deregistrationDelaySeconds ?? DEFAULT_DEREGISTRATION_DELAY_SECONDS;
+    const healthyThreshold = props.healthyThreshold ?? DEFAULT_HEALTHY_THRESHOLD;
+    const unhealthyThreshold = props.unhealthyThreshold ?? DEFAULT_UNHEALTHY_THRESHOLD;
     const deletionProtection = props.deletionProtection ?? true;
     const internal = props.internal ?? false;
-    validate(props, { targetPort, healthPort, healthPath, interval, timeout, sslPolicy, retention, rateLimit, idleTimeout, deregistrationDelay });
+    validate(props, {
+      targetPort, healthPort, healthPath, interval, timeout, healthyThreshold, unhealthyThreshold, sslPolicy, retention, rateLimit, idleTimeout, deregistrationDelay,
+    });
+    this.idleTimeoutSeconds = idleTimeout;
+    this.deregistrationDelaySeconds = deregistrationDelay;
+    this.healthCheck = Object.freeze({ port: healthPort, path: healthPath, intervalSeconds: interval, timeoutSeconds: timeout, healthyThreshold, unhealthyThreshold });
     const name = props.namePrefix;
     const partition = partitionOf(props.region);
 
@@ -238,8 +273,8 @@ export class LoadBalancer extends Construct {
         matcher: "200",
         interval,
         timeout,
-        healthyThreshold: 2,
-        unhealthyThreshold: 2,
+        healthyThreshold,
+        unhealthyThreshold,
       },
     });
     this.targetGroupArn = tg.arn;
@@ -289,6 +324,8 @@ interface Resolved {
   healthPath: string;
   interval: number;
   timeout: number;
+  healthyThreshold: number;
+  unhealthyThreshold: number;
   sslPolicy: string;
   retention: number;
   rateLimit: number;
@@ -314,6 +351,8 @@ function validate(props: LoadBalancerProps, r: Resolved): void {
   if (!r.healthPath.startsWith("/")) problems.push(`healthCheckPath=${JSON.stringify(r.healthPath)} must start with '/'`);
   range("healthCheckIntervalSeconds", r.interval, 5, 300, " (ALB limits)");
   range("healthCheckTimeoutSeconds", r.timeout, 2, 120, " (ALB limits)");
+  range("healthyThreshold", r.healthyThreshold, 2, 10, " (ALB limits)");
+  range("unhealthyThreshold", r.unhealthyThreshold, 2, 10, " (ALB limits)");
   if (r.timeout >= r.interval) problems.push(`healthCheckTimeoutSeconds=${r.timeout} must be below healthCheckIntervalSeconds=${r.interval}`);
   if (!TLS13_POLICIES.includes(r.sslPolicy)) {
     problems.push(`sslPolicy=${JSON.stringify(r.sslPolicy)} does not offer TLS 1.3; use one of ${TLS13_POLICIES.join(", ")}`);

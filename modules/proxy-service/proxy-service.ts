@@ -59,9 +59,12 @@ export interface ProxyServiceProps {
   readonly authorizerPort?: number;
   /** Authorizer operations port on 127.0.0.1. @default 9001 */
   readonly authorizerAdminPort?: number;
-  /** Seconds ECS waits after SIGTERM before killing Envoy (2-120; longer than Envoy's drain). @default 30 */
+  /**
+   * Seconds ECS waits after SIGTERM before killing Envoy (2-120, Fargate's maximum). Must hold the
+   * target group's deregistration delay plus Envoy's drain (checked at synth, stacks/invariants.ts). @default 120
+   */
   readonly envoyStopTimeoutSeconds?: number;
-  /** Seconds ECS waits after SIGTERM before killing the authorizer (2-120). @default 30 */
+  /** Seconds ECS waits after SIGTERM before killing the authorizer (2-120); at least Envoy's, so it outlives Envoy's drain. @default 120 */
   readonly authorizerStopTimeoutSeconds?: number;
   /** Envoy container health check timings. @default DEFAULT_HEALTH_CHECK */
   readonly envoyHealthCheck?: HealthCheckTiming;
@@ -75,6 +78,8 @@ export interface ProxyServiceProps {
   readonly containerInsights?: boolean;
   /** Seconds after a task starts during which the ALB health check is ignored. @default 60 */
   readonly healthCheckGracePeriodSeconds?: number;
+  /** Make `terraform apply` wait until the service is steady, so a deployment that never settles fails the apply. @default true */
+  readonly waitForSteadyState?: boolean;
 }
 
 export const DEFAULT_TASK_SIZE: TaskSize = {
@@ -90,7 +95,12 @@ export const DEFAULT_HEALTH_PORT = 8081;
 export const DEFAULT_LIVE_PATH = "/live";
 export const DEFAULT_AUTHORIZER_PORT = 9000;
 export const DEFAULT_AUTHORIZER_ADMIN_PORT = 9001;
-export const DEFAULT_STOP_TIMEOUT_SECONDS = 30;
+/** Fargate's maximum: room for the deregistration delay plus Envoy's drain. */
+export const DEFAULT_ENVOY_STOP_TIMEOUT_SECONDS = 120;
+/** Never shorter than Envoy's, so the authorizer answers checks until Envoy has drained. */
+export const DEFAULT_AUTHORIZER_STOP_TIMEOUT_SECONDS = 120;
+/** Fargate's limit on a container's stopTimeout (ECS container definition reference). */
+export const FARGATE_MAX_STOP_TIMEOUT_SECONDS = 120;
 export const DEFAULT_CPU_ARCHITECTURE = "X86_64";
 export const DEFAULT_EGRESS_CIDRS: readonly string[] = ["0.0.0.0/0"];
 export const DEFAULT_HEALTH_CHECK_GRACE_PERIOD_SECONDS = 60;
@@ -116,6 +126,16 @@ export class ProxyService extends Construct {
   readonly securityGroupId: string;
   /** The container definitions as ECS's own type (for tests and plan review). */
   readonly containerDefinitions: readonly ContainerDefinition[];
+  /** Envoy container's stopTimeout, seconds (resolved). */
+  readonly envoyStopTimeoutSeconds: number;
+  /** Authorizer container's stopTimeout, seconds (resolved). */
+  readonly authorizerStopTimeoutSeconds: number;
+  /** Envoy container's health check timings (resolved). */
+  readonly envoyHealthCheck: HealthCheckTiming;
+  /** Authorizer container's health check timings (resolved). */
+  readonly authorizerHealthCheck: HealthCheckTiming;
+  /** Seconds the service ignores ALB health checks after a task starts (resolved). */
+  readonly healthCheckGracePeriodSeconds: number;
 
   constructor(scope: Construct, id: string, props: ProxyServiceProps) {
     super(scope, id);
@@ -126,14 +146,15 @@ export class ProxyService extends Construct {
     const livePath = props.livePath ?? DEFAULT_LIVE_PATH;
     const authorizerPort = props.authorizerPort ?? DEFAULT_AUTHORIZER_PORT;
     const authorizerAdminPort = props.authorizerAdminPort ?? DEFAULT_AUTHORIZER_ADMIN_PORT;
-    const envoyStop = props.envoyStopTimeoutSeconds ?? DEFAULT_STOP_TIMEOUT_SECONDS;
-    const authorizerStop = props.authorizerStopTimeoutSeconds ?? DEFAULT_STOP_TIMEOUT_SECONDS;
+    const envoyStop = props.envoyStopTimeoutSeconds ?? DEFAULT_ENVOY_STOP_TIMEOUT_SECONDS;
+    const authorizerStop = props.authorizerStopTimeoutSeconds ?? DEFAULT_AUTHORIZER_STOP_TIMEOUT_SECONDS;
     const envoyHealthCheck = props.envoyHealthCheck ?? DEFAULT_HEALTH_CHECK;
     const authorizerHealthCheck = props.authorizerHealthCheck ?? DEFAULT_HEALTH_CHECK;
     const cpuArchitecture = props.cpuArchitecture ?? DEFAULT_CPU_ARCHITECTURE;
     const egressCidrs = props.egressCidrs ?? DEFAULT_EGRESS_CIDRS;
     const containerInsights = props.containerInsights ?? true;
     const grace = props.healthCheckGracePeriodSeconds ?? DEFAULT_HEALTH_CHECK_GRACE_PERIOD_SECONDS;
+    const waitForSteadyState = props.waitForSteadyState ?? true;
     const name = props.namePrefix;
 
     checkNamePrefix("proxy-service", name);
@@ -144,7 +165,9 @@ export class ProxyService extends Construct {
       ...scalingProblems(scaling),
     ];
     for (const [field, v] of [["envoyStopTimeoutSeconds", envoyStop], ["authorizerStopTimeoutSeconds", authorizerStop]] as const) {
-      if (!Number.isInteger(v) || v < 2 || v > 120) problems.push(`${field}=${v} is outside the Fargate range; use 2-120`);
+      if (!Number.isInteger(v) || v < 2 || v > FARGATE_MAX_STOP_TIMEOUT_SECONDS) {
+        problems.push(`${field}=${v} is outside the Fargate range; use 2-${FARGATE_MAX_STOP_TIMEOUT_SECONDS}`);
+      }
     }
     const ports = { listenerPort, healthPort, authorizerPort, authorizerAdminPort };
     for (const [field, v] of Object.entries(ports)) {
@@ -161,6 +184,11 @@ export class ProxyService extends Construct {
     });
     if (!Number.isInteger(grace) || grace < 0 || grace > 2147483647) problems.push(`healthCheckGracePeriodSeconds=${grace} must be a whole number of seconds`);
     throwProblems("proxy-service", problems);
+    this.envoyStopTimeoutSeconds = envoyStop;
+    this.authorizerStopTimeoutSeconds = authorizerStop;
+    this.envoyHealthCheck = Object.freeze({ ...envoyHealthCheck });
+    this.authorizerHealthCheck = Object.freeze({ ...authorizerHealthCheck });
+    this.healthCheckGracePeriodSeconds = grace;
 
     this.containerDefinitions = gatewayContainers({
       region: props.region,
@@ -249,6 +277,9 @@ export class ProxyService extends Construct {
       deploymentMaximumPercent: 200,
       deploymentCircuitBreaker: { enable: true, rollback: true },
       healthCheckGracePeriodSeconds: grace,
+      // The apply waits for the new tasks to be steady; with the circuit breaker, a deployment that
+      // rolls back fails the apply instead of reporting success.
+      waitForSteadyState,
       enableExecuteCommand: false,
       propagateTags: "SERVICE",
       enableEcsManagedTags: true,

@@ -101,6 +101,29 @@ describe("LoadBalancer", () => {
     });
   });
 
+  it("keeps idle connections 120 s and lets a deregistering target finish large transfers for 90 s", () => {
+    expect(onlyResource(s, "aws_lb").idle_timeout).toBe(120);
+    expect(onlyResource(s, "aws_lb_target_group").deregistration_delay).toBe("90");
+  });
+
+  it("exposes the resolved timings the cross-component invariants read", () => {
+    let lb: LoadBalancer | undefined;
+    synth((scope: Construct) => {
+      lb = new LoadBalancer(scope, "lb", props({ healthyThreshold: 3, idleTimeoutSeconds: 60 }));
+    });
+    expect([lb?.idleTimeoutSeconds, lb?.deregistrationDelaySeconds]).toEqual([60, 90]);
+    expect(lb?.healthCheck).toEqual({ port: 8081, path: "/ready", intervalSeconds: 10, timeoutSeconds: 5, healthyThreshold: 3, unhealthyThreshold: 2 });
+  });
+
+  it("rejects health-check thresholds outside the ALB's 2-10", () => {
+    expect(() => build(props({ healthyThreshold: 1, unhealthyThreshold: 11 }))).toThrow(
+      new ConfigError(
+        "load-balancer: healthyThreshold=1 is outside 2-10 (ALB limits); use 2-10\n" +
+          "load-balancer: unhealthyThreshold=11 is outside 2-10 (ALB limits); use 2-10",
+      ),
+    );
+  });
+
   it("attaches a WAF web ACL with a per-IP rate rule", () => {
     const acl = onlyResource(s, "aws_wafv2_web_acl");
     const rule = (acl.rule as Array<Record<string, unknown>>)[0]!;

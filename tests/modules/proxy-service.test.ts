@@ -59,7 +59,8 @@ describe("ProxyService", () => {
       expect(c.privileged).toBe(false);
       expect(c.linuxParameters).toEqual({ initProcessEnabled: true, capabilities: { drop: ["ALL"] } });
       expect(c.essential).toBe(true);
-      expect(c.stopTimeout).toBe(30);
+      // Fargate's maximum: room for the 90 s deregistration delay plus Envoy's drain; the authorizer outlives Envoy.
+      expect(c.stopTimeout).toBe(120);
     }
   });
 
@@ -148,6 +149,11 @@ describe("ProxyService", () => {
     expect(svc.network_configuration).toEqual({ subnets: ["subnet-a", "subnet-b"], security_groups: [refOf(s, "aws_security_group", "tasks-sg", "id")], assign_public_ip: false });
     expect(svc.load_balancer).toEqual([{ target_group_arn: props().targetGroupArn, container_name: "envoy", container_port: 8080 }]);
     expect([svc.launch_type, svc.platform_version, svc.enable_execute_command, svc.desired_count]).toEqual(["FARGATE", "1.4.0", false, 2]);
+  });
+
+  it("makes the apply wait for a steady service, so a deployment that never settles fails loudly", () => {
+    const svc = onlyResource(s, "aws_ecs_service");
+    expect([svc.wait_for_steady_state, svc.health_check_grace_period_seconds]).toEqual([true, 60]);
   });
 
   it("autoscales between min and max on CPU and on requests per target", () => {

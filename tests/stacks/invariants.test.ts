@@ -1,0 +1,220 @@
+import { App, Testing } from "cdktf";
+import { getEnvironment } from "../../config";
+import { envoySettings, envoySettingsForEnvironment, renderEnvoyBootstrap, S3_CLUSTER } from "../../envoy-templates";
+import { FILTER, S3_LISTENER } from "../../envoy-templates/bootstrap";
+import { EnvironmentStack } from "../../stacks/environment-stack";
+import { checkInvariants, durationMs, invariantProblems, type InvariantInputs } from "../../stacks/invariants";
+import { ConfigError } from "../../src/config-error";
+import { FAKE_BUNDLE } from "../modules/synth";
+
+// The stack's call goes through a recording wrapper, so a test can see what it was given.
+jest.mock("../../stacks/invariants", () => {
+  const actual = jest.requireActual<typeof import("../../stacks/invariants")>("../../stacks/invariants");
+  return { ...actual, checkInvariants: jest.fn(actual.checkInvariants) };
+});
+
+/* eslint-disable @typescript-eslint/no-explicit-any -- editing rendered JSON */
+type Obj = any;
+
+function stack(name: string): EnvironmentStack {
+  return new EnvironmentStack(Testing.app() as App, `rajee-${name}`, { config: getEnvironment(name), rotationBundle: FAKE_BUNDLE });
+}
+
+/** The inputs the dev stack checks, built from its resolved values and the rendered bootstrap. */
+function devInputs(): InvariantInputs {
+  const s = stack("dev");
+  const envoy = envoySettingsForEnvironment(getEnvironment("dev"));
+  return {
+    loadBalancer: {
+      idleTimeoutSeconds: s.loadBalancer.idleTimeoutSeconds,
+      deregistrationDelaySeconds: s.loadBalancer.deregistrationDelaySeconds,
+      healthCheck: s.loadBalancer.healthCheck,
+    },
+    proxyService: {
+      envoyStopTimeoutSeconds: s.proxyService.envoyStopTimeoutSeconds,
+      authorizerStopTimeoutSeconds: s.proxyService.authorizerStopTimeoutSeconds,
+      healthCheckGracePeriodSeconds: s.proxyService.healthCheckGracePeriodSeconds,
+      envoyHealthCheck: s.proxyService.envoyHealthCheck,
+      authorizerHealthCheck: s.proxyService.authorizerHealthCheck,
+    },
+    envoy: { drainTimeSeconds: envoy.drainTimeSeconds, drainWithMarginSeconds: envoy.stopTimeoutSeconds },
+    bootstrap: renderEnvoyBootstrap(envoy),
+    s3ListenerName: S3_LISTENER,
+    s3ClusterName: S3_CLUSTER,
+    extAuthzFilterName: FILTER.extAuthz,
+  };
+}
+
+const base = devInputs();
+const clone = (): InvariantInputs & { bootstrap: Obj } => JSON.parse(JSON.stringify(base)) as InvariantInputs & { bootstrap: Obj };
+const s3Hcm = (b: Obj) => b.static_resources.listeners.find((l: Obj) => l.name === S3_LISTENER).filter_chains[0].filters[0].typed_config;
+const s3Cluster = (b: Obj) => b.static_resources.clusters.find((c: Obj) => c.name === S3_CLUSTER);
+
+describe("cross-component invariants", () => {
+  it("hold for dev, staging and prod with the resolved defaults", () => {
+    for (const name of ["dev", "staging", "prod"]) expect(() => stack(name)).not.toThrow();
+    expect(invariantProblems(base)).toEqual([]);
+  });
+
+  it("resolve the values the stack deploys: ALB 120 s idle and 90 s deregistration, Envoy 180 s idle and 20 s drain, 120 s stop timeouts", () => {
+    expect(base.loadBalancer.idleTimeoutSeconds).toBe(120);
+    expect(base.loadBalancer.deregistrationDelaySeconds).toBe(90);
+    expect(durationMs(s3Hcm(base.bootstrap).common_http_protocol_options.idle_timeout)).toBe(180_000);
+    expect(base.envoy).toEqual({ drainTimeSeconds: 20, drainWithMarginSeconds: 30 });
+    expect(base.proxyService.envoyStopTimeoutSeconds).toBe(120);
+    expect(base.proxyService.authorizerStopTimeoutSeconds).toBe(120);
+    expect(base.proxyService.healthCheckGracePeriodSeconds).toBe(60);
+  });
+
+  it("refuse an ALB idle timeout equal to Envoy's downstream idle timeout", () => {
+    const i = clone();
+    s3Hcm(i.bootstrap).common_http_protocol_options.idle_timeout = "120s";
+    expect(() => checkInvariants(i)).toThrow(
+      new ConfigError(
+        "invariants: load-balancer idleTimeoutSeconds=120 must be below envoy downstreamIdleTimeoutSeconds=120 " +
+          "(otherwise Envoy closes connections the ALB still reuses: intermittent 502s); lower the ALB's or raise Envoy's",
+      ),
+    );
+  });
+
+  it("refuse an ext_authz timeout that a route timeout would cut", () => {
+    const i = clone();
+    const routes = s3Hcm(i.bootstrap).route_config.virtual_hosts[0].routes;
+    routes.find((r: Obj) => r.name === "s3").route.timeout = "1s";
+    expect(invariantProblems(i)).toEqual([
+      "envoy authorizerTimeoutMs=1000 must be below route s3 timeout=1000 ms (the route would time out before the check answers); shorten the check or lengthen the route timeout",
+    ]);
+  });
+
+  it("treat a route timeout of 0s as none", () => {
+    const routes = s3Hcm(base.bootstrap as Obj).route_config.virtual_hosts[0].routes;
+    expect(routes.every((r: Obj) => r.route.timeout === "0s")).toBe(true);
+    expect(invariantProblems(base)).toEqual([]);
+  });
+
+  it("refuse an ext_authz timeout at or above the stream idle timeout", () => {
+    const i = clone();
+    const authz = s3Hcm(i.bootstrap).http_filters.find((f: Obj) => f.name === FILTER.extAuthz).typed_config;
+    authz.http_service.server_uri.timeout = "120s";
+    const problems = invariantProblems(i);
+    expect(problems).toContain(
+      "envoy authorizerTimeoutMs=120000 must be below envoy streamIdleTimeoutSeconds=120 (the stream would be reset as idle while waiting for the check); " +
+        "shorten the check or raise streamIdleTimeoutSeconds",
+    );
+    // Every route carries the stream idle timeout too, and each is named.
+    expect(problems.filter((p) => p.includes("idle_timeout=120000 ms"))).toHaveLength(s3Hcm(i.bootstrap).route_config.virtual_hosts[0].routes.length);
+  });
+
+  it("refuse a deregistration delay and drain that do not fit in Envoy's stop timeout", () => {
+    const i = clone();
+    (i.loadBalancer as { deregistrationDelaySeconds: number }).deregistrationDelaySeconds = 91;
+    expect(invariantProblems(i)).toEqual([
+      "load-balancer deregistrationDelaySeconds=91 + envoy drain 20 s (with its stop margin, 30 s) = 121 s must fit in proxy-service envoyStopTimeoutSeconds=120 " +
+        "(otherwise a stopping task is killed mid-transfer); shorten the deregistration delay or the drain, or raise the stop timeout",
+    ]);
+  });
+
+  it("refuse an Envoy stop timeout above Fargate's 120 s", () => {
+    const i = clone();
+    (i.proxyService as { envoyStopTimeoutSeconds: number }).envoyStopTimeoutSeconds = 121;
+    (i.proxyService as { authorizerStopTimeoutSeconds: number }).authorizerStopTimeoutSeconds = 121;
+    expect(invariantProblems(i)).toEqual(["proxy-service envoyStopTimeoutSeconds=121 is above Fargate's 120 s limit; use at most 120"]);
+  });
+
+  it("refuse an authorizer that would be killed before Envoy has drained", () => {
+    const i = clone();
+    (i.proxyService as { authorizerStopTimeoutSeconds: number }).authorizerStopTimeoutSeconds = 30;
+    expect(invariantProblems(i)).toEqual([
+      "proxy-service authorizerStopTimeoutSeconds=30 must be at least envoyStopTimeoutSeconds=120 (Envoy's draining requests still need their checks answered); raise the authorizer's",
+    ]);
+  });
+
+  it("refuse a grace period shorter than both containers' start plus the ALB's healthy threshold", () => {
+    const i = clone();
+    (i.proxyService as { healthCheckGracePeriodSeconds: number }).healthCheckGracePeriodSeconds = 49;
+    expect(invariantProblems(i)).toEqual([
+      "proxy-service healthCheckGracePeriodSeconds=49 must be at least authorizer startPeriodSeconds=15 + envoy startPeriodSeconds=15 " +
+        "+ load-balancer healthyThreshold=2 x healthCheckIntervalSeconds=10 = 50 (otherwise ECS replaces tasks that are still starting); raise the grace period",
+    ]);
+  });
+
+  it("refuse a container health check that times out no sooner than its interval", () => {
+    const i = clone();
+    (i.proxyService as { envoyHealthCheck: object }).envoyHealthCheck = { ...base.proxyService.envoyHealthCheck, timeoutSeconds: 10 };
+    expect(invariantProblems(i)).toEqual(["proxy-service envoyHealthCheck timeoutSeconds=10 must be below intervalSeconds=10; shorten the timeout"]);
+  });
+
+  it("refuse outlier detection that counts S3's 503 SlowDown as gateway failures", () => {
+    const i = clone();
+    s3Cluster(i.bootstrap).outlier_detection.enforcing_consecutive_gateway_failure = 100;
+    expect(invariantProblems(i)).toEqual([
+      `envoy cluster ${S3_CLUSTER} outlier_detection.enforcing_consecutive_gateway_failure=100 must be 0 ` +
+        "(S3 answers throttling with 503 SlowDown; counting S3's answers ejects healthy hosts); eject only on local-origin failures",
+    ]);
+  });
+
+  it("judge an unset 5xx enforcement by Envoy's default of 100, and require local-origin errors split out", () => {
+    const i = clone();
+    const o = s3Cluster(i.bootstrap).outlier_detection;
+    delete o.enforcing_consecutive_5xx;
+    o.split_external_local_origin_errors = false;
+    expect(invariantProblems(i)).toEqual([
+      `envoy cluster ${S3_CLUSTER} outlier_detection.split_external_local_origin_errors=false must be true, so connection failures are counted apart from S3's answers`,
+      `envoy cluster ${S3_CLUSTER} outlier_detection.enforcing_consecutive_5xx=unset (Envoy's default 100) must be 0 ` +
+        "(S3 answers throttling with 503 SlowDown; counting S3's answers ejects healthy hosts); eject only on local-origin failures",
+    ]);
+  });
+
+  it("list every broken rule in one ConfigError", () => {
+    const i = clone();
+    s3Hcm(i.bootstrap).common_http_protocol_options.idle_timeout = "60s";
+    (i.loadBalancer as { deregistrationDelaySeconds: number }).deregistrationDelaySeconds = 300;
+    const error = (() => {
+      try {
+        checkInvariants(i);
+      } catch (e) {
+        return e as Error;
+      }
+      return undefined;
+    })();
+    expect(error).toBeInstanceOf(ConfigError);
+    const lines = error?.message.split("\n") ?? [];
+    expect(lines).toHaveLength(2);
+    expect(lines[0]).toMatch(/^invariants: load-balancer idleTimeoutSeconds=120 must be below envoy downstreamIdleTimeoutSeconds=60 /);
+    expect(lines[1]).toMatch(/^invariants: load-balancer deregistrationDelaySeconds=300 \+ envoy drain 20 s/);
+  });
+
+  it("are checked by the environment stack with its resolved values, and a broken rule fails the synth", () => {
+    const spy = jest.mocked(checkInvariants);
+    const actual = jest.requireActual<typeof import("../../stacks/invariants")>("../../stacks/invariants").checkInvariants;
+    spy.mockClear();
+    try {
+      stack("staging");
+      expect(spy).toHaveBeenCalledTimes(1);
+      const seen = spy.mock.calls[0]![0];
+      expect(seen.loadBalancer.deregistrationDelaySeconds).toBe(90);
+      expect(seen.proxyService.envoyStopTimeoutSeconds).toBe(120);
+      expect(seen.bootstrap).toEqual(renderEnvoyBootstrap(envoySettingsForEnvironment(getEnvironment("staging"))));
+      spy.mockImplementation(() => {
+        throw new ConfigError("invariants: broken");
+      });
+      expect(() => stack("staging")).toThrow(new ConfigError("invariants: broken"));
+    } finally {
+      spy.mockImplementation(actual);
+    }
+  });
+
+  it("name a bootstrap that is missing the parts they read", () => {
+    const i = { ...clone(), bootstrap: renderEnvoyBootstrap(envoySettings({ s3Region: "eu-west-1" })), s3ClusterName: "nope" };
+    expect(invariantProblems(i)).toEqual([
+      "envoy bootstrap has no cluster nope; the invariants cannot be checked, render it with renderEnvoyBootstrap(settings)",
+    ]);
+  });
+});
+
+describe("durationMs", () => {
+  it("reads proto3 JSON durations and nothing else", () => {
+    expect(["0s", "0.250s", "1s", "1.5s", "61.005s", "2.0000001s"].map(durationMs)).toEqual([0, 250, 1000, 1500, 61_005, 2000]);
+    expect([undefined, 5, "5", "5ms", "-1s", ""].map(durationMs)).toEqual([undefined, undefined, undefined, undefined, undefined, undefined]);
+  });
+});
