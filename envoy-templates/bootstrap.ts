@@ -1,4 +1,4 @@
-import { refuseRepeatedHeadersLua, stripInternalHeadersLua, upstreamPathLua } from "./lua";
+import { CLIENT_REQUEST_METADATA, recordClientRequestLua, refuseRepeatedHeadersLua, stripInternalHeadersLua, upstreamPathLua } from "./lua";
 import { repeatedHeaderXml, SINGLE_VALUE_HEADERS } from "../src/s3/single-headers";
 import type { EnvoySettings, HeaderNameSet } from "./settings";
 
@@ -69,15 +69,24 @@ function exactHeaders(names: readonly string[]): JsonObject {
   return headerMatcher({ exact: names, prefixes: [] });
 }
 
-/** JSON access log line: no auth headers, no query string (presigned URLs carry the token there). */
+/**
+ * JSON access log line: no auth headers, no query string (presigned URLs carry the token there).
+ * `path` and `authority` are what the client sent, recorded by the first filter before any
+ * rewrite (`-` when Envoy refused the request before its filters ran). Durations come from
+ * Envoy's own timers: the router's `suppress_envoy_headers` removes x-envoy-upstream-service-time,
+ * so a `%RESP(...)%` of it would always be `-`. Time at S3 is response_duration_ms - request_tx_duration_ms.
+ */
 function accessLog(): Json[] {
+  const recorded = (key: string) => `%DYNAMIC_METADATA(${CLIENT_REQUEST_METADATA.namespace}:${key})%`;
   const format: Record<string, string> = {
     start_time: "%START_TIME%",
     request_id: "%REQ(X-REQUEST-ID)%",
     method: "%REQ(:METHOD)%",
-    path: "%REQ_WITHOUT_QUERY(:PATH)%",
+    path: recorded(CLIENT_REQUEST_METADATA.pathKey),
     protocol: "%PROTOCOL%",
-    authority: "%REQ(:AUTHORITY)%",
+    authority: recorded(CLIENT_REQUEST_METADATA.authorityKey),
+    // What S3 was sent: the path after the upstream-path rewrite, still without the query.
+    upstream_path: "%REQ_WITHOUT_QUERY(:PATH)%",
     status: "%RESPONSE_CODE%",
     response_flags: "%RESPONSE_FLAGS%",
     response_code_details: "%RESPONSE_CODE_DETAILS%",
@@ -85,8 +94,8 @@ function accessLog(): Json[] {
     bytes_sent: "%BYTES_SENT%",
     duration_ms: "%DURATION%",
     request_duration_ms: "%REQUEST_DURATION%",
+    request_tx_duration_ms: "%REQUEST_TX_DURATION%",
     response_duration_ms: "%RESPONSE_DURATION%",
-    upstream_service_time_ms: "%RESP(X-ENVOY-UPSTREAM-SERVICE-TIME)%",
     upstream_host: "%UPSTREAM_HOST%",
     upstream_failure: "%UPSTREAM_TRANSPORT_FAILURE_REASON%",
     s3_request_id: "%RESP(X-AMZ-REQUEST-ID)%",
@@ -233,6 +242,7 @@ function s3Listener(s: EnvoySettings): JsonObject {
     },
     access_log: accessLog(),
     http_filters: [
+      luaFilter(CLIENT_REQUEST_METADATA.namespace, recordClientRequestLua()),
       luaFilter(FILTER.stripInternalHeaders, stripInternalHeadersLua(s.extAuthz.removedRequestHeaderPrefixes)),
       luaFilter(FILTER.refuseRepeatedHeaders, refuseRepeatedHeadersLua(SINGLE_VALUE_HEADERS, repeatedHeaderXml)),
       extAuthzFilter(s),
@@ -413,17 +423,19 @@ function s3Cluster(s: EnvoySettings): JsonObject {
         },
       ],
     },
-    // Eject an S3 address that keeps failing at the connection level; S3's own 5xx (SlowDown) are
-    // per-prefix, not per-host, so they do not eject.
+    // Eject an S3 address only when connecting to it keeps failing (connect failure, reset,
+    // timeout: "local origin" errors). S3's own 5xx never eject: 503 SlowDown is throttling of a
+    // prefix, not a sick host, and consecutive_gateway_failure would count it (502/503/504).
     outlier_detection: {
-      consecutive_5xx: 0,
-      enforcing_consecutive_5xx: 0,
-      consecutive_gateway_failure: 5,
-      enforcing_consecutive_gateway_failure: 100,
       split_external_local_origin_errors: true,
       consecutive_local_origin_failure: 5,
       enforcing_consecutive_local_origin_failure: 100,
+      enforcing_consecutive_5xx: 0,
+      enforcing_consecutive_gateway_failure: 0,
       enforcing_success_rate: 0,
+      enforcing_local_origin_success_rate: 0,
+      enforcing_failure_percentage: 0,
+      enforcing_failure_percentage_local_origin: 0,
       interval: "10s",
       base_ejection_time: "30s",
       max_ejection_percent: 50,

@@ -62,6 +62,40 @@ end
 `;
 }
 
+/**
+ * Where the client's request line is recorded before any filter rewrites it: the dynamic metadata
+ * namespace (the filter's own name, as Envoy's filters do) and its keys. The access log reads them
+ * with `%DYNAMIC_METADATA(<namespace>:<key>)%`.
+ */
+export const CLIENT_REQUEST_METADATA = Object.freeze({
+  namespace: "rajee.record_client_request",
+  pathKey: "path",
+  authorityKey: "authority",
+} as const);
+
+/**
+ * Runs first in the S3 listener's chain: records the client's `:path` without its query (presigned
+ * URLs carry their credentials there) and its `:authority`, as sent, in dynamic metadata
+ * (`handle:streamInfo():dynamicMetadata():set(namespace, key, value)`, Envoy's Lua filter API).
+ * Later filters rewrite both (the upstream path, the route's host rewrite); the access log
+ * reports these recorded values instead. Changes nothing on the request.
+ */
+export function recordClientRequestLua(): string {
+  const m = CLIENT_REQUEST_METADATA;
+  return `function envoy_on_request(handle)
+  local headers = handle:headers()
+  local path = headers:get(":path") or ""
+  local query = string.find(path, "?", 1, true)
+  if query ~= nil then
+    path = string.sub(path, 1, query - 1)
+  end
+  local metadata = handle:streamInfo():dynamicMetadata()
+  metadata:set("${m.namespace}", "${m.pathKey}", path)
+  metadata:set("${m.namespace}", "${m.authorityKey}", headers:get(":authority") or "")
+end
+`;
+}
+
 /** How Envoy's header map names a client header: `Host` becomes the `:authority` pseudo-header. */
 const ENVOY_HEADER_KEY: Readonly<Record<string, string>> = Object.freeze({ host: ":authority" });
 

@@ -3,6 +3,7 @@ import { parse } from "yaml";
 import { envoyCommand, envoySettings, renderEnvoyBootstrap, renderEnvoyYaml, type EnvoySettings } from "../../envoy-templates";
 import { duration, FILTER, TYPED_CONFIG_TYPES } from "../../envoy-templates/bootstrap";
 import { ENTRYPOINT_NAME, envoyEntrypointScript } from "../../envoy-templates/entrypoint";
+import { CLIENT_REQUEST_METADATA } from "../../envoy-templates/lua";
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- walking rendered JSON */
 type Obj = any;
@@ -83,8 +84,15 @@ describe("ext_authz", () => {
 describe("S3 listener filter chain", () => {
   const filters = hcm(config, "s3").http_filters;
 
+  it("records the client's path and authority first, before any filter can rewrite them", () => {
+    expect(filters[0].name).toBe(CLIENT_REQUEST_METADATA.namespace);
+    const code: string = filters[0].typed_config.default_source_code.inline_string;
+    expect(code).toContain('metadata:set("rajee.record_client_request", "path", path)');
+    expect(code).toContain('metadata:set("rajee.record_client_request", "authority", headers:get(":authority") or "")');
+  });
+
   it("strips internal headers, checks, applies the upstream path, then routes, in that order", () => {
-    expect(filters.map((f: Obj) => f.name)).toEqual([
+    expect(filters.map((f: Obj) => f.name).filter((n: string) => n !== CLIENT_REQUEST_METADATA.namespace)).toEqual([
       "rajee.strip_internal_headers",
       "envoy.filters.http.ext_authz",
       "rajee.upstream_path",
@@ -93,13 +101,13 @@ describe("S3 listener filter chain", () => {
   });
 
   it("removes client x-rajee-* and x-envoy-* headers before ext_authz", () => {
-    const code: string = filters[0].typed_config.default_source_code.inline_string;
+    const code: string = httpFilter(config, FILTER.stripInternalHeaders).typed_config.default_source_code.inline_string;
     expect(code).toContain('local prefixes = { "x-rajee-", "x-envoy-" }');
     expect(code).toContain("headers:remove(name)");
   });
 
   it("moves x-rajee-upstream-path into :path after ext_authz and removes it", () => {
-    const code: string = filters[2].typed_config.default_source_code.inline_string;
+    const code: string = httpFilter(config, FILTER.upstreamPath).typed_config.default_source_code.inline_string;
     expect(code).toContain('headers:get("x-rajee-upstream-path")');
     expect(code).toContain('headers:remove("x-rajee-upstream-path")');
     expect(code).toContain('headers:replace(":path", path)');
@@ -110,7 +118,7 @@ describe("S3 listener filter chain", () => {
   });
 
   it("suppresses x-envoy-* headers towards S3", () => {
-    expect(filters[3].typed_config.suppress_envoy_headers).toBe(true);
+    expect(httpFilter(config, FILTER.router).typed_config.suppress_envoy_headers).toBe(true);
   });
 });
 
@@ -190,13 +198,28 @@ describe("S3 cluster", () => {
         retry_budget: { budget_percent: { value: 20 }, min_retry_concurrency: 3 },
       },
     ]);
-    expect(s3.outlier_detection.consecutive_gateway_failure).toBe(5);
-    expect(s3.outlier_detection.enforcing_consecutive_5xx).toBe(0);
     expect(s3.upstream_connection_options.tcp_keepalive).toEqual({ keepalive_time: 60, keepalive_interval: 10, keepalive_probes: 3 });
     expect(s3.connect_timeout).toBe("3s");
     const options = s3.typed_extension_protocol_options["envoy.extensions.upstreams.http.v3.HttpProtocolOptions"];
     expect(options["@type"]).toBe("type.googleapis.com/envoy.extensions.upstreams.http.v3.HttpProtocolOptions");
     expect(options.common_http_protocol_options.idle_timeout).toBe("30s");
+  });
+
+  it("ejects an S3 host only on connection failures, never on S3's own 5xx (503 SlowDown is throttling)", () => {
+    expect(s3.outlier_detection).toEqual({
+      split_external_local_origin_errors: true,
+      consecutive_local_origin_failure: 5,
+      enforcing_consecutive_local_origin_failure: 100,
+      enforcing_consecutive_5xx: 0,
+      enforcing_consecutive_gateway_failure: 0,
+      enforcing_success_rate: 0,
+      enforcing_local_origin_success_rate: 0,
+      enforcing_failure_percentage: 0,
+      enforcing_failure_percentage_local_origin: 0,
+      interval: "10s",
+      base_ejection_time: "30s",
+      max_ejection_percent: 50,
+    });
   });
 });
 
@@ -272,7 +295,8 @@ describe("edge hardening", () => {
     expect(m.request_headers_timeout).toBe("10s");
     expect(m.stream_idle_timeout).toBe("120s");
     expect(m.request_timeout).toBe("0s");
-    expect(m.common_http_protocol_options.idle_timeout).toBe("120s");
+    // Above the ALB's 120 s idle timeout, so the ALB always closes an idle connection first.
+    expect(m.common_http_protocol_options.idle_timeout).toBe("180s");
     expect(m.http2_protocol_options.max_concurrent_streams).toBe(100);
   });
 
@@ -301,9 +325,24 @@ describe("access log", () => {
   });
 
   it("logs the path without the query (presigned URLs carry the token there) and no auth header", () => {
-    expect(format.path).toBe("%REQ_WITHOUT_QUERY(:PATH)%");
+    expect(format.upstream_path).toBe("%REQ_WITHOUT_QUERY(:PATH)%");
     const all = Object.values(format).join(" ").toLowerCase();
     expect(all).not.toMatch(/authorization|security-token|x-amz-credential|x-amz-signature|%req\(:path\)%/);
+  });
+
+  it("logs the path and authority the client sent, as recorded before the upstream path and host rewrites", () => {
+    expect(format.path).toBe("%DYNAMIC_METADATA(rajee.record_client_request:path)%");
+    expect(format.authority).toBe("%DYNAMIC_METADATA(rajee.record_client_request:authority)%");
+  });
+
+  it("times the request with Envoy's timers, never the x-envoy header the router suppresses", () => {
+    expect(format).toMatchObject({
+      request_duration_ms: "%REQUEST_DURATION%",
+      request_tx_duration_ms: "%REQUEST_TX_DURATION%",
+      response_duration_ms: "%RESPONSE_DURATION%",
+    });
+    expect(Object.values(format).join(" ")).not.toContain("X-ENVOY-UPSTREAM-SERVICE-TIME");
+    expect(httpFilter(config, FILTER.router).typed_config.suppress_envoy_headers).toBe(true);
   });
 });
 
@@ -349,7 +388,7 @@ describe("rendering invariants for any valid settings", () => {
         (input) => {
           const s: EnvoySettings = envoySettings(input);
           const c: Obj = renderEnvoyBootstrap(s);
-          const authz = hcm(c, "s3").http_filters[1].typed_config;
+          const authz = hcm(c, "s3").http_filters.find((f: Obj) => f.name === FILTER.extAuthz).typed_config;
           expect(authz.failure_mode_allow).toBe(false);
           expect(authz.status_on_error.code).toBe("ServiceUnavailable");
           expect(authz.http_service.server_uri.timeout).toBe(duration(input.authorizerTimeoutMs));
