@@ -2,6 +2,15 @@
 export const EMF_NAMESPACE = "rajee";
 /** EMF allows at most 100 values per metric per line. */
 export const EMF_MAX_VALUES = 100;
+/** Dimension of the per-decision metrics, with values `allow` and `deny`; dashboards and alarms must name it. */
+export const EMF_RESULT_DIMENSION = "Result";
+/** Metric names the dashboard and alarms read (modules/observability). */
+export const EMF_METRICS = Object.freeze({
+  decisions: "Decisions",
+  authzLatencyMs: "AuthzLatencyMs",
+  keyAgeSeconds: "KeyAgeSeconds",
+  signingKeyAgeSeconds: "SigningKeyAgeSeconds",
+} as const);
 
 interface ResultWindow {
   count: number;
@@ -11,7 +20,13 @@ interface ResultWindow {
 
 /** Totals the service adds to each flush. */
 export interface EmfGauges {
+  /** Seconds since the keys were last loaded. */
   keyAgeSeconds(): number | undefined;
+  /**
+   * Seconds since the current signing key was created (its JWKS `created_at`, written by rotation):
+   * how long ago a rotation last succeeded. Undefined when no current key carries `created_at`.
+   */
+  signingKeyAgeSeconds?(): number | undefined;
 }
 
 /**
@@ -19,8 +34,9 @@ export interface EmfGauges {
  * CloudWatch Logs turns stdout into metrics without an agent:
  * - per `Result` (allow|deny): `Decisions` (Count) and `AuthzLatencyMs` (Milliseconds, up to 100
  *   sampled values; exact percentiles are on `/metrics`);
- * - without dimensions: `TokenCacheHits`, `TokenCacheMisses`, `RateLimited` (Count) and
- *   `KeyAgeSeconds` (Seconds).
+ * - without dimensions: `TokenCacheHits`, `TokenCacheMisses`, `RateLimited` (Count),
+ *   `KeyAgeSeconds` (since the keys were last loaded) and `SigningKeyAgeSeconds` (since the
+ *   current signing key was created, i.e. the last successful rotation) (Seconds).
  * One line per result per interval keeps stdout cheap at thousands of checks per second.
  */
 export class EmfReporter {
@@ -69,17 +85,17 @@ export class EmfReporter {
             CloudWatchMetrics: [
               {
                 Namespace: EMF_NAMESPACE,
-                Dimensions: [["Result"]],
+                Dimensions: [[EMF_RESULT_DIMENSION]],
                 Metrics: [
-                  { Name: "Decisions", Unit: "Count" },
-                  { Name: "AuthzLatencyMs", Unit: "Milliseconds" },
+                  { Name: EMF_METRICS.decisions, Unit: "Count" },
+                  { Name: EMF_METRICS.authzLatencyMs, Unit: "Milliseconds" },
                 ],
               },
             ],
           },
-          Result: result,
-          Decisions: window.count,
-          AuthzLatencyMs: window.samples.map((ms) => Math.round(ms * 1000) / 1000),
+          [EMF_RESULT_DIMENSION]: result,
+          [EMF_METRICS.decisions]: window.count,
+          [EMF_METRICS.authzLatencyMs]: window.samples.map((ms) => Math.round(ms * 1000) / 1000),
         }),
       );
     }
@@ -91,8 +107,13 @@ export class EmfReporter {
       { Name: "RateLimited", Unit: "Count" },
     ];
     if (keyAge !== undefined) {
-      totals.KeyAgeSeconds = Math.round(keyAge);
-      metrics.push({ Name: "KeyAgeSeconds", Unit: "Seconds" });
+      totals[EMF_METRICS.keyAgeSeconds] = Math.round(keyAge);
+      metrics.push({ Name: EMF_METRICS.keyAgeSeconds, Unit: "Seconds" });
+    }
+    const signingKeyAge = this.gauges.signingKeyAgeSeconds?.();
+    if (signingKeyAge !== undefined) {
+      totals[EMF_METRICS.signingKeyAgeSeconds] = Math.round(signingKeyAge);
+      metrics.push({ Name: EMF_METRICS.signingKeyAgeSeconds, Unit: "Seconds" });
     }
     this.write(JSON.stringify({ _aws: { Timestamp: timestamp, CloudWatchMetrics: [{ Namespace: EMF_NAMESPACE, Dimensions: [[]], Metrics: metrics }] }, ...totals }));
     this.windows = { allow: { count: 0, samples: [] }, deny: { count: 0, samples: [] } };

@@ -4,6 +4,7 @@ import { CloudwatchMetricAlarm, type CloudwatchMetricAlarmConfig } from "@cdktf/
 import { KmsKey } from "@cdktf/provider-aws/lib/kms-key";
 import { SnsTopic } from "@cdktf/provider-aws/lib/sns-topic";
 import { SnsTopicSubscription } from "@cdktf/provider-aws/lib/sns-topic-subscription";
+import { EMF_METRICS, EMF_NAMESPACE, EMF_RESULT_DIMENSION } from "../../handlers/authorizer/emf";
 import { checkNamePrefix, throwProblems } from "../shared/names";
 import { keyAdministeredByAccount, partitionOf, policyJson } from "../shared/policy";
 
@@ -24,6 +25,19 @@ export interface AlarmsProps {
   readonly authorizerLogGroupName: string;
   /** Log group of the rotation Lambda: `"event":"rotation_failed"` on failure. */
   readonly rotationLogGroupName: string;
+  /** Name of the rotation Lambda (`AWS/Lambda` dimension `FunctionName`). */
+  readonly rotationFunctionName: string;
+  /** Days between scheduled signing-key rotations (the secret's rotation schedule). */
+  readonly rotationDays: number;
+  /** Days past the schedule before a missing rotation alarms (1-30). @default 2 */
+  readonly rotationMarginDays?: number;
+  /**
+   * p99 authorization latency (the authorizer's `AuthzLatencyMs`, worst of allow and deny) that
+   * alarms, ms. Pass half of Envoy's ext_authz timeout: beyond it, checks start failing closed. @default 500
+   */
+  readonly authzLatencyP99ThresholdMs?: number;
+  /** Namespace of the authorizer's EMF metrics. @default EMF_NAMESPACE ("rajee") */
+  readonly emfNamespace?: string;
   /** Namespace of the metrics the log filters publish. @default "rajee/<namePrefix>" */
   readonly metricNamespace?: string;
   /** 5xx responses (load balancer or targets) in 5 minutes that raise an alarm. @default 10 */
@@ -34,17 +48,38 @@ export interface AlarmsProps {
 
 export const DEFAULT_HTTP_5XX_THRESHOLD = 10;
 export const DEFAULT_DENIAL_THRESHOLD = 100;
+export const DEFAULT_ROTATION_MARGIN_DAYS = 2;
+export const DEFAULT_AUTHZ_LATENCY_P99_THRESHOLD_MS = 500;
+/**
+ * CloudWatch evaluates at most 7 days of data per alarm (Period x EvaluationPeriods <= 604800 s, and
+ * <= 1 day for periods under an hour: PutMetricAlarm). A "no successful rotation in rotationDays +
+ * margin" alarm cannot look back that far, so the signing key's age is alarmed on instead.
+ */
+export const CLOUDWATCH_MAX_EVALUATION_SECONDS = 604_800;
 const FIVE_MINUTES = 300;
+const ONE_HOUR = 3600;
+const DAY_SECONDS = 86_400;
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
 /** Alarm keys, stable so that adding an alarm never renames the others. */
-export type AlarmKey = "alb5xx" | "target5xx" | "unhealthyTargets" | "noHealthyTargets" | "denialSpike" | "rotationFailure";
+export type AlarmKey =
+  | "alb5xx"
+  | "target5xx"
+  | "unhealthyTargets"
+  | "noHealthyTargets"
+  | "denialSpike"
+  | "rotationFailure"
+  | "authzLatencyP99"
+  | "rotationLambdaErrors"
+  | "signingKeyAge";
 
 /**
  * An encrypted SNS topic mailing `alarmEmail`, and alarms for load balancer 5xx, target 5xx (Envoy
- * answers 503 when the authorizer is down), unhealthy or missing targets, a spike of denials, and a
- * failed key rotation. Denials and rotation failures are counted from the logs with metric filters,
- * so they need nothing beyond the JSON lines the containers already write.
+ * answers 503 when the authorizer is down), unhealthy or missing targets, a spike of denials, a
+ * failed key rotation (logged failure or a Lambda error), a slow authorizer (p99 latency), and a
+ * signing key older than the rotation schedule plus a margin (no rotation succeeded). Denials and
+ * rotation failures are counted from the logs with metric filters; latency and key age come from
+ * the authorizer's EMF lines.
  */
 export class Alarms extends Construct {
   readonly topicArn: string;
@@ -58,11 +93,20 @@ export class Alarms extends Construct {
     const namespace = props.metricNamespace ?? `rajee/${props.namePrefix}`;
     const http5xx = props.http5xxThreshold ?? DEFAULT_HTTP_5XX_THRESHOLD;
     const denials = props.denialThreshold ?? DEFAULT_DENIAL_THRESHOLD;
+    const marginDays = props.rotationMarginDays ?? DEFAULT_ROTATION_MARGIN_DAYS;
+    const latencyMs = props.authzLatencyP99ThresholdMs ?? DEFAULT_AUTHZ_LATENCY_P99_THRESHOLD_MS;
+    const emf = props.emfNamespace ?? EMF_NAMESPACE;
     checkNamePrefix("alarms", props.namePrefix);
     const problems: string[] = [];
     if (!EMAIL.test(props.alarmEmail)) problems.push(`alarmEmail=${JSON.stringify(props.alarmEmail)} is not an email address; use e.g. oncall@example.com`);
     if (!Number.isInteger(http5xx) || http5xx < 1) problems.push(`http5xxThreshold=${http5xx} must be a positive whole number of responses`);
     if (!Number.isInteger(denials) || denials < 1) problems.push(`denialThreshold=${denials} must be a positive whole number of requests`);
+    if (!Number.isInteger(props.rotationDays) || props.rotationDays < 1 || props.rotationDays > 1000) {
+      problems.push(`rotationDays=${props.rotationDays} is outside Secrets Manager's 1-1000 days; use the secret's rotation schedule`);
+    }
+    if (!Number.isInteger(marginDays) || marginDays < 1 || marginDays > 30) problems.push(`rotationMarginDays=${marginDays} must be 1-30 days`);
+    if (!Number.isFinite(latencyMs) || latencyMs <= 0) problems.push(`authzLatencyP99ThresholdMs=${latencyMs} must be a positive number of milliseconds`);
+    if (props.rotationFunctionName === "") problems.push("rotationFunctionName is empty; pass the rotation Lambda's name");
     throwProblems("alarms", problems);
     this.metricNamespace = namespace;
 
@@ -100,6 +144,18 @@ export class Alarms extends Construct {
       metricTransformation: { name: "RotationFailures", namespace, value: "1", unit: "Count" },
     });
 
+    const latencyOf = (result: "allow" | "deny") => ({
+      id: result,
+      returnData: false,
+      metric: {
+        namespace: emf,
+        metricName: EMF_METRICS.authzLatencyMs,
+        dimensions: { [EMF_RESULT_DIMENSION]: result },
+        period: FIVE_MINUTES,
+        stat: "p99",
+      },
+    });
+    const maxKeyAgeSeconds = (props.rotationDays + marginDays) * DAY_SECONDS;
     const lb = { LoadBalancer: props.loadBalancerArnSuffix };
     const lbTarget = { LoadBalancer: props.loadBalancerArnSuffix, TargetGroup: props.targetGroupArnSuffix };
     const specs: Record<AlarmKey, Omit<CloudwatchMetricAlarmConfig, "alarmName">> = {
@@ -133,6 +189,27 @@ export class Alarms extends Construct {
         alarmDescription: "The signing-key rotation Lambda logged rotation_failed; tokens keep working on the current key, but fix it before the next rotation.",
         namespace, metricName: "RotationFailures",
         statistic: "Sum", period: FIVE_MINUTES, evaluationPeriods: 1, threshold: 1, comparisonOperator: "GreaterThanOrEqualToThreshold",
+      },
+      authzLatencyP99: {
+        alarmDescription:
+          `Authorization p99 latency above ${latencyMs} ms for 10 minutes (worst of allow and deny): checks near Envoy's ext_authz timeout fail closed with 503.`,
+        metricQuery: [
+          latencyOf("allow"),
+          latencyOf("deny"),
+          { id: "worst", expression: "MAX([allow, deny])", label: "AuthzLatencyMs p99, worst result", returnData: true },
+        ],
+        evaluationPeriods: 2, threshold: latencyMs, comparisonOperator: "GreaterThanThreshold",
+      },
+      rotationLambdaErrors: {
+        alarmDescription: "The signing-key rotation Lambda failed (threw, timed out or was throttled); Secrets Manager retries, but the rotation is stuck until it succeeds.",
+        namespace: "AWS/Lambda", metricName: "Errors", dimensions: { FunctionName: props.rotationFunctionName },
+        statistic: "Sum", period: FIVE_MINUTES, evaluationPeriods: 1, threshold: 1, comparisonOperator: "GreaterThanOrEqualToThreshold",
+      },
+      signingKeyAge: {
+        alarmDescription:
+          `The current signing key is older than ${props.rotationDays} days (the rotation schedule) + ${marginDays} days: no rotation has succeeded since. See docs/operations.md.`,
+        namespace: emf, metricName: EMF_METRICS.signingKeyAgeSeconds,
+        statistic: "Minimum", period: ONE_HOUR, evaluationPeriods: 1, threshold: maxKeyAgeSeconds, comparisonOperator: "GreaterThanThreshold",
       },
     };
     const alarmNames = {} as Record<AlarmKey, string>;

@@ -1,5 +1,6 @@
 import { Construct } from "constructs";
 import { CloudwatchDashboard } from "@cdktf/provider-aws/lib/cloudwatch-dashboard";
+import { EMF_METRICS, EMF_NAMESPACE, EMF_RESULT_DIMENSION } from "../../handlers/authorizer/emf";
 import { checkNamePrefix } from "../shared/names";
 
 export interface DashboardProps {
@@ -17,11 +18,14 @@ export interface DashboardProps {
   readonly serviceName: string;
   /** Namespace of the log-derived metrics (see Alarms). */
   readonly logMetricNamespace: string;
-  /** Namespace of the authorizer's EMF metrics (`Decisions` by `Result`, `AuthzLatencyMs`). @default "rajee" */
+  /** Name of the rotation Lambda (its `AWS/Lambda` errors are charted). */
+  readonly rotationFunctionName: string;
+  /** Namespace of the authorizer's EMF metrics (`Decisions` and `AuthzLatencyMs` by `Result`, `SigningKeyAgeSeconds`). @default EMF_NAMESPACE ("rajee") */
   readonly emfNamespace?: string;
 }
 
-export const DEFAULT_EMF_NAMESPACE = "rajee";
+/** The authorizer's namespace, defined once in handlers/authorizer/emf.ts. */
+export const DEFAULT_EMF_NAMESPACE = EMF_NAMESPACE;
 
 type Metric = (string | Record<string, string>)[];
 
@@ -53,11 +57,15 @@ export class Dashboard extends Construct {
         ]),
         widget("Target response time p99 (s)", [["AWS/ApplicationELB", "TargetResponseTime", ...lb]], "p99"),
         widget("Decisions", [
-          [emf, "Decisions", "Result", "allow"],
-          [emf, "Decisions", "Result", "deny"],
+          [emf, EMF_METRICS.decisions, EMF_RESULT_DIMENSION, "allow"],
+          [emf, EMF_METRICS.decisions, EMF_RESULT_DIMENSION, "deny"],
           [props.logMetricNamespace, "Denials"],
         ]),
-        widget("Authorization latency p99 (ms)", [[emf, "AuthzLatencyMs"]], "p99"),
+        // The authorizer publishes latency per Result only; a metric without the dimension is empty.
+        widget("Authorization latency p99 (ms)", [
+          [emf, EMF_METRICS.authzLatencyMs, EMF_RESULT_DIMENSION, "allow"],
+          [emf, EMF_METRICS.authzLatencyMs, EMF_RESULT_DIMENSION, "deny"],
+        ], "p99"),
         widget("Healthy / unhealthy targets", [
           ["AWS/ApplicationELB", "HealthyHostCount", ...tg],
           ["AWS/ApplicationELB", "UnHealthyHostCount", ...tg],
@@ -66,7 +74,11 @@ export class Dashboard extends Construct {
           ["AWS/ECS", "CPUUtilization", ...svc],
           ["AWS/ECS", "MemoryUtilization", ...svc],
         ], "Average"),
-        widget("Key rotation failures", [[props.logMetricNamespace, "RotationFailures"]]),
+        widget("Key rotation failures", [
+          [props.logMetricNamespace, "RotationFailures"],
+          ["AWS/Lambda", "Errors", "FunctionName", props.rotationFunctionName],
+        ]),
+        widget("Signing key age (s)", [[emf, EMF_METRICS.signingKeyAgeSeconds]], "Maximum"),
       ],
     };
     const dashboard = new CloudwatchDashboard(this, "dashboard", {

@@ -1,6 +1,6 @@
 import type { Construct } from "constructs";
 import { ConfigError } from "../../src/config-error";
-import { Alarms, type AlarmsProps } from "../../modules/observability/alarms";
+import { Alarms, CLOUDWATCH_MAX_EVALUATION_SECONDS, type AlarmsProps } from "../../modules/observability/alarms";
 import { Dashboard } from "../../modules/observability/dashboard";
 import { LogGroups } from "../../modules/observability/log-groups";
 import { onlyResource, refOf, resourceNamed, resourcesOf, statementsOf, synth } from "./synth";
@@ -54,15 +54,22 @@ describe("Alarms", () => {
     targetGroupArnSuffix: "targetgroup/rajee-test-envoy/456",
     authorizerLogGroupName: "/rajee/test/authorizer",
     rotationLogGroupName: "/rajee/test/key-rotation",
+    rotationFunctionName: "rajee-test-key-rotation",
+    rotationDays: 7,
   };
   const s = synth((scope: Construct) => new Alarms(scope, "alarms", props));
+  const alarmNamed = (name: string) => {
+    const found = Object.values(resourcesOf(s, "aws_cloudwatch_metric_alarm")).filter((a) => a.alarm_name === name);
+    expect(found).toHaveLength(1);
+    return found[0]!;
+  };
 
   it("mails an encrypted topic", () => {
     expect(onlyResource(s, "aws_sns_topic").kms_master_key_id).toBe(refOf(s, "aws_kms_key", "topic-key", "arn"));
     expect(onlyResource(s, "aws_sns_topic_subscription")).toMatchObject({ protocol: "email", endpoint: "oncall@example.com" });
   });
 
-  it("alarms on 5xx, unhealthy and missing targets, denial spikes and rotation failures", () => {
+  it("alarms on 5xx, unhealthy and missing targets, denial spikes, rotation failures, latency, Lambda errors and key age", () => {
     const alarms = Object.values(resourcesOf(s, "aws_cloudwatch_metric_alarm")).map((a) => [a.alarm_name, a.namespace, a.metric_name, a.comparison_operator, a.threshold]);
     expect(alarms.sort()).toEqual([
       ["rajee-test-alb5xx", "AWS/ApplicationELB", "HTTPCode_ELB_5XX_Count", "GreaterThanOrEqualToThreshold", 10],
@@ -71,9 +78,60 @@ describe("Alarms", () => {
       ["rajee-test-no-healthy-targets", "AWS/ApplicationELB", "HealthyHostCount", "LessThanThreshold", 1],
       ["rajee-test-denial-spike", "rajee/rajee-test", "Denials", "GreaterThanOrEqualToThreshold", 100],
       ["rajee-test-rotation-failure", "rajee/rajee-test", "RotationFailures", "GreaterThanOrEqualToThreshold", 1],
+      ["rajee-test-authz-latency-p99", undefined, undefined, "GreaterThanThreshold", 500],
+      ["rajee-test-rotation-lambda-errors", "AWS/Lambda", "Errors", "GreaterThanOrEqualToThreshold", 1],
+      ["rajee-test-signing-key-age", "rajee", "SigningKeyAgeSeconds", "GreaterThanThreshold", 777600],
     ].sort());
     const topic = refOf(s, "aws_sns_topic", "topic", "arn");
     for (const a of Object.values(resourcesOf(s, "aws_cloudwatch_metric_alarm"))) expect(a.alarm_actions).toEqual([topic]);
+  });
+
+  it("alarms on the worst p99 of the authorizer's AuthzLatencyMs, per Result as the EMF lines publish it", () => {
+    const a = alarmNamed("rajee-test-authz-latency-p99");
+    expect(a).toMatchObject({ evaluation_periods: 2, threshold: 500, treat_missing_data: "notBreaching" });
+    const metric = (result: string) => ({
+      id: result,
+      return_data: false,
+      metric: { namespace: "rajee", metric_name: "AuthzLatencyMs", dimensions: { Result: result }, period: 300, stat: "p99" },
+    });
+    expect(a.metric_query).toEqual([
+      metric("allow"),
+      metric("deny"),
+      { id: "worst", expression: "MAX([allow, deny])", label: "AuthzLatencyMs p99, worst result", return_data: true },
+    ]);
+  });
+
+  it("alarms on any error of the rotation Lambda", () => {
+    expect(alarmNamed("rajee-test-rotation-lambda-errors")).toMatchObject({
+      dimensions: { FunctionName: "rajee-test-key-rotation" },
+      statistic: "Sum",
+      period: 300,
+      evaluation_periods: 1,
+    });
+  });
+
+  it("alarms when the newest signing key is older than the schedule plus the margin, within CloudWatch's evaluation range", () => {
+    const a = alarmNamed("rajee-test-signing-key-age");
+    // (7 days + 2 days margin) x 86400 s; one hour of data, far below the 7-day range limit.
+    expect(a).toMatchObject({ statistic: "Minimum", period: 3600, evaluation_periods: 1, threshold: 777600 });
+    // No dimensions: the authorizer publishes the key age without any, one series for all tasks.
+    expect(a).not.toHaveProperty("dimensions");
+    expect((a.period as number) * (a.evaluation_periods as number)).toBeLessThanOrEqual(CLOUDWATCH_MAX_EVALUATION_SECONDS);
+    const prod = synth((scope: Construct) => new Alarms(scope, "alarms", { ...props, rotationDays: 30, rotationMarginDays: 3 }));
+    const prodAge = Object.values(resourcesOf(prod, "aws_cloudwatch_metric_alarm")).find((x) => x.alarm_name === "rajee-test-signing-key-age");
+    expect(prodAge?.threshold).toBe(33 * 86400);
+  });
+
+  it("takes the latency threshold it is given", () => {
+    const fast = synth((scope: Construct) => new Alarms(scope, "alarms", { ...props, authzLatencyP99ThresholdMs: 250 }));
+    const a = Object.values(resourcesOf(fast, "aws_cloudwatch_metric_alarm")).find((x) => x.alarm_name === "rajee-test-authz-latency-p99");
+    expect(a?.threshold).toBe(250);
+  });
+
+  it("rejects a rotation schedule Secrets Manager does not accept", () => {
+    expect(() => synth((scope: Construct) => new Alarms(scope, "alarms", { ...props, rotationDays: 0 }))).toThrow(
+      new ConfigError("alarms: rotationDays=0 is outside Secrets Manager's 1-1000 days; use the secret's rotation schedule"),
+    );
   });
 
   it("counts denials and rotation failures from the JSON log lines", () => {
@@ -97,6 +155,7 @@ describe("Alarms", () => {
 describe("Dashboard", () => {
   it("charts traffic, errors, latency, decisions, targets, capacity and rotation", () => {
     let titles: string[] = [];
+    let widgets: Record<string, { metrics: unknown[]; stat: string }> = {};
     const s = synth((scope: Construct) => {
       const d = new Dashboard(scope, "dash", {
         namePrefix: "rajee-test",
@@ -106,8 +165,15 @@ describe("Dashboard", () => {
         clusterName: "rajee-test",
         serviceName: "rajee-test-gateway",
         logMetricNamespace: "rajee/rajee-test",
+        rotationFunctionName: "rajee-test-key-rotation",
       });
       titles = d.body.widgets.map((w) => (w as { properties: { title: string } }).properties.title);
+      widgets = Object.fromEntries(
+        d.body.widgets.map((w) => {
+          const p = (w as { properties: { title: string; metrics: unknown[]; stat: string } }).properties;
+          return [p.title, { metrics: p.metrics, stat: p.stat }];
+        }),
+      );
     });
     expect(titles).toEqual([
       "Requests",
@@ -118,7 +184,21 @@ describe("Dashboard", () => {
       "Healthy / unhealthy targets",
       "Service CPU and memory (%)",
       "Key rotation failures",
+      "Signing key age (s)",
     ]);
+    // The authorizer publishes AuthzLatencyMs only with its Result dimension: without it the chart is empty.
+    expect(widgets["Authorization latency p99 (ms)"]).toEqual({
+      metrics: [
+        ["rajee", "AuthzLatencyMs", "Result", "allow"],
+        ["rajee", "AuthzLatencyMs", "Result", "deny"],
+      ],
+      stat: "p99",
+    });
+    expect(widgets["Key rotation failures"]?.metrics).toEqual([
+      ["rajee/rajee-test", "RotationFailures"],
+      ["AWS/Lambda", "Errors", "FunctionName", "rajee-test-key-rotation"],
+    ]);
+    expect(widgets["Signing key age (s)"]).toEqual({ metrics: [["rajee", "SigningKeyAgeSeconds"]], stat: "Maximum" });
     expect(onlyResource(s, "aws_cloudwatch_dashboard").dashboard_name).toBe("rajee-test");
   });
 });

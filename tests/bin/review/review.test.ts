@@ -103,7 +103,7 @@ describeTerraform("npm run review on offline plans", () => {
       const r = devRun!.report;
       expect({ passed: r.passed, summary: r.summary, destructive: r.destructive, violations: r.violations, unused: r.unusedSuppressions }).toEqual({
         passed: true,
-        summary: { create: 88, update: 0, replace: 0, destroy: 0, unchanged: 0 },
+        summary: { create: 91, update: 0, replace: 0, destroy: 0, unchanged: 0 },
         destructive: [],
         violations: [],
         unused: [],
@@ -155,7 +155,7 @@ describeTerraform("npm run review on offline plans", () => {
         "<!-- rajee-plan-review env=dev -->",
         "## Plan review: `dev` · ✅ policy rules pass",
         "",
-        "**88 to create, 0 to update, 0 to replace, 0 to destroy**, 0 unchanged · terraform 1.11.4",
+        "**91 to create, 0 to update, 0 to replace, 0 to destroy**, 0 unchanged · terraform 1.11.4",
         "",
         "No stateful resource is replaced or destroyed.",
         "",

@@ -58,6 +58,23 @@ describe("EmfReporter", () => {
     expect(lines.map((l) => JSON.parse(l))).toEqual([expect.objectContaining({ TokenCacheHits: 0, TokenCacheMisses: 0, RateLimited: 0 })]);
   });
 
+  it("publishes the current signing key's age without dimensions when it is known, and nothing when it is not", () => {
+    const totals = (signingKeyAgeSeconds?: () => number | undefined) => {
+      const lines: string[] = [];
+      const gauges = signingKeyAgeSeconds ? { keyAgeSeconds: () => undefined, signingKeyAgeSeconds } : { keyAgeSeconds: () => undefined };
+      new EmfReporter((l) => lines.push(l), gauges, () => 1_900_000_000_000).flush();
+      return JSON.parse(lines.at(-1)!) as Record<string, unknown> & { _aws: { CloudWatchMetrics: { Dimensions: unknown; Metrics: { Name: string }[] }[] } };
+    };
+    const known = totals(() => 86_400.6);
+    expect(known.SigningKeyAgeSeconds).toBe(86_401);
+    expect(known._aws.CloudWatchMetrics[0]!.Dimensions).toEqual([[]]);
+    expect(known._aws.CloudWatchMetrics[0]!.Metrics).toContainEqual({ Name: "SigningKeyAgeSeconds", Unit: "Seconds" });
+    for (const unknown of [totals(() => undefined), totals()]) {
+      expect(unknown).not.toHaveProperty("SigningKeyAgeSeconds");
+      expect(unknown._aws.CloudWatchMetrics[0]!.Metrics.map((m) => m.Name)).not.toContain("SigningKeyAgeSeconds");
+    }
+  });
+
   it("keeps at most 100 latency values per line while counting every decision", () => {
     const lines: string[] = [];
     const emf = new EmfReporter((l) => lines.push(l), { keyAgeSeconds: () => undefined }, () => 0);
