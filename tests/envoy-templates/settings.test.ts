@@ -26,6 +26,7 @@ describe("envoySettings defaults", () => {
       authorizer: ["127.0.0.1", 9000, 9001],
     });
     expect(s.healthPath).toBe("/ready");
+    expect(s.livePath).toBe("/live");
     expect(s.authorizerReadyPath).toBe("/readyz");
   });
 
