@@ -1,7 +1,8 @@
 import type { ContainerDefinition } from "@aws-sdk/client-ecs";
 import type { Construct } from "constructs";
 import { ConfigError } from "../../src/config-error";
-import { ProxyService, type ProxyServiceProps } from "../../modules/proxy-service/proxy-service";
+import { envoySettings } from "../../envoy-templates";
+import { DEFAULT_LIVE_PATH, ProxyService, type ProxyServiceProps } from "../../modules/proxy-service/proxy-service";
 import { escapeTerraform } from "../../modules/proxy-service/containers";
 import { onlyResource, refOf, resourceNamed, resourcesOf, synth } from "./synth";
 
@@ -88,6 +89,11 @@ describe("ProxyService", () => {
       retries: 3,
       startPeriod: 15,
     });
+  });
+
+  it("defaults to the live path the Envoy configuration routes", () => {
+    expect(DEFAULT_LIVE_PATH).toBe(envoySettings({ s3Region: "eu-west-1" }).livePath);
+    expect(envoy.healthCheck?.command?.[3]).toContain(`'GET ${DEFAULT_LIVE_PATH} HTTP/1.1\\r\\n`);
   });
 
   it("checks the live path it is given, and refuses one that is not a plain path", () => {
