@@ -58,6 +58,7 @@ describe("ext_authz", () => {
       "x-amz-security-token",
       "x-amz-content-sha256",
       "x-rajee-upstream-path",
+      "x-amz-copy-source",
     ]);
     expect(authz.http_service.authorization_response.allowed_upstream_headers_to_append).toBeUndefined();
   });
