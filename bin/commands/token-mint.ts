@@ -17,6 +17,10 @@ Signs a token and prints it (one line). Grants use the grammar <access>:<bucket>
   read:data/a.csv           one exact key
 Access is read, list, write, delete or *. A bad grant is refused before anything is signed.
 
+Presigned URLs carry the whole token: until the token expires, anyone holding the URL can drop its
+X-Amz-Date/X-Amz-Expires and use the token for any operation it grants. For a URL you share,
+mint a token with a short --ttl and only the one grant the URL needs (docs/security.md).
+
 Options:
   --key FILE          private JWK (e.g. from 'rajee keys generate')
   --sub SUBJECT       who the token is for
