@@ -69,7 +69,7 @@ describeTerraform("terraform", () => {
         aws_cloudwatch_dashboard: 1,
         aws_cloudwatch_log_group: 4,
         aws_cloudwatch_log_metric_filter: 2,
-        aws_cloudwatch_metric_alarm: 6,
+        aws_cloudwatch_metric_alarm: 9,
         aws_default_security_group: 1,
         aws_ecs_cluster: 1,
         aws_ecs_service: 1,
@@ -137,6 +137,21 @@ describeTerraform("terraform", () => {
       expect(one("aws_lb_target_group").health_check).toEqual([
         expect.objectContaining({ port: "8081", path: "/ready", protocol: "HTTP", matcher: "200" }),
       ]);
+    });
+
+    it("plans a steady-state wait, the 90 s deregistration delay and the 120 s ALB idle timeout the invariants judged", () => {
+      expect(one("aws_ecs_service")).toMatchObject({ wait_for_steady_state: true, health_check_grace_period_seconds: 60 });
+      expect(one("aws_lb_target_group")).toMatchObject({ deregistration_delay: "90" });
+      expect(one("aws_lb")).toMatchObject({ idle_timeout: 120 });
+    });
+
+    it("plans the latency alarm as metric math over both Result series, and the key-age alarm within CloudWatch's range", () => {
+      const alarms = after("aws_cloudwatch_metric_alarm");
+      const latency = alarms.find((a) => a.alarm_name === "rajee-dev-authz-latency-p99")!;
+      expect((latency.metric_query as Array<{ id: string }>).map((q) => q.id).sort()).toEqual(["allow", "deny", "worst"]);
+      expect(latency.threshold).toBe(500);
+      const age = alarms.find((a) => a.alarm_name === "rajee-dev-signing-key-age")!;
+      expect(age).toMatchObject({ metric_name: "SigningKeyAgeSeconds", period: 3600, evaluation_periods: 1, threshold: 9 * 86400 });
     });
 
     it("plans key rotation every 7 days through the bundled Lambda", () => {
