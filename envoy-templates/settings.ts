@@ -171,7 +171,11 @@ export interface EnvoySettings {
   readonly extAuthz: ExtAuthzSettings;
   readonly paths: PathSettings;
   readonly drainTimeSeconds: number;
-  /** ECS `stopTimeout` for the Envoy container: the drain time plus a margin. */
+  /**
+   * Seconds Envoy's entrypoint needs from SIGTERM to exit: the drain time plus a margin. The Envoy
+   * container's ECS `stopTimeout` must hold this plus the ALB's deregistration delay (checked at
+   * synth, stacks/invariants.ts).
+   */
   readonly stopTimeoutSeconds: number;
   readonly s3ConnectTimeoutMs: number;
   readonly s3IdleTimeoutSeconds: number;

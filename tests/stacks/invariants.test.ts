@@ -1,4 +1,5 @@
 import { App, Testing } from "cdktf";
+import fc from "fast-check";
 import { getEnvironment } from "../../config";
 import { envoySettings, envoySettingsForEnvironment, renderEnvoyBootstrap, S3_CLUSTER } from "../../envoy-templates";
 import { FILTER, S3_LISTENER } from "../../envoy-templates/bootstrap";
@@ -216,5 +217,32 @@ describe("durationMs", () => {
   it("reads proto3 JSON durations and nothing else", () => {
     expect(["0s", "0.250s", "1s", "1.5s", "61.005s", "2.0000001s"].map(durationMs)).toEqual([0, 250, 1000, 1500, 61_005, 2000]);
     expect([undefined, 5, "5", "5ms", "-1s", ""].map(durationMs)).toEqual([undefined, undefined, undefined, undefined, undefined, undefined]);
+  });
+});
+
+describe("invariants for any timings", () => {
+  it("flag the idle-timeout pair exactly when the ALB's is not strictly below Envoy's", () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 4000 }), fc.integer({ min: 1, max: 4000 }), (alb, envoy) => {
+        const i = clone();
+        (i.loadBalancer as { idleTimeoutSeconds: number }).idleTimeoutSeconds = alb;
+        s3Hcm(i.bootstrap).common_http_protocol_options.idle_timeout = `${envoy}s`;
+        const flagged = invariantProblems(i).some((p) => p.startsWith("load-balancer idleTimeoutSeconds="));
+        expect(flagged).toBe(alb >= envoy);
+      }),
+    );
+  });
+
+  it("flag the stop sequence exactly when deregistration plus drain exceeds Envoy's stop timeout", () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 3600 }), fc.integer({ min: 11, max: 120 }), fc.integer({ min: 2, max: 120 }), (dereg, drainWithMargin, stop) => {
+        const i = clone();
+        (i.loadBalancer as { deregistrationDelaySeconds: number }).deregistrationDelaySeconds = dereg;
+        (i as { envoy: object }).envoy = { drainTimeSeconds: drainWithMargin - 10, drainWithMarginSeconds: drainWithMargin };
+        (i.proxyService as { envoyStopTimeoutSeconds: number }).envoyStopTimeoutSeconds = stop;
+        const flagged = invariantProblems(i).some((p) => p.startsWith("load-balancer deregistrationDelaySeconds="));
+        expect(flagged).toBe(dereg + drainWithMargin > stop);
+      }),
+    );
   });
 });
