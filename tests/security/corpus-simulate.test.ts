@@ -44,7 +44,7 @@ interface SimulateOutput {
   readonly code: string;
   readonly message: string;
   /** The upstream request, when simulate prints it. */
-  readonly upstream?: { readonly method?: string; readonly path?: string; readonly headers?: Record<string, string> };
+  readonly upstream?: { readonly method?: string; readonly path?: string; readonly headers?: Record<string, string>; readonly signedHeaders?: readonly string[] };
 }
 
 const baseArgs = () => ["simulate", "--jwks", jwksFile, "--now", NOW.toISOString(), "--domain", DOMAIN];
@@ -96,6 +96,11 @@ describe("security corpus through simulate", () => {
     for (const [name, value] of Object.entries(c.upstream.headers ?? {})) {
       if (printed?.headers === undefined) break;
       if (name in printed.headers || value === null) expect({ [name]: printed.headers[name] ?? null }).toEqual({ [name]: value });
+    }
+    // Every x-amz-* header the client sent reaches S3 under the task role's signature, or S3 would refuse it.
+    if (printed?.signedHeaders !== undefined) {
+      const clientAmz = Object.keys(request.headers).map((h) => h.toLowerCase()).filter((h) => h.startsWith("x-amz-"));
+      expect(clientAmz.filter((h) => !printed.signedHeaders!.includes(h))).toEqual([]);
     }
     if (c.upstream.copySource !== undefined) {
       const forwarded = printed?.headers?.["x-amz-copy-source"];
