@@ -24,6 +24,8 @@ export interface FaultProxy {
   readonly url: string;
   /** Connections accepted so far. */
   readonly accepted: number;
+  /** Connections open now. */
+  readonly open: number;
   /** Applies to open connections and new ones from the next byte on. */
   set(mode: FaultMode): void;
   /** Resets every connection and stops listening. */
@@ -105,6 +107,9 @@ export async function startFaultProxy(targetUrl: string): Promise<FaultProxy> {
     url: `http://127.0.0.1:${port}`,
     get accepted() {
       return accepted;
+    },
+    get open() {
+      return open.size;
     },
     set(next) {
       mode = next;
