@@ -118,42 +118,55 @@ export function refuseRepeatedHeadersLua(
   headers: readonly SingleValueHeader[],
   errorBody: (header: SingleValueHeader, requestId: string) => string,
 ): string {
-  const marker = "REQUESTID";
-  const entries = headers.map((header) => {
+  // The bodies differ only in the code and message: keep the shared text once (the rendered
+  // config must stay small) and, per header, only the part that differs.
+  const marker = "\u0000";
+  const split = headers.map((header) => {
     if (!/^[a-z0-9-]+$/.test(header.name)) throw new Error(`header ${JSON.stringify(header.name)} is not a lower-case token`);
-    const key = ENVOY_HEADER_KEY[header.name] ?? header.name;
-    const [prefix, suffix, ...rest] = errorBody(header, marker).split(marker);
-    if (prefix === undefined || suffix === undefined || rest.length > 0) throw new Error("the error body must hold the request id exactly once");
-    return `  { key = ${luaString(key)}, comma = ${key.startsWith(":") ? "true" : "false"}, prefix = ${luaString(prefix)}, suffix = ${luaString(suffix)} },`;
+    const [before, after, ...rest] = errorBody(header, marker).split(marker);
+    if (before === undefined || after === undefined || rest.length > 0) throw new Error("the error body must hold the request id exactly once");
+    return { key: ENVOY_HEADER_KEY[header.name] ?? header.name, before, after };
   });
-  return `local single = {
+  const after = split[0]?.after ?? "";
+  if (split.some((s) => s.after !== after)) throw new Error("the error bodies must end the same after the request id");
+  const befores = split.map((s) => s.before);
+  const head = commonPrefix(befores);
+  const tail = commonPrefix(befores.map((b) => [...b.slice(head.length)].reverse().join(""))).split("").reverse().join("");
+  const entries = split.map(
+    (s) => `  { k = ${luaString(s.key)},${s.key.startsWith(":") ? " comma = true," : ""} m = ${luaString(s.before.slice(head.length, s.before.length - tail.length))} },`,
+  );
+  return `local head, tail, after = ${luaString(head)}, ${luaString(tail)}, ${luaString(after)}
+local single = {
 ${entries.join("\n")}
 }
-local function request_id(headers)
-  local id = headers:get("x-request-id")
-  if id ~= nil and #id <= 128 and string.find(id, "^[%w%._:%-]+$") ~= nil then
-    return id
-  end
-  return ""
-end
 function envoy_on_request(handle)
   local headers = handle:headers()
   for _, h in ipairs(single) do
-    local repeated = headers:getNumValues(h.key) > 1
-    if not repeated and h.comma then
-      local value = headers:get(h.key)
-      repeated = value ~= nil and string.find(value, ",", 1, true) ~= nil
-    end
-    if repeated then
-      local id = request_id(headers)
+    local value = headers:get(h.k)
+    if headers:getNumValues(h.k) > 1 or (h.comma and value ~= nil and string.find(value, ",", 1, true) ~= nil) then
+      local id = headers:get("x-request-id") or ""
+      if #id > 128 or string.find(id, "^[%w%._:%-]+$") == nil then
+        id = ""
+      end
       local response = { [":status"] = "400", ["content-type"] = "application/xml" }
       if id ~= "" then
         response["x-amz-request-id"] = id
       end
-      handle:respond(response, h.prefix .. id .. h.suffix)
+      handle:respond(response, head .. h.m .. tail .. id .. after)
       return
     end
   end
 end
 `;
+}
+
+function commonPrefix(texts: readonly string[]): string {
+  const first = texts[0] ?? "";
+  let length = first.length;
+  for (const text of texts) {
+    let i = 0;
+    while (i < length && i < text.length && text[i] === first[i]) i += 1;
+    length = i;
+  }
+  return first.slice(0, length);
 }

@@ -95,6 +95,7 @@ describe("S3 listener filter chain", () => {
   it("strips internal headers, checks, applies the upstream path, then routes, in that order", () => {
     expect(filters.map((f: Obj) => f.name).filter((n: string) => n !== CLIENT_REQUEST_METADATA.namespace)).toEqual([
       "rajee.strip_internal_headers",
+      "rajee.refuse_repeated_headers",
       "envoy.filters.http.ext_authz",
       "rajee.upstream_path",
       "envoy.filters.http.router",

@@ -61,7 +61,7 @@ export function parseResponses(data: Buffer): { responses: RawResponse[]; rest: 
 
 /** A raw client connection: write bytes, wait for responses, see whether the server closed. */
 export class RawConnection {
-  private data = Buffer.alloc(0);
+  private data: Buffer = Buffer.alloc(0);
   private parsed: RawResponse[] = [];
   closed = false;
   private waiters: (() => void)[] = [];

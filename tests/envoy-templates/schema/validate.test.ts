@@ -13,7 +13,8 @@ beforeAll(() => {
 
 const base = () => JSON.parse(JSON.stringify(renderEnvoyBootstrap(envoySettings({ s3Region: "eu-west-1" })))) as Obj;
 const hcm = (c: Obj) => c.static_resources.listeners[0].filter_chains[0].filters[0].typed_config;
-const extAuthz = (c: Obj) => hcm(c).http_filters[1].typed_config;
+const extAuthzIndex = (c: Obj): number => hcm(c).http_filters.findIndex((f: Obj) => f.name === "envoy.filters.http.ext_authz");
+const extAuthz = (c: Obj) => hcm(c).http_filters[extAuthzIndex(c)].typed_config;
 const validate = (c: unknown) => validateEnvoyBootstrap(c, schema);
 const violations = (r: ValidationResult) => (r.ok ? "" : formatViolations(r.violations));
 
@@ -87,7 +88,7 @@ describe("validate.rules are enforced", () => {
   it("a required message that is missing (ext_authz server_uri timeout)", () => {
     expectViolation(
       (c) => delete extAuthz(c).http_service.server_uri.timeout,
-      `${HCM}.http_filters[1].typed_config<ExtAuthz>.http_service.server_uri.timeout`,
+      `${HCM}.http_filters[${extAuthzIndex(base())}].typed_config<ExtAuthz>.http_service.server_uri.timeout`,
       "is required",
     );
   });
