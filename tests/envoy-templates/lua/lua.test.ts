@@ -4,7 +4,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import fc from "fast-check";
 import { envoySettings } from "../../../envoy-templates";
-import { stripInternalHeadersLua, upstreamPathLua } from "../../../envoy-templates/lua";
+import { refuseRepeatedHeadersLua, stripInternalHeadersLua, upstreamPathLua } from "../../../envoy-templates/lua";
+import { repeatedHeaderXml, SINGLE_VALUE_HEADERS } from "../../../src/s3/single-headers";
 
 /**
  * Runs the two Lua filters in a real Lua interpreter against a stand-in for Envoy's handle
@@ -20,6 +21,7 @@ if (!LUA) {
 const settings = envoySettings({ s3Region: "eu-west-1" });
 const STRIP = stripInternalHeadersLua(settings.extAuthz.removedRequestHeaderPrefixes);
 const UPSTREAM = upstreamPathLua(settings.extAuthz.upstreamPathHeader);
+const REFUSE = refuseRepeatedHeadersLua(SINGLE_VALUE_HEADERS, repeatedHeaderXml);
 
 let dir: string;
 beforeAll(() => {
@@ -29,15 +31,29 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 type Headers = [string, string][];
 
-function run(code: string, headers: Headers): { headers: Headers; respond?: string } {
+interface Run {
+  headers: Headers;
+  respond?: string;
+  responseHeaders?: Record<string, string>;
+  body?: string;
+}
+
+function run(code: string, headers: Headers): Run {
   const filter = join(dir, "filter.lua");
   const input = join(dir, "headers.tsv");
   writeFileSync(filter, code);
   writeFileSync(input, headers.map(([k, v]) => `${k}\t${v}\n`).join(""));
   const out = execFileSync(LUA!, [join(__dirname, "harness.lua"), filter, input], { encoding: "utf8" });
-  const lines = out.split("\n").filter((l) => l !== "").map((l) => l.split("\t") as [string, string]);
+  const lines = out.split("\n").filter((l) => l !== "").map((l) => l.split("\t"));
   const respond = lines.find(([k]) => k === "RESPOND")?.[1];
-  return { headers: lines.filter(([k]) => k !== "RESPOND"), ...(respond === undefined ? {} : { respond }) };
+  const responseHeaders = Object.fromEntries(lines.filter(([k]) => k === "RESPONSE_HEADER").map(([, n, v]) => [n, v]));
+  const body = lines.find(([k]) => k === "BODY")?.[1]?.replace(/\\n/g, "\n");
+  return {
+    headers: lines.filter(([k]) => k !== "RESPOND" && k !== "RESPONSE_HEADER" && k !== "BODY") as Headers,
+    ...(respond === undefined ? {} : { respond }),
+    ...(Object.keys(responseHeaders).length > 0 ? { responseHeaders } : {}),
+    ...(body === undefined ? {} : { body }),
+  };
 }
 
 describeLua("strip_internal_headers", () => {
@@ -101,9 +117,69 @@ describeLua("upstream_path", () => {
   });
 });
 
+describeLua("refuse_repeated_headers", () => {
+  /** Envoy's name for a client header: Host is :authority. */
+  const key = (name: string) => (name === "host" ? ":authority" : name);
+
+  it.each(SINGLE_VALUE_HEADERS.map((h) => [h.name, h] as const))("answers 400 with the authorizer's XML when %s appears twice", (_name, header) => {
+    const result = run(REFUSE, [
+      [":path", "/b/k"],
+      [key(header.name), "one"],
+      ["x-request-id", "req-7"],
+      [key(header.name), "two"],
+    ]);
+    expect(result.respond).toBe("400");
+    expect(result.responseHeaders).toEqual({ "content-type": "application/xml", "x-amz-request-id": "req-7" });
+    expect(result.body).toBe(repeatedHeaderXml(header, "req-7"));
+  });
+
+  it("refuses two Host lines, which Envoy joins into one :authority with a comma", () => {
+    const host = SINGLE_VALUE_HEADERS.find((h) => h.name === "host")!;
+    const result = run(REFUSE, [[":authority", "a.s3.local,b.s3.local"], ["x-request-id", "req-8"]]);
+    expect(result).toMatchObject({ respond: "400", body: repeatedHeaderXml(host, "req-8") });
+  });
+
+  it("passes a request whose single-value headers appear once, and changes nothing", () => {
+    const headers: Headers = [
+      [":authority", "bucket.s3.local"],
+      [":path", "/b/k"],
+      ["authorization", "AWS4-HMAC-SHA256 Credential=a/b, SignedHeaders=host, Signature=c"],
+      ["content-encoding", "aws-chunked,gzip"],
+      ["x-amz-meta-tag", "1"],
+      ["x-amz-meta-tag", "2"],
+    ];
+    expect(run(REFUSE, headers)).toEqual({ headers });
+  });
+
+  it("leaves a request id that does not look like one out of the answer", () => {
+    const result = run(REFUSE, [["x-amz-date", "1"], ["x-amz-date", "2"], ["x-request-id", "<script>"]]);
+    expect(result.respond).toBe("400");
+    expect(result.responseHeaders).toEqual({ "content-type": "application/xml" });
+    expect(result.body).toBe(repeatedHeaderXml(SINGLE_VALUE_HEADERS.find((h) => h.name === "x-amz-date")!, ""));
+  });
+
+  it("refuses exactly the requests with a repeated single-value header", () => {
+    const name = fc.constantFrom(...SINGLE_VALUE_HEADERS.map((h) => key(h.name)), "x-amz-meta-a", "user-agent", "range");
+    const value = fc.stringMatching(/^[a-z0-9.]{1,8}$/);
+    fc.assert(
+      fc.property(fc.array(fc.tuple(name, value), { maxLength: 8 }), (headers) => {
+        const result = run(REFUSE, headers as Headers);
+        const counts = new Map<string, number>();
+        for (const [n] of headers) counts.set(n, (counts.get(n) ?? 0) + 1);
+        const expected = SINGLE_VALUE_HEADERS.some((h) => (counts.get(key(h.name)) ?? 0) > 1);
+        expect(result.respond === "400").toBe(expected);
+        // Refused or not, the request headers are never changed.
+        expect(result.headers).toEqual(headers);
+      }),
+      { numRuns: 40 },
+    );
+  });
+});
+
 describe("Lua source generation", () => {
   it("refuses a prefix or header that would break out of a Lua string", () => {
     expect(() => stripInternalHeadersLua(['x-"); os.exit() --'])).toThrow('header prefix "x-\\"); os.exit() --" is not a lower-case token');
     expect(() => upstreamPathLua("X-Path")).toThrow('header "X-Path" is not a lower-case token');
+    expect(() => refuseRepeatedHeadersLua([{ name: 'x"', code: "InvalidRequest" }], repeatedHeaderXml)).toThrow('header "x\\"" is not a lower-case token');
   });
 });
