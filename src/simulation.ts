@@ -1,5 +1,7 @@
 import type { Decision } from "./decision";
+import { s3Error, type S3Error } from "./errors";
 import type { GatewayRequest } from "./s3/request";
+import { repeatedHeaderMessage, SINGLE_VALUE_HEADERS } from "./s3/single-headers";
 import { upstreamView, type UpstreamView } from "./upstream/sign";
 
 /** One line of `rajee simulate` output. */
@@ -38,17 +40,46 @@ export function summarizeDecision(decision: Decision, now: Date = new Date()): S
   };
 }
 
+/** The line for a request refused before any decision (a repeated single-value header), as the authorizer answers it. */
+export function summarizeRefusal(error: S3Error): SimulationResult {
+  return { allow: false, status: error.status, code: error.code, operation: "Unknown", message: error.message };
+}
+
+/**
+ * Header values by lower-case name. A header named more than once (by repeated values or by names
+ * differing only in case) is joined with "," as HTTP allows, except the single-value headers
+ * (src/s3/single-headers.ts), whose repeat the authorizer refuses before deciding: that refusal is
+ * returned too.
+ */
+export function combineHeaders(headers: Readonly<Record<string, string | readonly string[]>>): { headers: Record<string, string>; refusal?: S3Error } {
+  const values = new Map<string, string[]>();
+  for (const [name, value] of Object.entries(headers)) {
+    const lower = name.toLowerCase();
+    values.set(lower, [...(values.get(lower) ?? []), ...(typeof value === "string" ? [value] : value)]);
+  }
+  let refusal: S3Error | undefined;
+  const combined: Record<string, string> = {};
+  for (const [name, list] of values) {
+    const single = SINGLE_VALUE_HEADERS.find((h) => h.name === name);
+    if (list.length > 1 && single && !refusal) refusal = s3Error(single.code, repeatedHeaderMessage(single));
+    combined[name] = list.join(",");
+  }
+  return refusal ? { headers: combined, refusal } : { headers: combined };
+}
+
 /**
  * Builds the request Envoy would forward from a URL, without normalising it: `new URL()` would
  * resolve dot segments and re-encode, hiding exactly what the gateway must judge. A bare path
- * (`/bucket/key`) is accepted too. Returns a problem string instead of throwing.
+ * (`/bucket/key`) is accepted too. Repeated headers are combined as the authorizer combines them
+ * (`combineHeaders`); `refusal` is set when the authorizer would refuse the repeat before deciding.
+ * Returns a problem string instead of throwing.
  */
 export function requestFromUrl(
   method: string,
   url: string,
-  headers: Readonly<Record<string, string>>,
+  headers: Readonly<Record<string, string | readonly string[]>>,
   body?: Uint8Array | string,
-): { ok: true; request: GatewayRequest } | { ok: false; problem: string } {
+): { ok: true; request: GatewayRequest; refusal?: S3Error } | { ok: false; problem: string } {
   let host: string | undefined;
   let path: string;
   const scheme = /^https?:\/\//i.exec(url);
@@ -65,8 +96,8 @@ export function requestFromUrl(
     return { ok: false, problem: `url ${JSON.stringify(url)} must start with http://, https:// or /` };
   }
   if (!/^[A-Za-z]+$/.test(method)) return { ok: false, problem: `method ${JSON.stringify(method)} is not an HTTP method` };
-  const lowered: Record<string, string> = {};
-  for (const [name, value] of Object.entries(headers)) lowered[name.toLowerCase()] = value;
+  const { headers: lowered, refusal } = combineHeaders(headers);
   if (host !== undefined && lowered.host === undefined) lowered.host = host;
-  return { ok: true, request: { method: method.toUpperCase(), path, headers: lowered, ...(body === undefined ? {} : { body }) } };
+  const request: GatewayRequest = { method: method.toUpperCase(), path, headers: lowered, ...(body === undefined ? {} : { body }) };
+  return refusal ? { ok: true, request, refusal } : { ok: true, request };
 }

@@ -1,7 +1,8 @@
 import { decide, type DecisionContext } from "../../src/decision";
 import { buildKeyring } from "../../src/keys/keyring";
 import { parseJwks } from "../../src/keys/jwks";
-import { requestFromUrl, summarizeDecision } from "../../src/simulation";
+import type { S3Error } from "../../src/errors";
+import { requestFromUrl, summarizeDecision, summarizeRefusal } from "../../src/simulation";
 import { tokenPolicy } from "../../src/token/policy";
 import { verifyToken } from "../../src/token/verify";
 import type { GatewayRequest } from "../../src/s3/request";
@@ -27,9 +28,12 @@ Options:
   --jwks FILE         public keys to trust (JWKS, e.g. from 'rajee keys generate')
   --method M          HTTP method (GET, PUT, ...)
   --url URL           https://host/bucket/key?query, or just /bucket/key?query (not normalised)
-  -H, --header H      request header 'name: value'; repeatable
+  -H, --header H      request header 'name: value'; repeatable (a name given twice is a repeated
+                      header: joined with ',' or, for the token, host, copy-source, payload-hash,
+                      content-* and date headers, refused as the authorizer refuses it)
   --body FILE         request body (DeleteObjects XML)
   --batch FILE        JSON lines {"method","url","headers":{},"body"?}; one result line each, in order
+                      (a header value may be an array: the header repeated)
   --domain DOMAIN     virtual-hosted addressing: bucket.DOMAIN (env RAJEE_VIRTUAL_HOST_DOMAIN)
   --now TIME          judge as of this ISO-8601 time (default: now)
 ${ISSUER_AUDIENCE_HELP}
@@ -41,7 +45,10 @@ function parseHeaderOption(text: string): [string, string] {
   return [text.slice(0, colon).trim().toLowerCase(), text.slice(colon + 1).trim()];
 }
 
-function batchRequest(line: string, lineNumber: number, file: string): GatewayRequest {
+/** A request to decide, or the refusal the authorizer answers before deciding (a repeated single-value header). */
+type Simulated = { readonly request: GatewayRequest; readonly refusal?: S3Error };
+
+function batchRequest(line: string, lineNumber: number, file: string): Simulated {
   const where = `--batch ${file} line ${lineNumber}`;
   let item: unknown;
   try {
@@ -51,13 +58,14 @@ function batchRequest(line: string, lineNumber: number, file: string): GatewayRe
   }
   const { method, url, headers = {}, body } = (item ?? {}) as Record<string, unknown>;
   if (typeof method !== "string" || typeof url !== "string") throw new UsageError(`${where}: needs string "method" and "url"`);
-  if (typeof headers !== "object" || headers === null || Object.values(headers).some((v) => typeof v !== "string")) {
-    throw new UsageError(`${where}: "headers" must be an object of strings`);
+  const stringOrStrings = (v: unknown) => typeof v === "string" || (Array.isArray(v) && v.length > 0 && v.every((x) => typeof x === "string"));
+  if (typeof headers !== "object" || headers === null || Array.isArray(headers) || !Object.values(headers).every(stringOrStrings)) {
+    throw new UsageError(`${where}: "headers" must be an object of strings (or arrays of strings, for a repeated header)`);
   }
   if (body !== undefined && typeof body !== "string") throw new UsageError(`${where}: "body" must be a string`);
-  const built = requestFromUrl(method, url, headers as Record<string, string>, body);
+  const built = requestFromUrl(method, url, headers as Record<string, string | string[]>, body);
   if (!built.ok) throw new UsageError(`${where}: ${built.problem}`);
-  return built.request;
+  return built.refusal ? { request: built.request, refusal: built.refusal } : { request: built.request };
 }
 
 export const simulate: Command = {
@@ -80,7 +88,7 @@ export const simulate: Command = {
     const now = values.now === undefined ? new Date() : new Date(values.now);
     if (Number.isNaN(now.getTime())) throw new UsageError(`--now ${values.now} is not an ISO-8601 time`);
 
-    let requests: GatewayRequest[];
+    let requests: Simulated[];
     if (values.batch !== undefined) {
       if (values.method !== undefined || values.url !== undefined || values.header !== undefined || values.body !== undefined) {
         throw new UsageError("--batch takes the requests from the file; drop --method, --url, -H and --body");
@@ -94,11 +102,12 @@ export const simulate: Command = {
     } else {
       const method = requireOption(values.method, "method");
       const url = requireOption(values.url, "url");
-      const headers = Object.fromEntries((values.header ?? []).map(parseHeaderOption));
+      const headers: Record<string, string[]> = {};
+      for (const [name, value] of (values.header ?? []).map(parseHeaderOption)) (headers[name] ??= []).push(value);
       const body = values.body === undefined ? undefined : await readOptionFile(values.body, "body");
       const built = requestFromUrl(method, url, headers, body);
       if (!built.ok) throw new UsageError(built.problem);
-      requests = [built.request];
+      requests = [built.refusal ? { request: built.request, refusal: built.refusal } : { request: built.request }];
     }
 
     const keyring = await buildKeyring(parseJwks(await readJsonOption(jwksPath, "jwks"), jwksPath));
@@ -109,7 +118,10 @@ export const simulate: Command = {
       classify: domain ? { virtualHostDomain: domain.toLowerCase() } : {},
       now,
     };
-    for (const request of requests) io.stdout(`${JSON.stringify(summarizeDecision(await decide(request, context), now))}\n`);
+    for (const { request, refusal } of requests) {
+      const result = refusal ? summarizeRefusal(refusal) : summarizeDecision(await decide(request, context), now);
+      io.stdout(`${JSON.stringify(result)}\n`);
+    }
     return 0;
   },
 };

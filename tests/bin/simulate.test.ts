@@ -200,6 +200,20 @@ describe("rajee simulate", () => {
     expect(results.map((r) => (r.upstream as { path?: string } | undefined)?.path)).toEqual(["/data/in/a", undefined, "/data?delete", undefined]);
   });
 
+  it("refuses a repeated token, host or copy-source header as the authorizer does, and joins other repeats", async () => {
+    const token = await mint("read:data/", "write:data/in/");
+    const h = (name: string, value: string) => ["-H", `${name}: ${value}`];
+    const [twoTokens] = await simulate(["--method", "GET", "--url", "/data/k", ...h("x-amz-security-token", token), ...h("X-Amz-Security-Token", token)]);
+    expect(twoTokens).toEqual({ allow: false, status: 400, code: "InvalidToken", operation: "Unknown", message: "header 'x-amz-security-token' sent more than once; send the token exactly once" });
+    const [twoSources] = await simulate(["--method", "PUT", "--url", "/data/in/b", ...h("x-amz-security-token", token), ...h("x-amz-copy-source", "/data/a"), ...h("x-amz-copy-source", "/secret/a")]);
+    expect(twoSources).toMatchObject({ allow: false, status: 400, code: "InvalidRequest", message: "header 'x-amz-copy-source' sent more than once; send it once" });
+    const [joined] = await simulate(["--method", "PUT", "--url", "/data/in/b", ...h("x-amz-security-token", token), ...h("x-amz-meta-tag", "a"), ...h("x-amz-meta-tag", "b")]);
+    expect(joined).toMatchObject({ allow: true, operation: "PutObject", upstream: { signedHeaders: expect.arrayContaining(["x-amz-meta-tag"]) } });
+    const batch = join(dir, "repeats.jsonl");
+    await writeFile(batch, `${JSON.stringify({ method: "GET", url: "/data/k", headers: { host: ["a.example.com", "b.example.com"], "x-amz-security-token": token } })}\n`);
+    expect(await simulate(["--batch", batch])).toEqual([expect.objectContaining({ allow: false, code: "InvalidRequest", message: "header 'host' sent more than once; send it once" })]);
+  });
+
   it("refuses a bad batch line by number before deciding anything", async () => {
     const batch = join(dir, "bad.jsonl");
     await writeFile(batch, '{"method":"GET","url":"/data/a"}\n{"method":"GET"}\n');

@@ -1,4 +1,5 @@
 import fc from "fast-check";
+import { decide } from "../../../src/decision";
 import { S3ErrorSignal } from "../../../src/errors";
 import { copySourceHeader, parseCopySource, type CopySource } from "../../../src/s3/copy-source";
 import { tokenFixture, type TokenFixture } from "../../support/tokens";
@@ -104,7 +105,6 @@ describe("copy source properties", () => {
   it("gives equivalent spellings of the same source the same decision", async () => {
     const token = await fixture.mint(["write:data/in/", "read:data/a/", "read:other/"]);
     const context = fixture.context();
-    const { decide } = await import("../../../src/decision");
     await fc.assert(
       fc.asyncProperty(sourceArb, (source) => {
         const outcomes = SPELLINGS.map(async ([, spell]) => {
