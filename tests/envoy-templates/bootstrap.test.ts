@@ -423,3 +423,28 @@ describe("typed configs", () => {
     expect([...used].sort()).toEqual([...TYPED_CONFIG_TYPES].sort());
   });
 });
+
+describe("S3 listener HTTP/1 rules come from downstreamHttp", () => {
+  it("renders the defaults: HTTP/1.0 refused, 60 KiB and 100 headers, underscores rejected, Envoy answers 100-continue", () => {
+    const m = hcm(config, "s3");
+    expect(m.http_protocol_options).toEqual({ accept_http_10: false });
+    expect(m.max_request_headers_kb).toBe(60);
+    expect(m.common_http_protocol_options.max_headers_count).toBe(100);
+    expect(m.common_http_protocol_options.headers_with_underscores_action).toBe("REJECT_REQUEST");
+    expect(m.proxy_100_continue).toBe(false);
+  });
+
+  it("renders whatever the settings say", () => {
+    const m = hcm(renderEnvoyBootstrap(envoySettings({ s3Region: "eu-west-1", acceptHttp10: true, maxRequestHeadersKb: 96, maxHeadersCount: 150, headersWithUnderscoresAction: "DROP_HEADER" })), "s3");
+    expect([m.http_protocol_options.accept_http_10, m.max_request_headers_kb, m.common_http_protocol_options.max_headers_count, m.common_http_protocol_options.headers_with_underscores_action]).toEqual([true, 96, 150, "DROP_HEADER"]);
+  });
+
+  it("refuses repeated single-value headers with a Lua filter after the internal-header strip and before ext_authz", () => {
+    const names = hcm(config, "s3").http_filters.map((f: Obj) => f.name);
+    expect(names.indexOf(FILTER.refuseRepeatedHeaders)).toBe(names.indexOf(FILTER.stripInternalHeaders) + 1);
+    expect(names.indexOf(FILTER.refuseRepeatedHeaders)).toBeLessThan(names.indexOf(FILTER.extAuthz));
+    const code = httpFilter(config, FILTER.refuseRepeatedHeaders).typed_config.default_source_code.inline_string;
+    expect(code).toContain('headers:getNumValues(h.k) > 1');
+    expect(code).toContain('k = ":authority", comma = true');
+  });
+});

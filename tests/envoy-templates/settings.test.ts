@@ -162,3 +162,30 @@ describe("ENVOY_IMAGE", () => {
     expect(ENVOY_IMAGE).toContain(`:v${ENVOY_VERSION}@`);
   });
 });
+
+describe("envoySettings downstreamHttp", () => {
+  it("defaults to Envoy's limits, HTTP/1.0 refused and underscores rejected", () => {
+    expect(envoySettings({ s3Region: "eu-west-1" }).downstreamHttp).toEqual({
+      acceptHttp10: false,
+      headersWithUnderscoresAction: "REJECT_REQUEST",
+      maxRequestHeadersKb: 60,
+      maxHeadersCount: 100,
+      proxy100Continue: false,
+    });
+  });
+
+  it("takes each field from the input", () => {
+    const s = envoySettings({ s3Region: "eu-west-1", acceptHttp10: true, headersWithUnderscoresAction: "ALLOW", maxRequestHeadersKb: 8192, maxHeadersCount: 1 });
+    expect(s.downstreamHttp).toMatchObject({ acceptHttp10: true, headersWithUnderscoresAction: "ALLOW", maxRequestHeadersKb: 8192, maxHeadersCount: 1 });
+  });
+
+  it.each([
+    [{ headersWithUnderscoresAction: "DROP" }, 'envoy: headersWithUnderscoresAction="DROP" is not an Envoy action; use one of ALLOW, REJECT_REQUEST, DROP_HEADER'],
+    [{ acceptHttp10: "yes" }, 'envoy: acceptHttp10="yes" is not a boolean; use true or false'],
+    [{ maxRequestHeadersKb: 0 }, "envoy: maxRequestHeadersKb=0 is not an integer in 1-8192 KiB; use a value in that range"],
+    [{ maxRequestHeadersKb: 8193 }, "envoy: maxRequestHeadersKb=8193 is not an integer in 1-8192 KiB; use a value in that range"],
+    [{ maxHeadersCount: 0 }, "envoy: maxHeadersCount=0 is not an integer in 1-10000; use a value in that range"],
+  ])("refuses %j with one ConfigError naming the setting", (extra, message) => {
+    expect(() => envoySettings({ s3Region: "eu-west-1", ...(extra as Partial<EnvoySettingsInput>) })).toThrow(new ConfigError(message));
+  });
+});
