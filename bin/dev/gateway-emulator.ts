@@ -175,6 +175,13 @@ export async function startGatewayEmulator(options: GatewayEmulatorOptions): Pro
       if (!response.headersSent) reply(503);
       else response.destroy();
     });
+    // Envoy resets the upstream stream when the client goes away before the exchange is over.
+    request.on("close", () => {
+      if (!request.complete) forwarded.destroy();
+    });
+    response.on("close", () => {
+      if (!response.writableFinished) forwarded.destroy();
+    });
     if (body !== undefined) forwarded.end(body);
     else {
       request.pipe(forwarded);
