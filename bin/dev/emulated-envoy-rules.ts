@@ -72,7 +72,7 @@ export const EMULATED_ENVOY_RULES = Object.freeze({
     rule: "`#` in the path refused",
     setting: "-",
     envoy: "400 before any filter",
-    source: `${SRC}source/common/http/conn_manager_impl.cc (ActiveStream::decodeHeaders, path with fragment)`,
+    source: `${SRC}source/common/runtime/runtime_features.cc (envoy.reloadable_features.http_reject_path_with_fragment, on); source/common/http/conn_manager_utility.cc (path checks)`,
   },
   "expect-100-continue": {
     rule: "Expect: 100-continue answered by Envoy",
