@@ -109,11 +109,12 @@ export async function startGatewayEmulator(options: GatewayEmulatorOptions): Pro
   const upstreamAgent = new http.Agent({ keepAlive: true });
 
   const handle = async (request: http.IncomingMessage, response: http.ServerResponse, expectation: boolean) => {
-    const bodyComplete = () => request.complete;
+    const hasBody = Number(request.headers["content-length"] ?? 0) > 0 || request.headers["transfer-encoding"] !== undefined;
+    const bodyPending = () => hasBody && !request.complete;
     const reply = (status: number, body?: string | Buffer, headers: http.OutgoingHttpHeaders = {}, close = false) => {
       const bytes = typeof body === "string" ? Buffer.from(body) : body;
       // HTTP/1: a local answer before the request body has arrived ends the connection.
-      if (close || !bodyComplete()) response.setHeader("connection", "close");
+      if (close || bodyPending()) response.setHeader("connection", "close");
       response.writeHead(status, { ...headers, "content-length": String(bytes?.length ?? 0) });
       response.end(request.method === "HEAD" ? undefined : bytes);
     };
