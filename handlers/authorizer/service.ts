@@ -3,7 +3,7 @@ import type { Logger } from "pino";
 import { decide, type Allow, type Decision, type DecisionContext } from "../../src/decision";
 import { errorXml, s3Error, type S3Error } from "../../src/errors";
 import { parseJwksText } from "../../src/keys/jwks";
-import { buildKeyring, type Keyring } from "../../src/keys/keyring";
+import { buildKeyring, signingKeyAgeSeconds, type Keyring } from "../../src/keys/keyring";
 import type { ClassifyOptions } from "../../src/s3/classify";
 import type { GatewayRequest } from "../../src/s3/request";
 import { compactTokenProblem } from "../../src/token/compact";
@@ -133,7 +133,14 @@ export class Authorizer {
       },
       { defaultMetrics: options.defaultMetrics ?? false },
     );
-    this.emf = options.emfWrite === undefined ? undefined : new EmfReporter(options.emfWrite, { keyAgeSeconds: () => this.keys.ageSeconds() }, this.clock);
+    this.emf = options.emfWrite === undefined ? undefined : new EmfReporter(
+            options.emfWrite,
+            {
+              keyAgeSeconds: () => this.keys.ageSeconds(),
+              signingKeyAgeSeconds: () => signingKeyAgeSeconds(this.keys.value, this.clock() / 1000),
+            },
+            this.clock,
+          );
   }
 
   /** Loads keys and deny list once, then polls them; starts the EMF timer. Resolves after the first attempts. */

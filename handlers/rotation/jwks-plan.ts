@@ -1,11 +1,10 @@
 import type { Jwks, KeyState, PublishedKey } from "../../src/keys/jwks";
 
 /**
- * A JWKS entry as rotation writes it: rajee's `state` and `retired_at`, plus `created_at` (epoch
- * seconds, when rotation first published the key) so `rajee keys status` can show ages. Verifiers
- * ignore all three.
+ * A JWKS entry as rotation writes it: rajee's `state`, `retired_at` and `created_at` (so `rajee keys
+ * status` can show ages and the authorizer can publish the current key's age).
  */
-export type RotatedKey = PublishedKey & { readonly created_at?: number };
+export type RotatedKey = PublishedKey;
 
 /** What a JWKS transformation did, for logs and for deciding whether to write. */
 export interface JwksChange {

@@ -10,7 +10,7 @@ export type SigningAlgorithm = (typeof SUPPORTED_ALGORITHMS)[number];
  */
 export type KeyState = "pending" | "current" | "previous";
 
-/** A public key as published in the JWKS secret. `state` and `retired_at` are rajee's own members. */
+/** A public key as published in the JWKS secret. `state`, `retired_at` and `created_at` are rajee's own members. */
 export interface PublishedKey extends JWK {
   readonly kid: string;
   readonly alg: SigningAlgorithm;
@@ -19,6 +19,8 @@ export interface PublishedKey extends JWK {
   readonly state?: KeyState;
   /** When the key stopped signing, epoch seconds; set on `previous` keys. */
   readonly retired_at?: number;
+  /** When rotation first published the key, epoch seconds; absent on hand-written keys. */
+  readonly created_at?: number;
 }
 
 export interface Jwks {

@@ -1,6 +1,7 @@
 import fc from "fast-check";
-import { currentKeyCreatedAt, signingKeyAgeSeconds } from "../../../handlers/authorizer/signing-key-age";
-import { parseJwks, type Jwks } from "../../../src/keys/jwks";
+import { parseJwks, type Jwks, type PublishedKey } from "../../../src/keys/jwks";
+import { buildKeyring, currentKeyCreatedAt, signingKeyAgeSeconds } from "../../../src/keys/keyring";
+import { jwksText, keyPair, MemorySource, startHarness, TestClock } from "../../handlers/authorizer/support";
 
 const key = (kid: string, extra: Record<string, unknown>) => ({ kid, alg: "EdDSA", kty: "OKP", crv: "Ed25519", x: "11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo", ...extra });
 const jwks = (...keys: Record<string, unknown>[]): Jwks => parseJwks({ keys }, "test");
@@ -31,13 +32,31 @@ describe("currentKeyCreatedAt", () => {
 });
 
 describe("signingKeyAgeSeconds", () => {
-  it("is the seconds since creation, never negative, and unknown when creation is unknown", () => {
-    expect(signingKeyAgeSeconds(1_000, 87_400)).toBe(86_400);
+  it("is the seconds since the keyring's current key was created, never negative, and unknown without created_at", async () => {
+    const known = await buildKeyring(jwks(key("a", { created_at: 1_000 })));
+    expect(known.currentKeyCreatedAt).toBe(1_000);
+    expect(signingKeyAgeSeconds(known, 87_400)).toBe(86_400);
+    expect(signingKeyAgeSeconds(await buildKeyring(jwks(key("a", {}))), 87_400)).toBeUndefined();
     expect(signingKeyAgeSeconds(undefined, 87_400)).toBeUndefined();
     fc.assert(
       fc.property(fc.nat(), fc.nat(), (created, now) => {
-        expect(signingKeyAgeSeconds(created, now)).toBe(Math.max(0, now - created));
+        expect(signingKeyAgeSeconds({ keys: new Map(), fingerprint: "x", currentKeyCreatedAt: created }, now)).toBe(Math.max(0, now - created));
       }),
     );
+  });
+
+  it("is published by the authorizer's EMF totals line, from the JWKS it loaded", async () => {
+    const pair = await keyPair();
+    const clock = new TestClock();
+    const createdAt = clock.nowMs / 1000 - 3 * 86_400;
+    const published: PublishedKey = { ...pair.publicKey, state: "current", created_at: createdAt };
+    const harness = await startHarness({ keySource: new MemorySource(jwksText(published)), clock });
+    try {
+      harness.app.authorizer.emf!.flush();
+      const totals = harness.emf.map((l) => JSON.parse(l) as Record<string, unknown>).find((l) => "TokenCacheHits" in l)!;
+      expect(totals.SigningKeyAgeSeconds).toBe(3 * 86_400);
+    } finally {
+      await harness.close();
+    }
   });
 });
