@@ -1,7 +1,7 @@
 import type { Decision } from "./decision";
-import { s3Error, type S3Error } from "./errors";
+import type { S3Error } from "./errors";
 import type { GatewayRequest } from "./s3/request";
-import { repeatedHeaderMessage, SINGLE_VALUE_HEADERS } from "./s3/single-headers";
+import { combineHeaders } from "./s3/single-headers";
 import { upstreamView, type UpstreamView } from "./upstream/sign";
 
 /** One line of `rajee simulate` output. */
@@ -43,28 +43,6 @@ export function summarizeDecision(decision: Decision, now: Date = new Date()): S
 /** The line for a request refused before any decision (a repeated single-value header), as the authorizer answers it. */
 export function summarizeRefusal(error: S3Error): SimulationResult {
   return { allow: false, status: error.status, code: error.code, operation: "Unknown", message: error.message };
-}
-
-/**
- * Header values by lower-case name. A header named more than once (by repeated values or by names
- * differing only in case) is joined with "," as HTTP allows, except the single-value headers
- * (src/s3/single-headers.ts), whose repeat the authorizer refuses before deciding: that refusal is
- * returned too.
- */
-export function combineHeaders(headers: Readonly<Record<string, string | readonly string[]>>): { headers: Record<string, string>; refusal?: S3Error } {
-  const values = new Map<string, string[]>();
-  for (const [name, value] of Object.entries(headers)) {
-    const lower = name.toLowerCase();
-    values.set(lower, [...(values.get(lower) ?? []), ...(typeof value === "string" ? [value] : value)]);
-  }
-  let refusal: S3Error | undefined;
-  const combined: Record<string, string> = {};
-  for (const [name, list] of values) {
-    const single = SINGLE_VALUE_HEADERS.find((h) => h.name === name);
-    if (list.length > 1 && single && !refusal) refusal = s3Error(single.code, repeatedHeaderMessage(single));
-    combined[name] = list.join(",");
-  }
-  return refusal ? { headers: combined, refusal } : { headers: combined };
 }
 
 /**

@@ -2,10 +2,9 @@ import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Logger } from "pino";
-import { s3Error } from "../../src/errors";
 import { DELETE_OBJECTS_MAX_BODY_BYTES } from "../../src/s3/delete-objects";
 import type { GatewayRequest } from "../../src/s3/request";
-import { SINGLE_HEADERS, TOKEN_HEADERS } from "../../src/s3/single-headers";
+import { combineHeaders } from "../../src/s3/single-headers";
 import type { ListenAddress } from "./config";
 import type { Authorizer, LocalDeny } from "./service";
 
@@ -25,31 +24,22 @@ export function requestIdFor(req: IncomingMessage): string {
 }
 
 /**
- * The request Envoy forwarded, as the decision core reads it. A token header or a header the
- * classifier or signer reads sent more than once is refused (S3 and the gateway could read
- * different copies); other repeats are joined with "," as HTTP allows.
+ * The request Envoy forwarded, as the decision core reads it. Repeated headers are combined by
+ * `combineHeaders` (src/s3/single-headers.ts): a repeat of a token header or of a header the
+ * classifier or signer reads is refused (S3 and the gateway could read different copies); other
+ * repeats are joined with "," as HTTP allows.
  */
 export function gatewayRequest(req: IncomingMessage, body: Buffer | undefined): { request: GatewayRequest; deny?: LocalDeny } {
-  const headers: Record<string, string> = {};
-  let deny: LocalDeny | undefined;
-  for (const [name, values] of Object.entries(req.headersDistinct)) {
-    if (values === undefined) continue;
-    if (values.length > 1 && !deny) {
-      if (TOKEN_HEADERS.has(name)) {
-        deny = { reason: "duplicate-header", error: s3Error("InvalidToken", `header '${name}' sent more than once; send the token exactly once`) };
-      } else if (SINGLE_HEADERS.has(name)) {
-        deny = { reason: "duplicate-header", error: s3Error("InvalidRequest", `header '${name}' sent more than once; send it once`) };
-      }
-    }
-    headers[name] = values.join(",");
-  }
+  const distinct: Record<string, string[]> = {};
+  for (const [name, values] of Object.entries(req.headersDistinct)) if (values !== undefined) distinct[name] = values;
+  const { headers, refusal } = combineHeaders(distinct);
   const request: GatewayRequest = {
     method: (req.method ?? "").toUpperCase(),
     path: req.url ?? "/",
     headers,
     ...(body !== undefined && body.length > 0 ? { body } : {}),
   };
-  return deny ? { request, deny } : { request };
+  return refusal ? { request, deny: { reason: "duplicate-header", error: refusal } } : { request };
 }
 
 /**

@@ -1,4 +1,4 @@
-import { errorXml, s3Error, type S3ErrorCode } from "../errors";
+import { errorXml, s3Error, type S3Error, type S3ErrorCode } from "../errors";
 
 /**
  * Request headers that must arrive at most once. A repeat would let Envoy, the authorizer and S3
@@ -33,9 +33,6 @@ export const SINGLE_VALUE_HEADERS: readonly SingleValueHeader[] = Object.freeze(
   ...SINGLE_HEADER_NAMES.map((name) => Object.freeze({ name, code: "InvalidRequest" as const })),
 ]);
 
-/** Set forms for lookups in the authorizer. */
-export const TOKEN_HEADERS: ReadonlySet<string> = new Set(TOKEN_HEADER_NAMES);
-export const SINGLE_HEADERS: ReadonlySet<string> = new Set(SINGLE_HEADER_NAMES);
 
 /** The message of the refusal, the same wherever the repeat is caught. */
 export function repeatedHeaderMessage(header: SingleValueHeader): string {
@@ -47,4 +44,26 @@ export function repeatedHeaderMessage(header: SingleValueHeader): string {
 /** The S3 XML error document of the refusal (the authorizer's format), for a local answer in Envoy or the emulator. */
 export function repeatedHeaderXml(header: SingleValueHeader, requestId: string): string {
   return errorXml(s3Error(header.code, repeatedHeaderMessage(header)), requestId);
+}
+
+/**
+ * Header values by lower-case name. A header named more than once (by repeated values or by names
+ * differing only in case) is joined with "," as HTTP allows, except the single-value headers
+ * listed above, whose repeat the authorizer refuses before deciding: that refusal is returned too.
+ * The authorizer's check port and `simulate` both combine headers with this function.
+ */
+export function combineHeaders(headers: Readonly<Record<string, string | readonly string[]>>): { headers: Record<string, string>; refusal?: S3Error } {
+  const values = new Map<string, string[]>();
+  for (const [name, value] of Object.entries(headers)) {
+    const lower = name.toLowerCase();
+    values.set(lower, [...(values.get(lower) ?? []), ...(typeof value === "string" ? [value] : value)]);
+  }
+  let refusal: S3Error | undefined;
+  const combined: Record<string, string> = {};
+  for (const [name, list] of values) {
+    const single = SINGLE_VALUE_HEADERS.find((h) => h.name === name);
+    if (list.length > 1 && single && !refusal) refusal = s3Error(single.code, repeatedHeaderMessage(single));
+    combined[name] = list.join(",");
+  }
+  return refusal ? { headers: combined, refusal } : { headers: combined };
 }
