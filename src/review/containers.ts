@@ -50,11 +50,6 @@ const num = (v: unknown): number | undefined => (typeof v === "number" ? v : typ
 const obj = (v: unknown): Record<string, unknown> => (typeof v === "object" && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : {});
 const list = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
 
-/** True when `user` runs as root: unset (the image default, usually root), `root`, `0` or `0:<gid>`. */
-export function runsAsRoot(user: string | undefined): boolean {
-  return user === undefined || user === "" || /^(root|0)(:.*)?$/.test(user);
-}
-
 /** Containers of every task definition, task settings, and the definitions that cannot be read yet. */
 export function containers(index: ResourceIndex): { tasks: TaskRow[]; containers: ContainerRow[]; unreadable: UnreadableTaskDefinition[] } {
   const tasks: TaskRow[] = [];

@@ -19,7 +19,3 @@ export function bucketNameProblem(name: string): string | undefined {
   if (suffix) return `must not end with the reserved suffix '${suffix}'`;
   return undefined;
 }
-
-export function isValidBucketName(name: string): boolean {
-  return bucketNameProblem(name) === undefined;
-}
