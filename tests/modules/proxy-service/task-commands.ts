@@ -13,6 +13,7 @@ import { envoyCommand, type EnvoySettings } from "../../../envoy-templates";
 import type { Json } from "../../../envoy-templates/bootstrap";
 import { ProxyService } from "../../../modules/proxy-service/proxy-service";
 import { onlyResource, synth } from "../synth";
+import { proxyServiceProps } from "./props";
 
 /** Whether `bash` runs here; the commands under test are bash. */
 export function bashMissing(): string | undefined {
@@ -41,36 +42,20 @@ export function containersOf(task: Record<string, unknown>): Record<string, Cont
 export function synthesizeGatewayTask(settings: EnvoySettings): Record<string, unknown> {
   const synthesized = synth(
     (scope: Construct) =>
-      new ProxyService(scope, "proxy-service", {
-        namePrefix: "rajee-test",
-        region: "eu-west-1",
-        vpcId: "vpc-123",
-        subnetIds: ["subnet-a", "subnet-b"],
-        loadBalancerSecurityGroupId: "sg-alb",
-        targetGroupArn: "arn:aws:elasticloadbalancing:eu-west-1:111111111111:targetgroup/rajee-test-envoy/abc",
-        albResourceLabel: "app/rajee-test-alb/123/targetgroup/rajee-test-envoy/456",
-        taskRoleArn: "arn:aws:iam::111111111111:role/rajee-test-task",
-        executionRoleArn: "arn:aws:iam::111111111111:role/rajee-test-execution",
-        envoyImage: "envoyproxy/envoy:v1.34.10",
-        authorizerImage: "111111111111.dkr.ecr.eu-west-1.amazonaws.com/rajee-authorizer:0.1.0",
-        envoyCommand: envoyCommand(settings),
-        authorizer: {
-          jwksSecretArn: "arn:aws:secretsmanager:eu-west-1:111111111111:secret:jwks",
-          issuer: "rajee",
-          audience: "rajee",
-          maxTokenLifetimeSeconds: 43200,
-          clockSkewSeconds: 30,
-          s3Region: settings.s3Region,
-          s3Endpoint: settings.s3Endpoint,
-        },
-        logGroups: { envoy: "/rajee/test/envoy", authorizer: "/rajee/test/authorizer" },
-        listenerPort: settings.listenerPort,
-        healthPort: settings.healthPort,
-        livePath: settings.livePath,
-        authorizerPort: settings.authorizerPort,
-        authorizerAdminPort: settings.authorizerAdminPort,
-        envoyStopTimeoutSeconds: settings.stopTimeoutSeconds,
-      }),
+      new ProxyService(
+        scope,
+        "proxy-service",
+        proxyServiceProps({
+          envoyCommand: envoyCommand(settings),
+          authorizer: { ...proxyServiceProps().authorizer, s3Region: settings.s3Region, s3Endpoint: settings.s3Endpoint },
+          listenerPort: settings.listenerPort,
+          healthPort: settings.healthPort,
+          livePath: settings.livePath,
+          authorizerPort: settings.authorizerPort,
+          authorizerAdminPort: settings.authorizerAdminPort,
+          envoyStopTimeoutSeconds: settings.stopTimeoutSeconds,
+        }),
+      ),
   );
   return onlyResource(synthesized, "aws_ecs_task_definition");
 }
