@@ -1,7 +1,7 @@
 import { upstreamSigner } from "../../handlers/authorizer/upstream-signing";
 import { verifySigV4 } from "../../bin/dev/sigv4-verify";
 import { jwksText, MemorySource, parseErrorXml, startHarness, TestClock, type Harness } from "../handlers/authorizer/support";
-import { rawRequest } from "./support/raw-http";
+import { rawRequest } from "../support/raw-http";
 import { concreteRequest, copySourceAsS3ReadsIt, isCanonicallyEncoded, loadCorpus, type CorpusCase } from "./support/corpus";
 import { S3_ENDPOINT, TASK_CREDENTIALS, upstreamFromAnswer } from "./support/envoy-model";
 import { signingKeys, type SigningKeys } from "./support/tokens";

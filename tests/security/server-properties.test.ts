@@ -4,7 +4,7 @@ import { Cursor } from "../../src/s3/xml-cursor";
 import { jwksText, MemorySource, parseErrorXml, startHarness, TestClock, type Harness } from "../handlers/authorizer/support";
 import { BUCKETS, encodeKey, grantArb, keyArb, referenceAllows } from "../support/grant-model";
 import { LONG_TESTS } from "../support/long-tests";
-import { rawRequest, type RawAnswer } from "./support/raw-http";
+import { rawRequest, type RawResponse } from "../support/raw-http";
 import { signingKeys, tokenFor, type SigningKeys } from "./support/tokens";
 
 /**
@@ -54,7 +54,7 @@ afterAll(async () => {
   await harness.close();
 });
 
-async function send(method: string, target: string, headers: Record<string, string | string[]>, body?: string): Promise<RawAnswer> {
+async function send(method: string, target: string, headers: Record<string, string | string[]>, body?: string): Promise<RawResponse> {
   work.bodyChars = 0;
   work.verifications = 0;
   return rawRequest(harness.checkPort, { method, target, headers: { host: "gateway.example.com", ...headers }, ...(body === undefined ? {} : { body }) });
@@ -63,7 +63,7 @@ async function send(method: string, target: string, headers: Record<string, stri
 const token = (grants: readonly string[]) => tokenFor({ grants }, keys, NOW);
 
 /** Status and S3 error code; an answer to HEAD has no body, so its code is only known from the status. */
-function outcome(method: string, answer: RawAnswer): { status: number; code: string } {
+function outcome(method: string, answer: RawResponse): { status: number; code: string } {
   if (answer.status === 200) return { status: 200, code: "OK" };
   return { status: answer.status, code: method === "HEAD" ? (answer.status === 403 ? "AccessDenied" : "?") : parseErrorXml(answer.body).code };
 }
@@ -100,7 +100,7 @@ describe("the authorizer's check port", () => {
     await fc.assert(
       fc.asyncProperty(fc.array(grantArb, { maxLength: 5 }), fc.oneof(listArb, copyArb, deleteArb), async (grants, request) => {
         const headers: Record<string, string> = { "x-amz-security-token": await token(grants) };
-        let answer: RawAnswer;
+        let answer: RawResponse;
         let allowed: boolean;
         if (request.kind === "list") {
           answer = await send("GET", `/${request.bucket}?list-type=2&prefix=${encodeURIComponent(request.prefix)}`, headers);

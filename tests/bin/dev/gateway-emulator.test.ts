@@ -5,7 +5,7 @@ import { ENVOY_INLINE_REQUEST_HEADERS } from "../../../bin/dev/envoy-request-hea
 import { startGatewayEmulator, type GatewayEmulator } from "../../../bin/dev/gateway-emulator";
 import { envoySettings, type EnvoySettingsInput } from "../../../envoy-templates";
 import { repeatedHeaderXml, SINGLE_VALUE_HEADERS } from "../../../src/s3/single-headers";
-import { RawConnection, startRecordingServer, type RecordingServer, type Seen } from "./raw-http";
+import { RawConnection, startRecordingServer, type RecordingServer, type Seen } from "../../support/raw-http";
 
 /**
  * One test per row of EMULATED_ENVOY_RULES: raw bytes over a socket to the emulator (plain HTTP,

@@ -10,6 +10,20 @@ export interface RawResponse {
   readonly body: string;
 }
 
+/** The status and headers of a response head (the text before the blank line). */
+function parseHead(head: string): { status: number; headers: Record<string, string> } {
+  const lines = head.split("\r\n");
+  const status = Number(lines[0]!.split(" ")[1]);
+  const headers: Record<string, string> = {};
+  for (const line of lines.slice(1)) {
+    const colon = line.indexOf(":");
+    const name = line.slice(0, colon).trim().toLowerCase();
+    const value = line.slice(colon + 1).trim();
+    headers[name] = headers[name] === undefined ? value : `${headers[name]}, ${value}`;
+  }
+  return { status, headers };
+}
+
 /** Parses as many complete responses as `data` holds (Content-Length or chunked bodies; 1xx have none). */
 export function parseResponses(data: Buffer): { responses: RawResponse[]; rest: Buffer } {
   const responses: RawResponse[] = [];
@@ -17,15 +31,7 @@ export function parseResponses(data: Buffer): { responses: RawResponse[]; rest: 
   for (;;) {
     const end = rest.indexOf("\r\n\r\n");
     if (end < 0) break;
-    const lines = rest.subarray(0, end).toString("latin1").split("\r\n");
-    const status = Number(lines[0]!.split(" ")[1]);
-    const headers: Record<string, string> = {};
-    for (const line of lines.slice(1)) {
-      const colon = line.indexOf(":");
-      const name = line.slice(0, colon).toLowerCase();
-      const value = line.slice(colon + 1).trim();
-      headers[name] = headers[name] === undefined ? value : `${headers[name]}, ${value}`;
-    }
+    const { status, headers } = parseHead(rest.subarray(0, end).toString("latin1"));
     let bodyStart = end + 4;
     let body = "";
     if (status >= 200 && headers["transfer-encoding"] === "chunked") {
@@ -162,4 +168,35 @@ export async function startRecordingServer(answer: (seen: Seen) => { status: num
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
+}
+
+/**
+ * One HTTP/1.1 request written byte for byte to 127.0.0.1:port, so a header can be sent twice (even
+ * `host`, which Node's client refuses to repeat) and the target is never normalised. Sends
+ * `connection: close` and reads until the server closes, so a HEAD answer's body length does not
+ * matter.
+ */
+export function rawRequest(
+  port: number,
+  request: { method: string; target: string; headers: Readonly<Record<string, string | readonly string[]>>; body?: string },
+): Promise<RawResponse> {
+  const body = request.body === undefined ? undefined : Buffer.from(request.body, "utf8");
+  const lines = [`${request.method} ${request.target} HTTP/1.1`];
+  for (const [name, value] of Object.entries(request.headers)) for (const v of [value].flat()) lines.push(`${name}: ${v}`);
+  if (body !== undefined) lines.push(`content-length: ${body.length}`);
+  lines.push("connection: close", "", "");
+  return new Promise((resolve, reject) => {
+    const socket = net.connect(port, "127.0.0.1");
+    const chunks: Buffer[] = [];
+    socket.on("data", (chunk: Buffer) => chunks.push(chunk));
+    socket.on("error", reject);
+    socket.on("end", () => {
+      const text = Buffer.concat(chunks).toString("utf8");
+      const split = text.indexOf("\r\n\r\n");
+      if (split < 0) return reject(new Error(`no complete answer: ${JSON.stringify(text.slice(0, 200))}`));
+      resolve({ ...parseHead(text.slice(0, split)), body: text.slice(split + 4) });
+    });
+    socket.write(lines.join("\r\n"));
+    if (body !== undefined) socket.write(body);
+  });
 }
