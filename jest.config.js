@@ -1,8 +1,8 @@
 /** Tests run TypeScript through swc (fast) in CommonJS; jose ships ESM only, so it is transformed too. */
 module.exports = {
   testEnvironment: "node",
-  // src/ and handlers/ are roots too (no tests live there) so that coverage counts the files no test imports.
-  roots: ["<rootDir>/tests", "<rootDir>/src", "<rootDir>/handlers"],
+  // src/, handlers/ and review/ are roots too (no tests live there) so that coverage counts the files no test imports.
+  roots: ["<rootDir>/tests", "<rootDir>/src", "<rootDir>/handlers", "<rootDir>/review"],
   testMatch: ["**/*.test.ts"],
   transform: {
     "^.+\\.(t|j)s$": ["@swc/jest", { jsc: { target: "es2022" }, module: { type: "commonjs" } }],
@@ -11,11 +11,13 @@ module.exports = {
   testTimeout: 30000,
   // Coverage, collected by `npm run test:coverage` and CI (`--coverage`), not by plain `npm test`.
   // Directory keys hold the directory's total to the figures; measured figures are in docs/ci.md.
-  collectCoverageFrom: ["src/**/*.ts", "handlers/**/*.ts"],
+  collectCoverageFrom: ["src/**/*.ts", "handlers/**/*.ts", "review/**/*.ts"],
   coverageDirectory: ".build/coverage",
   coverageReporters: ["text-summary", "json-summary"],
   coverageThreshold: {
     "./src/": { lines: 95, statements: 93, functions: 94, branches: 86 },
     "./handlers/": { lines: 92, statements: 88, functions: 89, branches: 85 },
+    // The plan review (moved out of src/): measured 93.7 lines, 92.7 statements, 90.9 functions, 81.7 branches at the least-covered level.
+    "./review/": { lines: 93, statements: 92, functions: 90, branches: 81 },
   },
 };

@@ -2,7 +2,7 @@ import { decide, type DecisionContext } from "../../src/decision";
 import { buildKeyring } from "../../src/keys/keyring";
 import { parseJwks } from "../../src/keys/jwks";
 import type { S3Error } from "../../src/errors";
-import { requestFromUrl, summarizeDecision, summarizeRefusal } from "../../src/simulation";
+import { requestFromUrl, summarizeDecision, summarizeRefusal } from "./simulation";
 import { tokenPolicy } from "../../src/token/policy";
 import { verifyToken } from "../../src/token/verify";
 import type { GatewayRequest } from "../../src/s3/request";

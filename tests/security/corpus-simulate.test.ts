@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { decide, type DecisionContext } from "../../src/decision";
 import { buildKeyring } from "../../src/keys/keyring";
-import { requestFromUrl, summarizeDecision } from "../../src/simulation";
+import { requestFromUrl, summarizeDecision } from "../../bin/commands/simulation";
 import { tokenPolicy } from "../../src/token/policy";
 import { verifyToken } from "../../src/token/verify";
 import { rajee } from "../support/cli";

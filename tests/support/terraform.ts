@@ -1,8 +1,8 @@
 /**
  * The terraform helpers the tests share. They live with the plan-review command
- * (bin/review/terraform.ts), which runs terraform the same way; this module re-exports them.
+ * (review/terraform.ts), which runs terraform the same way; this module re-exports them.
  */
-export { init, initAndValidate, planJson, terraformSetup, type PlanJson } from "../../bin/review/terraform";
+export { init, initAndValidate, planJson, terraformSetup, type PlanJson } from "../../review/terraform";
 
 /** Prints why a suite skipped, so a green run never hides that nothing ran. */
 export function explainSkip(reason: string): void {

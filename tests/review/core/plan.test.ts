@@ -1,4 +1,4 @@
-import { configAddress, parsePlan, PlanError, ResourceIndex, UNKNOWN } from "../../../src/review/plan";
+import { configAddress, parsePlan, PlanError, ResourceIndex, UNKNOWN } from "../../../review/core/plan";
 import { planDocument, ref } from "./fixtures";
 
 describe("parsePlan", () => {

@@ -18,7 +18,7 @@ export interface ReviewOptions {
   readonly environment: string;
   /** The environment's configured buckets (config/<env>.ts `buckets`). */
   readonly buckets: ConfiguredBuckets;
-  /** Accepted exceptions (config/review-suppressions.ts). @default none */
+  /** Accepted exceptions (review/accepted-suppressions.ts). @default none */
   readonly suppressions?: readonly Suppression[];
   /** Ports that must never be reachable, port -> what listens. @default DEFAULT_ADMIN_PORTS */
   readonly adminPorts?: Readonly<Record<number, string>>;

@@ -1,10 +1,10 @@
 import { readFile, writeFile } from "node:fs/promises";
-import { environmentNames, getEnvironment } from "../../config";
-import { reviewSuppressions } from "../../config/review-suppressions";
-import { envoySettingsForEnvironment } from "../../envoy-templates";
-import { ConfigError } from "../../src/config-error";
-import { diffPlans, parsePlan, PlanError, renderDiff, renderReport, reviewPlan, type ReviewOptions, type Suppression } from "../../src/review";
-import { parseOptions, UsageError, type CommandIO } from "../command";
+import { environmentNames, getEnvironment } from "../config";
+import { reviewSuppressions } from "./accepted-suppressions";
+import { envoySettingsForEnvironment } from "../envoy-templates";
+import { ConfigError } from "../src/config-error";
+import { diffPlans, parsePlan, PlanError, renderDiff, renderReport, reviewPlan, type ReviewOptions, type Suppression } from "./core";
+import { parseOptions, UsageError, type CommandIO } from "../bin/command";
 import { synthesizeAndPlan } from "./synth-plan";
 import { hasAwsCredentials } from "./terraform";
 
@@ -25,7 +25,7 @@ export const HELP = `Usage: npm run review -- --env NAME [--plan PLAN.json] [--b
 Reviews an environment's Terraform plan for security: changes by type with destructive ones first,
 every IAM statement (wildcards flagged), network exposure, encryption at rest, the container table,
 and the policy rules of docs/plan-review.md. Exits 1 when a rule is broken (suppressions with a
-reason live in config/review-suppressions.ts).
+reason live in review/accepted-suppressions.ts).
 
 Options:
   --env NAME        environment in config/ (${environmentNames.join(", ")}); selects buckets and suppressions

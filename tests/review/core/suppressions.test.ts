@@ -1,8 +1,8 @@
 import { ConfigError } from "../../../src/config-error";
-import { parsePlan } from "../../../src/review/plan";
-import { reviewPlan } from "../../../src/review/report";
-import { applySuppressions, validateSuppressions, type Suppression, type Violation } from "../../../src/review/suppressions";
-import { reviewSuppressions } from "../../../config/review-suppressions";
+import { parsePlan } from "../../../review/core/plan";
+import { reviewPlan } from "../../../review/core/report";
+import { applySuppressions, validateSuppressions, type Suppression, type Violation } from "../../../review/core/suppressions";
+import { reviewSuppressions } from "../../../review/accepted-suppressions";
 import { planDocument, policy } from "./fixtures";
 
 const REASON = "AWS's default key policy, scoped to this key";
@@ -17,14 +17,14 @@ describe("validateSuppressions", () => {
       { rule: "public-ingress", address: "aws_x.y", reason: "ok" },
       { rule: "public-ingress", address: "aws_x.y", reason: REASON, environments: [] },
     ] as unknown as Suppression[];
-    expect(() => validateSuppressions(bad, "config/review-suppressions.ts")).toThrow(
+    expect(() => validateSuppressions(bad, "review/accepted-suppressions.ts")).toThrow(
       new ConfigError(
         [
-          'config/review-suppressions.ts[0] (iam-wildcard-action on aws_kms_key.k): reason="" is missing or too short; say in a sentence why the exception is safe',
-          "config/review-suppressions.ts[1] (no-such-rule on aws_kms_key.k): rule=\"no-such-rule\" is not a rule; use one of iam-wildcard-action, public-ingress, admin-port-exposed, unencrypted-secret, unencrypted-log-group, container-without-memory-limit, task-role-s3-outside-buckets",
-          "config/review-suppressions.ts[2] (public-ingress on  ): address is empty; give the resource address the report prints",
-          'config/review-suppressions.ts[3] (public-ingress on aws_x.y): reason="ok" is missing or too short; say in a sentence why the exception is safe',
-          "config/review-suppressions.ts[4] (public-ingress on aws_x.y): environments is empty; leave it out to apply everywhere, or list the environments",
+          'review/accepted-suppressions.ts[0] (iam-wildcard-action on aws_kms_key.k): reason="" is missing or too short; say in a sentence why the exception is safe',
+          "review/accepted-suppressions.ts[1] (no-such-rule on aws_kms_key.k): rule=\"no-such-rule\" is not a rule; use one of iam-wildcard-action, public-ingress, admin-port-exposed, unencrypted-secret, unencrypted-log-group, container-without-memory-limit, task-role-s3-outside-buckets",
+          "review/accepted-suppressions.ts[2] (public-ingress on  ): address is empty; give the resource address the report prints",
+          'review/accepted-suppressions.ts[3] (public-ingress on aws_x.y): reason="ok" is missing or too short; say in a sentence why the exception is safe',
+          "review/accepted-suppressions.ts[4] (public-ingress on aws_x.y): environments is empty; leave it out to apply everywhere, or list the environments",
         ].join("\n"),
       ),
     );

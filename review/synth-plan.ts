@@ -29,9 +29,9 @@ export async function synthesizeAndPlan(options: SynthPlanOptions): Promise<unkn
   try {
     // Loaded lazily: the app pulls in cdktf, every provider class the stacks use, and esbuild.
     // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const { buildApp } = require("../../stacks/app") as typeof import("../../stacks/app");
+    const { buildApp } = require("../stacks/app") as typeof import("../stacks/app");
     // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const { bundleRotationLambda } = require("../../handlers/rotation/bundle") as typeof import("../../handlers/rotation/bundle");
+    const { bundleRotationLambda } = require("../handlers/rotation/bundle") as typeof import("../handlers/rotation/bundle");
     const started = Date.now();
     const { app, stacks } = buildApp({
       environments: [options.environment],

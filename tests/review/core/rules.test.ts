@@ -1,8 +1,8 @@
 import fc from "fast-check";
-import { parsePlan } from "../../../src/review/plan";
-import { reviewPlan } from "../../../src/review/report";
-import { envoyAdminAddress, grantsS3, outsideBuckets, RULES } from "../../../src/review/rules";
-import { RULE_NAMES } from "../../../src/review/suppressions";
+import { parsePlan } from "../../../review/core/plan";
+import { reviewPlan } from "../../../review/core/report";
+import { envoyAdminAddress, grantsS3, outsideBuckets, RULES } from "../../../review/core/rules";
+import { RULE_NAMES } from "../../../review/core/suppressions";
 import { planDocument, policy, ref, type FixtureResource } from "./fixtures";
 
 const BUCKETS = { data: { prefixes: ["in/", "out/"] }, whole: { prefixes: [""] } };

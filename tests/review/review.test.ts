@@ -9,12 +9,12 @@ import { SecretsmanagerSecret } from "@cdktf/provider-aws/lib/secretsmanager-sec
 import { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
 import { SecurityGroupRule } from "@cdktf/provider-aws/lib/security-group-rule";
 import { VpcSecurityGroupIngressRule } from "@cdktf/provider-aws/lib/vpc-security-group-ingress-rule";
-import { getEnvironment } from "../../../config";
-import { bundleRotationLambda } from "../../../handlers/rotation/bundle";
-import { EXIT, reviewOptionsFor, runReview } from "../../../bin/review/run";
-import { diffPlans, parsePlan, renderReport, reviewPlan, RULE_NAMES, type Plan, type Report } from "../../../src/review";
-import { EnvironmentStack } from "../../../stacks/environment-stack";
-import { explainSkip, init, planJson, terraformSetup } from "../../support/terraform";
+import { getEnvironment } from "../../config";
+import { bundleRotationLambda } from "../../handlers/rotation/bundle";
+import { EXIT, reviewOptionsFor, runReview } from "../../review/run";
+import { diffPlans, parsePlan, renderReport, reviewPlan, RULE_NAMES, type Plan, type Report } from "../../review/core";
+import { EnvironmentStack } from "../../stacks/environment-stack";
+import { explainSkip, init, planJson, terraformSetup } from "../support/terraform";
 
 /**
  * The review on real offline plans: dev through the command itself (synth, init, plan), staging and

@@ -1,8 +1,8 @@
-import type { Decision } from "./decision";
-import type { S3Error } from "./errors";
-import type { GatewayRequest } from "./s3/request";
-import { combineHeaders } from "./s3/single-headers";
-import { upstreamView, type UpstreamView } from "./upstream/sign";
+import type { Decision } from "../../src/decision";
+import type { S3Error } from "../../src/errors";
+import type { GatewayRequest } from "../../src/s3/request";
+import { combineHeaders } from "../../src/s3/single-headers";
+import { upstreamView, type UpstreamView } from "../../src/upstream/sign";
 
 /** One line of `rajee simulate` output. */
 export interface SimulationResult {

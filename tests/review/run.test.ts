@@ -1,9 +1,9 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { EXIT, HELP, runReview } from "../../../bin/review/run";
-import { hasAwsCredentials } from "../../../bin/review/terraform";
-import type { Suppression } from "../../../src/review";
+import { EXIT, HELP, runReview } from "../../review/run";
+import { hasAwsCredentials } from "../../review/terraform";
+import type { Suppression } from "../../review/core";
 
 /** The command's arguments, files and exit codes, on small plan files (no terraform needed). */
 const dir = mkdtempSync(join(tmpdir(), "rajee-review-run-"));

@@ -126,13 +126,13 @@ export function renderReport(report: Report): string {
 
   if (report.violations.length) {
     out.push("### ❌ Policy violations", "", table(VIOLATION_HEADER, report.violations.map(violationRow)), "");
-    out.push("Fix each, or accept it in `config/review-suppressions.ts` with a reason (docs/plan-review.md).", "");
+    out.push("Fix each, or accept it in `review/accepted-suppressions.ts` with a reason (docs/plan-review.md).", "");
   } else {
     out.push(`All ${RULES.length} policy rules pass${report.suppressed.length ? ` (${plural(report.suppressed.length, "suppressed finding")} below)` : ""}.`, "");
   }
   if (report.suppressed.length) {
     out.push(
-      `<details><summary>${plural(report.suppressed.length, "suppressed finding")} (accepted in config/review-suppressions.ts)</summary>`,
+      `<details><summary>${plural(report.suppressed.length, "suppressed finding")} (accepted in review/accepted-suppressions.ts)</summary>`,
       "",
       table(["Rule", "Resource", "Subject", "Reason"], report.suppressed.map((s) => [code(s.rule), code(s.address), s.subject === undefined ? "-" : code(s.subject), cell(s.reason, 200)])),
       "",

@@ -1,5 +1,5 @@
-import { hasWildcard, policiesOf } from "../../../src/review/iam";
-import { parsePlan } from "../../../src/review/plan";
+import { hasWildcard, policiesOf } from "../../../review/core/iam";
+import { parsePlan } from "../../../review/core/plan";
 import { planDocument, policy, ref } from "./fixtures";
 
 const resource = (address: string, after: Record<string, unknown>, extra: { unknown?: Record<string, unknown>; config?: Record<string, unknown> } = {}) =>

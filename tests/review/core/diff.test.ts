@@ -1,6 +1,6 @@
-import { diffPlans, diffRows, stableJson } from "../../../src/review/diff";
-import { renderDiff } from "../../../src/review/markdown";
-import { parsePlan } from "../../../src/review/plan";
+import { diffPlans, diffRows, stableJson } from "../../../review/core/diff";
+import { renderDiff } from "../../../review/core/markdown";
+import { parsePlan } from "../../../review/core/plan";
 import { planDocument, policy, type FixtureResource } from "./fixtures";
 
 const BUCKETS = { data: { prefixes: [""] } };

@@ -1,4 +1,4 @@
-import { ConfigError } from "../config-error";
+import { ConfigError } from "../../src/config-error";
 
 /** Names of the policy rules (docs/plan-review.md describes each). */
 export const RULE_NAMES = [

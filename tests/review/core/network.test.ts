@@ -1,6 +1,6 @@
 import fc from "fast-check";
-import { coversPort, display, ingressRules, isPublicCidr, listeners, portRange, subnets } from "../../../src/review/network";
-import { parsePlan, ResourceIndex } from "../../../src/review/plan";
+import { coversPort, display, ingressRules, isPublicCidr, listeners, portRange, subnets } from "../../../review/core/network";
+import { parsePlan, ResourceIndex } from "../../../review/core/plan";
 import { planDocument, ref, type FixtureResource } from "./fixtures";
 
 const index = (resources: FixtureResource[]) => new ResourceIndex(parsePlan(planDocument(resources), "test").resources);

@@ -1,6 +1,6 @@
-import { cell, code, renderReport } from "../../../src/review/markdown";
-import { parsePlan } from "../../../src/review/plan";
-import { reviewPlan } from "../../../src/review/report";
+import { cell, code, renderReport } from "../../../review/core/markdown";
+import { parsePlan } from "../../../review/core/plan";
+import { reviewPlan } from "../../../review/core/report";
 import { planDocument } from "./fixtures";
 
 describe("table cells", () => {

@@ -1,4 +1,4 @@
-import type { Suppression } from "../src/review/suppressions";
+import type { Suppression } from "./core/suppressions";
 
 /**
  * Accepted exceptions to the plan review's policy rules (docs/plan-review.md). Each names the rule,
