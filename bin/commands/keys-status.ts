@@ -1,5 +1,5 @@
 import { GetSecretValueCommand } from "@aws-sdk/client-secrets-manager";
-import { keyStatuses, type KeyStatus } from "../../handlers/rotation/jwks-plan";
+import { keyStatuses, type KeyStatus } from "../../src/keys/jwks-plan";
 import { parseJwksText, type Jwks } from "../../src/keys/jwks";
 import { DEFAULT_CLOCK_SKEW_SECONDS, DEFAULT_MAX_LIFETIME_SECONDS } from "../../src/token/policy";
 import { parseOptions, UsageError, type Command } from "../command";

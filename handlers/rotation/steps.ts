@@ -7,7 +7,7 @@ import { verifyToken } from "../../src/token/verify";
 import { overlapSeconds, type RotationConfig } from "./config";
 import { RotationError } from "./errors";
 import { AWSCURRENT, AWSPENDING, versionWithStage, type RotationEvent, type SecretDescription } from "./event";
-import { promoteKey, publishPendingKey, type JwksChange } from "./jwks-plan";
+import { promoteKey, publishPendingKey, type JwksChange } from "../../src/keys/jwks-plan";
 import { parsePrivateKeyText } from "./private-key";
 import type { SecretStore } from "./store";
 

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { PutSecretValueCommand } from "@aws-sdk/client-secrets-manager";
 import fc from "fast-check";
-import type { RotatedKey } from "../../../handlers/rotation/jwks-plan";
+import type { RotatedKey } from "../../../src/keys/jwks-plan";
 import { rotationRig, STEPS, T0, type RotationRig } from "./harness";
 
 const epoch = (date: Date) => Math.floor(date.getTime() / 1000);

@@ -1,5 +1,5 @@
 import fc from "fast-check";
-import { keyStatuses, promoteKey, publishPendingKey, type RotatedKey } from "../../../handlers/rotation/jwks-plan";
+import { keyStatuses, promoteKey, publishPendingKey, type RotatedKey } from "../../../src/keys/jwks-plan";
 import { parseJwks, type Jwks, type KeyState, type PublishedKey } from "../../../src/keys/jwks";
 
 const NOW = 1_900_000_000;

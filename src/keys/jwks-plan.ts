@@ -1,4 +1,4 @@
-import type { Jwks, KeyState, PublishedKey } from "../../src/keys/jwks";
+import type { Jwks, KeyState, PublishedKey } from "./jwks";
 
 /**
  * A JWKS entry as rotation writes it: rajee's `state`, `retired_at` and `created_at` (so `rajee keys
