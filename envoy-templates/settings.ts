@@ -1,4 +1,18 @@
 import { ConfigError } from "../src/config-error";
+import { isQualifiedHostName, isRegion, REGION_EXAMPLE } from "../src/contracts/aws-names";
+import {
+  AUTHORIZER_ADMIN_PORT,
+  AUTHORIZER_PORT,
+  AUTHORIZER_READY_PATH,
+  DELETE_OBJECTS_MAX_BODY_BYTES,
+  ENVOY_ADMIN_PORT,
+  ENVOY_HEALTH_PORT,
+  ENVOY_LISTENER_PORT,
+  ENVOY_LIVE_PATH,
+  ENVOY_READY_PATH,
+  LOOPBACK,
+  UPSTREAM_PATH_HEADER,
+} from "../src/contracts/gateway";
 
 /**
  * What an operator (or an environment file) may set for the Envoy side of the task. Everything not
@@ -155,16 +169,16 @@ export interface EnvoySettings {
   readonly listenerPort: number;
   readonly healthPort: number;
   /** Path the ALB target group checks on the health listener: readiness (503 while the authorizer is unready or Envoy drains). */
-  readonly healthPath: "/ready";
+  readonly healthPath: typeof ENVOY_READY_PATH;
   /** Path the Envoy container health check GETs on the health listener: liveness, a direct 200 from Envoy alone. */
-  readonly livePath: "/live";
-  readonly adminAddress: "127.0.0.1";
+  readonly livePath: typeof ENVOY_LIVE_PATH;
+  readonly adminAddress: typeof LOOPBACK;
   readonly adminPort: number;
-  readonly authorizerAddress: "127.0.0.1";
+  readonly authorizerAddress: typeof LOOPBACK;
   readonly authorizerPort: number;
   readonly authorizerAdminPort: number;
   /** Path on the authorizer's operations port that Envoy health-checks. */
-  readonly authorizerReadyPath: "/readyz";
+  readonly authorizerReadyPath: typeof AUTHORIZER_READY_PATH;
   readonly authorizerHealthCheckIntervalMs: number;
   readonly authorizerHealthCheckTimeoutMs: number;
   readonly authorizerMaxRequests: number;
@@ -202,11 +216,12 @@ export interface EnvoySettings {
   readonly accessLogFields: readonly string[];
 }
 
-export const DEFAULT_LISTENER_PORT = 8080;
-export const DEFAULT_HEALTH_PORT = 8081;
-export const DEFAULT_ADMIN_PORT = 9901;
-export const DEFAULT_AUTHORIZER_PORT = 9000;
-export const DEFAULT_AUTHORIZER_ADMIN_PORT = 9001;
+// The port defaults are the gateway contract's (src/contracts/gateway.ts), shared with the modules and the authorizer.
+export const DEFAULT_LISTENER_PORT = ENVOY_LISTENER_PORT;
+export const DEFAULT_HEALTH_PORT = ENVOY_HEALTH_PORT;
+export const DEFAULT_ADMIN_PORT = ENVOY_ADMIN_PORT;
+export const DEFAULT_AUTHORIZER_PORT = AUTHORIZER_PORT;
+export const DEFAULT_AUTHORIZER_ADMIN_PORT = AUTHORIZER_ADMIN_PORT;
 export const DEFAULT_AUTHORIZER_TIMEOUT_MS = 1000;
 export const DEFAULT_AUTHORIZER_HEALTH_CHECK_INTERVAL_MS = 5000;
 export const DEFAULT_DRAIN_TIME_SECONDS = 20;
@@ -235,9 +250,6 @@ export const ECS_MAX_STOP_TIMEOUT_SECONDS = 120;
 /** Seconds between the end of Envoy's drain and ECS's SIGKILL. */
 export const STOP_TIMEOUT_MARGIN_SECONDS = 10;
 
-/** 1000 keys of 1024 bytes plus XML framing fit in 2 MiB; `simulate` applies the same bound. */
-export const DELETE_OBJECTS_MAX_BODY_BYTES = 2 * 1024 * 1024;
-
 /** Headers the authorizer's classifier and signer read, beyond Envoy's defaults. */
 export const EXT_AUTHZ_ALLOWED_REQUEST_HEADERS: HeaderNameSet = Object.freeze({
   exact: Object.freeze(["authorization", "content-md5", "content-type", "content-encoding", "x-request-id"]),
@@ -250,7 +262,7 @@ export const EXT_AUTHZ_ALLOWED_UPSTREAM_HEADERS: readonly string[] = Object.free
   "x-amz-date",
   "x-amz-security-token",
   "x-amz-content-sha256",
-  "x-rajee-upstream-path",
+  UPSTREAM_PATH_HEADER,
   "x-amz-copy-source",
 ]);
 
@@ -264,7 +276,6 @@ export const EXT_AUTHZ_ALLOWED_CLIENT_HEADERS: readonly string[] = Object.freeze
 /** Internal header namespaces a client must never be able to set. */
 export const REMOVED_REQUEST_HEADER_PREFIXES: readonly string[] = Object.freeze(["x-rajee-", "x-envoy-"]);
 
-export const UPSTREAM_PATH_HEADER = "x-rajee-upstream-path";
 
 /** CA bundle shipped in the envoyproxy/envoy image (Ubuntu `ca-certificates`). */
 export const S3_TRUSTED_CA_FILE = "/etc/ssl/certs/ca-certificates.crt";
@@ -293,9 +304,6 @@ export const ACCESS_LOG_FIELDS: readonly string[] = Object.freeze([
   "user_agent",
 ]);
 
-const HOSTNAME = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)+$/;
-const REGION = /^[a-z]{2}(-[a-z]+)+-\d$/;
-
 function integerIn(name: string, value: number, min: number, max: number, unit = ""): number {
   if (!Number.isInteger(value) || value < min || value > max) {
     throw new ConfigError(`envoy: ${name}=${String(value)} is not an integer in ${min}-${max}${unit}; use a value in that range`);
@@ -312,11 +320,11 @@ function port(name: string, value: number): number {
  * `ConfigError` naming the setting, the bad value and the fix.
  */
 export function envoySettings(input: EnvoySettingsInput): EnvoySettings {
-  if (typeof input?.s3Region !== "string" || !REGION.test(input.s3Region)) {
-    throw new ConfigError(`envoy: s3Region=${JSON.stringify(input?.s3Region)} is not an AWS region name; use e.g. "eu-west-1"`);
+  if (!isRegion(input?.s3Region)) {
+    throw new ConfigError(`envoy: s3Region=${JSON.stringify(input?.s3Region)} is not an AWS region name; use e.g. "${REGION_EXAMPLE}"`);
   }
   const s3Endpoint = input.s3Endpoint ?? `s3.${input.s3Region}.amazonaws.com`;
-  if (typeof s3Endpoint !== "string" || !HOSTNAME.test(s3Endpoint)) {
+  if (!isQualifiedHostName(s3Endpoint)) {
     throw new ConfigError(
       `envoy: s3Endpoint=${JSON.stringify(s3Endpoint)} is not a lower-case DNS host name; use a host without scheme or port, e.g. "s3.${input.s3Region}.amazonaws.com"`,
     );
@@ -420,14 +428,14 @@ export function envoySettings(input: EnvoySettingsInput): EnvoySettings {
     listenerAddress: "0.0.0.0",
     listenerPort,
     healthPort,
-    healthPath: "/ready",
-    livePath: "/live",
-    adminAddress: "127.0.0.1",
+    healthPath: ENVOY_READY_PATH,
+    livePath: ENVOY_LIVE_PATH,
+    adminAddress: LOOPBACK,
     adminPort,
-    authorizerAddress: "127.0.0.1",
+    authorizerAddress: LOOPBACK,
     authorizerPort,
     authorizerAdminPort,
-    authorizerReadyPath: "/readyz",
+    authorizerReadyPath: AUTHORIZER_READY_PATH,
     authorizerHealthCheckIntervalMs,
     authorizerHealthCheckTimeoutMs,
     authorizerMaxRequests,

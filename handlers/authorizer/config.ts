@@ -1,4 +1,8 @@
 import { ConfigError } from "../../src/config-error";
+import { AUTHORIZER_VARIABLES as V } from "../../src/contracts/authorizer-environment";
+import { hasControlCharacter, isHostName, isRegion, parseSecretArn, REGION_EXAMPLE } from "../../src/contracts/aws-names";
+import { CLOCK_SKEW_SECONDS, DEFAULT_LOG_LEVEL, LOG_LEVELS, TOKEN_LIFETIME_SECONDS, type LogLevel } from "../../src/contracts/environment";
+import { AUTHORIZER_ADMIN_PORT, AUTHORIZER_LIVE_PATH, AUTHORIZER_METRICS_PATH, AUTHORIZER_PORT, AUTHORIZER_READY_PATH, LOOPBACK } from "../../src/contracts/gateway";
 import { parseDurationSeconds } from "../../src/duration";
 import { SUPPORTED_ALGORITHMS, type SigningAlgorithm } from "../../src/keys/jwks";
 import {
@@ -19,14 +23,17 @@ export interface ListenAddress {
 /** Where a polled document (the JWKS, the deny list) comes from. */
 export type SourceSpec = { readonly kind: "file"; readonly path: string } | { readonly kind: "secret"; readonly arn: string };
 
-export const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
-export type LogLevel = (typeof LOG_LEVELS)[number];
+export { LOG_LEVELS, type LogLevel };
 
-/** The authorizer's settings, parsed once from `RAJEE_*` variables (or the matching CLI flags), then frozen. */
+/**
+ * The authorizer's settings, parsed once from `RAJEE_*` variables (or the matching CLI flags), then
+ * frozen. The variable names and the bounds shared with the infrastructure come from the contract
+ * (src/contracts/authorizer-environment.ts), whose writer produces what this parser reads.
+ */
 export interface AuthorizerConfig {
   /** Check port: every path on it is a client request to judge. */
   readonly listen: ListenAddress;
-  /** Operations port: `/healthz`, `/readyz`, `/metrics`. */
+  /** Operations port: liveness, readiness and metrics (src/contracts/gateway.ts). */
   readonly adminListen: ListenAddress;
   /** The JWKS of trusted public keys. */
   readonly keySource: SourceSpec;
@@ -61,14 +68,14 @@ export interface AuthorizerConfig {
   readonly emfIntervalSeconds: number;
 }
 
-export const DEFAULT_LISTEN = "127.0.0.1:9000";
-export const DEFAULT_ADMIN_LISTEN = "127.0.0.1:9001";
+export const DEFAULT_LISTEN = `${LOOPBACK}:${AUTHORIZER_PORT}`;
+export const DEFAULT_ADMIN_LISTEN = `${LOOPBACK}:${AUTHORIZER_ADMIN_PORT}`;
 export const DEFAULT_REFRESH_INTERVAL_SECONDS = 60;
 export const DEFAULT_STALENESS_LIMIT_SECONDS = 3600;
 export const DEFAULT_BREAK_GLASS_INTERVAL_SECONDS = 10;
 export const DEFAULT_TOKEN_CACHE_SIZE = 10_000;
 export const DEFAULT_RATE_LIMIT_PER_SECOND = 1000;
-export const DEFAULT_LOG_LEVEL: LogLevel = "info";
+export { DEFAULT_LOG_LEVEL };
 export const DEFAULT_SHUTDOWN_TIMEOUT_SECONDS = 20;
 export const DEFAULT_EMF_INTERVAL_SECONDS = 60;
 
@@ -93,36 +100,33 @@ const DURATION = "seconds, or a duration like 30s, 15m, 1h";
 
 /** Every setting the authorizer reads. A `RAJEE_*` variable not in this list stops start-up (typo guard). */
 export const SETTINGS: readonly Setting[] = [
-  setting("RAJEE_LISTEN", DEFAULT_LISTEN, "loopback host:port (127.x.x.x, [::1] or localhost)", "check port Envoy sends ext_authz requests to"),
-  setting("RAJEE_ADMIN_LISTEN", DEFAULT_ADMIN_LISTEN, "loopback host:port, not the check port", "operations port: /healthz, /readyz, /metrics"),
-  setting("RAJEE_JWKS_FILE", "(none)", "path to a JWKS JSON file", "key source for local use; exactly one of this and RAJEE_JWKS_SECRET_ARN"),
-  setting("RAJEE_JWKS_SECRET_ARN", "(none)", "Secrets Manager secret ARN", "key source in AWS: the JWKS secret the rotation Lambda writes"),
-  setting("RAJEE_ISSUER", DEFAULT_ISSUER, "non-empty string", "required token `iss`"),
-  setting("RAJEE_AUDIENCE", DEFAULT_AUDIENCE, "non-empty string", "required token `aud`"),
-  setting("RAJEE_ALGORITHMS", DEFAULT_ALGORITHMS.join(","), `comma-separated subset of ${SUPPORTED_ALGORITHMS.join(", ")}`, "token algorithms accepted"),
-  setting("RAJEE_CLOCK_SKEW_SECONDS", String(DEFAULT_CLOCK_SKEW_SECONDS), `0-300 (${DURATION})`, "tolerated clock difference for exp, nbf, iat"),
-  setting("RAJEE_MAX_TOKEN_LIFETIME_SECONDS", String(DEFAULT_MAX_LIFETIME_SECONDS), `60-604800 (${DURATION})`, "longest accepted exp - iat"),
-  setting("RAJEE_KEY_REFRESH_SECONDS", String(DEFAULT_REFRESH_INTERVAL_SECONDS), `5-3600 (${DURATION})`, "poll interval of the key and deny list sources"),
-  setting("RAJEE_STALENESS_LIMIT_SECONDS", String(DEFAULT_STALENESS_LIMIT_SECONDS), `above the refresh interval, up to 86400 (${DURATION})`, "how long last good keys and deny list serve after refreshes fail"),
-  setting("RAJEE_BREAK_GLASS_INTERVAL_SECONDS", String(DEFAULT_BREAK_GLASS_INTERVAL_SECONDS), `1-3600 (${DURATION})`, "least time between refreshes triggered by an unknown kid"),
-  setting("RAJEE_TOKEN_CACHE_SIZE", String(DEFAULT_TOKEN_CACHE_SIZE), "0-1000000 (0 disables the cache)", "verified tokens kept in memory"),
-  setting("RAJEE_DENY_LIST_FILE", "(none)", "path to a JSON file", "revoked jti/sub values; at most one of this and RAJEE_DENY_LIST_SECRET_ARN"),
-  setting("RAJEE_DENY_LIST_SECRET_ARN", "(none)", "Secrets Manager secret ARN", "revoked jti/sub values, polled like the keys"),
-  setting("RAJEE_RATE_LIMIT_PER_SECOND", String(DEFAULT_RATE_LIMIT_PER_SECOND), "0-1000000 (0 disables the limit)", "requests per second per token subject, per task"),
-  setting("RAJEE_RATE_LIMIT_BURST", "2 x the rate", "1-10000000", "requests a subject may make at once above the rate"),
-  setting("RAJEE_VIRTUAL_HOST_DOMAIN", "(none: path-style only)", "DNS name", "virtual-hosted addressing: bucket.<domain>"),
-  setting("RAJEE_LOG_LEVEL", DEFAULT_LOG_LEVEL, LOG_LEVELS.join(", "), "allow lines log at info, deny lines at warn"),
-  setting("RAJEE_S3_REGION", "(none)", "AWS region name, e.g. eu-west-1", "region of the buckets, for the upstream signer"),
-  setting("RAJEE_S3_ENDPOINT", "s3.<region>.amazonaws.com", "DNS name", "S3 host the upstream signer signs for"),
-  setting("RAJEE_SHUTDOWN_TIMEOUT_SECONDS", String(DEFAULT_SHUTDOWN_TIMEOUT_SECONDS), `1-110 (${DURATION})`, "longest wait for in-flight checks after SIGTERM"),
-  setting("RAJEE_EMF_INTERVAL_SECONDS", String(DEFAULT_EMF_INTERVAL_SECONDS), `0-3600 (${DURATION}; 0 disables)`, "interval of CloudWatch EMF metric lines on stdout"),
+  setting(V.listen, DEFAULT_LISTEN, "loopback host:port (127.x.x.x, [::1] or localhost)", "check port Envoy sends ext_authz requests to"),
+  setting(V.adminListen, DEFAULT_ADMIN_LISTEN, "loopback host:port, not the check port", `operations port: ${AUTHORIZER_LIVE_PATH}, ${AUTHORIZER_READY_PATH}, ${AUTHORIZER_METRICS_PATH}`),
+  setting(V.jwksFile, "(none)", "path to a JWKS JSON file", `key source for local use; exactly one of this and ${V.jwksSecretArn}`),
+  setting(V.jwksSecretArn, "(none)", "Secrets Manager secret ARN", "key source in AWS: the JWKS secret the rotation Lambda writes"),
+  setting(V.issuer, DEFAULT_ISSUER, "non-empty string", "required token `iss`"),
+  setting(V.audience, DEFAULT_AUDIENCE, "non-empty string", "required token `aud`"),
+  setting(V.algorithms, DEFAULT_ALGORITHMS.join(","), `comma-separated subset of ${SUPPORTED_ALGORITHMS.join(", ")}`, "token algorithms accepted"),
+  setting(V.clockSkewSeconds, String(DEFAULT_CLOCK_SKEW_SECONDS), `${CLOCK_SKEW_SECONDS.min}-${CLOCK_SKEW_SECONDS.max} (${DURATION})`, "tolerated clock difference for exp, nbf, iat"),
+  setting(V.maxTokenLifetimeSeconds, String(DEFAULT_MAX_LIFETIME_SECONDS), `${TOKEN_LIFETIME_SECONDS.min}-${TOKEN_LIFETIME_SECONDS.max} (${DURATION})`, "longest accepted exp - iat"),
+  setting(V.keyRefreshSeconds, String(DEFAULT_REFRESH_INTERVAL_SECONDS), `5-3600 (${DURATION})`, "poll interval of the key and deny list sources"),
+  setting(V.stalenessLimitSeconds, String(DEFAULT_STALENESS_LIMIT_SECONDS), `above the refresh interval, up to 86400 (${DURATION})`, "how long last good keys and deny list serve after refreshes fail"),
+  setting(V.breakGlassIntervalSeconds, String(DEFAULT_BREAK_GLASS_INTERVAL_SECONDS), `1-3600 (${DURATION})`, "least time between refreshes triggered by an unknown kid"),
+  setting(V.tokenCacheSize, String(DEFAULT_TOKEN_CACHE_SIZE), "0-1000000 (0 disables the cache)", "verified tokens kept in memory"),
+  setting(V.denyListFile, "(none)", "path to a JSON file", `revoked jti/sub values; at most one of this and ${V.denyListSecretArn}`),
+  setting(V.denyListSecretArn, "(none)", "Secrets Manager secret ARN", "revoked jti/sub values, polled like the keys"),
+  setting(V.rateLimitPerSecond, String(DEFAULT_RATE_LIMIT_PER_SECOND), "0-1000000 (0 disables the limit)", "requests per second per token subject, per task"),
+  setting(V.rateLimitBurst, "2 x the rate", "1-10000000", "requests a subject may make at once above the rate"),
+  setting(V.virtualHostDomain, "(none: path-style only)", "DNS name", "virtual-hosted addressing: bucket.<domain>"),
+  setting(V.logLevel, DEFAULT_LOG_LEVEL, LOG_LEVELS.join(", "), "allow lines log at info, deny lines at warn"),
+  setting(V.s3Region, "(none)", `AWS region name, e.g. ${REGION_EXAMPLE}`, "region of the buckets, for the upstream signer"),
+  setting(V.s3Endpoint, "s3.<region>.amazonaws.com", "DNS name", "S3 host the upstream signer signs for"),
+  setting(V.shutdownTimeoutSeconds, String(DEFAULT_SHUTDOWN_TIMEOUT_SECONDS), `1-110 (${DURATION})`, "longest wait for in-flight checks after SIGTERM"),
+  setting(V.emfIntervalSeconds, String(DEFAULT_EMF_INTERVAL_SECONDS), `0-3600 (${DURATION}; 0 disables)`, "interval of CloudWatch EMF metric lines on stdout"),
 ];
 
 const KNOWN = new Set(SETTINGS.map((s) => s.env));
 const LOOPBACK_V4 = /^127\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/;
-const HOSTNAME = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/;
-const REGION = /^[a-z]{2}(-[a-z]+)+-\d$/;
-const SECRET_ARN = /^arn:aws(-cn|-us-gov)?:secretsmanager:([a-z]{2}(-[a-z]+)+-\d):\d{12}:secret:[A-Za-z0-9/_+=.@-]+$/;
 
 const bad = (name: string, value: string, fix: string): ConfigError =>
   new ConfigError(`authorizer: ${name}=${JSON.stringify(value)} ${fix}`);
@@ -157,18 +161,18 @@ function duration(name: string, value: string, min: number, max: number): number
 }
 
 function nonEmpty(name: string, value: string): string {
-  if (value.trim() !== value || [...value].some((c) => c.charCodeAt(0) < 0x20 || c.charCodeAt(0) === 0x7f)) throw bad(name, value, "has surrounding spaces or control characters; remove them");
+  if (value.trim() !== value || hasControlCharacter(value)) throw bad(name, value, "has surrounding spaces or control characters; remove them");
   return value;
 }
 
 function secretArn(name: string, value: string): string {
-  if (!SECRET_ARN.test(value)) throw bad(name, value, "is not a Secrets Manager secret ARN (arn:aws:secretsmanager:<region>:<account>:secret:<name>); pass the full ARN");
+  if (!parseSecretArn(value)) throw bad(name, value, "is not a Secrets Manager secret ARN (arn:aws:secretsmanager:<region>:<account>:secret:<name>); pass the full ARN");
   return value;
 }
 
 function hostname(name: string, value: string): string {
   const lower = value.toLowerCase();
-  if (!HOSTNAME.test(lower)) throw bad(name, value, "is not a DNS name; use e.g. s3.example.com");
+  if (!isHostName(lower)) throw bad(name, value, "is not a DNS name; use e.g. s3.example.com");
   return lower;
 }
 
@@ -214,56 +218,56 @@ export function parseConfig(rawEnv: Readonly<Record<string, string | undefined>>
     return value === undefined ? fallback : parse(name, value);
   };
 
-  const listen = parseListenAddress("RAJEE_LISTEN", get("RAJEE_LISTEN") ?? DEFAULT_LISTEN);
-  const adminListen = parseListenAddress("RAJEE_ADMIN_LISTEN", get("RAJEE_ADMIN_LISTEN") ?? DEFAULT_ADMIN_LISTEN);
+  const listen = parseListenAddress(V.listen, get(V.listen) ?? DEFAULT_LISTEN);
+  const adminListen = parseListenAddress(V.adminListen, get(V.adminListen) ?? DEFAULT_ADMIN_LISTEN);
   if (listen.port !== 0 && listen.port === adminListen.port) {
-    throw new ConfigError(`authorizer: RAJEE_LISTEN and RAJEE_ADMIN_LISTEN both use port ${listen.port}; the check port has no other endpoints, so give the operations port its own`);
+    throw new ConfigError(`authorizer: ${V.listen} and ${V.adminListen} both use port ${listen.port}; the check port has no other endpoints, so give the operations port its own`);
   }
-  const refreshIntervalSeconds = or("RAJEE_KEY_REFRESH_SECONDS", (n, v) => duration(n, v, 5, 3600), DEFAULT_REFRESH_INTERVAL_SECONDS);
-  const stalenessLimitSeconds = or("RAJEE_STALENESS_LIMIT_SECONDS", (n, v) => duration(n, v, 1, 86400), DEFAULT_STALENESS_LIMIT_SECONDS);
+  const refreshIntervalSeconds = or(V.keyRefreshSeconds, (n, v) => duration(n, v, 5, 3600), DEFAULT_REFRESH_INTERVAL_SECONDS);
+  const stalenessLimitSeconds = or(V.stalenessLimitSeconds, (n, v) => duration(n, v, 1, 86400), DEFAULT_STALENESS_LIMIT_SECONDS);
   if (stalenessLimitSeconds <= refreshIntervalSeconds) {
     throw new ConfigError(
-      `authorizer: RAJEE_STALENESS_LIMIT_SECONDS=${stalenessLimitSeconds} is not above RAJEE_KEY_REFRESH_SECONDS=${refreshIntervalSeconds}; one failed poll would make the gateway deny everything, so use at least 2 x the refresh interval`,
+      `authorizer: ${V.stalenessLimitSeconds}=${stalenessLimitSeconds} is not above ${V.keyRefreshSeconds}=${refreshIntervalSeconds}; one failed poll would make the gateway deny everything, so use at least 2 x the refresh interval`,
     );
   }
-  const rateLimitPerSecond = or("RAJEE_RATE_LIMIT_PER_SECOND", (n, v) => integer(n, v, 0, 1_000_000), DEFAULT_RATE_LIMIT_PER_SECOND);
-  const s3Region = or("RAJEE_S3_REGION", (n, v) => {
-    if (!REGION.test(v)) throw bad(n, v, "is not an AWS region name; use e.g. eu-west-1");
+  const rateLimitPerSecond = or(V.rateLimitPerSecond, (n, v) => integer(n, v, 0, 1_000_000), DEFAULT_RATE_LIMIT_PER_SECOND);
+  const s3Region = or(V.s3Region, (n, v) => {
+    if (!isRegion(v)) throw bad(n, v, `is not an AWS region name; use e.g. ${REGION_EXAMPLE}`);
     return v;
   }, undefined);
-  const s3Endpoint = or("RAJEE_S3_ENDPOINT", hostname, s3Region === undefined ? undefined : `s3.${s3Region}.amazonaws.com`);
+  const s3Endpoint = or(V.s3Endpoint, hostname, s3Region === undefined ? undefined : `s3.${s3Region}.amazonaws.com`);
 
   return Object.freeze({
     listen: Object.freeze(listen),
     adminListen: Object.freeze(adminListen),
-    keySource: source("RAJEE_JWKS_FILE", "RAJEE_JWKS_SECRET_ARN", env, true) as SourceSpec,
-    denyListSource: source("RAJEE_DENY_LIST_FILE", "RAJEE_DENY_LIST_SECRET_ARN", env, false),
-    issuer: or("RAJEE_ISSUER", nonEmpty, DEFAULT_ISSUER),
-    audience: or("RAJEE_AUDIENCE", nonEmpty, DEFAULT_AUDIENCE),
-    algorithms: Object.freeze(or("RAJEE_ALGORITHMS", algorithms, [...DEFAULT_ALGORITHMS])),
-    clockSkewSeconds: or("RAJEE_CLOCK_SKEW_SECONDS", (n, v) => duration(n, v, 0, 300), DEFAULT_CLOCK_SKEW_SECONDS),
-    maxTokenLifetimeSeconds: or("RAJEE_MAX_TOKEN_LIFETIME_SECONDS", (n, v) => duration(n, v, 60, 604800), DEFAULT_MAX_LIFETIME_SECONDS),
+    keySource: source(V.jwksFile, V.jwksSecretArn, env, true) as SourceSpec,
+    denyListSource: source(V.denyListFile, V.denyListSecretArn, env, false),
+    issuer: or(V.issuer, nonEmpty, DEFAULT_ISSUER),
+    audience: or(V.audience, nonEmpty, DEFAULT_AUDIENCE),
+    algorithms: Object.freeze(or(V.algorithms, algorithms, [...DEFAULT_ALGORITHMS])),
+    clockSkewSeconds: or(V.clockSkewSeconds, (n, v) => duration(n, v, CLOCK_SKEW_SECONDS.min, CLOCK_SKEW_SECONDS.max), DEFAULT_CLOCK_SKEW_SECONDS),
+    maxTokenLifetimeSeconds: or(V.maxTokenLifetimeSeconds, (n, v) => duration(n, v, TOKEN_LIFETIME_SECONDS.min, TOKEN_LIFETIME_SECONDS.max), DEFAULT_MAX_LIFETIME_SECONDS),
     refreshIntervalSeconds,
     stalenessLimitSeconds,
-    breakGlassIntervalSeconds: or("RAJEE_BREAK_GLASS_INTERVAL_SECONDS", (n, v) => duration(n, v, 1, 3600), DEFAULT_BREAK_GLASS_INTERVAL_SECONDS),
-    tokenCacheSize: or("RAJEE_TOKEN_CACHE_SIZE", (n, v) => integer(n, v, 0, 1_000_000), DEFAULT_TOKEN_CACHE_SIZE),
+    breakGlassIntervalSeconds: or(V.breakGlassIntervalSeconds, (n, v) => duration(n, v, 1, 3600), DEFAULT_BREAK_GLASS_INTERVAL_SECONDS),
+    tokenCacheSize: or(V.tokenCacheSize, (n, v) => integer(n, v, 0, 1_000_000), DEFAULT_TOKEN_CACHE_SIZE),
     rateLimitPerSecond,
-    rateLimitBurst: or("RAJEE_RATE_LIMIT_BURST", (n, v) => integer(n, v, 1, 10_000_000), Math.max(1, 2 * rateLimitPerSecond)),
-    virtualHostDomain: or("RAJEE_VIRTUAL_HOST_DOMAIN", hostname, undefined),
-    logLevel: or("RAJEE_LOG_LEVEL", (n, v) => {
+    rateLimitBurst: or(V.rateLimitBurst, (n, v) => integer(n, v, 1, 10_000_000), Math.max(1, 2 * rateLimitPerSecond)),
+    virtualHostDomain: or(V.virtualHostDomain, hostname, undefined),
+    logLevel: or(V.logLevel, (n, v) => {
       if (!(LOG_LEVELS as readonly string[]).includes(v)) throw bad(n, v, `is not a log level; use one of ${LOG_LEVELS.join(", ")}`);
       return v as LogLevel;
     }, DEFAULT_LOG_LEVEL),
     s3Region,
     s3Endpoint,
-    shutdownTimeoutSeconds: or("RAJEE_SHUTDOWN_TIMEOUT_SECONDS", (n, v) => duration(n, v, 1, 110), DEFAULT_SHUTDOWN_TIMEOUT_SECONDS),
-    emfIntervalSeconds: or("RAJEE_EMF_INTERVAL_SECONDS", (n, v) => duration(n, v, 0, 3600), DEFAULT_EMF_INTERVAL_SECONDS),
+    shutdownTimeoutSeconds: or(V.shutdownTimeoutSeconds, (n, v) => duration(n, v, 1, 110), DEFAULT_SHUTDOWN_TIMEOUT_SECONDS),
+    emfIntervalSeconds: or(V.emfIntervalSeconds, (n, v) => duration(n, v, 0, 3600), DEFAULT_EMF_INTERVAL_SECONDS),
   });
 }
 
 /** The region a Secrets Manager ARN names (the client must call that region). */
 export function secretRegion(arn: string): string {
-  const match = SECRET_ARN.exec(arn);
-  if (!match) throw new ConfigError(`authorizer: ${arn} is not a Secrets Manager secret ARN`);
-  return match[2] as string;
+  const parsed = parseSecretArn(arn);
+  if (!parsed) throw new ConfigError(`authorizer: ${arn} is not a Secrets Manager secret ARN`);
+  return parsed.region;
 }

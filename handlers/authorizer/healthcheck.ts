@@ -1,4 +1,5 @@
 import { request } from "node:http";
+import { AUTHORIZER_LIVE_PATH } from "../../src/contracts/gateway";
 import { DEFAULT_ADMIN_LISTEN, parseListenAddress } from "./config";
 
 /** The container health check waits at most this long for an answer. */
@@ -10,7 +11,7 @@ export const HEALTHCHECK_TIMEOUT_MS = 2000;
  * followed it would make ECS replace every task on a first deploy or during a Secrets Manager
  * outage; readiness is for Envoy's cluster health check and the ALB.
  */
-export const LIVENESS_PATH = "/healthz";
+export const LIVENESS_PATH = AUTHORIZER_LIVE_PATH;
 
 /**
  * GETs {@link LIVENESS_PATH} on the operations port (`RAJEE_ADMIN_LISTEN`); resolves to 0 on 200,

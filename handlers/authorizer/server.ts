@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Logger } from "pino";
-import { DELETE_OBJECTS_MAX_BODY_BYTES } from "../../src/s3/delete-objects";
+import { AUTHORIZER_LIVE_PATH, AUTHORIZER_METRICS_PATH, AUTHORIZER_READY_PATH, DELETE_OBJECTS_MAX_BODY_BYTES } from "../../src/contracts/gateway";
 import type { GatewayRequest } from "../../src/s3/request";
 import { combineHeaders } from "../../src/s3/single-headers";
 import type { ListenAddress } from "./config";
@@ -71,7 +71,7 @@ export function buildCheckServer(authorizer: Authorizer, logger: Logger): Server
     readBoundedBody(req)
       .then((body) => {
         const { request, deny } = gatewayRequest(req, body);
-        return authorizer.check(request, requestId, started, deny);
+        return authorizer.check(request, { requestId, started, framingDeny: deny });
       })
       .then(
         (response) => {
@@ -104,13 +104,13 @@ export function buildAdminServer(authorizer: Authorizer, logger: Logger): Server
     const path = (req.url ?? "/").split("?")[0];
     if (req.method !== "GET" && req.method !== "HEAD") return send(res, 405, "text/plain", "method not allowed\n");
     switch (path) {
-      case "/healthz":
+      case AUTHORIZER_LIVE_PATH:
         return send(res, 200, "text/plain", "ok\n");
-      case "/readyz": {
+      case AUTHORIZER_READY_PATH: {
         const { ready, problems } = authorizer.ready();
         return send(res, ready ? 200 : 503, "text/plain", ready ? "ready\n" : `not ready: ${problems.join("; ")}\n`);
       }
-      case "/metrics":
+      case AUTHORIZER_METRICS_PATH:
         authorizer.metrics.registry.metrics().then(
           (text) => send(res, 200, authorizer.metrics.registry.contentType, text),
           (error: unknown) => {
@@ -120,7 +120,7 @@ export function buildAdminServer(authorizer: Authorizer, logger: Logger): Server
         );
         return;
       default:
-        return send(res, 404, "text/plain", "not found: the operations port serves /healthz, /readyz and /metrics\n");
+        return send(res, 404, "text/plain", `not found: the operations port serves ${AUTHORIZER_LIVE_PATH}, ${AUTHORIZER_READY_PATH} and ${AUTHORIZER_METRICS_PATH}\n`);
     }
   });
 }

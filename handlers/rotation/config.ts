@@ -1,8 +1,13 @@
 import { ConfigError } from "../../src/config-error";
+import { parseSecretArn, SECRET_ARN_FORMAT } from "../../src/contracts/aws-names";
+import { CLOCK_SKEW_SECONDS, DEFAULT_LOG_LEVEL, LOG_LEVELS, TOKEN_LIFETIME_SECONDS, type LogLevel, type SecondsRange } from "../../src/contracts/environment";
+import { ROTATION_VARIABLES as V } from "../../src/contracts/rotation-environment";
 import { DEFAULT_CLOCK_SKEW_SECONDS, DEFAULT_MAX_LIFETIME_SECONDS } from "../../src/token/policy";
-import { parseSecretArn, SECRET_ARN_FORMAT } from "./secret-arn";
 
-/** The rotation Lambda's settings, read once from its environment. */
+/**
+ * The rotation Lambda's settings, read once from its environment. The variable names and bounds are
+ * the contract's (src/contracts/rotation-environment.ts), whose writer the infrastructure uses.
+ */
 export interface RotationConfig {
   /** The secret this function rotates: the private signing JWK (`RAJEE_PRIVATE_KEY_SECRET_ARN`). */
   readonly privateKeySecretArn: string;
@@ -16,13 +21,7 @@ export interface RotationConfig {
   readonly logLevel: LogLevel;
 }
 
-export const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
-export type LogLevel = (typeof LOG_LEVELS)[number];
-
-export const DEFAULT_LOG_LEVEL: LogLevel = "info";
-/** One week: a longer lifetime would keep retired keys published for longer than a rotation period. */
-export const MAX_TOKEN_LIFETIME_LIMIT_SECONDS = 7 * 24 * 60 * 60;
-export const MAX_CLOCK_SKEW_SECONDS = 300;
+export { DEFAULT_LOG_LEVEL, type LogLevel };
 
 function secretArn(env: Readonly<Record<string, string | undefined>>, name: string): string {
   const value = env[name];
@@ -31,7 +30,7 @@ function secretArn(env: Readonly<Record<string, string | undefined>>, name: stri
   return value;
 }
 
-function seconds(env: Readonly<Record<string, string | undefined>>, name: string, fallback: number, min: number, max: number): number {
+function seconds(env: Readonly<Record<string, string | undefined>>, name: string, fallback: number, { min, max }: SecondsRange): number {
   const value = env[name];
   if (value === undefined || value === "") return fallback;
   if (!/^\d+$/.test(value) || Number(value) < min || Number(value) > max) {
@@ -42,16 +41,17 @@ function seconds(env: Readonly<Record<string, string | undefined>>, name: string
 
 /** Reads and validates the rotation settings; throws one ConfigError naming the variable and the fix. */
 export function loadRotationConfig(env: Readonly<Record<string, string | undefined>>): RotationConfig {
-  const privateKeySecretArn = secretArn(env, "RAJEE_PRIVATE_KEY_SECRET_ARN");
-  const jwksSecretArn = secretArn(env, "RAJEE_JWKS_SECRET_ARN");
+  const privateKeySecretArn = secretArn(env, V.privateKeySecretArn);
+  const jwksSecretArn = secretArn(env, V.jwksSecretArn);
   if (privateKeySecretArn === jwksSecretArn) {
-    throw new ConfigError("rotation: RAJEE_PRIVATE_KEY_SECRET_ARN and RAJEE_JWKS_SECRET_ARN name the same secret; the public JWKS needs its own secret");
+    throw new ConfigError(`rotation: ${V.privateKeySecretArn} and ${V.jwksSecretArn} name the same secret; the public JWKS needs its own secret`);
   }
-  const maxTokenLifetimeSeconds = seconds(env, "RAJEE_MAX_TOKEN_LIFETIME_SECONDS", DEFAULT_MAX_LIFETIME_SECONDS, 1, MAX_TOKEN_LIFETIME_LIMIT_SECONDS);
-  const clockSkewSeconds = seconds(env, "RAJEE_CLOCK_SKEW_SECONDS", DEFAULT_CLOCK_SKEW_SECONDS, 0, MAX_CLOCK_SKEW_SECONDS);
-  const level = env.RAJEE_LOG_LEVEL === undefined || env.RAJEE_LOG_LEVEL === "" ? DEFAULT_LOG_LEVEL : env.RAJEE_LOG_LEVEL;
+  const maxTokenLifetimeSeconds = seconds(env, V.maxTokenLifetimeSeconds, DEFAULT_MAX_LIFETIME_SECONDS, TOKEN_LIFETIME_SECONDS);
+  const clockSkewSeconds = seconds(env, V.clockSkewSeconds, DEFAULT_CLOCK_SKEW_SECONDS, CLOCK_SKEW_SECONDS);
+  const rawLevel = env[V.logLevel];
+  const level = rawLevel === undefined || rawLevel === "" ? DEFAULT_LOG_LEVEL : rawLevel;
   if (!(LOG_LEVELS as readonly string[]).includes(level)) {
-    throw new ConfigError(`rotation: RAJEE_LOG_LEVEL=${JSON.stringify(level)} is not a log level; use one of ${LOG_LEVELS.join(", ")}`);
+    throw new ConfigError(`rotation: ${V.logLevel}=${JSON.stringify(level)} is not a log level; use one of ${LOG_LEVELS.join(", ")}`);
   }
   return Object.freeze({ privateKeySecretArn, jwksSecretArn, maxTokenLifetimeSeconds, clockSkewSeconds, logLevel: level as LogLevel });
 }

@@ -13,6 +13,7 @@ import { VpcSecurityGroupEgressRule } from "@cdktf/provider-aws/lib/vpc-security
 import { VpcSecurityGroupIngressRule } from "@cdktf/provider-aws/lib/vpc-security-group-ingress-rule";
 import { Wafv2WebAcl } from "@cdktf/provider-aws/lib/wafv2-web-acl";
 import { Wafv2WebAclAssociation } from "@cdktf/provider-aws/lib/wafv2-web-acl-association";
+import { ENVOY_HEALTH_PORT, ENVOY_LISTENER_PORT, ENVOY_READY_PATH } from "../../src/contracts/gateway";
 import { cidrProblem } from "../network/cidr";
 import { checkNamePrefix, throwProblems } from "../shared/names";
 import { partitionOf, policyJson, type PolicyStatement } from "../shared/policy";
@@ -71,9 +72,10 @@ export interface LoadBalancerProps {
   readonly internal?: boolean;
 }
 
-export const DEFAULT_TARGET_PORT = 8080;
-export const DEFAULT_HEALTH_CHECK_PORT = 8081;
-export const DEFAULT_HEALTH_CHECK_PATH = "/ready";
+// Envoy's ports and readiness path, from the gateway contract.
+export const DEFAULT_TARGET_PORT = ENVOY_LISTENER_PORT;
+export const DEFAULT_HEALTH_CHECK_PORT = ENVOY_HEALTH_PORT;
+export const DEFAULT_HEALTH_CHECK_PATH = ENVOY_READY_PATH;
 export const DEFAULT_HEALTH_CHECK_INTERVAL_SECONDS = 10;
 export const DEFAULT_HEALTH_CHECK_TIMEOUT_SECONDS = 5;
 /** TLS 1.3 and 1.2 with forward-secret AEAD ciphers; TLS13-only would lock out S3 clients without TLS 1.3. */

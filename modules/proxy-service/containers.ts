@@ -1,28 +1,11 @@
 import type { ContainerDefinition, HealthCheck, KeyValuePair, LogConfiguration } from "@aws-sdk/client-ecs";
 import { ConfigError } from "../../src/config-error";
+import { authorizerEnvironment, type AuthorizerSettings } from "../../src/contracts/authorizer-environment";
+import { LOOPBACK } from "../../src/contracts/gateway";
 import type { ContainerSize, HealthCheckTiming } from "./task-size";
 
-/** Settings the authorizer container reads from its environment (handlers/authorizer). */
-export interface AuthorizerSettings {
-  /** Secret holding the JWKS. */
-  readonly jwksSecretArn: string;
-  /** Required `iss`. */
-  readonly issuer: string;
-  /** Required `aud`. */
-  readonly audience: string;
-  /** Longest accepted `exp - iat`, seconds. */
-  readonly maxTokenLifetimeSeconds: number;
-  /** Tolerated clock skew, seconds. */
-  readonly clockSkewSeconds: number;
-  /** Region of the buckets. */
-  readonly s3Region: string;
-  /** S3 host the authorizer signs for (Envoy forwards there). */
-  readonly s3Endpoint: string;
-  /** Domain of virtual-hosted-style requests (`<bucket>.<domain>`). @default none (path-style only) */
-  readonly virtualHostDomain?: string;
-  /** Log level. @default "info" */
-  readonly logLevel?: "debug" | "info" | "warn" | "error";
-}
+/** What the authorizer container is told; written by the contract's writer, read back by the authorizer's parser. */
+export type { AuthorizerSettings };
 
 /** Everything needed to write the two container definitions. */
 export interface ContainerInputs {
@@ -80,8 +63,8 @@ export function envoyHealthCommand(healthPort: number, livePath: string): string
     throw new ConfigError(`proxy-service: livePath=${JSON.stringify(livePath)} is not a plain absolute path; use letters, digits and ._~/- only, e.g. "/live"`);
   }
   const script = [
-    `exec 3<>/dev/tcp/127.0.0.1/${healthPort} || exit 1`,
-    `printf 'GET ${livePath} HTTP/1.1\\r\\nHost: 127.0.0.1\\r\\nConnection: close\\r\\n\\r\\n' >&3 || exit 1`,
+    `exec 3<>/dev/tcp/${LOOPBACK}/${healthPort} || exit 1`,
+    `printf 'GET ${livePath} HTTP/1.1\\r\\nHost: ${LOOPBACK}\\r\\nConnection: close\\r\\n\\r\\n' >&3 || exit 1`,
     `read -r -t ${ENVOY_HEALTH_READ_TIMEOUT_SECONDS} version status _ <&3 || exit 1`,
     `status=\${status%$'\\r'}`,
     `[[ $version == HTTP/1.[01] && $status == 200 ]]`,
@@ -106,7 +89,7 @@ export function gatewayContainers(c: ContainerInputs): ContainerDefinition[] {
     memoryReservation: c.authorizer.memoryReservationMiB,
     user: AUTHORIZER_USER,
     ...hardening,
-    environment: authorizerEnvironment(c),
+    environment: authorizerVariables(c),
     healthCheck: healthCheck(AUTHORIZER_HEALTH_COMMAND, c.authorizerHealthCheck),
     stopTimeout: c.authorizerStopTimeoutSeconds,
     logConfiguration: awslogs(c.logGroups.authorizer, c.region, AUTHORIZER_CONTAINER),
@@ -133,25 +116,10 @@ export function gatewayContainers(c: ContainerInputs): ContainerDefinition[] {
   return [authorizer, envoy];
 }
 
-function authorizerEnvironment(c: ContainerInputs): KeyValuePair[] {
-  const s = c.settings;
-  const vars: Record<string, string | undefined> = {
-    AWS_REGION: c.region,
-    RAJEE_LISTEN: `127.0.0.1:${c.authorizerPort}`,
-    RAJEE_ADMIN_LISTEN: `127.0.0.1:${c.authorizerAdminPort}`,
-    RAJEE_JWKS_SECRET_ARN: s.jwksSecretArn,
-    RAJEE_ISSUER: s.issuer,
-    RAJEE_AUDIENCE: s.audience,
-    RAJEE_MAX_TOKEN_LIFETIME_SECONDS: String(s.maxTokenLifetimeSeconds),
-    RAJEE_CLOCK_SKEW_SECONDS: String(s.clockSkewSeconds),
-    RAJEE_S3_REGION: s.s3Region,
-    RAJEE_S3_ENDPOINT: s.s3Endpoint,
-    RAJEE_VIRTUAL_HOST_DOMAIN: s.virtualHostDomain,
-    RAJEE_LOG_LEVEL: s.logLevel ?? "info",
-  };
-  return Object.entries(vars)
-    .filter((e): e is [string, string] => e[1] !== undefined)
-    .map(([name, value]) => ({ name, value }));
+/** ECS's `environment` list of the authorizer, from the contract's writer. */
+function authorizerVariables(c: ContainerInputs): KeyValuePair[] {
+  const vars = authorizerEnvironment({ region: c.region, checkPort: c.authorizerPort, adminPort: c.authorizerAdminPort }, c.settings);
+  return Object.entries(vars).map(([name, value]) => ({ name, value }));
 }
 
 /** Commands are literal text in the Terraform JSON, like Envoy's command: escaped the same way. */

@@ -8,6 +8,7 @@ import { EcsTaskDefinition } from "@cdktf/provider-aws/lib/ecs-task-definition";
 import { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
 import { VpcSecurityGroupEgressRule } from "@cdktf/provider-aws/lib/vpc-security-group-egress-rule";
 import { VpcSecurityGroupIngressRule } from "@cdktf/provider-aws/lib/vpc-security-group-ingress-rule";
+import { AUTHORIZER_ADMIN_PORT, AUTHORIZER_PORT, ENVOY_HEALTH_PORT, ENVOY_LISTENER_PORT, ENVOY_LIVE_PATH } from "../../src/contracts/gateway";
 import { cidrProblem } from "../network/cidr";
 import { checkNamePrefix, throwProblems } from "../shared/names";
 import { ENVOY_CONTAINER, gatewayContainers, type AuthorizerSettings } from "./containers";
@@ -90,11 +91,12 @@ export const DEFAULT_TASK_SIZE: TaskSize = {
 };
 export const DEFAULT_SCALING: ServiceScaling = { desiredTasks: 2, minTasks: 2, maxTasks: 6, cpuTargetPercent: 60, requestsPerTarget: 6000 };
 export const DEFAULT_HEALTH_CHECK: HealthCheckTiming = { intervalSeconds: 10, timeoutSeconds: 5, retries: 3, startPeriodSeconds: 15 };
-export const DEFAULT_LISTENER_PORT = 8080;
-export const DEFAULT_HEALTH_PORT = 8081;
-export const DEFAULT_LIVE_PATH = "/live";
-export const DEFAULT_AUTHORIZER_PORT = 9000;
-export const DEFAULT_AUTHORIZER_ADMIN_PORT = 9001;
+// Ports and the liveness path default to the gateway contract's, which Envoy's settings and the authorizer read too.
+export const DEFAULT_LISTENER_PORT = ENVOY_LISTENER_PORT;
+export const DEFAULT_HEALTH_PORT = ENVOY_HEALTH_PORT;
+export const DEFAULT_LIVE_PATH = ENVOY_LIVE_PATH;
+export const DEFAULT_AUTHORIZER_PORT = AUTHORIZER_PORT;
+export const DEFAULT_AUTHORIZER_ADMIN_PORT = AUTHORIZER_ADMIN_PORT;
 /** Fargate's maximum: room for the deregistration delay plus Envoy's drain. */
 export const DEFAULT_ENVOY_STOP_TIMEOUT_SECONDS = 120;
 /** Never shorter than Envoy's, so the authorizer answers checks until Envoy has drained. */

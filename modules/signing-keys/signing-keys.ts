@@ -9,6 +9,8 @@ import { LambdaPermission } from "@cdktf/provider-aws/lib/lambda-permission";
 import { SecretsmanagerSecret } from "@cdktf/provider-aws/lib/secretsmanager-secret";
 import { SecretsmanagerSecretRotation } from "@cdktf/provider-aws/lib/secretsmanager-secret-rotation";
 import { SecretsmanagerSecretVersion } from "@cdktf/provider-aws/lib/secretsmanager-secret-version";
+import { clockSkewProblem, tokenLifetimeProblem, type LogLevel } from "../../src/contracts/environment";
+import { rotationEnvironment } from "../../src/contracts/rotation-environment";
 import { checkNamePrefix, throwProblems } from "../shared/names";
 import { keyAdministeredByAccount, partitionOf, policyJson, serviceTrustPolicy, type PolicyStatement } from "../shared/policy";
 
@@ -33,12 +35,12 @@ export interface SigningKeysProps {
   readonly rotationLogGroupArn: string;
   /** Days between rotations. @default 30 */
   readonly rotationDays?: number;
-  /** Longest token lifetime; a previous key stays published this long (plus skew) after rotation, seconds. @default 43200 */
+  /** Longest token lifetime; a previous key stays published this long (plus skew) after rotation, seconds (60-86400). @default 43200 */
   readonly maxTokenLifetimeSeconds?: number;
-  /** Clock skew the verifiers tolerate, seconds. @default 30 */
+  /** Clock skew the verifiers tolerate, seconds (0-300). @default 30 */
   readonly clockSkewSeconds?: number;
   /** Log level of the rotation Lambda. @default "info" */
-  readonly logLevel?: "debug" | "info" | "warn" | "error";
+  readonly logLevel?: LogLevel;
   /** Days Secrets Manager keeps a deleted secret recoverable (7-30). @default 30 */
   readonly recoveryWindowDays?: number;
 }
@@ -46,7 +48,7 @@ export interface SigningKeysProps {
 export const DEFAULT_ROTATION_DAYS = 30;
 export const DEFAULT_MAX_TOKEN_LIFETIME_SECONDS = 43200;
 export const DEFAULT_CLOCK_SKEW_SECONDS = 30;
-export const DEFAULT_LOG_LEVEL = "info";
+export const DEFAULT_LOG_LEVEL: LogLevel = "info";
 export const DEFAULT_RECOVERY_WINDOW_DAYS = 30;
 /** Runtime, architecture and limits of the rotation Lambda. */
 export const ROTATION_RUNTIME = "nodejs22.x";
@@ -161,13 +163,13 @@ export class SigningKeys extends Construct {
       sourceCodeHash: props.rotationBundle.sha256Base64,
       loggingConfig: { logFormat: "Text", logGroup: props.rotationLogGroupName },
       environment: {
-        variables: {
-          RAJEE_PRIVATE_KEY_SECRET_ARN: privateKey.arn,
-          RAJEE_JWKS_SECRET_ARN: jwks.arn,
-          RAJEE_MAX_TOKEN_LIFETIME_SECONDS: String(maxLifetime),
-          RAJEE_CLOCK_SKEW_SECONDS: String(skew),
-          RAJEE_LOG_LEVEL: logLevel,
-        },
+        variables: rotationEnvironment({
+          privateKeySecretArn: privateKey.arn,
+          jwksSecretArn: jwks.arn,
+          maxTokenLifetimeSeconds: maxLifetime,
+          clockSkewSeconds: skew,
+          logLevel,
+        }),
       },
     });
     this.rotationFunctionName = fn.functionName;
@@ -198,8 +200,10 @@ function validate(props: SigningKeysProps, rotationDays: number, maxLifetime: nu
   } else if (rotationDays * 86400 <= maxLifetime + skew) {
     problems.push(`rotationDays=${rotationDays} is not longer than maxTokenLifetimeSeconds + clockSkewSeconds (${maxLifetime + skew} s); rotate less often than a token lives`);
   }
-  if (!Number.isInteger(maxLifetime) || maxLifetime < 60) problems.push(`maxTokenLifetimeSeconds=${maxLifetime} must be a whole number of seconds, at least 60`);
-  if (!Number.isInteger(skew) || skew < 0 || skew > 300) problems.push(`clockSkewSeconds=${skew} must be 0-300`);
+  const lifetimeProblem = tokenLifetimeProblem(maxLifetime);
+  if (lifetimeProblem) problems.push(`maxTokenLifetimeSeconds=${maxLifetime} ${lifetimeProblem}`);
+  const skewProblem = clockSkewProblem(skew);
+  if (skewProblem) problems.push(`clockSkewSeconds=${skew} ${skewProblem}`);
   if (!Number.isInteger(recoveryWindow) || recoveryWindow < 7 || recoveryWindow > 30) problems.push(`recoveryWindowDays=${recoveryWindow} is outside the Secrets Manager range; use 7-30`);
   if (!/^[A-Za-z0-9+/]{43}=$/.test(props.rotationBundle.sha256Base64)) {
     problems.push(`rotationBundle.sha256Base64=${JSON.stringify(props.rotationBundle.sha256Base64)} is not a base64 SHA-256; pass what bundleRotationLambda returns`);

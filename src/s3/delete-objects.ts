@@ -1,9 +1,10 @@
+import { DELETE_OBJECTS_MAX_BODY_BYTES } from "../contracts/gateway";
 import { fail } from "../errors";
 import { checkKeyText, MAX_KEY_BYTES } from "./encoding";
 import { Cursor } from "./xml-cursor";
 
-/** Envoy's `with_request_body` bound on the DeleteObjects route, and simulate's: 1000 keys of 1024 bytes fit. */
-export const DELETE_OBJECTS_MAX_BODY_BYTES = 2 * 1024 * 1024;
+/** Envoy's `with_request_body` bound on the DeleteObjects route, and simulate's (defined in the gateway contract). */
+export { DELETE_OBJECTS_MAX_BODY_BYTES };
 /** S3's limit on keys in one DeleteObjects request. */
 export const DELETE_OBJECTS_MAX_KEYS = 1000;
 /** The only namespace S3 documents for the `<Delete>` document; it may also be left out. */

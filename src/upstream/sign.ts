@@ -1,5 +1,6 @@
 import { Hash } from "@smithy/hash-node";
 import { SignatureV4 } from "@smithy/signature-v4";
+import { UPSTREAM_PATH_HEADER } from "../contracts/gateway";
 import type { ClassifiedRequest } from "../s3/classify";
 import { PRESIGN_PARAMETERS } from "../s3/operations";
 import type { GatewayRequest } from "../s3/request";
@@ -18,8 +19,8 @@ export interface S3Endpoint {
   readonly region: string;
 }
 
-/** The header that carries the rebuilt upstream path to Envoy's Lua filter. */
-export const UPSTREAM_PATH_HEADER = "x-rajee-upstream-path";
+/** The header that carries the rebuilt upstream path to Envoy's Lua filter (defined in the gateway contract). */
+export { UPSTREAM_PATH_HEADER };
 
 /** The copy source S3 reads; the authorizer replaces the client's spelling with the canonical one it judged. */
 export const COPY_SOURCE_HEADER = "x-amz-copy-source";

@@ -22,8 +22,8 @@ describe("loadRotationConfig", () => {
     [{ RAJEE_JWKS_SECRET_ARN: JWKS }, "rotation: RAJEE_PRIVATE_KEY_SECRET_ARN is not set; set it to the secret's ARN (arn:aws:secretsmanager:<region>:<12-digit account>:secret:<name>)"],
     [{ ...base, RAJEE_JWKS_SECRET_ARN: "rajee/prod/jwks" }, 'rotation: RAJEE_JWKS_SECRET_ARN="rajee/prod/jwks" is not a secret ARN; use arn:aws:secretsmanager:<region>:<12-digit account>:secret:<name>'],
     [{ ...base, RAJEE_JWKS_SECRET_ARN: PK }, "rotation: RAJEE_PRIVATE_KEY_SECRET_ARN and RAJEE_JWKS_SECRET_ARN name the same secret; the public JWKS needs its own secret"],
-    [{ ...base, RAJEE_MAX_TOKEN_LIFETIME_SECONDS: "12h" }, 'rotation: RAJEE_MAX_TOKEN_LIFETIME_SECONDS="12h" is not a whole number of seconds in 1-604800; use e.g. 43200'],
-    [{ ...base, RAJEE_MAX_TOKEN_LIFETIME_SECONDS: "0" }, 'rotation: RAJEE_MAX_TOKEN_LIFETIME_SECONDS="0" is not a whole number of seconds in 1-604800; use e.g. 43200'],
+    [{ ...base, RAJEE_MAX_TOKEN_LIFETIME_SECONDS: "12h" }, 'rotation: RAJEE_MAX_TOKEN_LIFETIME_SECONDS="12h" is not a whole number of seconds in 60-86400; use e.g. 43200'],
+    [{ ...base, RAJEE_MAX_TOKEN_LIFETIME_SECONDS: "0" }, 'rotation: RAJEE_MAX_TOKEN_LIFETIME_SECONDS="0" is not a whole number of seconds in 60-86400; use e.g. 43200'],
     [{ ...base, RAJEE_CLOCK_SKEW_SECONDS: "-1" }, 'rotation: RAJEE_CLOCK_SKEW_SECONDS="-1" is not a whole number of seconds in 0-300; use e.g. 30'],
     [{ ...base, RAJEE_LOG_LEVEL: "verbose" }, 'rotation: RAJEE_LOG_LEVEL="verbose" is not a log level; use one of fatal, error, warn, info, debug, trace, silent'],
   ])("refuses %o with a message naming the variable and the fix", (env, message) => {

@@ -1,5 +1,6 @@
 import { HEADERS_TO_REMOVE } from "../../../handlers/authorizer/upstream-signing";
-import { EXT_AUTHZ_ALLOWED_UPSTREAM_HEADERS, REMOVED_REQUEST_HEADER_PREFIXES, UPSTREAM_PATH_HEADER } from "../../../envoy-templates/settings";
+import { EXT_AUTHZ_ALLOWED_UPSTREAM_HEADERS, REMOVED_REQUEST_HEADER_PREFIXES } from "../../../envoy-templates/settings";
+import { UPSTREAM_PATH_HEADER } from "../../../src/contracts/gateway";
 import type { Credentials, S3Endpoint } from "../../../src/upstream/sign";
 
 /** The task role's credentials and S3 endpoint the corpus signs with (made up: nothing leaves 127.0.0.1). */

@@ -1,0 +1,40 @@
+/**
+ * What the processes of one gateway task tell each other on the wire: the ports, the health paths,
+ * the header the authorizer hands Envoy, the DeleteObjects body limit. Envoy's settings, the
+ * modules that write the task and the load balancer, the authorizer and the local emulator import
+ * these; none of them writes the values again. Pure data.
+ */
+
+/** Every process in the task binds or calls this address for task-internal traffic. */
+export const LOOPBACK = "127.0.0.1";
+
+/** Envoy's S3 listener: the ALB target port. */
+export const ENVOY_LISTENER_PORT = 8080;
+/** Envoy's health listener, checked by the ALB (readiness) and the container health check (liveness). */
+export const ENVOY_HEALTH_PORT = 8081;
+/** Envoy's admin interface, on {@link LOOPBACK} only. */
+export const ENVOY_ADMIN_PORT = 9901;
+/** The authorizer's check port, on {@link LOOPBACK}: every path on it is a client request to judge. */
+export const AUTHORIZER_PORT = 9000;
+/** The authorizer's operations port, on {@link LOOPBACK}: health and metrics. */
+export const AUTHORIZER_ADMIN_PORT = 9001;
+
+/** Readiness on Envoy's health listener, for the ALB: 503 while the authorizer is unready or Envoy drains. */
+export const ENVOY_READY_PATH = "/ready";
+/** Liveness on Envoy's health listener, for the container health check: a direct 200 from Envoy alone. */
+export const ENVOY_LIVE_PATH = "/live";
+/** Readiness on the authorizer's operations port (keys and deny list fresh), for Envoy's cluster health check. */
+export const AUTHORIZER_READY_PATH = "/readyz";
+/** Liveness on the authorizer's operations port (the process answers), for the container health check. */
+export const AUTHORIZER_LIVE_PATH = "/healthz";
+/** Prometheus metrics on the authorizer's operations port. */
+export const AUTHORIZER_METRICS_PATH = "/metrics";
+
+/** Header the authorizer sets when the upstream path differs from the client's; Envoy moves it to `:path`. */
+export const UPSTREAM_PATH_HEADER = "x-rajee-upstream-path";
+
+/**
+ * Largest DeleteObjects body Envoy buffers and the authorizer judges, bytes: 1000 keys of 1024 bytes
+ * plus XML framing fit in 2 MiB. Above it Envoy answers 413 before any check.
+ */
+export const DELETE_OBJECTS_MAX_BODY_BYTES = 2 * 1024 * 1024;
