@@ -124,7 +124,7 @@ async function inProcess(token: string, jwksPath: string): Promise<string[]> {
   });
   await authorizer.keys.refresh("start");
   const check = async () => {
-    const response = await authorizer.check(request, "bench");
+    const response = await authorizer.check(request, { requestId: "bench" });
     if (response.status !== 200) throw new Error(`benchmark check answered ${response.status}: ${response.body}`);
   };
   await check();

@@ -81,7 +81,7 @@ export const deleteObjectsBenchmark: Benchmark = {
         body,
       });
       const expectStatus = async (request: GatewayRequest, status: number) => {
-        const response = await authorizer.check(request, "bench");
+        const response = await authorizer.check(request, { requestId: "bench" });
         if (response.status !== status) throw new Error(`expected ${status}, got ${response.status}: ${response.body}`);
       };
       const cases = [

@@ -1,0 +1,44 @@
+import { createHash } from "node:crypto";
+import type { Keyring } from "../../src/keys/keyring";
+import { compactTokenProblem } from "../../src/token/compact";
+import type { TokenPolicy } from "../../src/token/policy";
+import { verifyToken, type VerifyResult } from "../../src/token/verify";
+import type { TokenCache } from "./token-cache";
+
+export interface CachedVerifyOptions {
+  /** Verified tokens, keyed by the SHA-256 of the token text. */
+  readonly cache: TokenCache;
+  readonly keyring: Keyring;
+  readonly policy: TokenPolicy;
+  /** The check's time, milliseconds since the epoch. */
+  readonly nowMs: number;
+  /** Told of every cache lookup (metrics, and the `cache` field of the decision log line). */
+  readonly onLookup: (hit: boolean) => void;
+}
+
+function sha256(token: string): string {
+  return createHash("sha256").update(token).digest("base64");
+}
+
+/**
+ * The `verify` a check hands to `decide`: a cache hit skips the signature check; a miss verifies
+ * and caches the result under the cache generation current when the check began, so a token
+ * verified against keys or a deny list that changed meanwhile is not kept.
+ */
+export function cachedVerify(options: CachedVerifyOptions): (token: string) => Promise<VerifyResult> {
+  const { cache, keyring, policy, nowMs } = options;
+  const generation = cache.generation;
+  const now = new Date(nowMs);
+  return async (token) => {
+    // `decide` refuses other spellings first; checked again here so the cache only ever holds
+    // canonical tokens (one entry per token), whoever calls this.
+    if (compactTokenProblem(token) !== undefined) return verifyToken(token, keyring, policy, now);
+    const key = sha256(token);
+    const hit = cache.get(key, nowMs);
+    options.onLookup(hit !== undefined);
+    if (hit) return { ok: true, token: hit };
+    const result = await verifyToken(token, keyring, policy, now);
+    if (result.ok) cache.set(key, result.token, nowMs, generation);
+    return result;
+  };
+}

@@ -1,0 +1,103 @@
+import type { Logger } from "pino";
+import { allowed, denialError, type CheckOutcome } from "./check-response";
+import type { EmfReporter } from "./emf";
+import type { AuthorizerMetrics } from "./metrics";
+import type { RefreshEvent } from "./polled-document";
+import type { DocumentStatus } from "./trust-state";
+
+/** One judged check, as the log line and the metrics see it. */
+export interface CheckRecord extends CheckOutcome {
+  readonly requestId: string;
+  /** `process.hrtime.bigint()` at the request's arrival. */
+  readonly started: bigint;
+  /** The status the check port answered. */
+  readonly status: number;
+  /** Whether the verified-token cache answered; unset when no token was verified. */
+  readonly cache?: "hit" | "miss";
+}
+
+/**
+ * Where the authorizer reports what it did: one JSON log line per decision and per refresh, the
+ * Prometheus counters and histogram, and the EMF window (when enabled). No decision is made here.
+ */
+export class DecisionLog {
+  constructor(
+    private readonly logger: Logger,
+    private readonly metrics: AuthorizerMetrics,
+    private readonly emf: EmfReporter | undefined,
+  ) {}
+
+  /** A check's decision: counted, timed, and logged at info (allow) or warn (deny). */
+  decision(record: CheckRecord): void {
+    const latencyMs = Number(process.hrtime.bigint() - record.started) / 1e6;
+    const { decision, local } = record;
+    const result = allowed(record) ? "allow" : "deny";
+    const reason = local?.reason ?? (decision && !decision.allow ? decision.reason : "allowed");
+    this.metrics.decision(result, reason, latencyMs / 1000);
+    this.emf?.decision(result, latencyMs);
+    const level = result === "allow" ? "info" : "warn";
+    if (!this.logger.isLevelEnabled(level)) return;
+    const classified = decision?.request;
+    const token = decision?.token;
+    const error = denialError(record);
+    this.logger[level]({
+      event: "decision",
+      request_id: record.requestId,
+      decision: result,
+      status: record.status,
+      reason,
+      ...(error ? { code: error.code, message: error.message } : {}),
+      operation: classified?.operation,
+      bucket: classified?.bucket,
+      key: classified?.key,
+      sub: token?.subject,
+      jti: token?.jti,
+      kid: token?.kid,
+      token_fp: token?.fingerprint,
+      token_place: decision?.allow ? decision.tokenPlace : undefined,
+      cache: record.cache,
+      latency_ms: Math.round(latencyMs * 1000) / 1000,
+    });
+  }
+
+  /** A lookup in the verified-token cache. */
+  cacheLookup(hit: boolean): void {
+    this.metrics.cacheLookup(hit);
+    this.emf?.cacheLookup(hit);
+  }
+
+  /** A check refused by the per-subject rate limit. */
+  rateLimit(): void {
+    this.metrics.rateLimit();
+    this.emf?.rateLimit();
+  }
+
+  /** An unexpected error while judging a check; the check is denied (fail closed). */
+  checkFailed(requestId: string, error: unknown): void {
+    this.logger.error({ event: "check_failed", request_id: requestId, err: error }, "check failed; denied (fail closed)");
+  }
+
+  /** A refresh of the keys or the deny list: counted, logged at info when it changed something, error when it failed. */
+  refresh(event: RefreshEvent, status: DocumentStatus): void {
+    this.metrics.refresh(event.document, event.trigger, event.outcome.ok);
+    const base = { event: "refresh", document: event.document, trigger: event.trigger, duration_ms: event.durationMs };
+    if (event.outcome.ok) {
+      this.logger[event.outcome.changed || event.trigger === "start" ? "info" : "debug"]({
+        ...base,
+        result: "ok",
+        changed: event.outcome.changed,
+        fingerprint: status.fingerprint,
+        ...(status.kids ? { kids: status.kids } : {}),
+      });
+    } else {
+      const age = status.ageSeconds;
+      this.logger.error({
+        ...base,
+        result: "error",
+        error: event.outcome.error.message,
+        age_seconds: age === undefined ? null : Math.round(age),
+        fresh: status.fresh,
+      }, `${event.document} refresh failed; ${status.loaded ? "keeping the last good version until the staleness limit" : "nothing loaded yet, denying every check"}`);
+    }
+  }
+}
