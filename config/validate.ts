@@ -1,24 +1,21 @@
 import { ConfigError } from "../src/config-error";
+import { ACCOUNT_ID, ECR_IMAGE, isDomainName, isRegion, parseCertificateArn, parseRoleArn, REGION_EXAMPLE } from "../src/contracts/aws-names";
+import { clockSkewProblem, tokenLifetimeProblem } from "../src/contracts/environment";
 import { bucketNameProblem } from "../src/s3/bucket-name";
 import { prefixProblem } from "../modules/access-policy/s3-actions";
+import { accessLogRetentionProblem, wafRateLimitProblem } from "../modules/load-balancer/load-balancer";
 import { cidrProblem, parseCidr } from "../modules/network/cidr";
-import { LOG_RETENTION_DAYS } from "../modules/observability/retention";
+import { logRetentionProblem } from "../modules/observability/retention";
 import { scalingProblems } from "../modules/proxy-service/scaling";
 import { taskSizeProblems } from "../modules/proxy-service/task-size";
+import { rotationIntervalProblem } from "../modules/signing-keys/signing-keys";
 import type { EnvironmentConfig } from "./environment";
 
-
+// Names, ARNs and bounds shared with the modules and the processes come from them (src/contracts,
+// the modules' *Problem functions); what is left here is what only an environment file has.
 const ENV_NAME = /^[a-z][a-z0-9-]{0,13}$/;
-const ACCOUNT_ID = /^\d{12}$/;
-const REGION = /^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d$/;
-const ROLE_ARN = /^arn:aws[a-z-]*:iam::(\d{12}):role\/[\w+=,.@/-]{1,512}$/;
-const CERT_ARN = /^arn:aws[a-z-]*:acm:([a-z0-9-]+):(\d{12}):certificate\/[0-9a-f-]{36}$/;
-const DOMAIN = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 const TOKEN_VALUE = /^\S{1,256}$/;
-/** ECR image, pinned by tag or digest: groups are account, region, repository, tag-or-digest. */
-export const ECR_IMAGE =
-  /^(\d{12})\.dkr\.ecr\.([a-z0-9-]+)\.amazonaws\.com\/([a-z0-9][a-z0-9._/-]*)(:[\w][\w.-]{0,127}(?:@sha256:[0-9a-f]{64})?|@sha256:[0-9a-f]{64})$/;
 const PINNED_IMAGE = /^[a-z0-9.-]+(:\d+)?\/?[a-z0-9._/-]*(:[\w][\w.-]{0,127})?(@sha256:[0-9a-f]{64})?$/;
 
 /**
@@ -34,16 +31,16 @@ export function validateEnvironment(config: EnvironmentConfig): EnvironmentConfi
 
   if (!ENV_NAME.test(c.name)) bad("name", c.name, "must be 1-14 of a-z, 0-9 and '-', starting with a letter; use e.g. dev");
   if (!ACCOUNT_ID.test(c.accountId)) bad("accountId", c.accountId, "is not 12 digits; use the AWS account id of the environment");
-  if (!REGION.test(c.region)) bad("region", c.region, "is not an AWS region name; use e.g. eu-west-1");
+  if (!isRegion(c.region)) bad("region", c.region, `is not an AWS region name; use e.g. ${REGION_EXAMPLE}`);
   if (c.assumeRoleArn !== undefined) {
-    const m = ROLE_ARN.exec(c.assumeRoleArn);
-    if (!m) bad("assumeRoleArn", c.assumeRoleArn, "is not an IAM role ARN; use arn:aws:iam::<account>:role/<name> or omit it");
-    else if (m[1] !== c.accountId) {
-      bad("assumeRoleArn", c.assumeRoleArn, `is in account ${m[1]}, not accountId=${c.accountId}; use a role in the environment's account`);
+    const role = parseRoleArn(c.assumeRoleArn);
+    if (!role) bad("assumeRoleArn", c.assumeRoleArn, "is not an IAM role ARN; use arn:aws:iam::<account>:role/<name> or omit it");
+    else if (role.account !== c.accountId) {
+      bad("assumeRoleArn", c.assumeRoleArn, `is in account ${role.account}, not accountId=${c.accountId}; use a role in the environment's account`);
     }
   }
 
-  const regionOk = REGION.test(c.region);
+  const regionOk = isRegion(c.region);
   const accountOk = ACCOUNT_ID.test(c.accountId);
   if (regionOk) checkZones(c, bad);
   const cidr = cidrProblem(c.vpcCidr);
@@ -72,12 +69,12 @@ export function validateEnvironment(config: EnvironmentConfig): EnvironmentConfi
   for (const p of taskSizeProblems(c.task)) problems.push(`task.${p}`);
   problems.push(...scalingProblems(c.scaling));
 
-  const cert = CERT_ARN.exec(c.certificateArn);
+  const cert = parseCertificateArn(c.certificateArn);
   if (!cert) bad("certificateArn", c.certificateArn, "is not an ACM certificate ARN; use arn:aws:acm:<region>:<account>:certificate/<id>");
-  else if (regionOk && accountOk && (cert[1] !== c.region || cert[2] !== c.accountId)) {
+  else if (regionOk && accountOk && (cert.region !== c.region || cert.account !== c.accountId)) {
     bad("certificateArn", c.certificateArn, `must be in region ${c.region} and account ${c.accountId} (the load balancer's); request or import it there`);
   }
-  if (!DOMAIN.test(c.domain)) bad("domain", c.domain, "is not a lower-case DNS name; use e.g. s3.example.com");
+  if (!isDomainName(c.domain)) bad("domain", c.domain, "is not a lower-case DNS name; use e.g. s3.example.com");
   if (c.ingressCidrs.length === 0) bad("ingressCidrs", c.ingressCidrs, "is empty, so nobody could connect; list client CIDRs (0.0.0.0/0 for the internet)");
   c.ingressCidrs.forEach((cidrText, i) => {
     const p = cidrProblem(cidrText);
@@ -87,19 +84,17 @@ export function validateEnvironment(config: EnvironmentConfig): EnvironmentConfi
   checkToken(c, bad);
   if (!Number.isInteger(c.rotationDays) || c.rotationDays < 1 || c.rotationDays > 365) {
     bad("rotationDays", c.rotationDays, "must be a whole number of days, 1-365");
-  } else if (c.rotationDays * 86400 <= c.token.maxLifetimeSeconds + c.token.clockSkewSeconds) {
-    bad("rotationDays", c.rotationDays, "is not longer than token.maxLifetimeSeconds + token.clockSkewSeconds; rotate less often than a token lives");
+  } else {
+    const tooOften = rotationIntervalProblem(c.rotationDays, c.token.maxLifetimeSeconds, c.token.clockSkewSeconds);
+    if (tooOften) bad("rotationDays", c.rotationDays, tooOften);
   }
-  if (!(LOG_RETENTION_DAYS as readonly number[]).includes(c.logRetentionDays)) {
-    bad("logRetentionDays", c.logRetentionDays, `is not a CloudWatch Logs retention; use one of ${LOG_RETENTION_DAYS.join(", ")}`);
-  }
-  if (!Number.isInteger(c.accessLogRetentionDays) || c.accessLogRetentionDays < 1 || c.accessLogRetentionDays > 90) {
-    bad("accessLogRetentionDays", c.accessLogRetentionDays, "must be 1-90 days (ALB access logs hold full URLs, keep them short)");
-  }
+  const retention = logRetentionProblem(c.logRetentionDays);
+  if (retention) bad("logRetentionDays", c.logRetentionDays, retention);
+  const accessLogRetention = accessLogRetentionProblem(c.accessLogRetentionDays);
+  if (accessLogRetention) bad("accessLogRetentionDays", c.accessLogRetentionDays, accessLogRetention);
   if (!EMAIL.test(c.alarmEmail)) bad("alarmEmail", c.alarmEmail, "is not an email address; use e.g. oncall@example.com");
-  if (!Number.isInteger(c.wafRateLimit) || c.wafRateLimit < 10 || c.wafRateLimit > 2_000_000_000) {
-    bad("wafRateLimit", c.wafRateLimit, "must be a whole number of requests per 5 minutes, 10-2000000000 (WAF limits)");
-  }
+  const rate = wafRateLimitProblem(c.wafRateLimit);
+  if (rate) bad("wafRateLimit", c.wafRateLimit, rate);
   checkBackend(c, bad);
   for (const [key, value] of Object.entries(c.tags ?? {})) {
     if (key.length < 1 || key.length > 128 || key.startsWith("aws:")) bad(`tags.${key}`, key, "must be a 1-128 character key not starting with aws:");
@@ -145,12 +140,10 @@ function checkToken(c: EnvironmentConfig, bad: Bad): void {
   const t = c.token;
   if (!TOKEN_VALUE.test(t.issuer)) bad("token.issuer", t.issuer, "must be 1-256 characters without spaces; use e.g. https://issuer.example.com");
   if (!TOKEN_VALUE.test(t.audience)) bad("token.audience", t.audience, "must be 1-256 characters without spaces; use e.g. rajee");
-  if (!Number.isInteger(t.maxLifetimeSeconds) || t.maxLifetimeSeconds < 60 || t.maxLifetimeSeconds > 86400) {
-    bad("token.maxLifetimeSeconds", t.maxLifetimeSeconds, "must be 60-86400 seconds (tokens are short-lived; 43200 is the default)");
-  }
-  if (!Number.isInteger(t.clockSkewSeconds) || t.clockSkewSeconds < 0 || t.clockSkewSeconds > 300) {
-    bad("token.clockSkewSeconds", t.clockSkewSeconds, "must be 0-300 seconds");
-  }
+  const lifetime = tokenLifetimeProblem(t.maxLifetimeSeconds);
+  if (lifetime) bad("token.maxLifetimeSeconds", t.maxLifetimeSeconds, lifetime);
+  const skew = clockSkewProblem(t.clockSkewSeconds);
+  if (skew) bad("token.clockSkewSeconds", t.clockSkewSeconds, skew);
 }
 
 function checkBackend(c: EnvironmentConfig, bad: Bad): void {
@@ -159,7 +152,7 @@ function checkBackend(c: EnvironmentConfig, bad: Bad): void {
     const problem = bucketNameProblem(b.bucket);
     if (problem) bad("backend.bucket", b.bucket, `is not a valid bucket name: it ${problem}`);
     if (b.key.length === 0 || b.key.startsWith("/")) bad("backend.key", b.key, "must be a non-empty key without a leading '/'; use e.g. rajee/dev.tfstate");
-    if (b.region !== undefined && !REGION.test(b.region)) bad("backend.region", b.region, "is not an AWS region name; use e.g. eu-west-1");
+    if (b.region !== undefined && !isRegion(b.region)) bad("backend.region", b.region, `is not an AWS region name; use e.g. ${REGION_EXAMPLE}`);
   } else if (b.kind !== "local") {
     bad("backend.kind", (b as { kind: unknown }).kind, "must be s3 or local");
   }

@@ -2,7 +2,7 @@ import { Construct } from "constructs";
 import { LocalBackend, S3Backend, TerraformOutput, TerraformStack } from "cdktf";
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import type { EnvironmentConfig } from "../config/environment";
-import { ECR_IMAGE } from "../config/validate";
+import { ECR_IMAGE } from "../src/contracts/aws-names";
 import { envoyCommand, envoySettingsForEnvironment, ENVOY_IMAGE, renderEnvoyBootstrap, S3_CLUSTER } from "../envoy-templates";
 import { FILTER, S3_LISTENER } from "../envoy-templates/bootstrap";
 import { AccessPolicy } from "../modules/access-policy/access-policy";

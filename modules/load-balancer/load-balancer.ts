@@ -13,6 +13,7 @@ import { VpcSecurityGroupEgressRule } from "@cdktf/provider-aws/lib/vpc-security
 import { VpcSecurityGroupIngressRule } from "@cdktf/provider-aws/lib/vpc-security-group-ingress-rule";
 import { Wafv2WebAcl } from "@cdktf/provider-aws/lib/wafv2-web-acl";
 import { Wafv2WebAclAssociation } from "@cdktf/provider-aws/lib/wafv2-web-acl-association";
+import { parseCertificateArn } from "../../src/contracts/aws-names";
 import { ENVOY_HEALTH_PORT, ENVOY_LISTENER_PORT, ENVOY_READY_PATH } from "../../src/contracts/gateway";
 import { cidrProblem } from "../network/cidr";
 import { checkNamePrefix, throwProblems } from "../shared/names";
@@ -94,6 +95,16 @@ export const TLS13_POLICIES: readonly string[] = [
   "ELBSecurityPolicy-TLS13-1-2-FIPS-2023-04",
   "ELBSecurityPolicy-TLS13-1-3-FIPS-2023-04",
 ];
+
+/** Why `days` is not an access-log retention this module accepts; undefined when it is. The configuration asks the same. */
+export function accessLogRetentionProblem(days: number): string | undefined {
+  return Number.isInteger(days) && days >= 1 && days <= 90 ? undefined : "is outside 1-90 (access logs hold full URLs); use 1-90";
+}
+
+/** Why `limit` is not a WAF rate limit (requests per client IP per 5 minutes); undefined when it is. The configuration asks the same. */
+export function wafRateLimitProblem(limit: number): string | undefined {
+  return Number.isInteger(limit) && limit >= 10 && limit <= 2_000_000_000 ? undefined : "must be a whole number of requests per 5 minutes, 10-2000000000 (WAF limits)";
+}
 
 /** The target group's health check as resolved (defaults applied). */
 export interface TargetHealthCheck {
@@ -359,11 +370,13 @@ function validate(props: LoadBalancerProps, r: Resolved): void {
   if (!TLS13_POLICIES.includes(r.sslPolicy)) {
     problems.push(`sslPolicy=${JSON.stringify(r.sslPolicy)} does not offer TLS 1.3; use one of ${TLS13_POLICIES.join(", ")}`);
   }
-  range("accessLogRetentionDays", r.retention, 1, 90, " (access logs hold full URLs)");
-  range("wafRateLimit", r.rateLimit, 10, 2_000_000_000, " (WAF limits)");
+  const retentionProblem = accessLogRetentionProblem(r.retention);
+  if (retentionProblem) problems.push(`accessLogRetentionDays=${r.retention} ${retentionProblem}`);
+  const rateProblem = wafRateLimitProblem(r.rateLimit);
+  if (rateProblem) problems.push(`wafRateLimit=${r.rateLimit} ${rateProblem}`);
   range("idleTimeoutSeconds", r.idleTimeout, 1, 4000, " (ALB limits)");
   range("deregistrationDelaySeconds", r.deregistrationDelay, 0, 3600, " (ALB limits)");
-  if (!/^arn:aws[a-z-]*:acm:/.test(props.certificateArn) && !props.certificateArn.includes("${")) {
+  if (!parseCertificateArn(props.certificateArn) && !props.certificateArn.includes("${")) {
     problems.push(`certificateArn=${JSON.stringify(props.certificateArn)} is not an ACM certificate ARN`);
   }
   throwProblems("load-balancer", problems);

@@ -2,7 +2,7 @@ import { Construct } from "constructs";
 import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group";
 import { KmsAlias } from "@cdktf/provider-aws/lib/kms-alias";
 import { KmsKey } from "@cdktf/provider-aws/lib/kms-key";
-import { LOG_RETENTION_DAYS } from "./retention";
+import { logRetentionProblem } from "./retention";
 import { checkNamePrefix, throwProblems } from "../shared/names";
 import { keyAdministeredByAccount, partitionOf, policyJson } from "../shared/policy";
 
@@ -45,9 +45,8 @@ export class LogGroups extends Construct {
     const deletionWindow = props.keyDeletionWindowDays ?? DEFAULT_KEY_DELETION_WINDOW_DAYS;
     checkNamePrefix("log-groups", props.namePrefix);
     const problems: string[] = [];
-    if (!(LOG_RETENTION_DAYS as readonly number[]).includes(retentionDays)) {
-      problems.push(`retentionDays=${retentionDays} is not a CloudWatch Logs retention; use one of ${LOG_RETENTION_DAYS.join(", ")}`);
-    }
+    const retentionProblem = logRetentionProblem(retentionDays);
+    if (retentionProblem) problems.push(`retentionDays=${retentionDays} ${retentionProblem}`);
     if (!Number.isInteger(deletionWindow) || deletionWindow < 7 || deletionWindow > 30) {
       problems.push(`keyDeletionWindowDays=${deletionWindow} is outside the KMS range; use 7-30`);
     }

@@ -192,13 +192,25 @@ export class SigningKeys extends Construct {
   }
 }
 
+/**
+ * Why rotating every `rotationDays` days would retire a key while tokens it signed still live
+ * (lifetime plus skew); undefined when it would not. The configuration asks the same.
+ */
+export function rotationIntervalProblem(rotationDays: number, maxLifetimeSeconds: number, clockSkewSeconds: number): string | undefined {
+  const tokenSeconds = maxLifetimeSeconds + clockSkewSeconds;
+  return rotationDays * 86400 <= tokenSeconds
+    ? `is not longer than maxTokenLifetimeSeconds + clockSkewSeconds (${tokenSeconds} s); rotate less often than a token lives`
+    : undefined;
+}
+
 function validate(props: SigningKeysProps, rotationDays: number, maxLifetime: number, skew: number, recoveryWindow: number): void {
   checkNamePrefix("signing-keys", props.namePrefix);
   const problems: string[] = [];
   if (!Number.isInteger(rotationDays) || rotationDays < 1 || rotationDays > 1000) {
     problems.push(`rotationDays=${rotationDays} is outside the Secrets Manager range; use 1-1000`);
-  } else if (rotationDays * 86400 <= maxLifetime + skew) {
-    problems.push(`rotationDays=${rotationDays} is not longer than maxTokenLifetimeSeconds + clockSkewSeconds (${maxLifetime + skew} s); rotate less often than a token lives`);
+  } else {
+    const tooOften = rotationIntervalProblem(rotationDays, maxLifetime, skew);
+    if (tooOften) problems.push(`rotationDays=${rotationDays} ${tooOften}`);
   }
   const lifetimeProblem = tokenLifetimeProblem(maxLifetime);
   if (lifetimeProblem) problems.push(`maxTokenLifetimeSeconds=${maxLifetime} ${lifetimeProblem}`);

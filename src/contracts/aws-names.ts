@@ -71,6 +71,13 @@ export function isDomainName(text: unknown): text is string {
   return isQualifiedHostName(text) && /\.[a-z]{2,63}$/.test(text);
 }
 
+/**
+ * An image in ECR, pinned by tag or digest: groups are account, region, repository, tag-or-digest.
+ * The configuration requires it for the authorizer image; the stack grants pulls from its repository.
+ */
+export const ECR_IMAGE =
+  /^(\d{12})\.dkr\.ecr\.([a-z0-9-]+)\.amazonaws\.com\/([a-z0-9][a-z0-9._/-]*)(:[\w][\w.-]{0,127}(?:@sha256:[0-9a-f]{64})?|@sha256:[0-9a-f]{64})$/;
+
 /** The parts of a Secrets Manager secret ARN. */
 export interface SecretArn {
   readonly partition: string;
