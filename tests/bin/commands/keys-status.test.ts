@@ -1,9 +1,14 @@
 import { mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { CreateSecretCommand } from "@aws-sdk/client-secrets-manager";
 import { formatAge } from "../../../bin/commands/keys-status";
-import { rotationRig, type RotationRig } from "../../handlers/rotation/harness";
+import { motoEnvironment, motoRotationRig } from "../../handlers/rotation/moto-rig";
 import { rajee } from "../../support/cli";
+import { motoSetup, startMoto, type Moto } from "../../support/moto";
+
+const moto = motoSetup();
+const describeWithMoto = moto.ok ? describe : describe.skip;
 
 const NOW = "2030-01-02T00:00:00Z";
 const now = Date.parse(NOW) / 1000;
@@ -78,19 +83,29 @@ describe("rajee keys status --jwks", () => {
   });
 });
 
-describe("rajee keys status --secret", () => {
-  let rig: RotationRig;
-  afterEach(() => rig.restore());
+describeWithMoto("rajee keys status --secret, against moto", () => {
+  let aws: Moto;
+  const saved = { ...process.env };
+  beforeAll(async () => {
+    aws = await startMoto();
+  });
+  afterAll(() => aws.stop());
+  // The CLI's own SDK client finds moto through AWS_ENDPOINT_URL, as the aws cli does.
+  beforeEach(() => Object.assign(process.env, motoEnvironment(aws.url)));
+  afterEach(() => {
+    for (const name of Object.keys(process.env)) if (!(name in saved)) delete process.env[name];
+    Object.assign(process.env, saved);
+  });
 
   it("reads the JWKS secret and shows the keys rotation published", async () => {
-    rig = rotationRig();
-    await rig.rotate();
-    const first = rig.keyAt("AWSCURRENT");
+    const rig = await motoRotationRig(aws.url);
+    const first = await rig.keyAt("AWSCURRENT");
     rig.advance(7200);
     await rig.rotate();
-    const second = rig.keyAt("AWSCURRENT");
+    const second = await rig.keyAt("AWSCURRENT");
     rig.advance(60);
     const run = await rajee(["keys", "status", "--secret", rig.jwksArn, "--now", rig.now.toISOString(), "--json"]);
+    expect(run.stderr).toBe("");
     expect(run.code).toBe(0);
     const retiredAt = Math.floor(rig.now.getTime() / 1000) - 60;
     expect(JSON.parse(run.stdout).keys).toEqual([
@@ -100,15 +115,17 @@ describe("rajee keys status --secret", () => {
   });
 
   it("names the secret when it is not a JWKS, without echoing its value", async () => {
-    rig = rotationRig();
-    await rig.rotate();
-    const run = await rajee(["keys", "status", "--secret", rig.privateKeyArn]);
+    const rig = await motoRotationRig(aws.url);
+    const key = await rig.keyAt("AWSCURRENT");
+    // A secret holding a private key (moto's GetSecretValue without a label returns the version RotateSecret made last, so not the rig's own private-key secret).
+    const { ARN: wrong } = await rig.sm.send(new CreateSecretCommand({ Name: `rajee-test-${key.kid.slice(0, 8)}/private-key-copy`, SecretString: JSON.stringify(key) }));
+    const run = await rajee(["keys", "status", "--secret", wrong as string]);
     expect(run.code).toBe(1);
-    expect(run.stderr).toBe(`rajee keys status: JWKS secret ${rig.privateKeyArn}: not a JWKS document (expected {"keys": [...]})\n`);
+    expect(run.stderr).toBe(`rajee keys status: JWKS secret ${wrong}: not a JWKS document (expected {"keys": [...]})\n`);
+    expect(run.stderr).not.toContain(key.d);
   });
 
   it("explains a missing secret", async () => {
-    rig = rotationRig();
     const missing = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:nothing-here-AbCdEf";
     const run = await rajee(["keys", "status", "--secret", missing]);
     expect(run.code).toBe(1);

@@ -16,7 +16,10 @@ export const ROTATION_LAMBDA_ARN = `arn:aws:lambda:${MODEL_REGION}:123456789012:
 export const STEPS = ["createSecret", "setSecret", "testSecret", "finishSecret"] as const;
 export const T0 = new Date("2030-01-01T00:00:00Z");
 
-/** Everything a rotation test drives: the model behind a mocked SDK, the real handler, a settable clock. */
+/**
+ * The real handler behind a mocked SDK client backed by the in-memory model, for the behaviour moto
+ * lacks (secrets-manager-model.ts says which). Everything else runs against moto (moto-rig.ts).
+ */
 export interface RotationRig {
   readonly model: SecretsManagerModel;
   readonly sm: AwsClientStub<SecretsManagerClient>;

@@ -2,7 +2,6 @@ import { randomUUID } from "node:crypto";
 import {
   DescribeSecretCommand,
   GetSecretValueCommand,
-  InternalServiceError,
   InvalidParameterException,
   InvalidRequestException,
   PutSecretValueCommand,
@@ -25,9 +24,16 @@ import {
 import type { AwsClientStub } from "aws-sdk-client-mock";
 
 /**
- * A small Secrets Manager: secrets with versions and staging labels, behaving like the service where
- * rotation relies on it (label moves, AWSPREVIOUS bookkeeping, ClientRequestToken idempotency, the
- * empty AWSPENDING version RotateSecret creates, "rotation in progress" refusals, error types).
+ * A small Secrets Manager, kept only for what moto 5.2.1 does not do as the service does; everything
+ * else is tested against moto (rotation.test.ts, moto-rig.ts). What only this model covers:
+ * - RotateSecret on a secret with no version yet (the first rotation of a fresh deployment): the
+ *   service makes an empty AWSPENDING version and runs the function; moto fails with HTTP 500.
+ * - RotateSecret running the rotation function: moto would need Docker to invoke a Lambda.
+ * - A version's value never changes: PutSecretValue with an existing ClientRequestToken and another
+ *   value is refused (ResourceExistsException); moto overwrites a version labelled AWSPENDING.
+ * - RotateImmediately=false runs only testSecret, on a new empty AWSPENDING version that is then
+ *   removed; moto copies the current value into the new version and leaves it AWSPENDING.
+ * The docs/operations.md section "How rotation is tested" lists the same.
  */
 
 const CURRENT = "AWSCURRENT";
@@ -49,13 +55,6 @@ interface ModelSecret {
   rotationLambdaArn?: string;
 }
 
-/** A fault to inject: the next matching call throws instead of running. */
-export interface Fault {
-  readonly operation: "GetSecretValue" | "PutSecretValue" | "UpdateSecretVersionStage" | "DescribeSecret" | "RotateSecret";
-  readonly secretId?: string;
-  readonly error?: Error;
-}
-
 export type RotationFunction = (event: { Step: string; SecretId: string; ClientRequestToken: string }) => Promise<void>;
 
 export const MODEL_REGION = "eu-west-1";
@@ -67,24 +66,17 @@ export class SecretsManagerModel {
   rotationFunction: RotationFunction | undefined;
   /** The rotation RotateSecret started last; resolves when it ends, to the error that stopped it, if any. */
   lastRotation: Promise<Error | undefined> = Promise.resolve(undefined);
-  readonly faults: Fault[] = [];
-  /** Every call, in order: operation and SecretId. */
-  readonly calls: { operation: string; secretId: string | undefined }[] = [];
 
   constructor(private readonly clock: () => Date = () => new Date()) {}
 
   /** Creates a secret, optionally with a first (AWSCURRENT) value. Returns its ARN. */
-  addSecret(name: string, options: { value?: string; rotationLambdaArn?: string; rotationEnabled?: boolean } = {}): string {
+  addSecret(name: string, options: { value?: string; rotationLambdaArn?: string } = {}): string {
     const arn = `arn:aws:secretsmanager:${MODEL_REGION}:${MODEL_ACCOUNT}:secret:${name}-AbCdEf`;
-    const secret: ModelSecret = { arn, name, versions: new Map(), rotationEnabled: options.rotationEnabled ?? options.rotationLambdaArn !== undefined };
+    const secret: ModelSecret = { arn, name, versions: new Map(), rotationEnabled: options.rotationLambdaArn !== undefined };
     if (options.rotationLambdaArn !== undefined) secret.rotationLambdaArn = options.rotationLambdaArn;
     if (options.value !== undefined) secret.versions.set(randomUUID(), { value: options.value, stages: new Set([CURRENT]), created: this.clock() });
     this.secrets.set(arn, secret);
     return arn;
-  }
-
-  setRotationEnabled(secretId: string, enabled: boolean): void {
-    this.find(secretId).rotationEnabled = enabled;
   }
 
   /** A deep copy of a secret's versions, for before/after comparisons. */
@@ -117,15 +109,6 @@ export class SecretsManagerModel {
     return secret;
   }
 
-  private enter(operation: Fault["operation"], secretId: string | undefined): void {
-    this.calls.push({ operation, secretId });
-    const index = this.faults.findIndex((f) => f.operation === operation && (f.secretId === undefined || f.secretId === secretId));
-    if (index >= 0) {
-      const [fault] = this.faults.splice(index, 1);
-      throw fault?.error ?? new InternalServiceError({ message: `injected fault in ${operation}`, ...META });
-    }
-  }
-
   /** Attaches `stage` to `versionId`, taking it from whichever version had it (AWSCURRENT leaves AWSPREVIOUS behind). */
   private attach(secret: ModelSecret, stage: string, versionId: string): void {
     const holder = [...secret.versions].find(([, v]) => v.stages.has(stage));
@@ -141,7 +124,6 @@ export class SecretsManagerModel {
   }
 
   describeSecret(input: DescribeSecretCommandInput): DescribeSecretCommandOutput {
-    this.enter("DescribeSecret", input.SecretId);
     const secret = this.find(input.SecretId);
     const versions = Object.fromEntries([...secret.versions].filter(([, v]) => v.stages.size > 0).map(([id, v]) => [id, [...v.stages]]));
     return {
@@ -155,7 +137,6 @@ export class SecretsManagerModel {
   }
 
   getSecretValue(input: GetSecretValueCommandInput): GetSecretValueCommandOutput {
-    this.enter("GetSecretValue", input.SecretId);
     const secret = this.find(input.SecretId);
     const stage = input.VersionStage ?? (input.VersionId === undefined ? CURRENT : undefined);
     const entry =
@@ -173,7 +154,6 @@ export class SecretsManagerModel {
   }
 
   putSecretValue(input: PutSecretValueCommandInput): PutSecretValueCommandOutput {
-    this.enter("PutSecretValue", input.SecretId);
     const secret = this.find(input.SecretId);
     if (input.SecretString === undefined) throw new InvalidParameterException({ message: "You must provide either SecretString or SecretBinary.", ...META });
     const token = input.ClientRequestToken ?? randomUUID();
@@ -194,7 +174,6 @@ export class SecretsManagerModel {
   }
 
   updateSecretVersionStage(input: UpdateSecretVersionStageCommandInput): UpdateSecretVersionStageCommandOutput {
-    this.enter("UpdateSecretVersionStage", input.SecretId);
     const secret = this.find(input.SecretId);
     const stage = input.VersionStage;
     if (!stage) throw new InvalidParameterException({ message: "VersionStage is required.", ...META });
@@ -245,7 +224,6 @@ export class SecretsManagerModel {
    * testSecret on the new, empty AWSPENDING version and then removes that version.
    */
   rotateSecret(input: RotateSecretCommandInput): RotateSecretCommandOutput {
-    this.enter("RotateSecret", input.SecretId);
     const { secret, token } = this.beginRotation(input);
     const run = this.rotationFunction;
     const steps = input.RotateImmediately === false ? ["testSecret"] : ["createSecret", "setSecret", "testSecret", "finishSecret"];
