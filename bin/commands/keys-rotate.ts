@@ -1,6 +1,6 @@
 import { DescribeSecretCommand, RotateSecretCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { fromNodeProviderChain } from "@aws-sdk/credential-providers";
-import { parseSecretArn, SECRET_ARN_FORMAT, type SecretArn } from "../../handlers/rotation/secret-arn";
+import { parseSecretArn, SECRET_ARN_FORMAT, type SecretArn } from "../../src/contracts/aws-names";
 import { parseOptions, requireOption, UsageError, type Command } from "../command";
 
 const HELP = `Usage: rajee keys rotate --secret ARN [--no-wait] [--timeout SECONDS] [--interval SECONDS]
