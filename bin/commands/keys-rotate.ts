@@ -19,6 +19,8 @@ Options:
 
 Credentials come from the usual AWS chain (AWS_PROFILE, AWS_ACCESS_KEY_ID, SSO, ...); the caller
 needs secretsmanager:DescribeSecret and secretsmanager:RotateSecret on the secret.
+AWS_ENDPOINT_URL_SECRETS_MANAGER (or AWS_ENDPOINT_URL) sends the calls to another endpoint, as with
+the aws cli (the tests use a local moto).
 See docs/operations.md, "Key rotation".
 `;
 

@@ -19,6 +19,9 @@ Options:
   --max-lifetime SECONDS  maximum token lifetime (env RAJEE_MAX_TOKEN_LIFETIME_SECONDS, default ${DEFAULT_MAX_LIFETIME_SECONDS})
   --skew SECONDS          clock skew (env RAJEE_CLOCK_SKEW_SECONDS, default ${DEFAULT_CLOCK_SKEW_SECONDS})
   --now TIME              show ages as of this ISO 8601 time (default now)
+
+With --secret, credentials come from the usual AWS chain and AWS_ENDPOINT_URL_SECRETS_MANAGER (or
+AWS_ENDPOINT_URL) sends the call to another endpoint, as with the aws cli.
 `;
 
 function wholeSeconds(value: string | undefined, name: string, fallback: number): number {
