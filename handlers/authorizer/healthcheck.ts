@@ -1,4 +1,5 @@
 import { request } from "node:http";
+import { AUTHORIZER_VARIABLES } from "../../src/contracts/authorizer-environment";
 import { AUTHORIZER_LIVE_PATH } from "../../src/contracts/gateway";
 import { DEFAULT_ADMIN_LISTEN, parseListenAddress } from "./config";
 
@@ -21,7 +22,8 @@ export const LIVENESS_PATH = AUTHORIZER_LIVE_PATH;
 export function checkLive(env: Readonly<Record<string, string | undefined>>, timeoutMs = HEALTHCHECK_TIMEOUT_MS): Promise<number> {
   let address;
   try {
-    address = parseListenAddress("RAJEE_ADMIN_LISTEN", env.RAJEE_ADMIN_LISTEN || DEFAULT_ADMIN_LISTEN);
+    const name = AUTHORIZER_VARIABLES.adminListen;
+    address = parseListenAddress(name, env[name] || DEFAULT_ADMIN_LISTEN);
   } catch (error) {
     process.stderr.write(`${(error as Error).message}\n`);
     return Promise.resolve(1);

@@ -1,3 +1,4 @@
+import { hasControlCharacter } from "../../src/contracts/aws-names";
 import type { PolicyStatement } from "../shared/policy";
 
 /**
@@ -59,8 +60,7 @@ export function prefixProblem(prefix: string): string | undefined {
   if (prefix.startsWith("/")) return "starts with '/'; S3 keys have no leading slash, drop it";
   if (/[*?]/.test(prefix)) return "contains a wildcard; list literal prefixes (each is already a prefix)";
   if (/[$%]\{/.test(prefix)) return "contains '${' or '%{', which IAM or Terraform would read as a variable; remove it";
-  // eslint-disable-next-line no-control-regex
-  if (/[\u0000-\u001f\u007f]/.test(prefix)) return "contains a control character; remove it";
+  if (hasControlCharacter(prefix)) return "contains a control character; remove it";
   if (prefix.split("/").some((s) => s === "." || s === "..")) return "contains a '.' or '..' segment; the gateway rejects those keys";
   if (Buffer.byteLength(prefix) > 1024) return "is longer than 1024 bytes, the S3 key limit";
   return undefined;

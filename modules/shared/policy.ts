@@ -3,6 +3,8 @@
  * offline and tests can assert on exact actions and resources).
  */
 
+import { partitionOfRegion } from "../../src/contracts/aws-names";
+
 /** One IAM policy statement. Actions and resources are always lists, so tests compare them exactly. */
 export interface PolicyStatement {
   readonly Sid: string;
@@ -61,9 +63,11 @@ export function keyAdministeredByAccount(partition: string, accountId: string): 
   };
 }
 
-/** The ARN partition of `region` (`aws`, `aws-cn`, `aws-us-gov`), known without an API call. */
+/**
+ * The ARN partition of `region` (`aws`, `aws-cn`, `aws-us-gov`, `aws-iso`...), known without an API
+ * call, from the one partition table (src/contracts/aws-names.ts); `aws` for a name it does not know
+ * (config/ refuses those before any module runs).
+ */
 export function partitionOf(region: string): string {
-  if (region.startsWith("cn-")) return "aws-cn";
-  if (region.startsWith("us-gov-")) return "aws-us-gov";
-  return "aws";
+  return partitionOfRegion(region) ?? "aws";
 }

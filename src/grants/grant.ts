@@ -1,3 +1,4 @@
+import { hasControlCharacter } from "../contracts/aws-names";
 import { bucketNameProblem } from "../s3/bucket-name";
 
 /** What a grant allows on objects and listings (DESIGN.md section 3). */
@@ -20,8 +21,6 @@ export interface Grant {
 export type GrantParse = { ok: true; grant: Grant } | { ok: false; problem: string };
 
 const MAX_KEY_BYTES = 1024;
-// eslint-disable-next-line no-control-regex
-const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f]/;
 
 function accessSet(word: string): ReadonlySet<Access> | undefined {
   if (word === "*") return new Set(ACCESSES);
@@ -45,7 +44,7 @@ export function parseGrant(text: string): GrantParse {
   const bucketProblem = bucketNameProblem(bucket);
   if (bucketProblem) return problem(`names bucket ${JSON.stringify(bucket)}, which ${bucketProblem}`);
   const written = rest.slice(slash + 1);
-  if (CONTROL_CHARACTERS.test(written)) return problem("has a control character in its path");
+  if (hasControlCharacter(written)) return problem("has a control character in its path");
   const starIndex = written.indexOf("*");
   if (starIndex >= 0 && starIndex !== written.length - 1) return problem("has '*' before the end; '*' may only end a path");
   const segments = written.split("/");

@@ -1,10 +1,9 @@
+import { hasControlCharacter } from "../contracts/aws-names";
 import { fail } from "../errors";
 
 /** S3's limit on object key length, in UTF-8 bytes. */
 export const MAX_KEY_BYTES = 1024;
 
-// eslint-disable-next-line no-control-regex
-const CONTROL_CHARACTER = /[\u0000-\u001f\u007f]/;
 // eslint-disable-next-line no-control-regex
 const NEEDS_DECODING = /[%\u0000-\u001f\u007f]/;
 
@@ -20,13 +19,13 @@ export function decodeOnce(raw: string, what: string): string {
   } catch {
     fail("InvalidURI", `${what} has an invalid percent-escape or is not UTF-8 once decoded; percent-encode it exactly once`);
   }
-  if (CONTROL_CHARACTER.test(decoded)) fail("InvalidURI", `${what} contains a control character (NUL, CR, LF...); remove it`);
+  if (hasControlCharacter(decoded)) fail("InvalidURI", `${what} contains a control character (NUL, CR, LF...); remove it`);
   return decoded;
 }
 
 /** Key rules shared by paths, prefixes, copy sources and DeleteObjects keys: length and control characters. */
 export function checkKeyText(key: string, what: string): void {
-  if (CONTROL_CHARACTER.test(key)) fail("InvalidURI", `${what} contains a control character (NUL, CR, LF...); remove it`);
+  if (hasControlCharacter(key)) fail("InvalidURI", `${what} contains a control character (NUL, CR, LF...); remove it`);
   if (key.length > MAX_KEY_BYTES / 4 && Buffer.byteLength(key, "utf8") > MAX_KEY_BYTES) {
     fail("KeyTooLongError", `${what} is ${Buffer.byteLength(key, "utf8")} bytes; S3 keys are at most ${MAX_KEY_BYTES} bytes`);
   }
