@@ -5,6 +5,7 @@ import { bucketNameProblem } from "../src/s3/bucket-name";
 import { prefixProblem } from "../modules/access-policy/s3-actions";
 import { accessLogRetentionProblem, wafRateLimitProblem } from "../modules/load-balancer/load-balancer";
 import { cidrProblem, parseCidr } from "../modules/network/cidr";
+import { alarmEmailProblem } from "../modules/observability/alarms";
 import { logRetentionProblem } from "../modules/observability/retention";
 import { scalingProblems } from "../modules/proxy-service/scaling";
 import { taskSizeProblems } from "../modules/proxy-service/task-size";
@@ -14,7 +15,6 @@ import type { EnvironmentConfig } from "./environment";
 // Names, ARNs and bounds shared with the modules and the processes come from them (src/contracts,
 // the modules' *Problem functions); what is left here is what only an environment file has.
 const ENV_NAME = /^[a-z][a-z0-9-]{0,13}$/;
-const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 const TOKEN_VALUE = /^\S{1,256}$/;
 const PINNED_IMAGE = /^[a-z0-9.-]+(:\d+)?\/?[a-z0-9._/-]*(:[\w][\w.-]{0,127})?(@sha256:[0-9a-f]{64})?$/;
 
@@ -92,7 +92,8 @@ export function validateEnvironment(config: EnvironmentConfig): EnvironmentConfi
   if (retention) bad("logRetentionDays", c.logRetentionDays, retention);
   const accessLogRetention = accessLogRetentionProblem(c.accessLogRetentionDays);
   if (accessLogRetention) bad("accessLogRetentionDays", c.accessLogRetentionDays, accessLogRetention);
-  if (!EMAIL.test(c.alarmEmail)) bad("alarmEmail", c.alarmEmail, "is not an email address; use e.g. oncall@example.com");
+  const email = alarmEmailProblem(c.alarmEmail);
+  if (email) bad("alarmEmail", c.alarmEmail, email);
   const rate = wafRateLimitProblem(c.wafRateLimit);
   if (rate) bad("wafRateLimit", c.wafRateLimit, rate);
   checkBackend(c, bad);

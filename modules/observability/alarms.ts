@@ -61,6 +61,11 @@ const ONE_HOUR = 3600;
 const DAY_SECONDS = 86_400;
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
+/** Why SNS could not send to `address`; undefined when it looks like an e-mail address. The configuration asks the same. */
+export function alarmEmailProblem(address: string): string | undefined {
+  return EMAIL.test(address) ? undefined : "is not an email address; use e.g. oncall@example.com";
+}
+
 /** Alarm keys, stable so that adding an alarm never renames the others. */
 export type AlarmKey =
   | "alb5xx"
@@ -98,7 +103,8 @@ export class Alarms extends Construct {
     const emf = props.emfNamespace ?? EMF_NAMESPACE;
     checkNamePrefix("alarms", props.namePrefix);
     const problems: string[] = [];
-    if (!EMAIL.test(props.alarmEmail)) problems.push(`alarmEmail=${JSON.stringify(props.alarmEmail)} is not an email address; use e.g. oncall@example.com`);
+    const emailProblem = alarmEmailProblem(props.alarmEmail);
+    if (emailProblem) problems.push(`alarmEmail=${JSON.stringify(props.alarmEmail)} ${emailProblem}`);
     if (!Number.isInteger(http5xx) || http5xx < 1) problems.push(`http5xxThreshold=${http5xx} must be a positive whole number of responses`);
     if (!Number.isInteger(denials) || denials < 1) problems.push(`denialThreshold=${denials} must be a positive whole number of requests`);
     if (!Number.isInteger(props.rotationDays) || props.rotationDays < 1 || props.rotationDays > 1000) {
