@@ -9,6 +9,10 @@ module.exports = {
   },
   transformIgnorePatterns: ["/node_modules/(?!(jose)/)"],
   testTimeout: 30000,
+  // Each run gets its own TMPDIR under .build/tmp, removed at the end; scratch directories the tests
+  // left in it fail the run (tests/support/temp-run.ts, docs/ci.md).
+  globalSetup: "<rootDir>/tests/support/temp-run-setup.ts",
+  globalTeardown: "<rootDir>/tests/support/temp-run-teardown.ts",
   // Coverage, collected by `npm run test:coverage` and CI (`--coverage`), not by plain `npm test`.
   // Directory keys hold the directory's total to the figures; measured figures are in docs/ci.md.
   collectCoverageFrom: ["src/**/*.ts", "handlers/**/*.ts", "review/**/*.ts"],

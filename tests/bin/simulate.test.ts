@@ -1,11 +1,13 @@
 import { execFile } from "node:child_process";
-import { mkdtemp, readFile, stat, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readFile, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { rajee } from "../support/cli";
+import { TempDirs } from "../support/temp";
 
 let dir: string;
+const temp = new TempDirs();
+afterAll(() => temp.removeAll());
 let jwks: string;
 let key: string;
 
@@ -22,7 +24,7 @@ async function simulate(args: string[], env: Record<string, string> = {}) {
 }
 
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), "rajee-cli-"));
+  dir = temp.make("cli");
   expect((await rajee(["keys", "generate", "--out", dir])).code).toBe(0);
   jwks = join(dir, "jwks.json");
   key = join(dir, "private.jwk.json");

@@ -45,7 +45,7 @@ describeWithCli(`${cli.path ? cli.version.split(" ")[0] : "aws cli v2"} through 
     };
   });
   afterAll(async () => {
-    await fx?.gateway.stop();
+    await fx?.stop();
   });
 
   it("copies a small file and a multipart-sized file up and down, bytes intact", async () => {

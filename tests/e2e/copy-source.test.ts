@@ -9,7 +9,7 @@ beforeAll(async () => {
   token = await fx.mint(["*:data/team/", "read:data/shared/", "write:data/shared/"]);
 });
 afterAll(async () => {
-  await fx.gateway.stop();
+  await fx.stop();
 });
 
 const copyRecords = () => fx.gateway.standIn.records.filter((r) => r.copySource !== undefined);

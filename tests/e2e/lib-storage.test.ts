@@ -47,7 +47,7 @@ beforeAll(async () => {
   token = await fx.mint(["*:data/team/"]);
 });
 afterAll(async () => {
-  await fx.gateway.stop();
+  await fx.stop();
 });
 
 const sha256 = (data: Uint8Array) => createHash("sha256").update(data).digest("hex");

@@ -8,7 +8,7 @@ beforeAll(async () => {
   fx = await startGatewayFixture(["data"]);
 });
 afterAll(async () => {
-  await fx.gateway.stop();
+  await fx.stop();
 });
 
 function rawRequest(method: string, path: string, headers: Record<string, string>, body?: string): Promise<{ status: number; body: string }> {

@@ -24,7 +24,7 @@ beforeAll(async () => {
   token = await fx.mint(["*:data/team/", "read:data/shared/", "list:data/shared/"]);
 });
 afterAll(async () => {
-  await fx.gateway.stop();
+  await fx.stop();
 });
 
 const sha256 = (data: Uint8Array) => createHash("sha256").update(data).digest("hex");

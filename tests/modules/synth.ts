@@ -1,6 +1,7 @@
-import { Testing } from "cdktf";
+import { TerraformStack, Testing } from "cdktf";
 import type { Construct } from "constructs";
 import type { PolicyStatement } from "../../modules/shared/policy";
+import { withTestApp } from "../support/temp";
 
 /** Synthesized Terraform JSON of a scope. */
 export interface Synthesized {
@@ -8,9 +9,13 @@ export interface Synthesized {
   readonly [key: string]: unknown;
 }
 
-/** Builds constructs in a fresh stack and returns its Terraform JSON. */
+/** Builds constructs in a fresh stack and returns its Terraform JSON (`Testing.synthScope`, without its leftover outdir). */
 export function synth(build: (scope: Construct) => void): Synthesized {
-  return JSON.parse(Testing.synthScope(build)) as Synthesized;
+  return withTestApp((app) => {
+    const stack = new TerraformStack(app, "stack");
+    build(stack);
+    return JSON.parse(Testing.synth(stack)) as Synthesized;
+  });
 }
 
 /** All resources of `type`, keyed by logical id. */

@@ -1,9 +1,10 @@
-import { App, Testing } from "cdktf";
+import { Testing } from "cdktf";
 import { getEnvironment } from "../../config";
 import { EnvironmentStack, ecrRepositoryArns } from "../../stacks/environment-stack";
 import { selectEnvironments } from "../../stacks/app";
 import { ConfigError } from "../../src/config-error";
 import { FAKE_BUNDLE, type Synthesized } from "../modules/synth";
+import { withTestApp } from "../support/temp";
 
 interface StackJson extends Synthesized {
   provider: { aws: Array<Record<string, unknown>> };
@@ -11,9 +12,10 @@ interface StackJson extends Synthesized {
 }
 
 function stackJson(name: string, options: { offlinePlan?: boolean; localBackend?: boolean } = {}): StackJson {
-  const app = Testing.app();
-  const stack = new EnvironmentStack(app as App, `rajee-${name}`, { config: getEnvironment(name), rotationBundle: FAKE_BUNDLE, ...options });
-  return JSON.parse(Testing.synth(stack, true)) as StackJson;
+  return withTestApp((app) => {
+    const stack = new EnvironmentStack(app, `rajee-${name}`, { config: getEnvironment(name), rotationBundle: FAKE_BUNDLE, ...options });
+    return JSON.parse(Testing.synth(stack, true)) as StackJson;
+  });
 }
 
 describe("EnvironmentStack", () => {

@@ -1,4 +1,3 @@
-import { App, Testing } from "cdktf";
 import fc from "fast-check";
 import { getEnvironment } from "../../config";
 import { envoySettings, envoySettingsForEnvironment, renderEnvoyBootstrap, S3_CLUSTER } from "../../envoy-templates";
@@ -7,6 +6,7 @@ import { EnvironmentStack } from "../../stacks/environment-stack";
 import { checkInvariants, durationMs, invariantProblems, type InvariantInputs } from "../../stacks/invariants";
 import { ConfigError } from "../../src/config-error";
 import { FAKE_BUNDLE } from "../modules/synth";
+import { withTestApp } from "../support/temp";
 
 // The stack's call goes through a recording wrapper, so a test can see what it was given.
 jest.mock("../../stacks/invariants", () => {
@@ -18,7 +18,7 @@ jest.mock("../../stacks/invariants", () => {
 type Obj = any;
 
 function stack(name: string): EnvironmentStack {
-  return new EnvironmentStack(Testing.app() as App, `rajee-${name}`, { config: getEnvironment(name), rotationBundle: FAKE_BUNDLE });
+  return withTestApp((app) => new EnvironmentStack(app, `rajee-${name}`, { config: getEnvironment(name), rotationBundle: FAKE_BUNDLE }));
 }
 
 /** The inputs the dev stack checks, built from its resolved values and the rendered bootstrap. */

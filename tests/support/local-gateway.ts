@@ -1,11 +1,11 @@
-import { mkdtemp, writeFile } from "node:fs/promises";
+import { writeFile } from "node:fs/promises";
 import https from "node:https";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { S3Client } from "@aws-sdk/client-s3";
 import { startLocalGateway, type LocalGateway } from "../../bin/dev/local-gateway";
 import { generateSigningKeyPair, type GeneratedKeyPair } from "../../src/keys/generate";
 import { mintToken } from "../../src/token/mint";
+import { makeTempDir, removeTempDir } from "./temp";
 
 /** A local gateway with a fresh keyring, and helpers to mint tokens and make S3 clients for it. */
 export interface GatewayFixture {
@@ -16,10 +16,12 @@ export interface GatewayFixture {
   mint(grants: string[], subject?: string): Promise<string>;
   /** An SDK v3 client with the token as its session token, default checksum settings, no retries. */
   client(token: string): S3Client;
+  /** Stops the gateway, then removes `dir`. */
+  stop(): Promise<void>;
 }
 
 export async function startGatewayFixture(buckets: string[]): Promise<GatewayFixture> {
-  const dir = await mkdtemp(join(tmpdir(), "rajee-e2e-"));
+  const dir = makeTempDir("e2e");
   const pair = await generateSigningKeyPair();
   const jwks = join(dir, "jwks.json");
   await writeFile(jwks, JSON.stringify({ keys: [pair.publicKey] }));
@@ -42,5 +44,9 @@ export async function startGatewayFixture(buckets: string[]): Promise<GatewayFix
         credentials: { accessKeyId: "AKIDANYTHING", secretAccessKey: "anything", sessionToken: token },
         requestHandler: { httpsAgent: agent },
       }),
+    stop: async () => {
+      await gateway.stop();
+      removeTempDir(dir);
+    },
   };
 }

@@ -1,10 +1,10 @@
 import { spawn } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { runCli } from "../../../bin/cli";
 import { SETTINGS } from "../../../handlers/authorizer/config";
 import { jwksText, keyPair, mint, send } from "../../handlers/authorizer/support";
+import { TempDirs } from "../../support/temp";
 
 async function cli(args: string[], env: Record<string, string> = {}) {
   let stdout = "";
@@ -14,6 +14,9 @@ async function cli(args: string[], env: Record<string, string> = {}) {
 }
 
 describe("rajee authorizer", () => {
+  const temp = new TempDirs();
+  afterAll(() => temp.removeAll());
+
   it("lists a flag for every RAJEE_ variable in --help", async () => {
     const { code, stdout } = await cli(["authorizer", "--help"]);
     expect(code).toBe(0);
@@ -33,7 +36,7 @@ describe("rajee authorizer", () => {
   });
 
   it("serves checks from `npm run rajee -- authorizer` and exits 0 on SIGTERM", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "rajee-cli-"));
+    const dir = temp.make("cli");
     const pair = await keyPair();
     writeFileSync(join(dir, "jwks.json"), jwksText(pair.publicKey));
     const args = ["tsx", "bin/rajee.ts", "authorizer", "--jwks-file", join(dir, "jwks.json"), "--listen", "127.0.0.1:0", "--admin-listen", "127.0.0.1:0", "--emf-interval-seconds", "0"];

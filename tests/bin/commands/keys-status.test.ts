@@ -1,11 +1,11 @@
-import { mkdtemp, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { CreateSecretCommand } from "@aws-sdk/client-secrets-manager";
 import { formatAge } from "../../../bin/commands/keys-status";
 import { motoEnvironment, motoRotationRig } from "../../handlers/rotation/moto-rig";
 import { rajee } from "../../support/cli";
 import { motoSetup, startMoto, type Moto } from "../../support/moto";
+import { TempDirs } from "../../support/temp";
 
 const moto = motoSetup();
 const describeWithMoto = moto.ok ? describe : describe.skip;
@@ -15,8 +15,10 @@ const now = Date.parse(NOW) / 1000;
 const jwk = (kid: string, extra: object) => ({ kty: "OKP", crv: "Ed25519", x: "11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo", kid, alg: "EdDSA", use: "sig", ...extra });
 
 let dir: string;
+const temp = new TempDirs();
+afterAll(() => temp.removeAll());
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), "rajee-keys-status-"));
+  dir = temp.make("keys-status");
 });
 
 async function jwksFile(name: string, document: unknown): Promise<string> {

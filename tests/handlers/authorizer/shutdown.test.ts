@@ -1,11 +1,11 @@
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import { request as httpRequest, type ClientRequest } from "node:http";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { bundleAuthorizer } from "../../../handlers/authorizer/bundle";
 import type { GeneratedKeyPair } from "../../../src/keys/generate";
 import { jwksText, keyPair, MemorySource, mint, send, startHarness, type RawResponse } from "./support";
+import { TempDirs } from "../../support/temp";
 
 /** Credentials the container finds through the SDK's default chain, as ECS would provide the task role's. */
 const TASK_ROLE_ENV = { AWS_ACCESS_KEY_ID: "AKIDCONTAINER", AWS_SECRET_ACCESS_KEY: "container-secret", AWS_SESSION_TOKEN: "container-session" };
@@ -71,9 +71,11 @@ describe("the bundled container entry (node main.js, node healthcheck.js)", () =
   let dir: string;
   let pair: GeneratedKeyPair;
   let child: ChildProcess | undefined;
+  const temp = new TempDirs();
+  afterAll(() => temp.removeAll());
 
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), "rajee-authorizer-"));
+    dir = temp.make("authorizer");
     bundleAuthorizer(join(dir, "app"));
     pair = await keyPair();
     writeFileSync(join(dir, "jwks.json"), jwksText(pair.publicKey));

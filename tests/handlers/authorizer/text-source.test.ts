@@ -1,5 +1,4 @@
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { GetSecretValueCommand, ResourceNotFoundException, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { mockClient } from "aws-sdk-client-mock";
@@ -9,12 +8,15 @@ import { Authorizer } from "../../../handlers/authorizer/service";
 import { parseConfig } from "../../../handlers/authorizer/config";
 import { createLogger } from "../../../handlers/authorizer/logger";
 import { keyPair } from "./support";
+import { TempDirs } from "../../support/temp";
 
 const ARN = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:rajee/jwks-AbCdEf";
+const temp = new TempDirs();
+afterAll(() => temp.removeAll());
 
 describe("file source", () => {
   it("reads the file each time and names the path when it is missing", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "rajee-src-"));
+    const dir = temp.make("src");
     const path = join(dir, "jwks.json");
     writeFileSync(path, '{"keys":[]}');
     const source = sourceFor({ kind: "file", path });

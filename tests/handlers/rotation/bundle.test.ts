@@ -1,8 +1,7 @@
 import { execFile } from "node:child_process";
 import { createServer, type Server } from "node:http";
-import { mkdtemp, readFile, writeFile } from "node:fs/promises";
+import { readFile, writeFile } from "node:fs/promises";
 import type { AddressInfo } from "node:net";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createHash } from "node:crypto";
 import { crc32, inflateRawSync } from "node:zlib";
@@ -10,6 +9,7 @@ import { bundleRotationLambda, type RotationBundle } from "../../../handlers/rot
 import { writeZip } from "../../../handlers/rotation/zip";
 import { parseJwksText } from "../../../src/keys/jwks";
 import { MODEL_REGION, SecretsManagerModel } from "./secrets-manager-model";
+import { TempDirs } from "../../support/temp";
 
 /** Reads a zip the way unzip does: end record, central directory, local headers; checks every CRC. */
 function readZip(zip: Buffer): { name: string; data: Buffer; mode: number }[] {
@@ -56,9 +56,11 @@ describe("bundleRotationLambda", () => {
   let dir: string;
   let bundle: RotationBundle;
   let script: string;
+  const temp = new TempDirs();
+  afterAll(() => temp.removeAll());
 
   beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), "rajee-rotation-bundle-"));
+    dir = temp.make("rotation-bundle");
     bundle = bundleRotationLambda(join(dir, "out"));
     const [entry] = readZip(await readFile(bundle.zipPath));
     script = join(dir, "index.js");

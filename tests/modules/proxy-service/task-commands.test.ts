@@ -1,5 +1,5 @@
 import type { ContainerDefinition } from "@aws-sdk/client-ecs";
-import { App, Testing } from "cdktf";
+import { Testing } from "cdktf";
 import fc from "fast-check";
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -15,6 +15,7 @@ import { AUTHORIZER_CONTAINER, ENVOY_CONTAINER, ENVOY_HEALTH_READ_TIMEOUT_SECOND
 import { EnvironmentStack } from "../../../stacks/environment-stack";
 import { jwksText, keyPair, MemorySource, startHarness, TestClock, type Harness } from "../../handlers/authorizer/support";
 import { FAKE_BUNDLE, onlyResource } from "../synth";
+import { withTestApp } from "../../support/temp";
 import {
   bashMissing,
   containersOf,
@@ -74,9 +75,11 @@ async function eventually(what: string, condition: () => boolean, timeoutMs = 50
 
 describe("the deployed task", () => {
   it("carries the commands these tests execute: the dev stack's equal the generators' output for its settings", () => {
-    const app = Testing.app();
-    const stack = new EnvironmentStack(app as App, "rajee-dev", { config: getEnvironment("dev"), rotationBundle: FAKE_BUNDLE });
-    const dev = byName(containersOf(onlyResource(JSON.parse(Testing.synth(stack, true)) as Record<string, never>, "aws_ecs_task_definition")));
+    const synthesized = withTestApp((app) => {
+      const stack = new EnvironmentStack(app, "rajee-dev", { config: getEnvironment("dev"), rotationBundle: FAKE_BUNDLE });
+      return JSON.parse(Testing.synth(stack, true)) as Record<string, never>;
+    });
+    const dev = byName(containersOf(onlyResource(synthesized, "aws_ecs_task_definition")));
     const settings = envoySettingsForEnvironment(getEnvironment("dev"));
     const expected = byName(gatewayTask(settings));
 
@@ -369,6 +372,19 @@ withBash("the Envoy container's entrypoint (graceful stop)", () => {
     const result = await started.finished;
     expect(result).toMatchObject({ code: FAKE_ENVOY_SIGTERM_STATUS, killed: false });
     expect(result.stderr).toContain('"message":"POST /drain_listeners?graceful: timeout"');
+  });
+
+  it("ends the drain at once, with Envoy's status, when Envoy exits during the drain", async () => {
+    const long = { ...settings, drainTimeSeconds: 30, stopTimeoutSeconds: 40 };
+    const longArgv = byName(gatewayTask(long)).envoy.command as string[];
+    const stub = await startAdminStub(settings.adminPort);
+    admin = stub;
+    const started = start(longArgv, { PATH: `${dir}:${process.env.PATH ?? ""}`, FAKE_ENVOY_EXIT: "139", FAKE_ENVOY_CRASH_AFTER_SECONDS: "2" }, 10_000);
+    await eventually("the fake envoy to start", () => existsSync(join(dir, "argv")));
+    started.signal("SIGTERM");
+    // Well inside the 30 s drain: the loop notices the exit within a second.
+    expect(await started.finished).toMatchObject({ code: 139, killed: false });
+    expect(stub.calls.map((c) => c.url)).toEqual(["/healthcheck/fail", "/drain_listeners?graceful"]);
   });
 
   it("exits with Envoy's own status when Envoy exits by itself, without touching the admin interface", async () => {
