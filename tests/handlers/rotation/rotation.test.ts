@@ -193,10 +193,13 @@ describeWithMoto("retries", () => {
       expect(rig.faults).toEqual([]);
       expect(failures(rig)).toEqual([expect.objectContaining({ step, code: "aws" })]);
       expect(await rig.verify(oldToken)).toMatchObject({ ok: true });
+      const storedBeforeRetry = await rig.valueAt(rig.privateKeyArn, "AWSPENDING");
 
       rig.advance(60);
       for (const retry of STEPS.slice(STEPS.indexOf(step))) await rig.step(retry, version);
       const current = await rig.keyAt("AWSCURRENT");
+      // A key the crashed attempt stored is the one that signs: the retry never makes a second one.
+      if (storedBeforeRetry !== undefined) expect(current.kid).toBe((JSON.parse(storedBeforeRetry) as { kid: string }).kid);
       expect(await rig.describe()).toEqual({ [rig.firstVersion]: ["AWSPREVIOUS"], [version]: ["AWSCURRENT", "AWSPENDING"] });
       expect(await states(rig)).toEqual({ [old.kid]: "previous", [current.kid]: "current" });
       expect(await rig.verify(oldToken)).toMatchObject({ ok: true });
