@@ -81,6 +81,11 @@ export interface ProxyServiceProps {
   readonly healthCheckGracePeriodSeconds?: number;
   /** Make `terraform apply` wait until the service is steady, so a deployment that never settles fails the apply. @default true */
   readonly waitForSteadyState?: boolean;
+  /**
+   * Register the service with Application Auto Scaling (CPU and request-count tracking). Off only
+   * where that API is missing (the local apply against moto). @default true
+   */
+  readonly autoscaling?: boolean;
 }
 
 export const DEFAULT_TASK_SIZE: TaskSize = {
@@ -291,28 +296,30 @@ export class ProxyService extends Construct {
     });
     this.serviceName = service.name;
 
-    const target = new AppautoscalingTarget(this, "scaling-target", {
-      serviceNamespace: "ecs",
-      resourceId: `service/${cluster.name}/${service.name}`,
-      scalableDimension: "ecs:service:DesiredCount",
-      minCapacity: scaling.minTasks,
-      maxCapacity: scaling.maxTasks,
-    });
-    const tracking = (id: string, predefinedMetricType: string, targetValue: number, resourceLabel?: string) =>
-      new AppautoscalingPolicy(this, id, {
-        name: `${name}-${id}`,
-        policyType: "TargetTrackingScaling",
-        serviceNamespace: target.serviceNamespace,
-        resourceId: target.resourceId,
-        scalableDimension: target.scalableDimension,
-        targetTrackingScalingPolicyConfiguration: {
-          targetValue,
-          scaleInCooldown: 300,
-          scaleOutCooldown: 60,
-          predefinedMetricSpecification: { predefinedMetricType, resourceLabel },
-        },
+    if (props.autoscaling ?? true) {
+      const target = new AppautoscalingTarget(this, "scaling-target", {
+        serviceNamespace: "ecs",
+        resourceId: `service/${cluster.name}/${service.name}`,
+        scalableDimension: "ecs:service:DesiredCount",
+        minCapacity: scaling.minTasks,
+        maxCapacity: scaling.maxTasks,
       });
-    tracking("cpu-tracking", "ECSServiceAverageCPUUtilization", scaling.cpuTargetPercent);
-    tracking("requests-tracking", "ALBRequestCountPerTarget", scaling.requestsPerTarget, props.albResourceLabel);
+      const tracking = (id: string, predefinedMetricType: string, targetValue: number, resourceLabel?: string) =>
+        new AppautoscalingPolicy(this, id, {
+          name: `${name}-${id}`,
+          policyType: "TargetTrackingScaling",
+          serviceNamespace: target.serviceNamespace,
+          resourceId: target.resourceId,
+          scalableDimension: target.scalableDimension,
+          targetTrackingScalingPolicyConfiguration: {
+            targetValue,
+            scaleInCooldown: 300,
+            scaleOutCooldown: 60,
+            predefinedMetricSpecification: { predefinedMetricType, resourceLabel },
+          },
+        });
+      tracking("cpu-tracking", "ECSServiceAverageCPUUtilization", scaling.cpuTargetPercent);
+      tracking("requests-tracking", "ALBRequestCountPerTarget", scaling.requestsPerTarget, props.albResourceLabel);
+    }
   }
 }

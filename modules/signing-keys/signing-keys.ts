@@ -43,6 +43,11 @@ export interface SigningKeysProps {
   readonly logLevel?: LogLevel;
   /** Days Secrets Manager keeps a deleted secret recoverable (7-30). @default 30 */
   readonly recoveryWindowDays?: number;
+  /**
+   * Attach the rotation schedule to the private-key secret (which also runs the first rotation).
+   * Off only where Secrets Manager cannot invoke the Lambda (the local apply against moto). @default true
+   */
+  readonly rotationSchedule?: boolean;
 }
 
 export const DEFAULT_ROTATION_DAYS = 30;
@@ -183,12 +188,14 @@ export class SigningKeys extends Construct {
       sourceArn: privateKey.arn,
       sourceAccount: props.accountId,
     });
-    new SecretsmanagerSecretRotation(this, "rotation-schedule", {
-      secretId: privateKey.id,
-      rotationLambdaArn: fn.arn,
-      rotationRules: { automaticallyAfterDays: rotationDays },
-      dependsOn: [permission],
-    });
+    if (props.rotationSchedule ?? true) {
+      new SecretsmanagerSecretRotation(this, "rotation-schedule", {
+        secretId: privateKey.id,
+        rotationLambdaArn: fn.arn,
+        rotationRules: { automaticallyAfterDays: rotationDays },
+        dependsOn: [permission],
+      });
+    }
   }
 }
 
