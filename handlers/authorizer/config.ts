@@ -134,14 +134,14 @@ const bad = (name: string, value: string, fix: string): ConfigError =>
 /** Parses `host:port` and requires a loopback host: the authorizer is never reachable from outside the task. */
 export function parseListenAddress(name: string, value: string): ListenAddress {
   const match = /^(\[[^\]]+\]|[^:]+):(\d{1,5})$/.exec(value);
-  if (!match) throw bad(name, value, "is not host:port; use e.g. 127.0.0.1:9000");
+  if (!match) throw bad(name, value, `is not host:port; use e.g. ${DEFAULT_LISTEN}`);
   const rawHost = match[1] as string;
   const host = rawHost.startsWith("[") ? rawHost.slice(1, -1) : rawHost;
   const port = Number(match[2]);
   if (port > 65535) throw bad(name, value, "has a port above 65535; use 0-65535");
   const v4 = LOOPBACK_V4.exec(host);
   const loopback = host === "localhost" || host === "::1" || (v4 !== null && v4.slice(1).every((o) => Number(o) <= 255));
-  if (!loopback) throw bad(name, value, "is not a loopback address; bind 127.0.0.1 (only Envoy in the same task may call the authorizer)");
+  if (!loopback) throw bad(name, value, `is not a loopback address; bind ${LOOPBACK} (only Envoy in the same task may call the authorizer)`);
   return { host, port };
 }
 
