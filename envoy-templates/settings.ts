@@ -256,7 +256,7 @@ export const EXT_AUTHZ_ALLOWED_REQUEST_HEADERS: HeaderNameSet = Object.freeze({
   prefixes: Object.freeze(["x-amz-"]),
 });
 
-/** Exactly the headers the authorizer returns on 200 (DESIGN.md section 5). */
+/** Exactly the headers the authorizer returns on 200 (docs/design.md section 5). */
 export const EXT_AUTHZ_ALLOWED_UPSTREAM_HEADERS: readonly string[] = Object.freeze([
   "authorization",
   "x-amz-date",

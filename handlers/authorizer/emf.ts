@@ -1,4 +1,4 @@
-/** CloudWatch namespace of every metric the authorizer emits (DESIGN.md section 6). */
+/** CloudWatch namespace of every metric the authorizer emits (docs/design.md section 6). */
 export const EMF_NAMESPACE = "rajee";
 /** EMF allows at most 100 values per metric per line. */
 export const EMF_MAX_VALUES = 100;

@@ -8,7 +8,7 @@ export type CredentialSource = () => Promise<Credentials>;
 export const HEADERS_TO_REMOVE = "x-envoy-auth-headers-to-remove";
 
 /**
- * The allow hook that signs the judged request for S3 (DESIGN.md section 5): Envoy copies the
+ * The allow hook that signs the judged request for S3 (docs/design.md section 5): Envoy copies the
  * returned headers onto the upstream request and removes the ones named in HEADERS_TO_REMOVE.
  * A credentials failure throws, and the service turns a throwing hook into a denial.
  */

@@ -2,7 +2,7 @@ import { hasControlCharacter } from "../../src/contracts/aws-names";
 import type { PolicyStatement } from "../shared/policy";
 
 /**
- * The S3 actions the gateway maps (DESIGN.md section 4), each with the operations that need it.
+ * The S3 actions the gateway maps (docs/design.md section 4), each with the operations that need it.
  * Nothing else is granted: not ACLs, tagging, object lock, bucket configuration or restores.
  */
 export const OBJECT_ACTIONS: Readonly<Record<string, string>> = {

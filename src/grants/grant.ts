@@ -1,7 +1,7 @@
 import { hasControlCharacter } from "../contracts/aws-names";
 import { bucketNameProblem } from "../s3/bucket-name";
 
-/** What a grant allows on objects and listings (DESIGN.md section 3). */
+/** What a grant allows on objects and listings (docs/design.md section 3). */
 export type Access = "read" | "list" | "write" | "delete";
 export const ACCESSES: readonly Access[] = ["read", "list", "write", "delete"];
 

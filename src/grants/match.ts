@@ -1,6 +1,6 @@
 import type { Access, Grant } from "./grant";
 
-/** One permission a request needs (DESIGN.md section 4, "needs"). */
+/** One permission a request needs (docs/design.md section 4, "needs"). */
 export type Check =
   | { readonly kind: "object"; readonly access: Access; readonly bucket: string; readonly key: string }
   | { readonly kind: "list"; readonly bucket: string; readonly prefix: string }

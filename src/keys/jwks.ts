@@ -5,7 +5,7 @@ export const SUPPORTED_ALGORITHMS = ["EdDSA", "ES256"] as const;
 export type SigningAlgorithm = (typeof SUPPORTED_ALGORITHMS)[number];
 
 /**
- * Where a key is in its life (DESIGN.md section 7): `pending` is published but does not sign yet,
+ * Where a key is in its life (docs/design.md section 7): `pending` is published but does not sign yet,
  * `current` signs, `previous` no longer signs and stays published until tokens it signed have expired.
  */
 export type KeyState = "pending" | "current" | "previous";

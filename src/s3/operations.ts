@@ -1,4 +1,4 @@
-/** The S3 operations this gateway serves: DESIGN.md section 4's table is the allow-list. */
+/** The S3 operations this gateway serves: docs/design.md section 4's table is the allow-list. */
 export type S3Operation =
   | "GetObject"
   | "HeadObject"

@@ -20,7 +20,7 @@ function isAwsChunked(headers: Headers): boolean {
 }
 
 /**
- * Checks `x-amz-content-sha256` against DESIGN.md section 5 and returns the value to sign with. The
+ * Checks `x-amz-content-sha256` against docs/design.md section 5 and returns the value to sign with. The
  * client's value is kept so S3 can check the body; only what can be re-signed without the client's
  * secret passes.
  */

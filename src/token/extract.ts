@@ -2,7 +2,7 @@ import { s3Error, type S3Error } from "../errors";
 import type { Query } from "../s3/query";
 import type { Headers } from "../s3/headers";
 
-/** Where the client put its token (DESIGN.md section 3). */
+/** Where the client put its token (docs/design.md section 3). */
 export type TokenPlace = "x-amz-security-token" | "query" | "bearer";
 
 export type TokenExtraction =

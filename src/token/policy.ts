@@ -1,6 +1,6 @@
 import type { SigningAlgorithm } from "../keys/jwks";
 
-/** What a verifier requires of a token (DESIGN.md section 3). */
+/** What a verifier requires of a token (docs/design.md section 3). */
 export interface TokenPolicy {
   /** Required `iss`. */
   readonly issuer: string;

@@ -56,7 +56,7 @@ function upstreamQuery(classified: ClassifiedRequest): Record<string, string> {
 }
 
 /**
- * Signs the judged request for S3 with SigV4 (DESIGN.md section 5): path-style, the canonical path
+ * Signs the judged request for S3 with SigV4 (docs/design.md section 5): path-style, the canonical path
  * the authorizer judged, `host` set to the S3 endpoint, every `x-amz-*` header the client sent and
  * `content-md5`/`content-type`/`content-encoding` covered, the client's payload hash kept so S3
  * checks the body, and `x-amz-copy-source` rebuilt from the judged bucket, key and versionId. Deterministic for a given input and time.

@@ -31,7 +31,7 @@ interface Row {
   deniedBy: string[];
 }
 
-// DESIGN.md section 4: every row, with an allow case and a deny case just outside the grant.
+// docs/design.md section 4: every row, with an allow case and a deny case just outside the grant.
 const ROWS: Row[] = [
   { operation: "GetObject", method: "GET", path: "/data/reports/a.csv", allowedBy: ["read:data/reports/"], deniedBy: ["read:data/reports/a.cs", "list:data/reports/"] },
   { operation: "GetObject", method: "GET", path: "/data/reports/a.csv?versionId=v1&partNumber=1&response-content-type=text/plain", allowedBy: ["read:data/reports/a.csv"], deniedBy: ["write:data/reports/"] },

@@ -1,7 +1,7 @@
 import fc from "fast-check";
 
 /**
- * The reference model of DESIGN.md section 3, read literally from the grant strings and sharing no
+ * The reference model of docs/design.md section 3, read literally from the grant strings and sharing no
  * code with src/grants, plus the arbitraries the property tests draw grants and keys from.
  */
 
