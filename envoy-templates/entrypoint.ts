@@ -28,7 +28,9 @@ export const ENTRYPOINT_NAME = "rajee-envoy-entrypoint";
  * no curl): `/dev/tcp` for the admin calls, `read -t` as their timeout. Pure.
  *
  * `$!` (not a variable) names Envoy in the trap, so a SIGTERM that arrives between starting Envoy
- * and the `wait` still finds it; `trap '' TERM INT` makes a second signal during the drain a no-op.
+ * and the `wait` still finds it; a SIGTERM before Envoy started (`$!` unset) exits 143 at once;
+ * `trap '' TERM INT` makes a second signal during the drain a no-op. The drain wait polls Envoy once
+ * a second, so an Envoy that exits during the drain ends the script at once with its status.
  */
 export function envoyEntrypointScript(s: EnvoySettings): string {
   const adminCall = (path: string) => `admin '${path}'`;
@@ -45,8 +47,12 @@ export function envoyEntrypointScript(s: EnvoySettings): string {
     "}",
     "stop() {",
     "  trap '' TERM INT",
+    '  [ -n "${!:-}" ] || exit 143',
     ...GRACEFUL_STOP_ADMIN_CALLS.map((path) => `  ${adminCall(path)}`),
-    `  sleep ${s.drainTimeSeconds}`,
+    `  for ((waited = 0; waited < ${s.drainTimeSeconds}; waited++)); do`,
+    '    kill -0 "$!" 2>/dev/null || break',
+    "    sleep 1",
+    "  done",
     '  kill -TERM "$!" 2>/dev/null',
     '  wait "$!"',
     "  exit $?",

@@ -26,10 +26,18 @@ describe("Envoy's entrypoint script", () => {
     expect(script).toContain(`read -r -t ${ADMIN_CALL_TIMEOUT_SECONDS} _ status _`);
   });
 
-  it("stops Envoy only after waiting the drain time, then exits with Envoy's status", () => {
-    expect(at("admin '/drain_listeners?graceful'")).toBeLessThan(at("sleep 7"));
-    expect(at("sleep 7")).toBeLessThan(at('kill -TERM "$!"'));
+  it("stops Envoy only after waiting the drain time (or Envoy's own exit), then exits with Envoy's status", () => {
+    const drainLoop = at("for ((waited = 0; waited < 7; waited++)); do");
+    expect(at("admin '/drain_listeners?graceful'")).toBeLessThan(drainLoop);
+    expect(lines.slice(drainLoop + 1, drainLoop + 4).map((l) => l.trim())).toEqual(['kill -0 "$!" 2>/dev/null || break', "sleep 1", "done"]);
+    expect(drainLoop).toBeLessThan(at('kill -TERM "$!"'));
     expect(lines.slice(at('kill -TERM "$!"'), at('kill -TERM "$!"') + 3).map((l) => l.trim())).toEqual(['kill -TERM "$!" 2>/dev/null', 'wait "$!"', "exit $?"]);
+  });
+
+  (noBash ? it.skip : it)("exits 143 at once on a SIGTERM that arrives before Envoy was started (no unbound $!)", () => {
+    const stopOnly = script.slice(0, script.indexOf("trap stop TERM INT"));
+    const run = spawnSync("bash", ["-c", `${stopOnly}trap stop TERM INT\nkill -TERM $$\nsleep 5\n`], { encoding: "utf8", timeout: 4000 });
+    expect({ status: run.status, stderr: run.stderr }).toEqual({ status: 143, stderr: "" });
   });
 
   it("fits its worst case (drain, two hung admin calls) inside the stop timeout margin", () => {
@@ -47,7 +55,7 @@ describe("Envoy's entrypoint script", () => {
           const parsed = spawnSync("bash", ["-n", "-c", text], { encoding: "utf8" });
           expect({ status: parsed.status, stderr: parsed.stderr }).toEqual({ status: 0, stderr: "" });
           expect(text).toContain(`/dev/tcp/127.0.0.1/${adminPort};`);
-          expect(text).toContain(`\n  sleep ${drainTimeSeconds}\n`);
+          expect(text).toContain(`\n  for ((waited = 0; waited < ${drainTimeSeconds}; waited++)); do\n`);
         },
       ),
       { numRuns: 20 },

@@ -292,7 +292,8 @@ export const FAKE_ENVOY_SIGTERM_STATUS = 42;
 /**
  * Writes an executable `envoy` into `dir` that records its arguments (NUL-separated, in
  * `dir/argv`), then idles; on SIGTERM it writes `$EPOCHREALTIME` to `dir/sigterm` and exits
- * {@link FAKE_ENVOY_SIGTERM_STATUS}. With `FAKE_ENVOY_EXIT` set it exits with that status at once.
+ * {@link FAKE_ENVOY_SIGTERM_STATUS}. With `FAKE_ENVOY_EXIT` set it exits with that status at once;
+ * with `FAKE_ENVOY_CRASH_AFTER_SECONDS` too, it exits with that status after that long instead.
  */
 export function writeFakeEnvoy(dir: string): void {
   const path = join(dir, "envoy");
@@ -301,7 +302,7 @@ export function writeFakeEnvoy(dir: string): void {
     [
       "#!/usr/bin/env bash",
       `printf '%s\\0' "$@" > '${dir}/argv'`,
-      'if [ -n "${FAKE_ENVOY_EXIT:-}" ]; then exit "$FAKE_ENVOY_EXIT"; fi',
+      'if [ -n "${FAKE_ENVOY_EXIT:-}" ]; then sleep "${FAKE_ENVOY_CRASH_AFTER_SECONDS:-0}"; exit "$FAKE_ENVOY_EXIT"; fi',
       `trap 'echo "$EPOCHREALTIME" > "${dir}/sigterm"; kill "$idle"; exit ${FAKE_ENVOY_SIGTERM_STATUS}' TERM`,
       "sleep 60 & idle=$!",
       'wait "$idle"',
