@@ -49,6 +49,12 @@ describe("the token bounds shared by config/, the modules and both processes", (
   });
 });
 
+describe("the authorizer's variables", () => {
+  it("are exactly the settings the authorizer documents and parses", () => {
+    expect(SETTINGS.map((s) => s.env).sort()).toEqual(Object.values(AUTHORIZER_VARIABLES).sort());
+  });
+});
+
 describe("authorizerEnvironment", () => {
   it("writes the SDK region, loopback ports and every setting, leaving out what is unset", () => {
     expect(authorizerEnvironment(placement, settings)).toEqual({
