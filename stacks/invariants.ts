@@ -166,7 +166,7 @@ export function invariantProblems(i: InvariantInputs): string[] {
     problems.push(
       `load-balancer deregistrationDelaySeconds=${lb.deregistrationDelaySeconds} + envoy drain ${i.envoy.drainTimeSeconds} s ` +
         `(with its stop margin, ${i.envoy.drainWithMarginSeconds} s) = ${stopNeeded} s must fit in proxy-service envoyStopTimeoutSeconds=${ps.envoyStopTimeoutSeconds} ` +
-        "(otherwise a stopping task is killed mid-transfer); shorten the deregistration delay or the drain, or raise the stop timeout",
+        "(a Fargate Spot interruption sends SIGTERM while the target still drains, so both must finish before SIGKILL); shorten the deregistration delay or the drain, or raise the stop timeout",
     );
   }
   if (ps.envoyStopTimeoutSeconds > FARGATE_MAX_STOP_TIMEOUT_SECONDS) {

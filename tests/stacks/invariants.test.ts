@@ -111,7 +111,7 @@ describe("cross-component invariants", () => {
     (i.loadBalancer as { deregistrationDelaySeconds: number }).deregistrationDelaySeconds = 91;
     expect(invariantProblems(i)).toEqual([
       "load-balancer deregistrationDelaySeconds=91 + envoy drain 20 s (with its stop margin, 30 s) = 121 s must fit in proxy-service envoyStopTimeoutSeconds=120 " +
-        "(otherwise a stopping task is killed mid-transfer); shorten the deregistration delay or the drain, or raise the stop timeout",
+        "(a Fargate Spot interruption sends SIGTERM while the target still drains, so both must finish before SIGKILL); shorten the deregistration delay or the drain, or raise the stop timeout",
     ]);
   });
 
