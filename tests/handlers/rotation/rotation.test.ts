@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { DescribeSecretCommand } from "@aws-sdk/client-secrets-manager";
+import { CreateSecretCommand, DescribeSecretCommand, RotateSecretCommand } from "@aws-sdk/client-secrets-manager";
 import fc from "fast-check";
 import type { RotatedKey } from "../../../src/keys/jwks-plan";
 import { motoSetup, startMoto, type Moto } from "../../support/moto";
@@ -44,6 +44,35 @@ describeWithMoto("the secrets, made as the signing-keys module makes them", () =
     // moto's RotateSecret invokes the (Docker-less) function, which runs nothing; the labels are Secrets Manager's.
     expect(await rig.describe()).toEqual({ [rig.firstVersion]: ["AWSCURRENT"], [version]: ["AWSPENDING"] });
     expect((await rig.snapshot(rig.privateKeyArn))[version]).toEqual({ value: undefined, stages: ["AWSPENDING"] });
+  });
+});
+
+describeWithMoto("where moto differs from Secrets Manager (if one of these fails, moto changed: drop the workaround it names)", () => {
+  it("RotateSecret without RotationLambdaARN forgets the function and makes the new, empty version AWSCURRENT itself (moto-front.ts adds the ARN)", async () => {
+    const rig = await rigFor();
+    const out = await rig.sm.send(new RotateSecretCommand({ SecretId: rig.privateKeyArn }));
+    expect((await rig.snapshot(rig.privateKeyArn))[out.VersionId as string]).toEqual({ value: undefined, stages: ["AWSCURRENT"] });
+    expect((await rig.sm.send(new DescribeSecretCommand({ SecretId: rig.privateKeyArn }))).RotationLambdaARN).toBe("");
+  });
+
+  it("RotateSecret refuses after a finished rotation, while AWSPENDING is on the AWSCURRENT version (the rig's start() takes it off)", async () => {
+    const rig = await rigFor();
+    await rig.rotate();
+    await expect(rig.sm.send(new RotateSecretCommand({ SecretId: rig.privateKeyArn, RotationLambdaARN: rig.rotationLambdaArn }))).rejects.toThrow("Previous rotation request is still in progress.");
+  });
+
+  it("PutSecretValue overwrites the value of an AWSPENDING version given its token (concurrent createSecret is tested on the model)", async () => {
+    const rig = await rigFor();
+    const version = await rig.start();
+    await rig.putValue(rig.privateKeyArn, "first", { versionId: version, stages: ["AWSPENDING"] });
+    await rig.putValue(rig.privateKeyArn, "second", { versionId: version, stages: ["AWSPENDING"] });
+    expect((await rig.snapshot(rig.privateKeyArn))[version]).toEqual({ value: "second", stages: ["AWSPENDING"] });
+  });
+
+  it("RotateSecret fails on a secret with no version (the first rotation is tested on the model)", async () => {
+    const rig = await rigFor();
+    const empty = await rig.sm.send(new CreateSecretCommand({ Name: `${rig.privateKeyArn.split(":").at(-1)}-empty`, KmsKeyId: rig.kmsKeyArn }));
+    await expect(rig.sm.send(new RotateSecretCommand({ SecretId: empty.ARN, RotationLambdaARN: rig.rotationLambdaArn }))).rejects.toMatchObject({ $metadata: { httpStatusCode: 500 } });
   });
 });
 
