@@ -1,4 +1,4 @@
-import { App, Testing } from "cdktf";
+import { Testing } from "cdktf";
 import { environmentNames, getEnvironment } from "../../../config";
 import type { EnvironmentConfig } from "../../../config/environment";
 import { envoySettingsForEnvironment } from "../../../envoy-templates";
@@ -10,6 +10,7 @@ import type * as RotationContract from "../../../src/contracts/rotation-environm
 import { EnvironmentStack } from "../../../stacks/environment-stack";
 import type * as Stacks from "../../../stacks/environment-stack";
 import { FAKE_BUNDLE, type Synthesized } from "../../modules/synth";
+import { withTestApp } from "../../support/temp";
 
 // What the infrastructure writes into each process's environment is fed, as synthesized, to that
 // process's own parser: a variable the handler would refuse fails here, not at the first task start.
@@ -18,8 +19,7 @@ type Env = Record<string, string>;
 type StackClass = typeof EnvironmentStack;
 
 function synthesize(config: EnvironmentConfig, Stack: StackClass): Synthesized {
-  const app = Testing.app();
-  return JSON.parse(Testing.synth(new Stack(app as App, `rajee-${config.name}`, { config, rotationBundle: FAKE_BUNDLE }), true)) as Synthesized;
+  return withTestApp((app) => JSON.parse(Testing.synth(new Stack(app, `rajee-${config.name}`, { config, rotationBundle: FAKE_BUNDLE }), true)) as Synthesized);
 }
 
 /**
