@@ -25,13 +25,14 @@ import { verifyToken, type VerifyResult } from "../../../src/token/verify";
 /**
  * Rotation against moto's Secrets Manager, KMS, IAM and Lambda (tests/support/moto.ts starts moto).
  * The secrets are made as modules/signing-keys makes them: a KMS key, a private-key secret and a JWKS
- * secret encrypted with it, a rotation function, and rotation enabled by RotateSecret with that
- * function and a schedule. The real handler talks to moto through the real SDK client.
+ * secret that name it as their key (moto records it and encrypts nothing), a rotation function, and
+ * rotation enabled by RotateSecret with that function and a schedule. The real handler talks to moto
+ * through the real SDK client.
  *
  * Where moto 5.2.1 is not Secrets Manager (docs/operations.md, "How rotation is tested"):
  * - RotateSecret cannot run the function (invoking a Lambda needs Docker). moto's Docker-less Lambda
  *   accepts the invocations and does nothing, so RotateSecret only makes the empty AWSPENDING
- *   version, and `steps`/`serve` invoke the handler with the events Secrets Manager would send.
+ *   version, and `step`, `rotate` and `serve` invoke the handler with the events Secrets Manager would send.
  * - RotateSecret on a secret with no version fails (HTTP 500), so a rig starts from the state the
  *   first rotation leaves (one AWSCURRENT key, published as current, rotation enabled); the first
  *   rotation itself is tested against the in-memory model (rotation-model.test.ts).
