@@ -62,6 +62,12 @@ export const EMULATED_ENVOY_RULES = Object.freeze({
     envoy: "two Content-Length headers, or Content-Length with Transfer-Encoding: 400, connection closed",
     source: `${SRC}source/common/http/http1/balsa_parser.cc (disallow_multiple_content_length); source/common/http/http1/codec_impl.cc (onHeadersCompleteImpl)`,
   },
+  "transfer-encoding-not-chunked": {
+    rule: "Transfer codings other than chunked refused",
+    setting: "-",
+    envoy: "a Transfer-Encoding value other than exactly `chunked` (case-insensitive; `identity, chunked` and `gzip, chunked` included): 501, connection closed",
+    source: `${SRC}source/common/http/http1/codec_impl.cc (ConnectionImpl::onHeadersCompleteBase, InvalidTransferEncoding)`,
+  },
   "missing-host": {
     rule: "HTTP/1.1 without Host refused",
     setting: "-",
@@ -74,6 +80,12 @@ export const EMULATED_ENVOY_RULES = Object.freeze({
     envoy: "400 before any filter",
     source: `${SRC}source/common/runtime/runtime_features.cc (envoy.reloadable_features.http_reject_path_with_fragment, on); source/common/http/conn_manager_utility.cc (path checks)`,
   },
+  "upgrade-refused": {
+    rule: "Upgrade requests refused",
+    setting: "-",
+    envoy: "`Connection: upgrade` with an `Upgrade` header and no `upgrade_configs` on the listener: 403 (`upgrade_failed`), connection closed; Connection-nominated headers are not removed for such a request (it goes no further)",
+    source: `${SRC}source/common/http/conn_manager_impl.cc (ActiveStream::decodeHeaders, upgrade_failed); ${SRC}source/common/http/conn_manager_utility.cc (mutateRequestHeaders skips Connection clean-up for upgrades)`,
+  },
   "expect-100-continue": {
     rule: "Expect: 100-continue answered by Envoy",
     setting: "`downstreamHttp.proxy100Continue` (`proxy_100_continue`, false)",
@@ -83,7 +95,7 @@ export const EMULATED_ENVOY_RULES = Object.freeze({
   "hop-by-hop-removed": {
     rule: "Hop-by-hop headers removed",
     setting: "-",
-    envoy: "Connection, Keep-Alive, Proxy-Connection, Transfer-Encoding and Upgrade are removed before the filters; TE survives only as `trailers`",
+    envoy: "Connection, Keep-Alive, Proxy-Connection, Transfer-Encoding and Upgrade are removed before the filters (upgrade requests are refused instead, see above); TE survives only as `trailers`",
     source: `${SRC}source/common/http/conn_manager_utility.cc (mutateRequestHeaders, sanitizeTEHeader)`,
   },
   "chunked-reframed": {

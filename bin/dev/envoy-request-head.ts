@@ -81,7 +81,12 @@ export const ENVOY_INLINE_REQUEST_HEADERS: ReadonlySet<string> = new Set([
 /** Headers the connection manager removes from every request before its filters (besides nominated ones). */
 export const HOP_BY_HOP_REQUEST_HEADERS: readonly string[] = Object.freeze(["connection", "keep-alive", "proxy-connection", "transfer-encoding", "upgrade"]);
 
-const REASON: Readonly<Record<number, string>> = Object.freeze({ 400: "Bad Request", 426: "Upgrade Required", 431: "Request Header Fields Too Large" });
+const REASON: Readonly<Record<number, string>> = Object.freeze({
+  400: "Bad Request",
+  426: "Upgrade Required",
+  431: "Request Header Fields Too Large",
+  501: "Not Implemented",
+});
 /** The authorizer echoes a request id only when it looks like one; so do Envoy's Lua filter and this. */
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 const NOMINATION_FORBIDDEN = new Set(["x-forwarded-for", "x-forwarded-host", "x-forwarded-proto"]);
@@ -89,7 +94,7 @@ const CONNECTION_TOKENS_KEPT = new Set(["close", "keep-alive", "upgrade", "http2
 const MAX_NOMINATED_HEADERS = 10;
 
 /** A codec error: Envoy's local reply carries the reason phrase and closes the connection. */
-function codecError(rule: EmulatedRuleName, status: 400 | 426 | 431): LocalReply {
+function codecError(rule: EmulatedRuleName, status: 400 | 426 | 431 | 501): LocalReply {
   return { kind: "reply", rule, status, headers: { "content-type": "text/plain" }, body: REASON[status]!, continueSent: false, closeConnection: true };
 }
 
@@ -156,15 +161,21 @@ export function admitRequestHead(settings: EnvoySettings, head: RequestHead, new
   if (!Array.isArray(parsed)) return parsed;
   let headers: HeaderList = parsed;
 
-  // Codec, headers complete: Connection sanitisation, then the protocol version, then framing.
-  const sanitized = sanitizeConnection(headers);
-  if (!Array.isArray(sanitized)) return sanitized;
-  headers = sanitized;
+  // Codec, headers complete: Connection sanitisation (skipped for upgrade requests), then the
+  // protocol version, then framing.
+  const upgrade = get(headers, "upgrade") !== undefined && tokens(get(headers, "connection")).includes("upgrade");
+  if (!upgrade) {
+    const sanitized = sanitizeConnection(headers);
+    if (!Array.isArray(sanitized)) return sanitized;
+    headers = sanitized;
+  }
   const http11 = head.httpVersion === "1.1";
   if (!http11 && !settings.downstreamHttp.acceptHttp10) return codecError("http10-refused", 426);
   const contentLengths = head.rawHeaders.filter((_, i) => i % 2 === 0 && head.rawHeaders[i]!.toLowerCase() === "content-length").length;
   const chunked = tokens(get(headers, "transfer-encoding")).includes("chunked");
   if (contentLengths > 1 || (contentLengths === 1 && get(headers, "transfer-encoding") !== undefined)) return codecError("body-framing", 400);
+  const transferEncoding = get(headers, "transfer-encoding");
+  if (transferEncoding !== undefined && transferEncoding.trim().toLowerCase() !== "chunked") return codecError("transfer-encoding-not-chunked", 501);
 
   // Connection manager, before the filters.
   const expect = get(headers, "expect");
@@ -181,6 +192,8 @@ export function admitRequestHead(settings: EnvoySettings, head: RequestHead, new
   if (continueSent) headers = headers.filter(([n]) => n !== "expect");
   if (http11 && get(headers, "host") === undefined) return { ...local("missing-host", 400, "Bad Request", { "content-type": "text/plain" }), closeConnection: true };
   if (head.url.includes("#")) return local("fragment-in-path", 400, "");
+  // No upgrade_configs on the S3 listener: an upgrade request is refused, never proxied.
+  if (upgrade) return { ...local("upgrade-refused", 403, ""), closeConnection: true };
   const connection = tokens(get(headers, "connection"));
   const closeConnection = http11 ? connection.includes("close") || tokens(get(headers, "proxy-connection")).includes("close") : !connection.includes("keep-alive");
   const te = tokens(get(headers, "te"));

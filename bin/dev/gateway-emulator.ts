@@ -211,9 +211,15 @@ export async function startGatewayEmulator(options: GatewayEmulatorOptions): Pro
   // Envoy answers Expect: 100-continue itself (after its codec checks), and passes other expectations on.
   server.on("checkContinue", onRequest(true));
   server.on("checkExpectation", onRequest(false));
-  // What Node's parser refuses, Envoy's codec refuses too: 431 for an oversized head, else 400.
+  // What Node's parser refuses, Envoy's codec refuses too: 431 for an oversized head, 501 for a
+  // transfer coding other than chunked (EMULATED_ENVOY_RULES["transfer-encoding-not-chunked"]), else 400.
   server.on("clientError", (error: NodeJS.ErrnoException, socket: Socket) => {
-    const status = error.code === "HPE_HEADER_OVERFLOW" ? "431 Request Header Fields Too Large" : "400 Bad Request";
+    const status =
+      error.code === "HPE_HEADER_OVERFLOW"
+        ? "431 Request Header Fields Too Large"
+        : error.code === "HPE_INVALID_TRANSFER_ENCODING" && !/Content-Length/i.test((error as { reason?: string }).reason ?? "")
+          ? "501 Not Implemented"
+          : "400 Bad Request";
     const text = status.slice(4);
     if (socket.writable) socket.end(`HTTP/1.1 ${status}\r\ncontent-type: text/plain\r\ncontent-length: ${text.length}\r\nconnection: close\r\n\r\n${text}`);
     else socket.destroy();

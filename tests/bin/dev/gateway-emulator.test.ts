@@ -122,6 +122,14 @@ const cases: Record<EmulatedRuleName, () => Promise<void>> = {
     expect(await send("PUT /b/k HTTP/1.1\r\nhost: s3.local\r\ncontent-length: 2\r\ntransfer-encoding: chunked\r\n\r\n2\r\nok\r\n0\r\n\r\n")).toMatchObject({ status: 400, closed: true });
     expect(authorizer.seen).toHaveLength(0);
   },
+  "transfer-encoding-not-chunked": async () => {
+    for (const coding of ["identity, chunked", "gzip, chunked", "chunked, identity", "xchunked"]) {
+      const answer = await send(`PUT /b/k HTTP/1.1\r\nhost: s3.local\r\ntransfer-encoding: ${coding}\r\n\r\n2\r\nhi\r\n0\r\n\r\n`);
+      expect({ coding, status: answer.status, closed: answer.closed }).toEqual({ coding, status: 501, closed: true });
+    }
+    expect((await send("PUT /b/k HTTP/1.1\r\nhost: s3.local\r\ntransfer-encoding: Chunked\r\n\r\n2\r\nhi\r\n0\r\n\r\n")).status).toBe(200);
+    expect(authorizer.seen).toHaveLength(1);
+  },
   "missing-host": async () => {
     expect((await send("GET /b/k HTTP/1.1\r\n\r\n")).status).toBe(400);
     expect(authorizer.seen).toHaveLength(0);
@@ -129,6 +137,16 @@ const cases: Record<EmulatedRuleName, () => Promise<void>> = {
   "fragment-in-path": async () => {
     expect((await send("GET /b/k#frag HTTP/1.1\r\nhost: s3.local\r\n\r\n")).status).toBe(400);
     expect(authorizer.seen).toHaveLength(0);
+  },
+  "upgrade-refused": async () => {
+    const answer = await send("GET /b/k HTTP/1.1\r\nhost: s3.local\r\nupgrade: websocket\r\nconnection: Upgrade, close\r\n\r\n");
+    expect({ status: answer.status, closed: answer.closed }).toEqual({ status: 403, closed: true });
+    // Not a Connection-nomination 400: Envoy skips that clean-up for an upgrade and refuses it whole.
+    expect((await send("GET /b/k HTTP/1.1\r\nhost: s3.local\r\nupgrade: h2c\r\nconnection: upgrade, x-forwarded-for\r\n\r\n")).status).toBe(403);
+    // An Upgrade header without the Connection token is not an upgrade: it is removed as hop-by-hop.
+    expect((await send("GET /b/k HTTP/1.1\r\nhost: s3.local\r\nupgrade: websocket\r\n\r\n")).status).toBe(200);
+    expect(authorizer.seen).toHaveLength(1);
+    expect(names(upstream.seen[0])).not.toContain("upgrade");
   },
   "expect-100-continue": async () => {
     const c = await RawConnection.open((await byDefault()).port);
