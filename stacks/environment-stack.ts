@@ -1,5 +1,6 @@
 import { Construct } from "constructs";
-import { LocalBackend, S3Backend, TerraformOutput, TerraformStack } from "cdktf";
+import { Aspects, LocalBackend, S3Backend, TerraformOutput, TerraformStack } from "cdktf";
+import { AcmCertificate } from "@cdktf/provider-aws/lib/acm-certificate";
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import type { EnvironmentConfig } from "../config/environment";
 import { ECR_IMAGE } from "../src/contracts/aws-names";
@@ -15,6 +16,7 @@ import { ProxyService } from "../modules/proxy-service/proxy-service";
 import { partitionOf } from "../modules/shared/policy";
 import { SigningKeys, type LambdaBundle } from "../modules/signing-keys/signing-keys";
 import { checkInvariants } from "./invariants";
+import { IgnoreLocalApiGaps, localProviderSettings } from "./local-api";
 
 export interface EnvironmentStackProps {
   /** The environment's validated settings (`getEnvironment(name)`). */
@@ -29,6 +31,14 @@ export interface EnvironmentStackProps {
   readonly offlinePlan?: boolean;
   /** Keep state in a local file instead of `config.backend` (tests and offline plans). @default false */
   readonly localBackend?: boolean;
+  /**
+   * Deploy to a local implementation of the AWS APIs (moto) at this URL instead of AWS: the local
+   * variant of `npm run deploy:local`. Every service the stack uses is pointed at the URL, S3 is
+   * path-style, the credentials are dummies, state is local, and the few resources the local API
+   * cannot create are left out (docs/infrastructure.md, "What the local apply does not cover").
+   * Never set for a real environment. @default undefined (AWS)
+   */
+  readonly localEndpoint?: string;
 }
 
 /** Name of the stack (and `cdktf.out/stacks/<name>`) of environment `name`. */
@@ -66,7 +76,8 @@ export class EnvironmentStack extends TerraformStack {
     super(scope, id);
     const c = props.config;
     const offline = props.offlinePlan ?? false;
-    const local = props.localBackend ?? false;
+    const localApi = props.localEndpoint;
+    const local = (props.localBackend ?? false) || localApi !== undefined;
     this.config = c;
     const name = stackName(c.name);
     const partition = partitionOf(c.region);
@@ -74,12 +85,14 @@ export class EnvironmentStack extends TerraformStack {
     new AwsProvider(this, "aws", {
       region: c.region,
       // Offline there is no account id to compare with (the provider cannot ask STS), so the check is off.
+      // The local API answers STS with the configured account, so the check stays on there.
       ...(offline ? {} : { allowedAccountIds: [c.accountId] }),
-      ...(c.assumeRoleArn && !offline ? { assumeRole: [{ roleArn: c.assumeRoleArn, sessionName: `${name}-terraform` }] } : {}),
+      ...(c.assumeRoleArn && !offline && localApi === undefined ? { assumeRole: [{ roleArn: c.assumeRoleArn, sessionName: `${name}-terraform` }] } : {}),
       defaultTags: [{ tags: { ...c.tags, Project: "rajee", Environment: c.name, ManagedBy: "cdktf" } }],
       ...(offline
         ? { skipCredentialsValidation: true, skipRequestingAccountId: true, skipMetadataApiCheck: "true", skipRegionValidation: true }
         : {}),
+      ...(localApi === undefined ? {} : localProviderSettings(localApi)),
     });
     if (local || c.backend.kind === "local") {
       new LocalBackend(this, { path: c.backend.kind === "local" && c.backend.path ? c.backend.path : `terraform.${c.name}.tfstate` });
@@ -116,6 +129,8 @@ export class EnvironmentStack extends TerraformStack {
       rotationDays: c.rotationDays,
       maxTokenLifetimeSeconds: c.token.maxLifetimeSeconds,
       clockSkewSeconds: c.token.clockSkewSeconds,
+      // moto's RotateSecret invokes the Lambda, which needs Docker (docs/infrastructure.md).
+      ...(localApi === undefined ? {} : { rotationSchedule: false }),
     });
 
     const envoyImage = c.envoyImage ?? ENVOY_IMAGE;
@@ -131,6 +146,11 @@ export class EnvironmentStack extends TerraformStack {
     });
 
     const envoy = envoySettingsForEnvironment(c);
+    // The configured certificate exists only in AWS; the local API gets one requested from it.
+    const certificateArn =
+      localApi === undefined
+        ? c.certificateArn
+        : new AcmCertificate(this, "local-certificate", { domainName: c.domain, subjectAlternativeNames: [`*.${c.domain}`], validationMethod: "DNS" }).arn;
     this.loadBalancer = new LoadBalancer(this, "load-balancer", {
       namePrefix: name,
       accountId: c.accountId,
@@ -138,13 +158,15 @@ export class EnvironmentStack extends TerraformStack {
       vpcId: this.network.vpcId,
       vpcCidr: this.network.vpcCidr,
       subnetIds: this.network.publicSubnetIds,
-      certificateArn: c.certificateArn,
+      certificateArn,
       ingressCidrs: c.ingressCidrs,
       targetPort: envoy.listenerPort,
       healthCheckPort: envoy.healthPort,
       healthCheckPath: envoy.healthPath,
       accessLogRetentionDays: c.accessLogRetentionDays,
       wafRateLimit: c.wafRateLimit,
+      // A local apply is destroyed at once; AWS environments keep the protection.
+      ...(localApi === undefined ? {} : { deletionProtection: false }),
     });
     this.proxyService = new ProxyService(this, "proxy-service", {
       namePrefix: name,
@@ -177,6 +199,8 @@ export class EnvironmentStack extends TerraformStack {
       livePath: envoy.livePath,
       authorizerPort: envoy.authorizerPort,
       authorizerAdminPort: envoy.authorizerAdminPort,
+      // moto has no Application Auto Scaling ListTagsForResource, which the provider calls (docs/infrastructure.md).
+      ...(localApi === undefined ? {} : { autoscaling: false }),
     });
     // Rules between the load balancer, the service and Envoy, on the values actually deployed.
     checkInvariants({
@@ -212,6 +236,8 @@ export class EnvironmentStack extends TerraformStack {
       logMetricNamespace: this.alarms.metricNamespace,
       rotationFunctionName: this.signingKeys.rotationFunctionName,
     });
+
+    if (localApi !== undefined) Aspects.of(this).add(new IgnoreLocalApiGaps());
 
     new TerraformOutput(this, "load_balancer_dns_name", { value: this.loadBalancer.dnsName, description: `Point ${c.domain} (and *.${c.domain}) here` });
     new TerraformOutput(this, "load_balancer_zone_id", { value: this.loadBalancer.zoneId });
