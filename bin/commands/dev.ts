@@ -10,10 +10,14 @@ import { parseOptions, UsageError, type Command } from "../command";
 
 const HELP = `Usage: rajee dev [--dir .dev] [--bucket dev-bucket] [--port 0] [--grant G...] [--ttl 1h]
 
-Runs the whole gateway on 127.0.0.1 without AWS: an S3 stand-in (s3rver behind a layer that checks
-SigV4 like S3), the real authorizer with its upstream signer, and an emulator of the Envoy
-configuration serving HTTPS. Prints the lines to paste into a shell to use it with the aws cli.
-Keys, the certificate and stored objects live in --dir and survive restarts. Ctrl-C stops it.
+Runs the whole gateway on 127.0.0.1 without AWS: an S3 stand-in (moto, a local implementation of
+the S3 API, behind a layer that checks SigV4, payload hashes and checksums like S3), the real
+authorizer with its upstream signer, and an emulator of the Envoy configuration serving HTTPS.
+Prints the lines to paste into a shell to use it with the aws cli. Needs moto:
+pip install "moto[server]".
+Keys and the certificate live in --dir. Objects are saved to --dir/s3 when it stops (Ctrl-C or
+SIGTERM) and put back when it starts; a process killed any other way loses the objects written
+since it started.
 
 Options:
   --dir DIR        working folder (default .dev)
@@ -35,7 +39,7 @@ async function devKey(dir: string): Promise<{ key: PrivateSigningKey; jwks: stri
 
 export const dev: Command = {
   path: ["dev"],
-  summary: "run the gateway locally (S3 stand-in, authorizer, Envoy emulator)",
+  summary: "run the gateway locally (moto as S3, authorizer, Envoy emulator)",
   help: HELP,
   async run(args, io) {
     const { values } = parseOptions(args, {
@@ -56,7 +60,7 @@ export const dev: Command = {
 
     await mkdir(join(dir, "s3"), { recursive: true });
     const { key, jwks } = await devKey(dir);
-    io.stderr(`starting the S3 stand-in, the authorizer and the gateway emulator (state in ${dir})...\n`);
+    io.stderr(`starting moto (S3), the authorizer and the gateway emulator (state in ${dir})...\n`);
     const gateway = await startLocalGateway({ buckets: [bucket], keys: jwks, directory: join(dir, "s3"), ...(port ? { port } : {}) });
     const caFile = join(dir, "gateway-ca.pem");
     await writeFile(caFile, gateway.caCertificate);
@@ -80,7 +84,7 @@ Ctrl-C to stop.
       process.once("SIGINT", stop);
       process.once("SIGTERM", stop);
     });
-    io.stderr("stopping...\n");
+    io.stderr(`stopping (saving objects to ${join(dir, "s3")})...\n`);
     await gateway.stop();
     return 0;
   },

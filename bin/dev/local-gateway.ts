@@ -19,7 +19,7 @@ export const LOCAL_REGION = "eu-west-1";
 export const LOCAL_S3_ENDPOINT = "s3.eu-west-1.amazonaws.com";
 
 export interface LocalGatewayOptions {
-  /** Buckets the S3 stand-in creates. */
+  /** Buckets the S3 stand-in (moto behind the verifying layer) creates. */
   readonly buckets: readonly string[];
   /** The JWKS the authorizer trusts: a file path or a source tests control. */
   readonly keys: string | TextSource;
@@ -29,7 +29,10 @@ export interface LocalGatewayOptions {
   readonly logDestination?: DestinationStream;
   /** Port of the HTTPS gateway. @default any free port */
   readonly port?: number;
-  /** Where the stand-in stores objects. @default a temporary folder, removed on stop */
+  /**
+   * Folder the stand-in saves objects to on stop and restores them from on start.
+   * @default none: objects live in moto's memory and go when the gateway stops
+   */
   readonly directory?: string;
 }
 
@@ -47,11 +50,21 @@ export interface LocalGateway {
 }
 
 /**
- * Starts the whole gateway on 127.0.0.1 without AWS: the S3 stand-in, the real authorizer with the
- * upstream signer (signing with LOCAL_TASK_ROLE), and the Envoy emulator serving HTTPS.
+ * Starts the whole gateway on 127.0.0.1 without AWS: the S3 stand-in (moto behind the verifying
+ * layer), the real authorizer with the upstream signer (signing with LOCAL_TASK_ROLE), and the
+ * Envoy emulator serving HTTPS. Needs moto (`pip install "moto[server]"`).
  */
 export async function startLocalGateway(options: LocalGatewayOptions): Promise<LocalGateway> {
   const standIn = await startS3StandIn({ credentials: LOCAL_TASK_ROLE, region: LOCAL_REGION, buckets: options.buckets, ...(options.directory ? { directory: options.directory } : {}) });
+  try {
+    return await startInFrontOf(standIn, options);
+  } catch (error) {
+    await standIn.close();
+    throw error;
+  }
+}
+
+async function startInFrontOf(standIn: S3StandIn, options: LocalGatewayOptions): Promise<LocalGateway> {
   const config = parseConfig({
     RAJEE_LISTEN: "127.0.0.1:0",
     RAJEE_ADMIN_LISTEN: "127.0.0.1:0",

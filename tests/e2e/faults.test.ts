@@ -15,6 +15,10 @@ import { generateSigningKeyPair, type GeneratedKeyPair } from "../../src/keys/ge
 import { mintToken } from "../../src/token/mint";
 import { startFaultProxy, type FaultProxy } from "../support/fault-proxy";
 import { LONG_TESTS } from "../support/long-tests";
+import { motoSetup } from "../support/moto";
+
+/** These tests run the local gateway, whose S3 is moto; without moto they skip and say why. */
+const describeWithMoto = motoSetup().ok ? describe : describe.skip;
 
 /*
  * Faults injected between the gateway's parts, all on 127.0.0.1. The local gateway's authorizer and
@@ -118,7 +122,7 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-describe("the authorizer fails", () => {
+describeWithMoto("the authorizer fails", () => {
   it("answers 503 to concurrent uploads while the authorizer is down, forwards none of them, and serves again once it is back", async () => {
     const s3 = client(await mint(["write:data/killed/"]));
     const before = gateway.standIn.records.length;
@@ -169,7 +173,7 @@ describe("the authorizer fails", () => {
   });
 });
 
-describe("the key source fails", () => {
+describeWithMoto("the key source fails", () => {
   it("keeps serving on the last good keys, denies every check past the staleness limit, and recovers when the JWKS is back", async () => {
     const s3 = client(await mint(["read:data/keys/", "write:data/keys/"]));
     await s3.send(new PutObjectCommand({ Bucket: "data", Key: "keys/object", Body: "keys" }));
@@ -199,7 +203,7 @@ describe("the key source fails", () => {
   });
 });
 
-describe("S3 fails", () => {
+describeWithMoto("S3 fails", () => {
   it("answers 503 while S3 refuses connections and stores nothing", async () => {
     const s3 = client(await mint(["read:data/down/", "write:data/down/"]));
     const before = gateway.standIn.records.length;
@@ -257,7 +261,7 @@ describe("S3 fails", () => {
   });
 });
 
-describe("the client goes away", () => {
+describeWithMoto("the client goes away", () => {
   /** Sends half of a PUT body, then drops the connection; resolves once the socket is gone. */
   async function abandonUpload(key: string): Promise<void> {
     const token = await mint(["write:data/abandoned/"]);
@@ -295,7 +299,7 @@ describe("the client goes away", () => {
   });
 });
 
-describe("SIGTERM to the authorizer", () => {
+describeWithMoto("SIGTERM to the authorizer", () => {
   /** A PUT whose body is sent in two halves; the second only when `finish()` is called. */
   function slowUpload(url: string, token: string, key: string, body: Buffer) {
     const target = new URL(url);

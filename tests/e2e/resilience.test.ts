@@ -2,6 +2,10 @@ import https from "node:https";
 import { GetObjectCommand, PutObjectCommand, S3ServiceException } from "@aws-sdk/client-s3";
 import type { GatewayFixture } from "../support/local-gateway";
 import { startGatewayFixture } from "../support/local-gateway";
+import { motoSetup } from "../support/moto";
+
+/** These tests run the local gateway, whose S3 is moto; without moto they skip and say why. */
+const describeWithMoto = motoSetup().ok ? describe : describe.skip;
 
 let fx: GatewayFixture;
 beforeAll(async () => {
@@ -24,7 +28,7 @@ function rawRequest(method: string, path: string, headers: Record<string, string
   });
 }
 
-describe("the gateway under client mistakes and failures", () => {
+describeWithMoto("the gateway under client mistakes and failures", () => {
   it("answers a signed-chunk upload with the clear 400, before S3 sees it", async () => {
     const token = await fx.mint(["write:data/"]);
     const before = fx.gateway.standIn.records.length;

@@ -16,6 +16,10 @@ import { Agent, fetch as undiciFetch } from "undici";
 import { mintToken } from "../../src/token/mint";
 import type { GatewayFixture } from "../support/local-gateway";
 import { startGatewayFixture } from "../support/local-gateway";
+import { motoSetup } from "../support/moto";
+
+/** These tests run the local gateway, whose S3 is moto; without moto they skip and say why. */
+const describeWithMoto = motoSetup().ok ? describe : describe.skip;
 
 let fx: GatewayFixture;
 let token: string;
@@ -39,7 +43,7 @@ async function deniedCode(promise: Promise<unknown>): Promise<{ code: string; st
   }
 }
 
-describe("AWS SDK v3 through the gateway (default checksum settings)", () => {
+describeWithMoto("AWS SDK v3 through the gateway (default checksum settings)", () => {
   it("puts a Buffer and a stream, and gets the same bytes back", async () => {
     const s3 = fx.client(token);
     const small = randomBytes(1000);
