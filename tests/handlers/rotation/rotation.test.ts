@@ -77,7 +77,7 @@ describeWithMoto("where moto differs from Secrets Manager (if one of these fails
 });
 
 describeWithMoto("a full rotation", () => {
-  it("publishes the pending key before it signs, then promotes it, labels the old version AWSPREVIOUS and retires its key", async () => {
+  it("publishes the pending key before it signs, then promotes it and retires the old key with its retirement time", async () => {
     const rig = await rigFor();
     const old = await rig.keyAt("AWSCURRENT");
     rig.advance(3600);
