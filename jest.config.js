@@ -21,7 +21,6 @@ module.exports = {
   coverageThreshold: {
     "./src/": { lines: 95, statements: 93, functions: 94, branches: 86 },
     "./handlers/": { lines: 92, statements: 88, functions: 89, branches: 85 },
-    // The plan review (moved out of src/): measured 93.7 lines, 92.7 statements, 90.9 functions, 81.7 branches at the least-covered level.
-    "./review/": { lines: 93, statements: 92, functions: 90, branches: 81 },
+    "./review/": { lines: 94, statements: 92, functions: 93, branches: 81 },
   },
 };
