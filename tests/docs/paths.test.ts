@@ -5,9 +5,17 @@ import { dirname, join, normalize } from "node:path";
  * Every repository path the docs name exists: `code spans` that start with a top-level folder or
  * file of the repository (`handlers/authorizer/service.ts`, `tests/review/`), and relative links.
  * A jest path pattern (`tests/review/workflow`) counts when a `.ts` or `.test.ts` file matches it.
+ * Paths in the ignored folders (`.build/deploy-local/replan.json`) are outputs, not checked.
  */
 const ROOT = join(__dirname, "../..");
-const TOP_LEVEL = new Set(readdirSync(ROOT).filter((name) => name !== "node_modules" && name !== ".git"));
+/** Folders the repository ignores (`.build/`, `cdktf.out/`, `.dev/`...): what the docs name there is made by a run. */
+const IGNORED = new Set(
+  readFileSync(join(ROOT, ".gitignore"), "utf8")
+    .split("\n")
+    .filter((line) => /^[\w.-]+\/$/.test(line))
+    .map((line) => line.slice(0, -1)),
+);
+const TOP_LEVEL = new Set(readdirSync(ROOT).filter((name) => name !== ".git" && !IGNORED.has(name)));
 const DOCS = ["README.md", ...readdirSync(join(ROOT, "docs")).filter((f) => f.endsWith(".md")).map((f) => `docs/${f}`)];
 
 const PATH_SPAN = /`([^`\s]+)`/g;
@@ -39,7 +47,7 @@ describe("paths named in the docs", () => {
   });
 
   it("finds code spans and relative links, and leaves globs, URLs and other text alone", () => {
-    const text = "see `handlers/authorizer/service.ts:12`, `src/**`, `RAJEE_LISTEN`, [design](design.md#tokens), [x](https://example.com/a) and `/etc/rajee/jwks.json`";
+    const text = "see `handlers/authorizer/service.ts:12`, `src/**`, `RAJEE_LISTEN`, [design](design.md#tokens), [x](https://example.com/a), `.build/out.json` and `/etc/rajee/jwks.json`";
     expect(namedPaths("docs/x.md", text).map((n) => n.path)).toEqual(["handlers/authorizer/service.ts", "docs/design.md"]);
     expect(exists("handlers/authorizer/nope.ts")).toBe(false);
   });
