@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { decodeAwsChunked } from "./aws-chunked";
+import { correctedHeaders, headersForMoto } from "./moto-deviations";
 import { checksumBase64 } from "./checksums";
 import { readBounded } from "./read-bounded";
 import { contentMd5Refusal, refusalBeforeBody, type S3RefusalReason } from "./s3-refusals";
@@ -112,17 +113,18 @@ function payloadOf(headers: http.IncomingHttpHeaders, raw: Buffer): Buffer {
   return raw;
 }
 
-/** Sends the verified request on as an anonymous one with the decoded body; pipes the answer back. */
+/** Sends the verified request on with the decoded body; pipes the answer back, moto's deviations corrected. */
 function forward(upstream: URL, request: http.IncomingMessage, body: Buffer, response: http.ServerResponse): Promise<number> {
   const headers: http.OutgoingHttpHeaders = {};
-  for (const [name, value] of Object.entries(request.headers)) if (!HOP_HEADERS.has(name) && value !== undefined) headers[name] = value;
+  for (const [name, value] of Object.entries(headersForMoto(request.headers))) if (!HOP_HEADERS.has(name) && value !== undefined) headers[name] = value;
   const encodings = String(headers["content-encoding"] ?? "").split(",").map((e) => e.trim()).filter((e) => e !== "" && e !== "aws-chunked");
   if (encodings.length === 0) delete headers["content-encoding"];
   else headers["content-encoding"] = encodings.join(",");
   headers["content-length"] = String(body.length);
   return new Promise((resolve, reject) => {
     const outgoing = http.request({ host: upstream.hostname, port: upstream.port, method: request.method, path: request.url, headers }, (answer) => {
-      response.writeHead(answer.statusCode ?? 502, answer.headers);
+      const status = answer.statusCode ?? 502;
+      response.writeHead(status, correctedHeaders(request.method ?? "", request.url ?? "/", status, answer.headers));
       answer.pipe(response);
       answer.on("end", () => resolve(answer.statusCode ?? 502));
       answer.on("error", reject);
