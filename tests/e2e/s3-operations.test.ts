@@ -199,10 +199,11 @@ describeWithMoto("S3 operations through the local gateway to moto", () => {
     expect(page.Contents?.map((o) => o.Key)).toEqual([key]);
   });
 
-  it("refuses a key over 1,024 bytes with S3's KeyTooLongError", async () => {
+  it("refuses a key over 1,024 bytes with S3's KeyTooLongError, at the authorizer, before S3", async () => {
     const key = `team/${"k".repeat(1020)}`;
+    const before = fx.gateway.standIn.records.length;
     expect(await failure(s3.send(new PutObjectCommand({ Bucket: "data", Key: key, Body: "x" })))).toEqual({ code: "KeyTooLongError", status: 400 });
-    expect(fx.gateway.standIn.records.at(-1)).toMatchObject({ method: "PUT", verdict: "KeyTooLongError", status: 400 });
+    expect(fx.gateway.standIn.records.length).toBe(before);
   });
 
   it("refuses user metadata over 2 KB with S3's MetadataTooLarge, and accepts exactly 2 KB", async () => {
