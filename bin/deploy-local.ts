@@ -6,7 +6,7 @@ import { deployLocal, PHASES } from "./deploy-local/run";
  * `npm run deploy:local [-- --env <name>]`: applies the environment's local variant (default dev)
  * to a moto_server it starts on 127.0.0.1, plans again (must show no changes), destroys, and stops
  * moto. Everything lands in .build/deploy-local/. Exit 0 only when every phase passed; 2 when moto
- * or terraform is missing.
+ * or terraform is missing; 130 when interrupted.
  */
 async function main(): Promise<number> {
   const args = process.argv.slice(2);
@@ -38,7 +38,8 @@ async function main(): Promise<number> {
     console.log(`${name.padEnd(9)} ${p ? `${(p.ms / 1000).toFixed(1).padStart(5)} s` : "    - "}  ${p ? (p.ok ? "ok" : "FAILED") : "not run"}`);
   }
   console.log(`total     ${((Date.now() - started) / 1000).toFixed(1).padStart(5)} s  ${result.ok ? "ok" : "FAILED"}; logs in ${workDir}`);
-  return result.ok ? 0 : 1;
+  // 130: stopped by Ctrl-C, as a shell reports it.
+  return result.ok ? 0 : controller.signal.aborted ? 130 : 1;
 }
 
 main().then(

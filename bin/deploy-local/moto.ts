@@ -25,13 +25,15 @@ export interface MotoOptions {
   readonly baseEnv?: NodeJS.ProcessEnv;
 }
 
+/** The moto executable (moto 5: `pip install "moto[server]"`). */
+const MOTO_SERVER = "moto_server";
 const DEFAULT_START_TIMEOUT_MS = 20_000;
 const DEFAULT_STOP_GRACE_MS = 5_000;
 
 /** Why moto cannot run here, or undefined when `moto_server` is on PATH. */
 export function motoMissing(baseEnv: NodeJS.ProcessEnv = process.env): string | undefined {
   const paths = (baseEnv.PATH ?? "").split(":").filter(Boolean);
-  return paths.some((dir) => existsSync(join(dir, "moto_server")))
+  return paths.some((dir) => existsSync(join(dir, MOTO_SERVER)))
     ? undefined
     : 'moto_server is not on PATH; install it with pip install "moto[server]" (moto >= 5)';
 }
@@ -56,7 +58,7 @@ export async function startMoto(options: MotoOptions): Promise<MotoServer> {
   const port = await freePort();
   const endpoint = `http://127.0.0.1:${port}`;
   const log = createWriteStream(options.logFile, { flags: "a" });
-  const child = spawn("moto_server", ["-H", "127.0.0.1", "-p", String(port)], {
+  const child = spawn(MOTO_SERVER, ["-H", "127.0.0.1", "-p", String(port)], {
     env: {
       ...(options.baseEnv ?? process.env),
       MOTO_ACCOUNT_ID: options.accountId,

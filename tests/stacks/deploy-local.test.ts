@@ -11,7 +11,7 @@ import { TempDirs } from "../support/temp";
 /**
  * `npm run deploy:local`'s code path against a real moto_server: apply, a second plan that must
  * show no changes, destroy. `npm test` deploys two modules (log groups and signing keys: KMS,
- * Secrets Manager, IAM, Lambda, CloudWatch Logs, ~30 s); `npm run test:long` deploys the whole dev
+ * Secrets Manager, IAM, Lambda, CloudWatch Logs, ~50 s); `npm run test:long` deploys the whole dev
  * stack (~2.5 min). Skips, saying why, without moto_server or terraform and the provider mirror.
  */
 
