@@ -79,10 +79,16 @@ Paste into another shell (aws cli v2):
 Mint other tokens with: npm run rajee -- token mint --key ${join(dir, "private.jwk.json")} --sub you --grant read:${bucket}/some/prefix/
 Ctrl-C to stop.
 `);
+    // A Ctrl-C may arrive twice (from the terminal and relayed by tsx/npm): stay until saved.
+    let stopping = false;
     await new Promise<void>((done) => {
-      const stop = () => done();
-      process.once("SIGINT", stop);
-      process.once("SIGTERM", stop);
+      const stop = () => {
+        if (stopping) io.stderr("still saving objects...\n");
+        stopping = true;
+        done();
+      };
+      process.on("SIGINT", stop);
+      process.on("SIGTERM", stop);
     });
     io.stderr(`stopping (saving objects to ${join(dir, "s3")})...\n`);
     await gateway.stop();

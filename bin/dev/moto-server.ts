@@ -90,6 +90,9 @@ export async function startMotoServer(options: MotoServerOptions = {}): Promise<
   const url = `http://127.0.0.1:${port}`;
   const child = spawn(command, ["-H", "127.0.0.1", "-p", String(port)], {
     stdio: ["ignore", "ignore", "pipe"],
+    // Its own process group: a Ctrl-C in the terminal reaches only the parent, which saves what
+    // it needs from moto first and then stops it (stop(), or the exit hook below).
+    detached: true,
     env: { ...process.env, ...options.env },
   });
   // moto logs every request on stderr: keep draining it (a full pipe would stall moto), keep the tail.
