@@ -5,6 +5,7 @@ import {
   AUTHORIZER_PORT,
   AUTHORIZER_READY_PATH,
   DELETE_OBJECTS_MAX_BODY_BYTES,
+  ECS_MAX_STOP_TIMEOUT_SECONDS,
   ENVOY_ADMIN_PORT,
   ENVOY_HEALTH_PORT,
   ENVOY_LISTENER_PORT,
@@ -245,8 +246,8 @@ export const DEFAULT_MAX_REQUEST_HEADERS_KB = 60;
 /** Envoy's own default for `max_headers_count`. */
 export const DEFAULT_MAX_HEADERS_COUNT = 100;
 
-/** ECS allows at most 120 s between SIGTERM and SIGKILL. */
-export const ECS_MAX_STOP_TIMEOUT_SECONDS = 120;
+/** ECS allows at most 120 s between SIGTERM and SIGKILL (the gateway contract's bound, shared with ProxyService). */
+export { ECS_MAX_STOP_TIMEOUT_SECONDS };
 /** Seconds between the end of Envoy's drain and ECS's SIGKILL. */
 export const STOP_TIMEOUT_MARGIN_SECONDS = 10;
 

@@ -8,7 +8,14 @@ import { EcsTaskDefinition } from "@cdktf/provider-aws/lib/ecs-task-definition";
 import { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
 import { VpcSecurityGroupEgressRule } from "@cdktf/provider-aws/lib/vpc-security-group-egress-rule";
 import { VpcSecurityGroupIngressRule } from "@cdktf/provider-aws/lib/vpc-security-group-ingress-rule";
-import { AUTHORIZER_ADMIN_PORT, AUTHORIZER_PORT, ENVOY_HEALTH_PORT, ENVOY_LISTENER_PORT, ENVOY_LIVE_PATH } from "../../src/contracts/gateway";
+import {
+  AUTHORIZER_ADMIN_PORT,
+  AUTHORIZER_PORT,
+  ECS_MAX_STOP_TIMEOUT_SECONDS,
+  ENVOY_HEALTH_PORT,
+  ENVOY_LISTENER_PORT,
+  ENVOY_LIVE_PATH,
+} from "../../src/contracts/gateway";
 import { cidrProblem } from "../network/cidr";
 import { checkNamePrefix, throwProblems } from "../shared/names";
 import { ENVOY_CONTAINER, gatewayContainers, type AuthorizerSettings } from "./containers";
@@ -103,11 +110,11 @@ export const DEFAULT_LIVE_PATH = ENVOY_LIVE_PATH;
 export const DEFAULT_AUTHORIZER_PORT = AUTHORIZER_PORT;
 export const DEFAULT_AUTHORIZER_ADMIN_PORT = AUTHORIZER_ADMIN_PORT;
 /** Fargate's maximum: room for the deregistration delay plus Envoy's drain. */
-export const DEFAULT_ENVOY_STOP_TIMEOUT_SECONDS = 120;
+export const DEFAULT_ENVOY_STOP_TIMEOUT_SECONDS = ECS_MAX_STOP_TIMEOUT_SECONDS;
 /** Never shorter than Envoy's, so the authorizer answers checks until Envoy has drained. */
-export const DEFAULT_AUTHORIZER_STOP_TIMEOUT_SECONDS = 120;
-/** Fargate's limit on a container's stopTimeout (ECS container definition reference). */
-export const FARGATE_MAX_STOP_TIMEOUT_SECONDS = 120;
+export const DEFAULT_AUTHORIZER_STOP_TIMEOUT_SECONDS = ECS_MAX_STOP_TIMEOUT_SECONDS;
+/** Fargate's limit on a container's stopTimeout (ECS container definition reference); the gateway contract's, which Envoy's drain bound uses too. */
+export const FARGATE_MAX_STOP_TIMEOUT_SECONDS = ECS_MAX_STOP_TIMEOUT_SECONDS;
 export const DEFAULT_CPU_ARCHITECTURE = "X86_64";
 export const DEFAULT_EGRESS_CIDRS: readonly string[] = ["0.0.0.0/0"];
 export const DEFAULT_HEALTH_CHECK_GRACE_PERIOD_SECONDS = 60;

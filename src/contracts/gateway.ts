@@ -1,8 +1,8 @@
 /**
- * What the processes of one gateway task tell each other on the wire: the ports, the health paths,
- * the header the authorizer hands Envoy, the DeleteObjects body limit. Envoy's settings, the
- * modules that write the task and the load balancer, the authorizer and the local emulator import
- * these; none of them writes the values again. Pure data.
+ * What the processes of one gateway task tell each other on the wire (the ports, the health paths,
+ * the header the authorizer hands Envoy, the DeleteObjects body limit) and the stop budget they
+ * share. Envoy's settings, the modules that write the task and the load balancer, the authorizer
+ * and the local emulator import these; none of them writes the values again. Pure data.
  */
 
 /** Every process in the task binds or calls this address for task-internal traffic. */
@@ -29,6 +29,12 @@ export const AUTHORIZER_READY_PATH = "/readyz";
 export const AUTHORIZER_LIVE_PATH = "/healthz";
 /** Prometheus metrics on the authorizer's operations port. */
 export const AUTHORIZER_METRICS_PATH = "/metrics";
+
+/**
+ * Longest time ECS on Fargate allows between SIGTERM and SIGKILL (a container's `stopTimeout`):
+ * Envoy's drain and both containers' stop timeouts must fit in it.
+ */
+export const ECS_MAX_STOP_TIMEOUT_SECONDS = 120;
 
 /** Header the authorizer sets when the upstream path differs from the client's; Envoy moves it to `:path`. */
 export const UPSTREAM_PATH_HEADER = "x-rajee-upstream-path";
