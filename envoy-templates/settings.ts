@@ -12,6 +12,7 @@ import {
   ENVOY_LIVE_PATH,
   ENVOY_READY_PATH,
   LOOPBACK,
+  STOP_TIMEOUT_MARGIN_SECONDS,
   UPSTREAM_PATH_HEADER,
 } from "../src/contracts/gateway";
 
@@ -248,8 +249,8 @@ export const DEFAULT_MAX_HEADERS_COUNT = 100;
 
 /** ECS allows at most 120 s between SIGTERM and SIGKILL (the gateway contract's bound, shared with ProxyService). */
 export { ECS_MAX_STOP_TIMEOUT_SECONDS };
-/** Seconds between the end of Envoy's drain and ECS's SIGKILL. */
-export const STOP_TIMEOUT_MARGIN_SECONDS = 10;
+/** Seconds between the end of Envoy's drain and ECS's SIGKILL (the gateway contract's margin). */
+export { STOP_TIMEOUT_MARGIN_SECONDS };
 
 /** Headers the authorizer's classifier and signer read, beyond Envoy's defaults. */
 export const EXT_AUTHZ_ALLOWED_REQUEST_HEADERS: HeaderNameSet = Object.freeze({

@@ -2,7 +2,16 @@ import { ConfigError } from "../../src/config-error";
 import { AUTHORIZER_VARIABLES as V } from "../../src/contracts/authorizer-environment";
 import { hasControlCharacter, isHostName, isRegion, parseSecretArn, REGION_EXAMPLE } from "../../src/contracts/aws-names";
 import { CLOCK_SKEW_SECONDS, DEFAULT_LOG_LEVEL, LOG_LEVELS, TOKEN_LIFETIME_SECONDS, type LogLevel } from "../../src/contracts/environment";
-import { AUTHORIZER_ADMIN_PORT, AUTHORIZER_LIVE_PATH, AUTHORIZER_METRICS_PATH, AUTHORIZER_PORT, AUTHORIZER_READY_PATH, LOOPBACK } from "../../src/contracts/gateway";
+import {
+  AUTHORIZER_ADMIN_PORT,
+  AUTHORIZER_LIVE_PATH,
+  AUTHORIZER_METRICS_PATH,
+  AUTHORIZER_PORT,
+  AUTHORIZER_READY_PATH,
+  ECS_MAX_STOP_TIMEOUT_SECONDS,
+  LOOPBACK,
+  STOP_TIMEOUT_MARGIN_SECONDS,
+} from "../../src/contracts/gateway";
 import { parseDurationSeconds } from "../../src/duration";
 import { SUPPORTED_ALGORITHMS, type SigningAlgorithm } from "../../src/keys/jwks";
 import {
@@ -77,6 +86,8 @@ export const DEFAULT_TOKEN_CACHE_SIZE = 10_000;
 export const DEFAULT_RATE_LIMIT_PER_SECOND = 1000;
 export { DEFAULT_LOG_LEVEL };
 export const DEFAULT_SHUTDOWN_TIMEOUT_SECONDS = 20;
+/** The wait after SIGTERM must end before ECS's SIGKILL, with the same margin Envoy's drain keeps. */
+const MAX_SHUTDOWN_TIMEOUT_SECONDS = ECS_MAX_STOP_TIMEOUT_SECONDS - STOP_TIMEOUT_MARGIN_SECONDS;
 export const DEFAULT_EMF_INTERVAL_SECONDS = 60;
 
 /** One setting: its variable, the matching CLI flag, default and allowed values (the docs table is this list). */
@@ -121,7 +132,7 @@ export const SETTINGS: readonly Setting[] = [
   setting(V.logLevel, DEFAULT_LOG_LEVEL, LOG_LEVELS.join(", "), "allow lines log at info, deny lines at warn"),
   setting(V.s3Region, "(none)", `AWS region name, e.g. ${REGION_EXAMPLE}`, "region of the buckets, for the upstream signer"),
   setting(V.s3Endpoint, "s3.<region>.amazonaws.com", "DNS name", "S3 host the upstream signer signs for"),
-  setting(V.shutdownTimeoutSeconds, String(DEFAULT_SHUTDOWN_TIMEOUT_SECONDS), `1-110 (${DURATION})`, "longest wait for in-flight checks after SIGTERM"),
+  setting(V.shutdownTimeoutSeconds, String(DEFAULT_SHUTDOWN_TIMEOUT_SECONDS), `1-${MAX_SHUTDOWN_TIMEOUT_SECONDS} (${DURATION})`, "longest wait for in-flight checks after SIGTERM"),
   setting(V.emfIntervalSeconds, String(DEFAULT_EMF_INTERVAL_SECONDS), `0-3600 (${DURATION}; 0 disables)`, "interval of CloudWatch EMF metric lines on stdout"),
 ];
 
@@ -260,7 +271,7 @@ export function parseConfig(rawEnv: Readonly<Record<string, string | undefined>>
     }, DEFAULT_LOG_LEVEL),
     s3Region,
     s3Endpoint,
-    shutdownTimeoutSeconds: or(V.shutdownTimeoutSeconds, (n, v) => duration(n, v, 1, 110), DEFAULT_SHUTDOWN_TIMEOUT_SECONDS),
+    shutdownTimeoutSeconds: or(V.shutdownTimeoutSeconds, (n, v) => duration(n, v, 1, MAX_SHUTDOWN_TIMEOUT_SECONDS), DEFAULT_SHUTDOWN_TIMEOUT_SECONDS),
     emfIntervalSeconds: or(V.emfIntervalSeconds, (n, v) => duration(n, v, 0, 3600), DEFAULT_EMF_INTERVAL_SECONDS),
   });
 }

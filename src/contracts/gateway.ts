@@ -35,6 +35,11 @@ export const AUTHORIZER_METRICS_PATH = "/metrics";
  * Envoy's drain and both containers' stop timeouts must fit in it.
  */
 export const ECS_MAX_STOP_TIMEOUT_SECONDS = 120;
+/**
+ * Seconds kept between the end of a drain and ECS's SIGKILL: Envoy's drain and the authorizer's
+ * shutdown wait each end at least this long before {@link ECS_MAX_STOP_TIMEOUT_SECONDS}.
+ */
+export const STOP_TIMEOUT_MARGIN_SECONDS = 10;
 
 /** Header the authorizer sets when the upstream path differs from the client's; Envoy moves it to `:path`. */
 export const UPSTREAM_PATH_HEADER = "x-rajee-upstream-path";
