@@ -60,6 +60,16 @@ export interface DeployLocalOptions {
 
 export const DEFAULT_PHASE_TIMEOUT_MS = 240_000;
 
+/** Why a local deploy cannot run here (moto_server, terraform or the provider mirror missing), or undefined. */
+export function deployLocalMissing(baseEnv: NodeJS.ProcessEnv = process.env): string | undefined {
+  const moto = motoMissing(baseEnv);
+  if (moto) return moto;
+  const setup = terraformSetup({ offline: true, baseEnv });
+  if (!setup.ok) return setup.reason;
+  rmSync(setup.workDir, { recursive: true, force: true });
+  return undefined;
+}
+
 const environmentStack: LocalStackFactory = (app, { config, endpoint, rotationBundle }) =>
   new EnvironmentStack(app, stackName(config.name), { config, rotationBundle, localEndpoint: endpoint });
 
