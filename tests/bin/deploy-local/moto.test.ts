@@ -1,0 +1,54 @@
+import { join } from "node:path";
+import { freePort, motoMissing, startMoto } from "../../../bin/deploy-local/moto";
+import { TempDirs } from "../../support/temp";
+
+const dirs = new TempDirs();
+afterAll(() => dirs.removeAll());
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+describe("motoMissing", () => {
+  it("says how to install moto when moto_server is not on PATH", () => {
+    expect(motoMissing({ PATH: "/nonexistent" })).toBe('moto_server is not on PATH; install it with pip install "moto[server]" (moto >= 5)');
+    expect(motoMissing({})).toMatch(/not on PATH/);
+  });
+});
+
+describe("freePort", () => {
+  it("returns a port in the unprivileged range", async () => {
+    const port = await freePort();
+    expect(port).toBeGreaterThanOrEqual(1024);
+    expect(port).toBeLessThanOrEqual(65535);
+  });
+});
+
+const missing = motoMissing();
+if (missing) console.warn(`SKIPPED moto_server tests: ${missing}`);
+const describeMoto = missing ? describe.skip : describe;
+
+describeMoto("startMoto", () => {
+  it("serves on 127.0.0.1 as the configured account, reports the configured running tasks, and is gone after stop", async () => {
+    const dir = dirs.make("moto");
+    const moto = await startMoto({ accountId: "123456789013", ecsRunningTasks: 3, logFile: join(dir, "moto.log") });
+    try {
+      expect(moto.endpoint).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+      const res = await fetch(moto.endpoint, {
+        method: "POST",
+        headers: { "content-type": "application/x-www-form-urlencoded", authorization: "AWS4-HMAC-SHA256 Credential=AKIAIOSFODNN7EXAMPLE/20260101/us-east-1/sts/aws4_request, SignedHeaders=host, Signature=00" },
+        body: "Action=GetCallerIdentity&Version=2011-06-15",
+      });
+      expect(await res.text()).toContain("<Account>123456789013</Account>");
+      expect(alive(moto.pid)).toBe(true);
+    } finally {
+      await moto.stop();
+    }
+    expect(alive(moto.pid)).toBe(false);
+  });
+});
