@@ -1,4 +1,5 @@
 import { join } from "node:path";
+import { parseArgs } from "node:util";
 import { ConfigError } from "../src/config-error";
 import { deployLocal, PHASES } from "./deploy-local/run";
 
@@ -9,12 +10,12 @@ import { deployLocal, PHASES } from "./deploy-local/run";
  * or terraform is missing; 130 when interrupted.
  */
 async function main(): Promise<number> {
-  const args = process.argv.slice(2);
-  const envIndex = args.indexOf("--env");
-  if (args.length > 0 && (envIndex !== 0 || args.length !== 2)) {
-    throw new ConfigError(`deploy:local: unexpected arguments ${JSON.stringify(args)}; the only option is --env <name>`);
+  let environment: string;
+  try {
+    environment = parseArgs({ args: process.argv.slice(2), options: { env: { type: "string" } }, strict: true, allowPositionals: false }).values.env ?? "dev";
+  } catch (e) {
+    throw new ConfigError(`deploy:local: ${(e as Error).message}; the only option is --env <name>`);
   }
-  const environment = envIndex === 0 ? args[1]! : "dev";
   const workDir = join(process.cwd(), ".build", "deploy-local");
   const controller = new AbortController();
   const interrupt = (sig: NodeJS.Signals) => {

@@ -81,12 +81,12 @@ const environmentStack: LocalStackFactory = (app, { config, endpoint, rotationBu
 export async function deployLocal(options: DeployLocalOptions): Promise<DeployLocalResult> {
   const log = options.log ?? (() => undefined);
   const baseEnv = options.baseEnv ?? process.env;
+  const config = getEnvironment(options.environment ?? "dev");
   const missing = motoMissing(baseEnv);
   if (missing) return { ran: false, reason: missing };
   const setup = terraformSetup({ offline: true, baseEnv });
   if (!setup.ok) return { ran: false, reason: setup.reason };
 
-  const config = getEnvironment(options.environment ?? "dev");
   const timeoutMs = options.phaseTimeoutMs ?? DEFAULT_PHASE_TIMEOUT_MS;
   const factory = options.stack ?? environmentStack;
   rmSync(options.workDir, { recursive: true, force: true });
