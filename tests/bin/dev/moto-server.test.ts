@@ -1,3 +1,4 @@
+import net from "node:net";
 import { ListBucketsCommand, S3Client } from "@aws-sdk/client-s3";
 import { freePort, MOTO_INSTALL_HINT, MotoUnavailableError, startMotoServer } from "../../../bin/dev/moto-server";
 import { motoSetup, startMoto } from "../../support/moto";
@@ -37,11 +38,13 @@ describeWithMoto("moto server", () => {
   });
 
   it("refuses a port something already listens on, rather than mistaking it for moto", async () => {
-    const first = await startMotoServer();
+    const squatter = net.createServer();
+    await new Promise<void>((resolve) => squatter.listen(0, "127.0.0.1", resolve));
+    const { port } = squatter.address() as net.AddressInfo;
     try {
-      await expect(startMotoServer({ port: first.port })).rejects.toThrow(`port ${first.port} cannot be bound`);
+      await expect(startMotoServer({ port })).rejects.toThrow(`port ${port} cannot be bound`);
     } finally {
-      await first.stop();
+      squatter.close();
     }
   });
 });
