@@ -8,6 +8,8 @@ import { upstreamSigner } from "../../handlers/authorizer/upstream-signing";
 import { startGatewayEmulator, type GatewayEmulator } from "./gateway-emulator";
 import { startS3StandIn, type S3StandIn } from "./s3-standin";
 import { localCertificate } from "./tls";
+import { AUTHORIZER_VARIABLES } from "../../src/contracts/authorizer-environment";
+import { LOOPBACK } from "../../src/contracts/gateway";
 
 /** The "task role" of a local gateway: the only credentials the S3 stand-in accepts. */
 export const LOCAL_TASK_ROLE = Object.freeze({
@@ -65,14 +67,15 @@ export async function startLocalGateway(options: LocalGatewayOptions): Promise<L
 }
 
 async function startInFrontOf(standIn: S3StandIn, options: LocalGatewayOptions): Promise<LocalGateway> {
+  const v = AUTHORIZER_VARIABLES;
   const config = parseConfig({
-    RAJEE_LISTEN: "127.0.0.1:0",
-    RAJEE_ADMIN_LISTEN: "127.0.0.1:0",
-    RAJEE_JWKS_FILE: typeof options.keys === "string" ? options.keys : "(test source)",
-    RAJEE_S3_REGION: LOCAL_REGION,
-    RAJEE_S3_ENDPOINT: LOCAL_S3_ENDPOINT,
-    RAJEE_EMF_INTERVAL_SECONDS: "0",
-    RAJEE_LOG_LEVEL: options.logDestination ? "info" : "silent",
+    [v.listen]: `${LOOPBACK}:0`,
+    [v.adminListen]: `${LOOPBACK}:0`,
+    [v.jwksFile]: typeof options.keys === "string" ? options.keys : "(test source)",
+    [v.s3Region]: LOCAL_REGION,
+    [v.s3Endpoint]: LOCAL_S3_ENDPOINT,
+    [v.emfIntervalSeconds]: "0",
+    [v.logLevel]: options.logDestination ? "info" : "silent",
     ...options.env,
   });
   const authorizer = build({

@@ -1,3 +1,4 @@
+import { AUTHORIZER_ADMIN_PORT, AUTHORIZER_PORT, ENVOY_ADMIN_PORT } from "../../src/contracts/gateway";
 import { countChanges, destructiveChanges, type ChangeSummary, type DestructiveChange, type TypeCount } from "./changes";
 import { containers, type ContainerRow, type TaskRow, type UnreadableTaskDefinition } from "./containers";
 import { encryptionRows, type EncryptionRow } from "./encryption";
@@ -8,7 +9,11 @@ import { checkRules, type ConfiguredBuckets } from "./rules";
 import { applySuppressions, validateSuppressions, type SuppressedViolation, type Suppression, type Violation } from "./suppressions";
 
 /** Ports nobody may reach, as the gateway's Envoy and authorizer use them by default. */
-export const DEFAULT_ADMIN_PORTS: Readonly<Record<number, string>> = { 9901: "Envoy admin", 9000: "authorizer ext_authz", 9001: "authorizer admin" };
+export const DEFAULT_ADMIN_PORTS: Readonly<Record<number, string>> = {
+  [ENVOY_ADMIN_PORT]: "Envoy admin",
+  [AUTHORIZER_PORT]: "authorizer ext_authz",
+  [AUTHORIZER_ADMIN_PORT]: "authorizer admin",
+};
 
 /** Ports a load balancer may open to the internet. */
 export const DEFAULT_PUBLIC_LOAD_BALANCER_PORTS: readonly number[] = [443, 80];

@@ -1,3 +1,4 @@
+import { AUTHORIZER_VARIABLES } from "../../src/contracts/authorizer-environment";
 import { parse as parseYaml } from "yaml";
 import type { ContainerRow } from "./containers";
 import type { EncryptionRow } from "./encryption";
@@ -111,7 +112,7 @@ const adminPortExposed: Rule = {
       if (admin !== undefined && !LOOPBACK.test(admin)) {
         out.push({ rule: "admin-port-exposed", address: c.taskDefinition, subject: c.name, message: `container ${c.name}: Envoy admin listens on ${admin}; bind it to 127.0.0.1` });
       }
-      for (const variable of ["RAJEE_ADMIN_LISTEN", "RAJEE_LISTEN"]) {
+      for (const variable of [AUTHORIZER_VARIABLES.adminListen, AUTHORIZER_VARIABLES.listen]) {
         const value = c.environment[variable];
         const host = value === undefined ? undefined : hostOf(value);
         if (value !== undefined && (host === undefined || !LOOPBACK.test(host))) {
