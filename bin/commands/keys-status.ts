@@ -1,5 +1,6 @@
+import { SHARED_VARIABLES } from "../../src/contracts/environment";
 import { GetSecretValueCommand } from "@aws-sdk/client-secrets-manager";
-import { keyStatuses, type KeyStatus } from "../../src/keys/jwks-plan";
+import { keyStatuses, type KeyStatus, overlapSeconds } from "../../src/keys/jwks-plan";
 import { parseJwksText, type Jwks } from "../../src/keys/jwks";
 import { DEFAULT_CLOCK_SKEW_SECONDS, DEFAULT_MAX_LIFETIME_SECONDS } from "../../src/token/policy";
 import { parseOptions, UsageError, type Command } from "../command";
@@ -80,16 +81,17 @@ export const keysStatus: Command = {
       skew: { type: "string" },
       now: { type: "string" },
     });
-    const maxLifetime = wholeSeconds(values["max-lifetime"] ?? io.env.RAJEE_MAX_TOKEN_LIFETIME_SECONDS, "--max-lifetime", DEFAULT_MAX_LIFETIME_SECONDS);
-    const skew = wholeSeconds(values.skew ?? io.env.RAJEE_CLOCK_SKEW_SECONDS, "--skew", DEFAULT_CLOCK_SKEW_SECONDS);
+    const maxLifetime = wholeSeconds(values["max-lifetime"] ?? io.env[SHARED_VARIABLES.maxTokenLifetimeSeconds], "--max-lifetime", DEFAULT_MAX_LIFETIME_SECONDS);
+    const skew = wholeSeconds(values.skew ?? io.env[SHARED_VARIABLES.clockSkewSeconds], "--skew", DEFAULT_CLOCK_SKEW_SECONDS);
+    const overlap = overlapSeconds({ maxTokenLifetimeSeconds: maxLifetime, clockSkewSeconds: skew });
     const nowMs = values.now === undefined ? Date.now() : Date.parse(values.now);
     if (Number.isNaN(nowMs)) throw new UsageError(`--now ${values.now} is not an ISO 8601 time (e.g. 2030-01-01T00:00:00Z)`);
     const now = Math.floor(nowMs / 1000);
     const jwks = await readJwks(values);
-    const rows = keyStatuses(jwks, now, maxLifetime + skew);
+    const rows = keyStatuses(jwks, now, overlap);
 
     if (values.json) {
-      io.stdout(`${JSON.stringify({ now, overlapSeconds: maxLifetime + skew, keys: rows }, null, 2)}\n`);
+      io.stdout(`${JSON.stringify({ now, overlapSeconds: overlap, keys: rows }, null, 2)}\n`);
     } else if (rows.length === 0) {
       io.stdout("no keys published yet: the first rotation creates the first key (docs/operations.md, \"First key\")\n");
     } else {

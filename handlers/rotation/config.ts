@@ -55,8 +55,3 @@ export function loadRotationConfig(env: Readonly<Record<string, string | undefin
   }
   return Object.freeze({ privateKeySecretArn, jwksSecretArn, maxTokenLifetimeSeconds, clockSkewSeconds, logLevel: level as LogLevel });
 }
-
-/** How long a retired key stays published: tokens it signed live at most this long after it stopped signing. */
-export function overlapSeconds(config: Pick<RotationConfig, "maxTokenLifetimeSeconds" | "clockSkewSeconds">): number {
-  return config.maxTokenLifetimeSeconds + config.clockSkewSeconds;
-}

@@ -4,10 +4,10 @@ import { buildKeyring } from "../../src/keys/keyring";
 import { mintToken } from "../../src/token/mint";
 import { tokenPolicy } from "../../src/token/policy";
 import { verifyToken } from "../../src/token/verify";
-import { overlapSeconds, type RotationConfig } from "./config";
+import type { RotationConfig } from "./config";
 import { RotationError } from "./errors";
 import { AWSCURRENT, AWSPENDING, versionWithStage, type RotationEvent, type SecretDescription } from "./event";
-import { promoteKey, publishPendingKey, type JwksChange } from "../../src/keys/jwks-plan";
+import { promoteKey, publishPendingKey, type JwksChange, overlapSeconds } from "../../src/keys/jwks-plan";
 import { parsePrivateKeyText } from "./private-key";
 import type { SecretStore } from "./store";
 

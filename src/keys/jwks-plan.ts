@@ -165,3 +165,11 @@ export function keyStatuses(jwks: Jwks, now: number, overlap: number): KeyStatus
     })
     .sort((a, b) => STATE_ORDER[a.state] - STATE_ORDER[b.state] || (b.retiredAt ?? 0) - (a.retiredAt ?? 0));
 }
+
+/**
+ * How long a retired key stays published, seconds: tokens it signed live at most this long after
+ * it stopped signing (the longest token lifetime plus the clock skew verifiers tolerate).
+ */
+export function overlapSeconds(token: { readonly maxTokenLifetimeSeconds: number; readonly clockSkewSeconds: number }): number {
+  return token.maxTokenLifetimeSeconds + token.clockSkewSeconds;
+}

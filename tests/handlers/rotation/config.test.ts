@@ -1,4 +1,5 @@
-import { loadRotationConfig, overlapSeconds } from "../../../handlers/rotation/config";
+import { loadRotationConfig } from "../../../handlers/rotation/config";
+import { overlapSeconds } from "../../../src/keys/jwks-plan";
 
 const PK = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:rajee/prod/signing-key-AbCdEf";
 const JWKS = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:rajee/prod/jwks-GhIjKl";
