@@ -7,10 +7,12 @@ import { KmsKey } from "@cdktf/provider-aws/lib/kms-key";
 import { LambdaFunction } from "@cdktf/provider-aws/lib/lambda-function";
 import { LambdaPermission } from "@cdktf/provider-aws/lib/lambda-permission";
 import { SecretsmanagerSecret } from "@cdktf/provider-aws/lib/secretsmanager-secret";
+import { SecretsmanagerSecretPolicy } from "@cdktf/provider-aws/lib/secretsmanager-secret-policy";
 import { SecretsmanagerSecretRotation } from "@cdktf/provider-aws/lib/secretsmanager-secret-rotation";
 import { SecretsmanagerSecretVersion } from "@cdktf/provider-aws/lib/secretsmanager-secret-version";
 import { clockSkewProblem, tokenLifetimeProblem, type LogLevel } from "../../src/contracts/environment";
 import { rotationEnvironment } from "../../src/contracts/rotation-environment";
+import { parseRoleArn } from "../../src/contracts/aws-names";
 import { checkNamePrefix, throwProblems } from "../shared/names";
 import { keyAdministeredByAccount, partitionOf, policyJson, serviceTrustPolicy, type PolicyStatement } from "../shared/policy";
 
@@ -48,6 +50,11 @@ export interface SigningKeysProps {
    * Off only where Secrets Manager cannot invoke the Lambda (the local apply against moto). @default true
    */
   readonly rotationSchedule?: boolean;
+  /**
+   * Roles besides the rotation Lambda's that may read the private key (a token issuer), as role ARNs.
+   * Every other principal of the account is denied reading or writing its value. @default []
+   */
+  readonly privateKeyReaderRoleArns?: readonly string[];
 }
 
 export const DEFAULT_ROTATION_DAYS = 30;
@@ -55,6 +62,11 @@ export const DEFAULT_MAX_TOKEN_LIFETIME_SECONDS = 43200;
 export const DEFAULT_CLOCK_SKEW_SECONDS = 30;
 export const DEFAULT_LOG_LEVEL: LogLevel = "info";
 export const DEFAULT_RECOVERY_WINDOW_DAYS = 30;
+export const DEFAULT_PRIVATE_KEY_READER_ROLE_ARNS: readonly string[] = [];
+/** What the private key's secret policy and key policy deny to everyone but its readers: the value, never the management of the secret. */
+export const PRIVATE_KEY_VALUE_ACTIONS: readonly string[] = ["secretsmanager:GetSecretValue", "secretsmanager:PutSecretValue"];
+/** The private key's KMS key: the cryptographic uses denied to everyone but its readers (administration stays with the account). */
+export const PRIVATE_KEY_KMS_USE_ACTIONS: readonly string[] = ["kms:Decrypt", "kms:GenerateDataKey", "kms:ReEncryptFrom", "kms:ReEncryptTo"];
 /** Runtime, architecture and limits of the rotation Lambda. */
 export const ROTATION_RUNTIME = "nodejs22.x";
 export const ROTATION_ARCHITECTURE = "arm64";
@@ -64,13 +76,21 @@ export const ROTATION_MEMORY_MIB = 256;
 export const EMPTY_JWKS = JSON.stringify({ keys: [] });
 
 /**
- * The token signing keys: a customer managed KMS key, the private-key secret (rotated by a
- * Lambda), the public JWKS secret the authorizers read, the rotation Lambda with a least-privilege
+ * The token signing keys: two customer managed KMS keys (one for the private key alone, one for the
+ * JWKS), the private-key secret (rotated by a Lambda) with a resource policy that denies reading or
+ * writing its value to every principal but its readers, the public JWKS secret the authorizers read, the rotation Lambda with a least-privilege
  * role, a Lambda permission only Secrets Manager may use and only for this secret and account, and
  * the rotation schedule.
  */
 export class SigningKeys extends Construct {
+  /** The JWKS secret's KMS key (the authorizers decrypt with it). */
   readonly kmsKeyArn: string;
+  /** The private-key secret's own KMS key: decrypting the JWKS never implies decrypting the private key. */
+  readonly privateKeyKmsKeyArn: string;
+  /** Roles that may read the private key's value: the rotation role, then `privateKeyReaderRoleArns`. */
+  readonly privateKeyReaderRoleArns: readonly string[];
+  /** The private-key secret's resource policy, as data. */
+  readonly privateKeySecretStatements: readonly PolicyStatement[];
   readonly privateKeySecretArn: string;
   readonly jwksSecretArn: string;
   readonly rotationFunctionName: string;
@@ -86,12 +106,26 @@ export class SigningKeys extends Construct {
     const skew = props.clockSkewSeconds ?? DEFAULT_CLOCK_SKEW_SECONDS;
     const logLevel = props.logLevel ?? DEFAULT_LOG_LEVEL;
     const recoveryWindow = props.recoveryWindowDays ?? DEFAULT_RECOVERY_WINDOW_DAYS;
-    validate(props, rotationDays, maxLifetime, skew, recoveryWindow);
+    const extraReaders = props.privateKeyReaderRoleArns ?? DEFAULT_PRIVATE_KEY_READER_ROLE_ARNS;
+    validate(props, rotationDays, maxLifetime, skew, recoveryWindow, extraReaders);
     const name = props.namePrefix;
     const partition = partitionOf(props.region);
 
+    // The role exists before the keys and secrets so their policies can name it; its permissions follow below.
+    const role = new IamRole(this, "rotation-role", {
+      name: `${name}-key-rotation`,
+      description: "rajee signing-key rotation Lambda",
+      assumeRolePolicy: serviceTrustPolicy("lambda.amazonaws.com", props.accountId),
+    });
+    this.rotationRoleArn = role.arn;
+    const readers = [role.arn, ...extraReaders];
+    this.privateKeyReaderRoleArns = readers;
+    // aws:PrincipalArn is the role ARN for a role session (IAM global condition keys), so one
+    // condition covers every session of the readers and nothing else.
+    const onlyReaders = { StringNotEquals: { "aws:PrincipalArn": readers } };
+
     const key = new KmsKey(this, "key", {
-      description: `${name} token signing key secrets`,
+      description: `${name} token signing JWKS secret`,
       enableKeyRotation: true,
       deletionWindowInDays: 30,
       policy: policyJson([keyAdministeredByAccount(partition, props.accountId)]),
@@ -99,11 +133,47 @@ export class SigningKeys extends Construct {
     new KmsAlias(this, "alias", { name: `alias/${name}-signing`, targetKeyId: key.keyId });
     this.kmsKeyArn = key.arn;
 
+    const privateKeyKey = new KmsKey(this, "private-key-key", {
+      description: `${name} token signing private key secret`,
+      enableKeyRotation: true,
+      deletionWindowInDays: 30,
+      policy: policyJson([
+        keyAdministeredByAccount(partition, props.accountId),
+        {
+          Sid: "DenyKeyUseToAllButPrivateKeyReaders",
+          Effect: "Deny",
+          Principal: { AWS: "*" },
+          Action: [...PRIVATE_KEY_KMS_USE_ACTIONS],
+          Resource: ["*"],
+          Condition: onlyReaders,
+        },
+      ]),
+    });
+    new KmsAlias(this, "private-key-alias", { name: `alias/${name}-signing-private`, targetKeyId: privateKeyKey.keyId });
+    this.privateKeyKmsKeyArn = privateKeyKey.arn;
+
     const privateKey = new SecretsmanagerSecret(this, "private-key", {
       name: `${name}/signing/private-key`,
       description: "Private JWK that signs rajee tokens; rotated by the key-rotation Lambda",
-      kmsKeyId: key.arn,
+      kmsKeyId: privateKeyKey.arn,
       recoveryWindowInDays: recoveryWindow,
+    });
+    // Deny only the value: Terraform (DescribeSecret, the policy itself) and the break-glass
+    // `rajee keys rotate` (RotateSecret) keep working for principals whose IAM policies allow them.
+    this.privateKeySecretStatements = [
+      {
+        Sid: "DenyValueToAllButPrivateKeyReaders",
+        Effect: "Deny",
+        Principal: { AWS: "*" },
+        Action: [...PRIVATE_KEY_VALUE_ACTIONS],
+        Resource: ["*"],
+        Condition: onlyReaders,
+      },
+    ];
+    new SecretsmanagerSecretPolicy(this, "private-key-policy", {
+      secretArn: privateKey.arn,
+      policy: policyJson(this.privateKeySecretStatements),
+      blockPublicPolicy: true,
     });
     const jwks = new SecretsmanagerSecret(this, "jwks", {
       name: `${name}/signing/jwks`,
@@ -139,20 +209,14 @@ export class SigningKeys extends Construct {
         Resource: [jwks.arn],
       },
       {
-        Sid: "UseSigningKmsKeyThroughSecretsManager",
+        Sid: "UseSigningKmsKeysThroughSecretsManager",
         Effect: "Allow",
         Action: ["kms:Decrypt", "kms:GenerateDataKey"],
-        Resource: [key.arn],
+        Resource: [privateKeyKey.arn, key.arn],
         Condition: { StringEquals: { "kms:ViaService": `secretsmanager.${props.region}.amazonaws.com` } },
       },
     ];
-    const role = new IamRole(this, "rotation-role", {
-      name: `${name}-key-rotation`,
-      description: "rajee signing-key rotation Lambda",
-      assumeRolePolicy: serviceTrustPolicy("lambda.amazonaws.com", props.accountId),
-    });
     new IamRolePolicy(this, "rotation-policy", { name: "rotate-signing-key", role: role.id, policy: policyJson(this.rotationStatements) });
-    this.rotationRoleArn = role.arn;
 
     const code = new TerraformAsset(this, "rotation-code", { path: props.rotationBundle.zipPath, type: AssetType.FILE });
     const fn = new LambdaFunction(this, "rotation", {
@@ -210,7 +274,7 @@ export function rotationIntervalProblem(rotationDays: number, maxLifetimeSeconds
     : undefined;
 }
 
-function validate(props: SigningKeysProps, rotationDays: number, maxLifetime: number, skew: number, recoveryWindow: number): void {
+function validate(props: SigningKeysProps, rotationDays: number, maxLifetime: number, skew: number, recoveryWindow: number, readers: readonly string[]): void {
   checkNamePrefix("signing-keys", props.namePrefix);
   const problems: string[] = [];
   if (!Number.isInteger(rotationDays) || rotationDays < 1 || rotationDays > 1000) {
@@ -224,6 +288,13 @@ function validate(props: SigningKeysProps, rotationDays: number, maxLifetime: nu
   const skewProblem = clockSkewProblem(skew);
   if (skewProblem) problems.push(`clockSkewSeconds=${skew} ${skewProblem}`);
   if (!Number.isInteger(recoveryWindow) || recoveryWindow < 7 || recoveryWindow > 30) problems.push(`recoveryWindowDays=${recoveryWindow} is outside the Secrets Manager range; use 7-30`);
+  readers.forEach((arn, i) => {
+    const role = parseRoleArn(arn);
+    if (!role) problems.push(`privateKeyReaderRoleArns[${i}]=${JSON.stringify(arn)} is not an IAM role ARN; use arn:aws:iam::<account>:role/<name>`);
+    else if (role.account !== props.accountId) {
+      problems.push(`privateKeyReaderRoleArns[${i}]=${JSON.stringify(arn)} is in account ${role.account}, not ${props.accountId}; name a role of the secret's account`);
+    }
+  });
   if (!/^[A-Za-z0-9+/]{43}=$/.test(props.rotationBundle.sha256Base64)) {
     problems.push(`rotationBundle.sha256Base64=${JSON.stringify(props.rotationBundle.sha256Base64)} is not a base64 SHA-256; pass what bundleRotationLambda returns`);
   }

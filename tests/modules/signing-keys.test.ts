@@ -1,7 +1,8 @@
+import fc from "fast-check";
 import type { Construct } from "constructs";
 import { ConfigError } from "../../src/config-error";
 import { SigningKeys, type SigningKeysProps } from "../../modules/signing-keys/signing-keys";
-import { FAKE_BUNDLE, onlyResource, refOf, resourceNamed, statementsOf, synth } from "./synth";
+import { FAKE_BUNDLE, onlyResource, refOf, resourceNamed, resourcesOf, statementsOf, synth } from "./synth";
 
 const LOG_GROUP_ARN = "arn:aws:logs:eu-west-1:111111111111:log-group:/rajee/test/key-rotation";
 
@@ -24,12 +25,76 @@ describe("SigningKeys", () => {
   const s = build(props());
   const privateArn = refOf(s, "aws_secretsmanager_secret", "private-key", "arn");
   const jwksArn = refOf(s, "aws_secretsmanager_secret", "jwks", "arn");
-  const keyArn = refOf(s, "aws_kms_key", "key", "arn");
+  const keyArn = refOf(s, "aws_kms_key", "keys_key_", "arn");
+  const privateKeyKeyArn = refOf(s, "aws_kms_key", "private-key-key", "arn");
+  const roleArn = refOf(s, "aws_iam_role", "rotation-role", "arn");
 
-  it("encrypts both secrets with its own rotating KMS key", () => {
-    expect(onlyResource(s, "aws_kms_key").enable_key_rotation).toBe(true);
-    expect(resourceNamed(s, "aws_secretsmanager_secret", "private-key").kms_key_id).toBe(keyArn);
+  it("encrypts the private key and the JWKS with two separate rotating KMS keys", () => {
+    expect(Object.values(resourcesOf(s, "aws_kms_key")).map((k) => k.enable_key_rotation)).toEqual([true, true]);
+    expect(resourceNamed(s, "aws_secretsmanager_secret", "private-key").kms_key_id).toBe(privateKeyKeyArn);
     expect(resourceNamed(s, "aws_secretsmanager_secret", "jwks").kms_key_id).toBe(keyArn);
+    expect(privateKeyKeyArn).not.toBe(keyArn);
+  });
+
+  it("denies using the private key's KMS key to every principal but the rotation role, leaving administration to the account", () => {
+    expect(statementsOf(resourceNamed(s, "aws_kms_key", "private-key-key").policy)).toEqual([
+      { Sid: "EnableIamPoliciesOfTheAccount", Effect: "Allow", Principal: { AWS: "arn:aws:iam::111111111111:root" }, Action: ["kms:*"], Resource: ["*"] },
+      {
+        Sid: "DenyKeyUseToAllButPrivateKeyReaders",
+        Effect: "Deny",
+        Principal: { AWS: "*" },
+        Action: ["kms:Decrypt", "kms:GenerateDataKey", "kms:ReEncryptFrom", "kms:ReEncryptTo"],
+        Resource: ["*"],
+        Condition: { StringNotEquals: { "aws:PrincipalArn": [roleArn] } },
+      },
+    ]);
+  });
+
+  it("denies reading and writing the private key's value to every principal but the rotation role, and nothing else", () => {
+    const policy = onlyResource(s, "aws_secretsmanager_secret_policy");
+    expect(policy.secret_arn).toBe(privateArn);
+    expect(policy.block_public_policy).toBe(true);
+    expect(statementsOf(policy.policy)).toEqual([
+      {
+        Sid: "DenyValueToAllButPrivateKeyReaders",
+        Effect: "Deny",
+        Principal: { AWS: "*" },
+        Action: ["secretsmanager:GetSecretValue", "secretsmanager:PutSecretValue"],
+        Resource: ["*"],
+        Condition: { StringNotEquals: { "aws:PrincipalArn": [roleArn] } },
+      },
+    ]);
+  });
+
+  it("adds issuer roles to the private key's readers after the rotation role", () => {
+    const issuer = "arn:aws:iam::111111111111:role/rajee-issuer";
+    const withIssuer = build(props({ privateKeyReaderRoleArns: [issuer] }));
+    const rotation = refOf(withIssuer, "aws_iam_role", "rotation-role", "arn");
+    for (const policy of [onlyResource(withIssuer, "aws_secretsmanager_secret_policy").policy, resourceNamed(withIssuer, "aws_kms_key", "private-key-key").policy]) {
+      expect(statementsOf(policy).find((st) => st.Effect === "Deny")?.Condition).toEqual({ StringNotEquals: { "aws:PrincipalArn": [rotation, issuer] } });
+    }
+  });
+
+  it("never denies the secret's management, only its value, whatever the readers", () => {
+    const role = fc.stringMatching(/^[A-Za-z0-9+=,.@_-]{1,20}$/).map((n) => `arn:aws:iam::111111111111:role/${n}`);
+    fc.assert(
+      fc.property(fc.uniqueArray(role, { maxLength: 3 }), (readers) => {
+        const synthesized = build(props({ privateKeyReaderRoleArns: readers }));
+        const [deny] = statementsOf(onlyResource(synthesized, "aws_secretsmanager_secret_policy").policy);
+        expect(deny?.Action).toEqual(["secretsmanager:GetSecretValue", "secretsmanager:PutSecretValue"]);
+        expect(deny?.Condition).toEqual({ StringNotEquals: { "aws:PrincipalArn": [refOf(synthesized, "aws_iam_role", "rotation-role", "arn"), ...readers] } });
+      }),
+      { numRuns: 15 },
+    );
+  });
+
+  it("rejects a private-key reader that is no role of the account", () => {
+    expect(() => build(props({ privateKeyReaderRoleArns: ["arn:aws:iam::222222222222:role/x", "someone"] }))).toThrow(
+      new ConfigError(
+        'signing-keys: privateKeyReaderRoleArns[0]="arn:aws:iam::222222222222:role/x" is in account 222222222222, not 111111111111; name a role of the secret\'s account\n' +
+          'signing-keys: privateKeyReaderRoleArns[1]="someone" is not an IAM role ARN; use arn:aws:iam::<account>:role/<name>',
+      ),
+    );
   });
 
   it("starts the JWKS empty and leaves later versions to the rotation Lambda", () => {
@@ -67,10 +132,10 @@ describe("SigningKeys", () => {
       },
       { Sid: "PublishJwks", Effect: "Allow", Action: ["secretsmanager:GetSecretValue", "secretsmanager:PutSecretValue"], Resource: [jwksArn] },
       {
-        Sid: "UseSigningKmsKeyThroughSecretsManager",
+        Sid: "UseSigningKmsKeysThroughSecretsManager",
         Effect: "Allow",
         Action: ["kms:Decrypt", "kms:GenerateDataKey"],
-        Resource: [keyArn],
+        Resource: [privateKeyKeyArn, keyArn],
         Condition: { StringEquals: { "kms:ViaService": "secretsmanager.eu-west-1.amazonaws.com" } },
       },
     ]);
