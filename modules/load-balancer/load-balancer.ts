@@ -13,6 +13,7 @@ import { VpcSecurityGroupEgressRule } from "@cdktf/provider-aws/lib/vpc-security
 import { VpcSecurityGroupIngressRule } from "@cdktf/provider-aws/lib/vpc-security-group-ingress-rule";
 import { Wafv2WebAcl } from "@cdktf/provider-aws/lib/wafv2-web-acl";
 import { Wafv2WebAclAssociation } from "@cdktf/provider-aws/lib/wafv2-web-acl-association";
+import { Wafv2WebAclLoggingConfiguration } from "@cdktf/provider-aws/lib/wafv2-web-acl-logging-configuration";
 import { parseCertificateArn } from "../../src/contracts/aws-names";
 import { ENVOY_HEALTH_PORT, ENVOY_LISTENER_PORT, ENVOY_READY_PATH } from "../../src/contracts/gateway";
 import { cidrProblem } from "../network/cidr";
@@ -71,6 +72,16 @@ export interface LoadBalancerProps {
   readonly deletionProtection?: boolean;
   /** Internal (VPC-only) instead of internet-facing. @default false */
   readonly internal?: boolean;
+  /**
+   * CloudWatch Logs group the WAF logs to (its name must start with `aws-waf-logs-`; created with
+   * retention and the project's KMS key by LogGroups). Authorization headers, session tokens and query
+   * strings (presigned URLs) are redacted.
+   */
+  readonly wafLogGroupArn: string;
+  /** Seconds a client rate-limited by the WAF is told to wait (`Retry-After` of the 429), 1-300. @default 60 */
+  readonly wafRetryAfterSeconds?: number;
+  /** Seconds a new target's share of requests ramps up from zero (30-900, or 0 for off). @default 0 */
+  readonly slowStartSeconds?: number;
 }
 
 // Envoy's ports and readiness path, from the gateway contract.
@@ -87,7 +98,21 @@ export const DEFAULT_IDLE_TIMEOUT_SECONDS = 120;
 export const DEFAULT_DEREGISTRATION_DELAY_SECONDS = 90;
 export const DEFAULT_HEALTHY_THRESHOLD = 2;
 export const DEFAULT_UNHEALTHY_THRESHOLD = 2;
-/** TLS policies offering TLS 1.3 that this module accepts. */
+export const DEFAULT_WAF_RETRY_AFTER_SECONDS = 60;
+export const DEFAULT_SLOW_START_SECONDS = 0;
+/** WAF requires a CloudWatch Logs destination's name to start with this (WAF developer guide, "Logging destinations"). */
+export const WAF_LOG_GROUP_PREFIX = "aws-waf-logs-";
+/** Key of the WAF's rate-limit response body. */
+export const WAF_SLOW_DOWN_BODY_KEY = "s3-slow-down";
+/**
+ * The body of the WAF's rate-limit response: S3's `SlowDown` error, so S3 clients read a code they
+ * treat as throttling. With the 429 status both mark it retryable for the AWS SDKs (smithy's
+ * isThrottlingError: status 429 or code SlowDown).
+ */
+export const WAF_SLOW_DOWN_BODY =
+  '<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>SlowDown</Code><Message>Please reduce your request rate.</Message></Error>';
+/** Request fields kept out of WAF logs: they carry credentials (SigV4 headers, presigned-URL query strings, bearer tokens). */
+export const WAF_REDACTED_HEADERS: readonly string[] = ["authorization", "x-amz-security-token"];/** TLS policies offering TLS 1.3 that this module accepts. */
 export const TLS13_POLICIES: readonly string[] = [
   "ELBSecurityPolicy-TLS13-1-2-2021-06",
   "ELBSecurityPolicy-TLS13-1-2-Res-2021-06",
@@ -119,7 +144,8 @@ export interface TargetHealthCheck {
 /**
  * Internet-facing ALB: HTTPS with a TLS 1.3 policy, HTTP that only redirects, invalid header fields
  * dropped, strictest desync mitigation, access logs to a private SSE-S3 bucket with short
- * retention, a WAF web ACL with a per-IP rate rule, and an IP target group on Envoy's S3 port whose
+ * retention, a WAF web ACL with a per-IP rate rule answering 429 SlowDown with Retry-After and logging
+ * with credentials redacted, and an IP target group (optional slow start) on Envoy's S3 port whose
  * health check is Envoy's health listener (unhealthy whenever the authorizer is).
  */
 export class LoadBalancer extends Construct {
@@ -133,6 +159,8 @@ export class LoadBalancer extends Construct {
   readonly httpsListenerArn: string;
   readonly accessLogBucketName: string;
   readonly webAclArn: string;
+  /** Seconds a new target ramps up (resolved; 0 = off). */
+  readonly slowStartSeconds: number;
   /** Idle timeout of client and target connections, seconds (resolved). */
   readonly idleTimeoutSeconds: number;
   /** Seconds a deregistering target keeps serving requests in flight (resolved). */
@@ -156,9 +184,12 @@ export class LoadBalancer extends Construct {
     const unhealthyThreshold = props.unhealthyThreshold ?? DEFAULT_UNHEALTHY_THRESHOLD;
     const deletionProtection = props.deletionProtection ?? true;
     const internal = props.internal ?? false;
+    const retryAfter = props.wafRetryAfterSeconds ?? DEFAULT_WAF_RETRY_AFTER_SECONDS;
+    const slowStart = props.slowStartSeconds ?? DEFAULT_SLOW_START_SECONDS;
     validate(props, {
-      targetPort, healthPort, healthPath, interval, timeout, healthyThreshold, unhealthyThreshold, sslPolicy, retention, rateLimit, idleTimeout, deregistrationDelay,
+      targetPort, healthPort, healthPath, interval, timeout, healthyThreshold, unhealthyThreshold, sslPolicy, retention, rateLimit, idleTimeout, deregistrationDelay, retryAfter, slowStart,
     });
+    this.slowStartSeconds = slowStart;
     this.idleTimeoutSeconds = idleTimeout;
     this.deregistrationDelaySeconds = deregistrationDelay;
     this.healthCheck = Object.freeze({ port: healthPort, path: healthPath, intervalSeconds: interval, timeoutSeconds: timeout, healthyThreshold, unhealthyThreshold });
@@ -278,6 +309,7 @@ export class LoadBalancer extends Construct {
       port: targetPort,
       vpcId: props.vpcId,
       deregistrationDelay: String(deregistrationDelay),
+      slowStart,
       healthCheck: {
         enabled: true,
         protocol: "HTTP",
@@ -316,11 +348,21 @@ export class LoadBalancer extends Construct {
       scope: "REGIONAL",
       defaultAction: { allow: {} },
       visibilityConfig: metric(`${name}-alb`),
+      customResponseBody: [{ key: WAF_SLOW_DOWN_BODY_KEY, contentType: "APPLICATION_XML", content: WAF_SLOW_DOWN_BODY }],
       rule: [
         {
           name: "rate-limit-per-ip",
           priority: 1,
-          action: { block: {} },
+          // A plain block is a 403 that SDKs do not retry; 429 + SlowDown + Retry-After makes them back off.
+          action: {
+            block: {
+              customResponse: {
+                responseCode: 429,
+                customResponseBodyKey: WAF_SLOW_DOWN_BODY_KEY,
+                responseHeader: [{ name: "Retry-After", value: String(retryAfter) }],
+              },
+            },
+          },
           statement: { rate_based_statement: { limit: rateLimit, aggregate_key_type: "IP", evaluation_window_sec: 300 } },
           visibilityConfig: metric(`${name}-rate-limit`),
         },
@@ -328,6 +370,11 @@ export class LoadBalancer extends Construct {
     });
     new Wafv2WebAclAssociation(this, "waf-association", { resourceArn: lb.arn, webAclArn: acl.arn });
     this.webAclArn = acl.arn;
+    new Wafv2WebAclLoggingConfiguration(this, "waf-logging", {
+      resourceArn: acl.arn,
+      logDestinationConfigs: [props.wafLogGroupArn],
+      redactedFields: [...WAF_REDACTED_HEADERS.map((header) => ({ singleHeader: { name: header } })), { queryString: {} }],
+    });
   }
 }
 
@@ -344,6 +391,8 @@ interface Resolved {
   rateLimit: number;
   idleTimeout: number;
   deregistrationDelay: number;
+  retryAfter: number;
+  slowStart: number;
 }
 
 function validate(props: LoadBalancerProps, r: Resolved): void {
@@ -376,6 +425,13 @@ function validate(props: LoadBalancerProps, r: Resolved): void {
   if (rateProblem) problems.push(`wafRateLimit=${r.rateLimit} ${rateProblem}`);
   range("idleTimeoutSeconds", r.idleTimeout, 1, 4000, " (ALB limits)");
   range("deregistrationDelaySeconds", r.deregistrationDelay, 0, 3600, " (ALB limits)");
+  range("wafRetryAfterSeconds", r.retryAfter, 1, 300, " (the rate rule's window is 300 s)");
+  if (!Number.isInteger(r.slowStart) || (r.slowStart !== 0 && (r.slowStart < 30 || r.slowStart > 900))) {
+    problems.push(`slowStartSeconds=${r.slowStart} is outside the ALB range; use 30-900, or 0 for off`);
+  }
+  if (!props.wafLogGroupArn.includes("${") && !props.wafLogGroupArn.includes(`:log-group:${WAF_LOG_GROUP_PREFIX}`)) {
+    problems.push(`wafLogGroupArn=${JSON.stringify(props.wafLogGroupArn)} is not a log group named ${WAF_LOG_GROUP_PREFIX}*; WAF logs only to such groups`);
+  }
   if (!parseCertificateArn(props.certificateArn) && !props.certificateArn.includes("${")) {
     problems.push(`certificateArn=${JSON.stringify(props.certificateArn)} is not an ACM certificate ARN`);
   }

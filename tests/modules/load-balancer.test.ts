@@ -3,6 +3,8 @@ import { ConfigError } from "../../src/config-error";
 import { LoadBalancer, type LoadBalancerProps } from "../../modules/load-balancer/load-balancer";
 import { onlyResource, refOf, resourceNamed, resourcesOf, statementsOf, synth } from "./synth";
 
+const WAF_LOG_GROUP_ARN = "arn:aws:logs:eu-west-1:111111111111:log-group:aws-waf-logs-rajee-test";
+
 function props(overrides: Partial<LoadBalancerProps> = {}): LoadBalancerProps {
   return {
     namePrefix: "rajee-test",
@@ -13,6 +15,7 @@ function props(overrides: Partial<LoadBalancerProps> = {}): LoadBalancerProps {
     subnetIds: ["subnet-a", "subnet-b"],
     certificateArn: "arn:aws:acm:eu-west-1:111111111111:certificate/00000000-0000-4000-8000-000000000001",
     ingressCidrs: ["203.0.113.0/24"],
+    wafLogGroupArn: WAF_LOG_GROUP_ARN,
     ...overrides,
   };
 }
@@ -124,15 +127,54 @@ describe("LoadBalancer", () => {
     );
   });
 
-  it("attaches a WAF web ACL with a per-IP rate rule", () => {
+  it("attaches a WAF web ACL whose per-IP rate rule answers 429 SlowDown with Retry-After, so SDKs back off", () => {
     const acl = onlyResource(s, "aws_wafv2_web_acl");
     const rule = (acl.rule as Array<Record<string, unknown>>)[0]!;
-    expect([acl.scope, rule.name, rule.action]).toEqual(["REGIONAL", "rate-limit-per-ip", { block: {} }]);
+    expect([acl.scope, rule.name, rule.action]).toEqual([
+      "REGIONAL",
+      "rate-limit-per-ip",
+      { block: { custom_response: { response_code: 429, custom_response_body_key: "s3-slow-down", response_header: [{ name: "Retry-After", value: "60" }] } } },
+    ]);
+    expect(acl.custom_response_body).toEqual([
+      {
+        key: "s3-slow-down",
+        content_type: "APPLICATION_XML",
+        content: '<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>SlowDown</Code><Message>Please reduce your request rate.</Message></Error>',
+      },
+    ]);
     expect(rule.statement).toEqual({ rate_based_statement: { limit: 2000, aggregate_key_type: "IP", evaluation_window_sec: 300 } });
     expect(onlyResource(s, "aws_wafv2_web_acl_association")).toEqual({
       resource_arn: refOf(s, "aws_lb", "alb", "arn"),
       web_acl_arn: refOf(s, "aws_wafv2_web_acl", "waf", "arn"),
     });
+  });
+
+  it("logs the WAF to its aws-waf-logs- group with credentials, session tokens and query strings redacted", () => {
+    expect(onlyResource(s, "aws_wafv2_web_acl_logging_configuration")).toEqual({
+      resource_arn: refOf(s, "aws_wafv2_web_acl", "waf", "arn"),
+      log_destination_configs: [WAF_LOG_GROUP_ARN],
+      redacted_fields: [{ single_header: { name: "authorization" } }, { single_header: { name: "x-amz-security-token" } }, { query_string: {} }],
+    });
+  });
+
+  it("tells rate-limited clients the configured wait and ramps new targets up when asked", () => {
+    const tuned = build(props({ wafRetryAfterSeconds: 30, slowStartSeconds: 60 }));
+    const rule = (onlyResource(tuned, "aws_wafv2_web_acl").rule as Array<{ action: { block: { custom_response: { response_header: unknown } } } }>)[0]!;
+    expect(rule.action.block.custom_response.response_header).toEqual([{ name: "Retry-After", value: "30" }]);
+    expect(onlyResource(tuned, "aws_lb_target_group").slow_start).toBe(60);
+    expect(onlyResource(s, "aws_lb_target_group").slow_start).toBe(0);
+  });
+
+  it("rejects a WAF log group without the aws-waf-logs- prefix, a Retry-After past the window and a slow start outside the ALB range", () => {
+    expect(() =>
+      build(props({ wafLogGroupArn: "arn:aws:logs:eu-west-1:111111111111:log-group:/rajee/waf", wafRetryAfterSeconds: 301, slowStartSeconds: 10 })),
+    ).toThrow(
+      new ConfigError(
+        "load-balancer: wafRetryAfterSeconds=301 is outside 1-300 (the rate rule's window is 300 s); use 1-300\n" +
+          "load-balancer: slowStartSeconds=10 is outside the ALB range; use 30-900, or 0 for off\n" +
+          'load-balancer: wafLogGroupArn="arn:aws:logs:eu-west-1:111111111111:log-group:/rajee/waf" is not a log group named aws-waf-logs-*; WAF logs only to such groups',
+      ),
+    );
   });
 
   it("rejects a TLS policy without TLS 1.3 and a health timeout not below the interval", () => {
