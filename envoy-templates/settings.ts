@@ -84,8 +84,10 @@ export interface EnvoySettingsInput {
   readonly acceptHttp10?: boolean;
   /**
    * What the S3 listener does with a request header whose name holds `_`
-   * (`headers_with_underscores_action`): `REJECT_REQUEST` (400), `DROP_HEADER` or `ALLOW`.
-   * @default "REJECT_REQUEST"
+   * (`headers_with_underscores_action`): `REJECT_REQUEST` (400), `DROP_HEADER` or `ALLOW`. S3 user
+   * metadata names may hold `_` (boto3 `Metadata={"original_name": ...}`) and S3 does not fold `_`
+   * into `-`, so the gateway keeps them and the authorizer signs them as sent.
+   * @default "ALLOW"
    */
   readonly headersWithUnderscoresAction?: HeadersWithUnderscoresAction;
   /** Largest request head (URL plus header names and values) the S3 listener accepts, KiB; above it 431. @default 60 */
@@ -241,7 +243,7 @@ export const DEFAULT_AUTHORIZER_MAX_REQUESTS = 1024;
 export const DEFAULT_MAX_DOWNSTREAM_CONNECTIONS = 10_000;
 export const DEFAULT_MAX_HEAP_SIZE_BYTES = 192 * 1024 * 1024;
 export const DEFAULT_HTTP2_MAX_CONCURRENT_STREAMS = 100;
-export const DEFAULT_HEADERS_WITH_UNDERSCORES_ACTION: HeadersWithUnderscoresAction = "REJECT_REQUEST";
+export const DEFAULT_HEADERS_WITH_UNDERSCORES_ACTION: HeadersWithUnderscoresAction = "ALLOW";
 /** Envoy's own default for `max_request_headers_kb`. */
 export const DEFAULT_MAX_REQUEST_HEADERS_KB = 60;
 /** Envoy's own default for `max_headers_count`. */

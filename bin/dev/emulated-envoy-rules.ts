@@ -40,7 +40,7 @@ export const EMULATED_ENVOY_RULES = Object.freeze({
   },
   "underscore-headers": {
     rule: "Header names with `_`",
-    setting: "`downstreamHttp.headersWithUnderscoresAction` (`common_http_protocol_options.headers_with_underscores_action`, REJECT_REQUEST)",
+    setting: "`downstreamHttp.headersWithUnderscoresAction` (`common_http_protocol_options.headers_with_underscores_action`, ALLOW)",
     envoy: "REJECT_REQUEST: 400, connection closed; DROP_HEADER: the header is dropped; ALLOW: kept",
     source: `${SRC}source/common/http/http1/codec_impl.cc (ServerConnectionImpl::checkHeaderNameForUnderscores)`,
   },

@@ -279,10 +279,10 @@ describe("edge hardening", () => {
     expect(config.admin).toEqual({ address: { socket_address: { address: "127.0.0.1", port_value: 9901 } } });
   });
 
-  it("does not advertise Envoy and rejects headers with underscores", () => {
+  it("does not advertise Envoy and keeps headers with underscores", () => {
     expect(m.server_header_transformation).toBe("PASS_THROUGH");
     expect(m.server_name).toBeUndefined();
-    expect(m.common_http_protocol_options.headers_with_underscores_action).toBe("REJECT_REQUEST");
+    expect(m.common_http_protocol_options.headers_with_underscores_action).toBe("ALLOW");
   });
 
   it("trusts one X-Forwarded-For hop (the ALB) and treats no address as internal", () => {
@@ -425,12 +425,12 @@ describe("typed configs", () => {
 });
 
 describe("S3 listener HTTP/1 rules come from downstreamHttp", () => {
-  it("renders the defaults: HTTP/1.0 refused, 60 KiB and 100 headers, underscores rejected, Envoy answers 100-continue", () => {
+  it("renders the defaults: HTTP/1.0 refused, 60 KiB and 100 headers, underscores allowed, Envoy answers 100-continue", () => {
     const m = hcm(config, "s3");
     expect(m.http_protocol_options).toEqual({ accept_http_10: false });
     expect(m.max_request_headers_kb).toBe(60);
     expect(m.common_http_protocol_options.max_headers_count).toBe(100);
-    expect(m.common_http_protocol_options.headers_with_underscores_action).toBe("REJECT_REQUEST");
+    expect(m.common_http_protocol_options.headers_with_underscores_action).toBe("ALLOW");
     expect(m.proxy_100_continue).toBe(false);
   });
 

@@ -164,10 +164,10 @@ describe("ENVOY_IMAGE", () => {
 });
 
 describe("envoySettings downstreamHttp", () => {
-  it("defaults to Envoy's limits, HTTP/1.0 refused and underscores rejected", () => {
+  it("defaults to Envoy's limits, HTTP/1.0 refused and underscores allowed (S3 metadata names may hold them)", () => {
     expect(envoySettings({ s3Region: "eu-west-1" }).downstreamHttp).toEqual({
       acceptHttp10: false,
-      headersWithUnderscoresAction: "REJECT_REQUEST",
+      headersWithUnderscoresAction: "ALLOW",
       maxRequestHeadersKb: 60,
       maxHeadersCount: 100,
       proxy100Continue: false,

@@ -33,7 +33,8 @@ describe("admitRequestHead", () => {
 
   it("drops or keeps underscore headers as the setting says", () => {
     const raw = ["host", "s3", "x_a", "1"];
-    expect(admit(raw)).toMatchObject({ status: 400, rule: "underscore-headers", closeConnection: true });
+    expect(admit(raw, { input: { headersWithUnderscoresAction: "REJECT_REQUEST" } })).toMatchObject({ status: 400, rule: "underscore-headers", closeConnection: true });
+    expect(admitted(admit(raw)).headers).toContainEqual(["x_a", "1"]);
     expect(admitted(admit(raw, { input: { headersWithUnderscoresAction: "DROP_HEADER" } })).headers.map(([n]) => n)).not.toContain("x_a");
     expect(admitted(admit(raw, { input: { headersWithUnderscoresAction: "ALLOW" } })).headers).toContainEqual(["x_a", "1"]);
   });
