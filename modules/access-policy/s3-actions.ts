@@ -3,14 +3,18 @@ import type { PolicyStatement } from "../shared/policy";
 
 /**
  * The S3 actions the gateway maps (docs/design.md section 4), each with the operations that need it.
- * Nothing else is granted: not ACLs, tagging, object lock, bucket configuration or restores.
+ * Nothing else is granted: not ACLs, object lock, bucket configuration or restores. Tagging only as
+ * part of reads and writes the gateway serves (GetObjectTagging, tags on a new object).
  */
 export const OBJECT_ACTIONS: Readonly<Record<string, string>> = {
   "s3:GetObject": "GetObject, HeadObject, CopyObject and UploadPartCopy sources",
   "s3:GetObjectVersion": "GetObject/HeadObject with versionId, versioned copy sources",
   "s3:GetObjectAttributes": "GetObjectAttributes",
   "s3:GetObjectVersionAttributes": "GetObjectAttributes with versionId",
+  "s3:GetObjectTagging": "GetObjectTagging (aws s3 cp/mv/sync between S3 locations read the tags to copy), CopyObject sources' tags",
+  "s3:GetObjectVersionTagging": "GetObjectTagging with versionId, versioned copy sources' tags",
   "s3:PutObject": "PutObject, CopyObject, CreateMultipartUpload, UploadPart(Copy), CompleteMultipartUpload",
+  "s3:PutObjectTagging": "x-amz-tagging on PutObject and CreateMultipartUpload, and the tags CopyObject copies (PUT ?tagging stays unserved)",
   "s3:AbortMultipartUpload": "AbortMultipartUpload",
   "s3:ListMultipartUploadParts": "ListParts",
   "s3:DeleteObject": "DeleteObject, DeleteObjects",

@@ -10,7 +10,10 @@ const OBJECT_ACTIONS = [
   "s3:GetObjectVersion",
   "s3:GetObjectAttributes",
   "s3:GetObjectVersionAttributes",
+  "s3:GetObjectTagging",
+  "s3:GetObjectVersionTagging",
   "s3:PutObject",
+  "s3:PutObjectTagging",
   "s3:AbortMultipartUpload",
   "s3:ListMultipartUploadParts",
   "s3:DeleteObject",
@@ -72,9 +75,9 @@ describe("AccessPolicy", () => {
     ]);
   });
 
-  it("never grants ACL, tagging, object-lock or bucket-configuration actions", () => {
+  it("never grants ACL, object-lock or bucket-configuration actions, nor tagging beyond reading tags and tagging new objects", () => {
     const actions = policies(props()).task.flatMap((s) => s.Action);
-    for (const forbidden of ["s3:PutObjectAcl", "s3:PutObjectTagging", "s3:PutObjectRetention", "s3:PutObjectLegalHold", "s3:BypassGovernanceRetention", "s3:PutBucketPolicy", "s3:RestoreObject"]) {
+    for (const forbidden of ["s3:PutObjectAcl", "s3:GetObjectAcl", "s3:PutObjectVersionTagging", "s3:DeleteObjectTagging", "s3:DeleteObjectVersionTagging", "s3:PutObjectRetention", "s3:PutObjectLegalHold", "s3:BypassGovernanceRetention", "s3:PutBucketPolicy", "s3:RestoreObject"]) {
       expect(actions).not.toContain(forbidden);
     }
   });

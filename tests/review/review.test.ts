@@ -118,7 +118,7 @@ describeTerraform("npm run review on offline plans", () => {
     it("lists the task role's S3 statements exactly, on the configured bucket only", () => {
       const task = devRun!.report.iam.statements.filter((s) => short(s.address) === "aws_iam_role_policy.access-policy_task-policy");
       expect(task.map((s) => [s.sid, s.actions, s.resources, s.conditions])).toEqual([
-        ["Bucket0Objects", ["s3:GetObject", "s3:GetObjectVersion", "s3:GetObjectAttributes", "s3:GetObjectVersionAttributes", "s3:PutObject", "s3:AbortMultipartUpload", "s3:ListMultipartUploadParts", "s3:DeleteObject", "s3:DeleteObjectVersion"], ["arn:aws:s3:::rajee-dev-data/*"], []],
+        ["Bucket0Objects", ["s3:GetObject", "s3:GetObjectVersion", "s3:GetObjectAttributes", "s3:GetObjectVersionAttributes", "s3:GetObjectTagging", "s3:GetObjectVersionTagging", "s3:PutObject", "s3:PutObjectTagging", "s3:AbortMultipartUpload", "s3:ListMultipartUploadParts", "s3:DeleteObject", "s3:DeleteObjectVersion"], ["arn:aws:s3:::rajee-dev-data/*"], []],
         ["Bucket0List", ["s3:ListBucket", "s3:ListBucketVersions"], ["arn:aws:s3:::rajee-dev-data"], []],
         ["Bucket0Bucket", ["s3:ListBucketMultipartUploads", "s3:GetBucketLocation"], ["arn:aws:s3:::rajee-dev-data"], []],
         ["ReadJwks", ["secretsmanager:GetSecretValue"], ["${aws_secretsmanager_secret.signing-keys_jwks_7610E1CA.arn}"], []],
