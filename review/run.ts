@@ -1,7 +1,8 @@
 import { readFile, writeFile } from "node:fs/promises";
 import { environmentNames, getEnvironment } from "../config";
 import { reviewSuppressions } from "./accepted-suppressions";
-import { envoySettingsForEnvironment } from "../envoy-templates";
+import { envoySettingsForEnvironment, S3_CLUSTER } from "../envoy-templates";
+import { FILTER, S3_LISTENER } from "../envoy-templates/bootstrap";
 import { ConfigError } from "../src/config-error";
 import { diffPlans, parsePlan, PlanError, renderDiff, renderReport, reviewPlan, type ReviewOptions, type Suppression } from "./core";
 import { parseOptions, UsageError, type CommandIO } from "../bin/command";
@@ -54,7 +55,12 @@ async function readPlanFile(path: string, flag: string): Promise<unknown> {
   }
 }
 
-/** Review options for environment `name`: its buckets, ports and suppressions. */
+/** Environments whose load balancer a plan must not be able to delete (alb-deletion-protection). */
+export const DELETION_PROTECTED_ENVIRONMENTS: readonly string[] = ["prod"];
+/** Environments whose container images must be pinned by digest (image-not-pinned-by-digest). */
+export const DIGEST_PINNED_ENVIRONMENTS: readonly string[] = ["staging", "prod"];
+
+/** Review options for environment `name`: its account, buckets, ports, Envoy settings, policy and suppressions. */
 export function reviewOptionsFor(name: string, suppressions: readonly Suppression[] = reviewSuppressions): ReviewOptions {
   const config = getEnvironment(name);
   const envoy = envoySettingsForEnvironment(config);
@@ -63,6 +69,10 @@ export function reviewOptionsFor(name: string, suppressions: readonly Suppressio
     buckets: config.buckets,
     suppressions,
     adminPorts: { [envoy.adminPort]: "Envoy admin", [envoy.authorizerPort]: "authorizer ext_authz", [envoy.authorizerAdminPort]: "authorizer admin" },
+    accountId: config.accountId,
+    envoy: { settings: envoy, filters: FILTER, s3Listener: S3_LISTENER, s3Cluster: S3_CLUSTER },
+    requireDeletionProtection: DELETION_PROTECTED_ENVIRONMENTS.includes(name),
+    requireImageDigests: DIGEST_PINNED_ENVIRONMENTS.includes(name),
   };
 }
 

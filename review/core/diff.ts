@@ -6,6 +6,7 @@ import type { IngressRule, Listener, Subnet } from "./network";
 import type { ChangeKind, Json, Plan, PlannedResource } from "./plan";
 import { reviewPlan, type Report, type ReviewOptions } from "./report";
 import type { Violation } from "./suppressions";
+import type { EnvoySettingRow } from "./envoy";
 
 /** Rows present only in the head plan, only in the base plan, or in both with different content. */
 export interface RowDiff<T> {
@@ -39,6 +40,8 @@ export interface ReviewDiff {
   readonly subnets: RowDiff<Subnet>;
   readonly encryption: RowDiff<EncryptionRow>;
   readonly containers: RowDiff<ContainerRow>;
+  /** Envoy settings (docs/envoy.md's security table) present in only one plan or with different values. */
+  readonly envoy: RowDiff<EnvoySettingRow>;
   /** Violations new in the head plan, gone from it, and still there. */
   readonly violations: { readonly added: readonly Violation[]; readonly resolved: readonly Violation[]; readonly remaining: readonly Violation[] };
   /** The full head report (its violations decide the exit code). */
@@ -108,6 +111,7 @@ export function diffPlans(base: Plan, head: Plan, options: ReviewOptions): Revie
     subnets: diffRows(b.network.subnets, h.network.subnets, (s) => s.address),
     encryption: diffRows(b.encryption, h.encryption, (e) => e.address),
     containers: diffRows(b.containers.containers, h.containers.containers, (c) => `${c.taskDefinition}|${c.name}`),
+    envoy: diffRows(b.envoy, h.envoy, (e) => `${e.where}|${e.setting}`),
     violations: { added: violations.added, resolved: violations.removed, remaining: b.violations.filter((v) => headKeys.has(violationKey(v))) },
     head: h,
   };

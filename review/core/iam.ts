@@ -33,6 +33,8 @@ export interface IamStatement {
   readonly conditions: readonly string[];
   /** What is flagged: `action kms:*`, `resource *`, `principal *`, `NotAction`. */
   readonly wildcards: readonly string[];
+  /** Why the statement's wildcards are harmless, when it is recognised as a known-benign form (benign.ts). */
+  readonly benign?: string;
 }
 
 /** A policy whose document is not readable before apply (e.g. built by a data source). */

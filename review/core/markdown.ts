@@ -1,6 +1,7 @@
 import type { ContainerRow } from "./containers";
 import type { ReviewDiff, RowDiff } from "./diff";
 import type { EncryptionRow } from "./encryption";
+import type { EnvoySettingRow } from "./envoy";
 import type { IamStatement } from "./iam";
 import { describePorts, display, type IngressRule, type Listener, type Subnet } from "./network";
 import type { Report } from "./report";
@@ -44,16 +45,17 @@ function iamRows(statements: readonly IamStatement[], mark?: (s: IamStatement) =
     const policy = `${s.address} ${s.attribute}`;
     const first = policy !== last;
     last = policy;
-    const wild = (x: string) => x.includes("*") || x.includes("?");
+    // Only what `wildcards` still lists is flagged: known-benign statements and key policies' "this key" `*` are not.
+    const w = new Set(s.wildcards);
     return [
       ...(mark ? [mark(s)] : []),
       first ? `${code(s.address)}<br>${s.attribute} (${s.kind})` : "″",
       code(s.sid),
       s.effect,
-      flagged(s.principals, (p) => p === "*" || p.endsWith(":*")) + (s.notPrincipal ? ` ${WARN} NotPrincipal` : ""),
-      (s.notAction ? `${WARN} **NotAction** ` : "") + flagged(s.actions, wild),
-      (s.notResource ? `${WARN} **NotResource** ` : "") + flagged(s.resources.map(display), (r) => r === "*"),
-      s.conditions.length ? s.conditions.map((c) => code(c, 160)).join("<br>") : "-",
+      flagged(s.principals, (p) => w.has(`principal ${p}`)) + (w.has("NotPrincipal") ? ` ${WARN} NotPrincipal` : s.notPrincipal ? " NotPrincipal" : ""),
+      (w.has("NotAction") ? `${WARN} **NotAction** ` : s.notAction ? "**NotAction** " : "") + flagged(s.actions, (a) => w.has(`action ${a}`)),
+      (w.has("NotResource") ? `${WARN} **NotResource** ` : s.notResource ? "**NotResource** " : "") + flagged(s.resources.map(display), (r) => r === "*" && w.has("resource *")),
+      [...s.conditions.map((c) => code(c, 160)), ...(s.benign ? [`benign: ${cell(s.benign, 160)}`] : [])].join("<br>") || "-",
     ];
   });
 }
@@ -102,6 +104,9 @@ const containerRow = (c: ContainerRow) => [
 ];
 const CONTAINER_HEADER = ["Task family", "Container", "Image", "CPU", "Memory", "Health check", "Read-only root", "User", "Ports", "Privileged"];
 
+const envoyRow = (e: EnvoySettingRow) => [code(e.setting), code(e.value, 200)];
+const ENVOY_HEADER = ["Setting", "Value"];
+
 const violationRow = (v: Violation) => [code(v.rule), code(v.address), cell(v.message, 220)];
 const VIOLATION_HEADER = ["Rule", "Resource", "Problem"];
 
@@ -145,7 +150,7 @@ export function renderReport(report: Report): string {
   }
 
   const wild = report.iam.statements.filter((s) => s.wildcards.length > 0).length;
-  out.push(`### IAM statements (${report.iam.statements.length}, ${wild} with wildcards ${WARN})`, "", table(IAM_HEADER, iamRows(report.iam.statements)), "");
+  out.push(`### IAM statements (${report.iam.statements.length}, ${wild} with wildcards${wild ? ` ${WARN}` : ""})`, "", table(IAM_HEADER, iamRows(report.iam.statements)), "");
   if (report.iam.unresolved.length) {
     out.push("Policies not readable before apply:", "", ...report.iam.unresolved.map((u) => `- ${code(u.address)} ${u.attribute}: ${code(u.value)}`), "");
   }
@@ -167,6 +172,12 @@ export function renderReport(report: Report): string {
     out.push("No ECS task definition.", "");
   }
 
+  if (report.envoy.length) {
+    for (const where of [...new Set(report.envoy.map((e) => e.where))]) {
+      out.push(`### Envoy configuration (${cell(where)})`, "", table(ENVOY_HEADER, report.envoy.filter((e) => e.where === where).map(envoyRow)), "");
+    }
+  }
+
   out.push(
     `<details><summary>Changes by resource type (${plural(report.changes.length, "type")})</summary>`,
     "",
@@ -184,6 +195,16 @@ function rowDiff<T>(title: string, header: readonly string[], diff: RowDiff<T>, 
     ...diff.changed.flatMap(({ before, after }) => [["✏️ was", ...row(before)], ["✏️ now", ...row(after)]]),
   ];
   return rows.length ? [`### ${title}`, "", table(["", ...header], rows), ""] : [];
+}
+
+/** Envoy settings that differ, as one was/now table. */
+function envoyDiff(diff: RowDiff<EnvoySettingRow>): string[] {
+  const rows = [
+    ...diff.changed.map(({ before, after }) => [code(after.where), code(after.setting), code(before.value, 120), code(after.value, 120)]),
+    ...diff.added.map((e) => [code(e.where), code(e.setting), "absent", code(e.value, 120)]),
+    ...diff.removed.map((e) => [code(e.where), code(e.setting), code(e.value, 120), "absent"]),
+  ];
+  return rows.length ? ["### Envoy settings", "", table(["Task definition, container", "Setting", "Was", "Now"], rows), ""] : [];
 }
 
 /** What changed between two plans, as Markdown. */
@@ -214,6 +235,7 @@ export function renderDiff(diff: ReviewDiff): string {
     ...rowDiff("Subnets", SUBNET_HEADER, diff.subnets, subnetRow),
     ...rowDiff("Encryption at rest", ENCRYPTION_HEADER, diff.encryption, encryptionRow),
     ...rowDiff("Containers", CONTAINER_HEADER, diff.containers, containerRow),
+    ...envoyDiff(diff.envoy),
   ];
   out.push(...(sections.length ? sections : ["No difference between the base and head plans.", ""]));
   return `${out.join("\n").replace(/\n{3,}/g, "\n\n")}\n`;

@@ -2,6 +2,9 @@ import { AUTHORIZER_ADMIN_PORT, AUTHORIZER_PORT, ENVOY_ADMIN_PORT } from "../../
 import { countChanges, destructiveChanges, type ChangeSummary, type DestructiveChange, type TypeCount } from "./changes";
 import { containers, type ContainerRow, type TaskRow, type UnreadableTaskDefinition } from "./containers";
 import { encryptionRows, type EncryptionRow } from "./encryption";
+import { recogniseBenign } from "./benign";
+import type { EdgeOptions } from "./edge";
+import { envoyConfigs, envoySettingRows, type EnvoyExpectations, type EnvoySettingRow } from "./envoy";
 import { policiesOf, type IamStatement, type UnresolvedPolicy } from "./iam";
 import { networkExposure, type NetworkExposure } from "./network";
 import { ResourceIndex, type Plan } from "./plan";
@@ -29,6 +32,14 @@ export interface ReviewOptions {
   readonly adminPorts?: Readonly<Record<number, string>>;
   /** Ports a load balancer may open to the internet. @default DEFAULT_PUBLIC_LOAD_BALANCER_PORTS */
   readonly publicLoadBalancerPorts?: readonly number[];
+  /** The environment's AWS account: recognises this account's root and flags other accounts. @default none (cross-account checks off) */
+  readonly accountId?: string;
+  /** The gateway's Envoy settings and names the Envoy rules compare with. @default none (Envoy rules off) */
+  readonly envoy?: EnvoyExpectations;
+  /** Load balancers must have deletion protection. @default false */
+  readonly requireDeletionProtection?: boolean;
+  /** Container images must be pinned by digest. @default false */
+  readonly requireImageDigests?: boolean;
 }
 
 /** The review of one plan: what a pull request comment shows, and what `--format json` prints. */
@@ -48,6 +59,8 @@ export interface Report {
   readonly network: NetworkExposure;
   readonly encryption: readonly EncryptionRow[];
   readonly containers: { readonly tasks: readonly TaskRow[]; readonly containers: readonly ContainerRow[]; readonly unreadable: readonly UnreadableTaskDefinition[] };
+  /** The security-relevant settings of every Envoy configuration in the plan (empty without `envoy` options). */
+  readonly envoy: readonly EnvoySettingRow[];
 }
 
 /** Reviews a plan read by `parsePlan`: sections, rule violations, suppressions applied. Pure. */
@@ -57,11 +70,14 @@ export function reviewPlan(plan: Plan, options: ReviewOptions): Report {
   const publicLoadBalancerPorts = options.publicLoadBalancerPorts ?? DEFAULT_PUBLIC_LOAD_BALANCER_PORTS;
   const index = new ResourceIndex(plan.resources);
   const policies = index.live().map(policiesOf);
-  const statements = policies.flatMap((p) => p.statements);
+  const typeOf = new Map(index.live().map((r) => [r.address, r.type]));
+  const statements = recogniseBenign(policies.flatMap((p) => p.statements), (a) => typeOf.get(a), options.accountId ?? "");
   const unresolved = policies.flatMap((p) => p.unresolved);
   const network = networkExposure(index);
   const encryption = encryptionRows(index);
   const tasks = containers(index);
+  const configs = envoyConfigs(tasks.containers);
+  const edge: EdgeOptions = { requireDeletionProtection: options.requireDeletionProtection ?? false };
   const found = checkRules({
     index,
     statements,
@@ -72,6 +88,10 @@ export function reviewPlan(plan: Plan, options: ReviewOptions): Report {
     buckets: options.buckets,
     adminPorts,
     publicLoadBalancerPorts,
+    envoyConfigs: configs,
+    envoy: options.envoy,
+    edge,
+    resourcePolicies: { accountId: options.accountId, requireImageDigests: options.requireImageDigests ?? false },
   });
   const { violations, suppressed, unused } = applySuppressions(found, suppressions, options.environment);
   const { byType, summary } = countChanges(plan);
@@ -89,5 +109,6 @@ export function reviewPlan(plan: Plan, options: ReviewOptions): Report {
     network,
     encryption,
     containers: tasks,
+    envoy: options.envoy ? envoySettingRows(configs, options.envoy) : [],
   };
 }

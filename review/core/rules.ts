@@ -6,6 +6,9 @@ import { hasWildcard, IDENTITY_POLICY_TYPES, policiesOf, type IamStatement, type
 import { coversPort, describePorts, display, portRange, type IngressRule } from "./network";
 import { at, listAt, UNKNOWN, type PlannedResource, type ResourceIndex } from "./plan";
 import type { RuleName, Violation } from "./suppressions";
+import { EDGE_RULE_SUMMARIES, egressViolations, loadBalancerViolations, type EdgeOptions } from "./edge";
+import { ENVOY_RULE_SUMMARIES, envoyViolations, type EnvoyConfig, type EnvoyExpectations } from "./envoy";
+import { RESOURCE_POLICY_RULE_SUMMARIES, resourcePolicyViolations, type ResourcePolicyOptions } from "./resource-policies";
 
 /** What the gateway may serve: bucket name -> prefixes (`""` is the whole bucket). */
 export type ConfiguredBuckets = Readonly<Record<string, { readonly prefixes: readonly string[] }>>;
@@ -24,6 +27,14 @@ export interface RuleContext {
   readonly adminPorts: Readonly<Record<number, string>>;
   /** Ports the load balancer may open to the internet. */
   readonly publicLoadBalancerPorts: readonly number[];
+  /** Envoy configurations found in container commands. */
+  readonly envoyConfigs: readonly EnvoyConfig[];
+  /** What the Envoy rules compare with; without it they do not run. */
+  readonly envoy: EnvoyExpectations | undefined;
+  /** Environment policy of the edge rules. */
+  readonly edge: EdgeOptions;
+  /** Environment policy of the resource-policy rules; without an account the cross-account checks do not run. */
+  readonly resourcePolicies: Omit<ResourcePolicyOptions, "accountId"> & { readonly accountId: string | undefined };
 }
 
 /** One policy rule. */
@@ -41,7 +52,7 @@ const iamWildcardAction: Rule = {
   summary: "An Allow statement whose action has a wildcard (`*`, `s3:*`, `s3:Get*`) or that uses NotAction, in any policy",
   check: (ctx) =>
     ctx.statements
-      .filter((s) => s.effect === "Allow" && (s.notAction || s.actions.some(hasWildcard)))
+      .filter((s) => s.benign === undefined && s.effect === "Allow" && (s.notAction || s.actions.some(hasWildcard)))
       .map((s) => ({
         rule: "iam-wildcard-action",
         address: s.address,
@@ -256,6 +267,17 @@ const taskRoleS3OutsideBuckets: Rule = {
   },
 };
 
+/** Rules computed together by one module, split by name so each is listed (and documented) on its own. */
+function group<N extends RuleName>(summaries: Readonly<Record<N, string>>, all: (ctx: RuleContext) => Violation[]): Rule[] {
+  return (Object.keys(summaries) as N[]).map((name) => ({ name, summary: summaries[name], check: (ctx: RuleContext) => all(ctx).filter((v) => v.rule === name) }));
+}
+
+const envoyRules = group(ENVOY_RULE_SUMMARIES, (ctx) => (ctx.envoy ? ctx.envoyConfigs.flatMap((c) => envoyViolations(c, ctx.envoy!)) : []));
+const edgeRules = group(EDGE_RULE_SUMMARIES, (ctx) => [...loadBalancerViolations(ctx.index, ctx.edge), ...egressViolations(ctx.index)]);
+const resourcePolicyRules = group(RESOURCE_POLICY_RULE_SUMMARIES, (ctx) =>
+  resourcePolicyViolations(ctx.index, ctx.statements, ctx.containers, { ...ctx.resourcePolicies, accountId: ctx.resourcePolicies.accountId ?? "" }),
+);
+
 /** Every policy rule, in the order the report lists them. */
 export const RULES: readonly Rule[] = [
   iamWildcardAction,
@@ -265,6 +287,9 @@ export const RULES: readonly Rule[] = [
   unencryptedLogGroup,
   containerWithoutMemoryLimit,
   taskRoleS3OutsideBuckets,
+  ...envoyRules,
+  ...edgeRules,
+  ...resourcePolicyRules,
 ];
 
 /** Runs every rule; a finding reported twice (two resources of one statement, say) is listed once. */

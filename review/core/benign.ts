@@ -1,0 +1,41 @@
+/**
+ * Statements whose wildcards are harmless, recognised by what they are rather than by name, so the
+ * report flags only what can grant too much. Pure.
+ */
+import type { IamStatement } from "./iam";
+import { isAccountRootKeyAdmin } from "./resource-policies";
+
+/**
+ * Actions that have no resource type in IAM, so `Resource: "*"` is the only form they accept
+ * (Service Authorization Reference: Amazon ECR, `GetAuthorizationToken`; CloudWatch, `PutMetricData`).
+ */
+export const RESOURCELESS_ACTIONS: readonly string[] = ["ecr:GetAuthorizationToken", "cloudwatch:PutMetricData"];
+
+/** Resource types whose policy's `Resource: "*"` means the resource itself (a key policy names no other key). */
+const SELF_RESOURCE_TYPES = new Set(["aws_kms_key", "aws_kms_key_policy"]);
+
+const isSecureTransportDeny = (s: IamStatement) => s.effect === "Deny" && s.conditions.some((c) => /^Bool(IfExists)? aws:SecureTransport=false$/i.test(c));
+
+/** Why `s` is harmless, or undefined. `type` is the type of the resource holding the policy. */
+export function benignReason(s: IamStatement, type: string | undefined, accountId: string): string | undefined {
+  if (isSecureTransportDeny(s)) return "denies every request not sent over TLS (aws:SecureTransport=false)";
+  if (s.effect === "Deny") return "a Deny only takes access away";
+  if (type !== undefined && SELF_RESOURCE_TYPES.has(type) && isAccountRootKeyAdmin(s, accountId)) {
+    return "AWS's default key policy: kms:* on this key for this account's root, which delegates key access to IAM policies";
+  }
+  if (!s.notAction && !s.notResource && s.actions.length > 0 && s.actions.every((a) => RESOURCELESS_ACTIONS.includes(a)) && s.resources.every((r) => r === "*")) {
+    return `${s.actions.join(", ")} has no resource type in IAM; Resource "*" is the only form it accepts`;
+  }
+  return undefined;
+}
+
+/** `statements` with known-benign forms marked and their wildcards cleared, and `Resource: "*"` of key policies not flagged. */
+export function recogniseBenign(statements: readonly IamStatement[], typeOf: (address: string) => string | undefined, accountId: string): IamStatement[] {
+  return statements.map((s) => {
+    const type = typeOf(s.address);
+    const reason = benignReason(s, type, accountId);
+    if (reason !== undefined) return { ...s, wildcards: [], benign: reason };
+    if (type !== undefined && SELF_RESOURCE_TYPES.has(type) && s.kind === "resource") return { ...s, wildcards: s.wildcards.filter((w) => w !== "resource *") };
+    return s;
+  });
+}

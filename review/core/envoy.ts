@@ -1,0 +1,290 @@
+/**
+ * The Envoy configuration inside a planned task definition (the `--config-yaml` argument of a
+ * container's command), read into the security-relevant settings docs/envoy.md lists, and the rules
+ * that judge them against the gateway's own settings (`envoySettings`, passed in by the shell). Pure.
+ */
+import { parse as parseYaml } from "yaml";
+import type { EnvoySettings } from "../../envoy-templates/settings";
+import type { ContainerRow } from "./containers";
+import type { RuleName, Violation } from "./suppressions";
+
+/** What the Envoy rules compare a planned configuration with: the gateway's settings and the renderer's names. */
+export interface EnvoyExpectations {
+  /** The environment's settings (`envoySettingsForEnvironment(config)`). */
+  readonly settings: Pick<EnvoySettings, "extAuthz" | "paths" | "adminAddress" | "adminPort" | "downstreamHttp" | "accessLogFields">;
+  /** Filter names of the S3 listener's chain (`FILTER` in envoy-templates/bootstrap.ts). */
+  readonly filters: { readonly stripInternalHeaders: string; readonly refuseRepeatedHeaders: string; readonly extAuthz: string };
+  /** Name of the client-facing listener (`S3_LISTENER`). */
+  readonly s3Listener: string;
+  /** Name of the S3 upstream cluster (`S3_CLUSTER`). */
+  readonly s3Cluster: string;
+}
+
+/** One Envoy configuration found in the plan. */
+export interface EnvoyConfig {
+  /** Address of the task definition. */
+  readonly address: string;
+  /** Container whose command carries it. */
+  readonly container: string;
+  /** The parsed bootstrap, or undefined when the YAML does not parse. */
+  readonly bootstrap: Obj | undefined;
+  /** Why it could not be read. */
+  readonly error?: string;
+}
+
+/** One security-relevant Envoy setting as the report shows it. */
+export interface EnvoySettingRow {
+  /** `<task definition> <container>`. */
+  readonly where: string;
+  /** The option, as docs/envoy.md names it. */
+  readonly setting: string;
+  /** Its value, one line. */
+  readonly value: string;
+}
+
+type Obj = Record<string, unknown>;
+const isObj = (v: unknown): v is Obj => typeof v === "object" && v !== null && !Array.isArray(v);
+const list = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
+const get = (v: unknown, ...path: (string | number)[]): unknown =>
+  path.reduce<unknown>((cur, key) => (typeof key === "number" ? (Array.isArray(cur) ? cur[key] : undefined) : isObj(cur) ? cur[key] : undefined), v);
+
+/** Every container command with `--config-yaml`, parsed. */
+export function envoyConfigs(containers: readonly ContainerRow[]): EnvoyConfig[] {
+  return containers.flatMap((c): EnvoyConfig[] => {
+    const i = c.command.indexOf("--config-yaml");
+    if (i < 0) return [];
+    const text = c.command[i + 1];
+    // Terraform escapes `${` as `$${` in the planned JSON of a CDKTF string; the container sees `${`.
+    try {
+      const parsed: unknown = parseYaml((text ?? "").replace(/\$\$\{/g, "${"));
+      if (!isObj(parsed)) return [{ address: c.taskDefinition, container: c.name, bootstrap: undefined, error: "--config-yaml is not a YAML mapping" }];
+      return [{ address: c.taskDefinition, container: c.name, bootstrap: parsed }];
+    } catch (e) {
+      return [{ address: c.taskDefinition, container: c.name, bootstrap: undefined, error: `--config-yaml does not parse (${(e as Error).message.split("\n")[0]})` }];
+    }
+  });
+}
+
+/** The S3 listener's HTTP connection manager config. */
+function connectionManager(b: Obj, listener: string): Obj | undefined {
+  const l = list(get(b, "static_resources", "listeners")).find((x) => get(x, "name") === listener);
+  const hcm = list(get(l, "filter_chains", 0, "filters")).find((f) => get(f, "name") === "envoy.filters.network.http_connection_manager");
+  const config = get(hcm, "typed_config");
+  return isObj(config) ? config : undefined;
+}
+
+const filtersOf = (hcm: Obj | undefined): Obj[] => list(get(hcm, "http_filters")).filter(isObj);
+const extAuthzOf = (hcm: Obj | undefined, name: string): Obj | undefined => {
+  const f = filtersOf(hcm).find((x) => x.name === name);
+  const c = get(f, "typed_config");
+  return isObj(c) ? c : undefined;
+};
+const routesOf = (hcm: Obj | undefined): Obj[] => list(get(hcm, "route_config", "virtual_hosts")).flatMap((vh) => list(get(vh, "routes"))).filter(isObj);
+const patterns = (v: unknown): string[] =>
+  list(get(v, "patterns")).map((p) => (isObj(p) ? Object.entries(p).filter(([k]) => k !== "ignore_case").map(([k, x]) => (k === "exact" ? String(x) : `${k}:${String(x)}`)).join("") : String(p)));
+
+/** Proto3 JSON duration (`1s`, `0.250s`) in milliseconds. */
+export function durationMs(v: unknown): number | undefined {
+  const m = typeof v === "string" ? /^(\d+)(?:\.(\d{1,9}))?s$/.exec(v) : null;
+  return m ? Number(m[1]) * 1000 + Number(`0.${m[2] ?? "0"}`) * 1000 : undefined;
+}
+
+/**
+ * Names of Envoy's `type.v3.StatusCode` values the review can meet, with their codes
+ * (envoy/type/v3/http_status.proto). A `status_on_error` left out is 403 (ext_authz.proto).
+ */
+const STATUS_CODES: Readonly<Record<string, number>> = { OK: 200, BadRequest: 400, Unauthorized: 401, Forbidden: 403, TooManyRequests: 429, InternalServerError: 500, BadGateway: 502, ServiceUnavailable: 503, GatewayTimeout: 504 };
+const EXT_AUTHZ_DEFAULT_STATUS_ON_ERROR = 403;
+
+function statusOnError(authz: Obj | undefined): number | string {
+  const code = get(authz, "status_on_error", "code");
+  if (code === undefined) return EXT_AUTHZ_DEFAULT_STATUS_ON_ERROR;
+  if (typeof code === "number") return code;
+  return STATUS_CODES[String(code)] ?? String(code);
+}
+
+/** True when a route's match is the DeleteObjects route: `POST` with query parameter `delete` present. */
+function isDeleteObjectsRoute(route: Obj, d: EnvoyExpectations["settings"]["extAuthz"]["deleteObjects"]): boolean {
+  const method = list(get(route, "match", "headers")).some((h) => get(h, "name") === ":method" && get(h, "string_match", "exact") === d.method);
+  const query = list(get(route, "match", "query_parameters")).some((q) => get(q, "name") === d.queryParameter && get(q, "present_match") === true);
+  return method && query;
+}
+
+/** Access-log operators that would write the query string (presigned tokens) or a credential header. */
+const LEAKY_OPERATORS: ReadonlyArray<readonly [RegExp, string]> = [
+  [/%REQ\((?:[^)]*\?)?:PATH\)/i, "the path with its query string (presigned URLs carry the token there)"],
+  [/%REQ\(X-ENVOY-ORIGINAL-PATH/i, "the original path with its query string"],
+  [/%PATH(?:\((?![^)]*\bNQ\b)[^)]*\))?%/i, "the path with its query string"],
+  [/%(?:REQ|RESP|TRAILER)\([^)]*(?:AUTHORIZATION|SECURITY-TOKEN|X-AMZ-SIGNATURE|X-AMZ-CREDENTIAL)/i, "a credential header"],
+];
+
+/** Outlier-detection enforcement fields that count what S3 answers (5xx, 503 SlowDown), not connect failures. */
+const ANSWER_ENFORCEMENT_FIELDS = ["enforcing_consecutive_5xx", "enforcing_consecutive_gateway_failure", "enforcing_success_rate", "enforcing_failure_percentage"] as const;
+
+const show = (v: unknown): string => (v === undefined ? "unset" : typeof v === "string" ? v : JSON.stringify(v));
+
+/** The settings docs/envoy.md calls security-relevant, as the report's table shows them. */
+export function envoySettingRows(configs: readonly EnvoyConfig[], x: EnvoyExpectations): EnvoySettingRow[] {
+  return configs.flatMap((c) => {
+    const where = `${c.address} ${c.container}`;
+    if (!c.bootstrap) return [{ where, setting: "--config-yaml", value: c.error ?? "unreadable" }];
+    const b = c.bootstrap;
+    const hcm = connectionManager(b, x.s3Listener);
+    const authz = extAuthzOf(hcm, x.filters.extAuthz);
+    const routes = routesOf(hcm);
+    const bodyRoutes = routes.filter((r) => get(r, "typed_per_filter_config", x.filters.extAuthz, "check_settings", "with_request_body") !== undefined);
+    const cluster = list(get(b, "static_resources", "clusters")).find((cl) => get(cl, "name") === x.s3Cluster);
+    const outlier = get(cluster, "outlier_detection");
+    const fields = get(list(get(hcm, "access_log"))[0], "typed_config", "log_format", "json_format");
+    const rows: Array<[string, unknown]> = [
+      ["ext_authz.failure_mode_allow", get(authz, "failure_mode_allow") ?? false],
+      ["ext_authz.status_on_error", statusOnError(authz)],
+      ["ext_authz.http_service.server_uri.timeout", get(authz, "http_service", "server_uri", "timeout")],
+      ["ext_authz...allowed_upstream_headers", patterns(get(authz, "http_service", "authorization_response", "allowed_upstream_headers")).join(", ")],
+      ["ext_authz.with_request_body (filter)", get(authz, "with_request_body")],
+      ["ext_authz.with_request_body (routes)", bodyRoutes.map((r) => `${show(r.name)}: ${show(get(r, "typed_per_filter_config", x.filters.extAuthz, "check_settings", "with_request_body"))}`).join("; ") || "none"],
+      ["http_filters (S3 listener)", filtersOf(hcm).map((f) => f.name).join(" → ")],
+      ["normalize_path", get(hcm, "normalize_path") ?? false],
+      ["merge_slashes", get(hcm, "merge_slashes") ?? false],
+      ["path_with_escaped_slashes_action", get(hcm, "path_with_escaped_slashes_action")],
+      ["headers_with_underscores_action", get(hcm, "common_http_protocol_options", "headers_with_underscores_action") ?? "ALLOW"],
+      ["http_protocol_options.accept_http_10", get(hcm, "http_protocol_options", "accept_http_10") ?? false],
+      ["admin.address", `${show(get(b, "admin", "address", "socket_address", "address"))}:${show(get(b, "admin", "address", "socket_address", "port_value"))}`],
+      ["access log fields", isObj(fields) ? Object.entries(fields).map(([k, v]) => `${k}=${show(v)}`).join(" ") : "none"],
+      [`cluster ${x.s3Cluster} outlier_detection`, isObj(outlier) ? ["split_external_local_origin_errors", ...ANSWER_ENFORCEMENT_FIELDS].map((k) => `${k}=${show(outlier[k])}`).join(" ") : "unset"],
+    ];
+    return rows.map(([setting, value]) => ({ where, setting, value: show(value) }));
+  });
+}
+
+/** Names of the Envoy rules (suppressions.ts lists every rule). */
+export const ENVOY_RULES = [
+  "envoy-config-unreadable",
+  "envoy-authz-fail-open",
+  "envoy-authz-timeout",
+  "envoy-path-normalisation",
+  "envoy-upstream-headers",
+  "envoy-request-body-scope",
+  "envoy-header-filters",
+  "envoy-admin-address",
+  "envoy-access-log",
+  "envoy-request-head",
+  "envoy-outlier-ejection",
+] as const satisfies readonly RuleName[];
+
+type EnvoyRuleName = (typeof ENVOY_RULES)[number];
+
+/** What each Envoy rule forbids (the docs' rules table). */
+export const ENVOY_RULE_SUMMARIES: Readonly<Record<EnvoyRuleName, string>> = {
+  "envoy-config-unreadable": "A container's `--config-yaml` that does not parse, or has no S3 listener or ext_authz filter",
+  "envoy-authz-fail-open": "ext_authz `failure_mode_allow` not false, or `status_on_error` not the settings' status (503)",
+  "envoy-authz-timeout": "ext_authz `server_uri.timeout` missing or not `authorizerTimeoutMs`",
+  "envoy-path-normalisation": "`normalize_path` or `merge_slashes` true, or `path_with_escaped_slashes_action` not `KEEP_UNCHANGED` (any value other than the settings')",
+  "envoy-upstream-headers": "`allowed_upstream_headers` other than exactly the settings' list",
+  "envoy-request-body-scope": "`with_request_body` at filter level, on a route other than DeleteObjects, above its byte limit, or with partial messages",
+  "envoy-header-filters": "The strip-internal-headers or refuse-repeated-headers Lua filter missing, after ext_authz, or not stripping every internal prefix",
+  "envoy-admin-address": "`admin.address` other than the settings' loopback address and port",
+  "envoy-access-log": "Access-log fields other than the settings', or a field writing the query string or a credential header",
+  "envoy-request-head": "`headers_with_underscores_action` or `accept_http_10` other than the settings' value",
+  "envoy-outlier-ejection": "S3 cluster outlier detection that can eject on S3's answers (5xx, gateway failure, success rate, failure percentage not explicitly 0) or without `split_external_local_origin_errors`",
+};
+
+/** Violations of the Envoy rules in one configuration. */
+export function envoyViolations(c: EnvoyConfig, x: EnvoyExpectations): Violation[] {
+  const out: Violation[] = [];
+  const where = `container ${c.container}'s Envoy config`;
+  const add = (rule: EnvoyRuleName, subject: string, message: string) => out.push({ rule, address: c.address, subject, message: `${where}: ${message}` });
+  if (!c.bootstrap) {
+    add("envoy-config-unreadable", "--config-yaml", `${c.error ?? "unreadable"}; render it with envoy-templates (renderEnvoyYaml)`);
+    return out;
+  }
+  const b = c.bootstrap;
+  const s = x.settings;
+  const hcm = connectionManager(b, x.s3Listener);
+  const authz = extAuthzOf(hcm, x.filters.extAuthz);
+  if (!hcm || !authz) {
+    add("envoy-config-unreadable", x.s3Listener, `no listener ${x.s3Listener} with an ${x.filters.extAuthz} filter; every S3 request must be checked`);
+    return out;
+  }
+
+  const failOpen = get(authz, "failure_mode_allow") ?? false;
+  if (failOpen !== s.extAuthz.failureModeAllow) add("envoy-authz-fail-open", "failure_mode_allow", `ext_authz failure_mode_allow=${show(failOpen)} lets requests through when the authorizer fails; set it to ${show(s.extAuthz.failureModeAllow)}`);
+  const status = statusOnError(authz);
+  if (status !== s.extAuthz.statusOnError) add("envoy-authz-fail-open", "status_on_error", `ext_authz status_on_error is ${show(status)}; set it to ${s.extAuthz.statusOnError} so clients retry an authorizer outage`);
+
+  const timeout = get(authz, "http_service", "server_uri", "timeout");
+  if (durationMs(timeout) !== s.extAuthz.timeoutMs) add("envoy-authz-timeout", "server_uri.timeout", `ext_authz http_service.server_uri.timeout=${show(timeout)}; set it to ${s.extAuthz.timeoutMs / 1000}s (authorizerTimeoutMs)`);
+
+  const pathChecks: Array<[string, unknown, unknown]> = [
+    ["normalize_path", get(hcm, "normalize_path") ?? false, s.paths.normalizePath],
+    ["merge_slashes", get(hcm, "merge_slashes") ?? false, s.paths.mergeSlashes],
+    ["path_with_escaped_slashes_action", get(hcm, "path_with_escaped_slashes_action"), s.paths.escapedSlashesAction],
+  ];
+  for (const [name, actual, expected] of pathChecks) {
+    if (actual !== expected) add("envoy-path-normalisation", name, `${name}=${show(actual)} makes Envoy route a different path from the one the authorizer judges; set it to ${show(expected)}`);
+  }
+
+  const upstream = patterns(get(authz, "http_service", "authorization_response", "allowed_upstream_headers"));
+  const expectedUpstream = s.extAuthz.allowedUpstreamHeaders;
+  const extra = upstream.filter((h) => !expectedUpstream.includes(h));
+  const missing = expectedUpstream.filter((h) => !upstream.includes(h));
+  if (extra.length || missing.length) {
+    add("envoy-upstream-headers", "allowed_upstream_headers", `allowed_upstream_headers ${extra.length ? `adds ${extra.join(", ")}` : ""}${extra.length && missing.length ? " and " : ""}${missing.length ? `lacks ${missing.join(", ")}` : ""}; use exactly ${expectedUpstream.join(", ")}`);
+  }
+
+  const d = s.extAuthz.deleteObjects;
+  if (get(authz, "with_request_body") !== undefined) add("envoy-request-body-scope", "with_request_body", `ext_authz with_request_body is set on the filter, so every request's body is buffered; set it only on the DeleteObjects route`);
+  for (const route of routesOf(hcm)) {
+    const body = get(route, "typed_per_filter_config", x.filters.extAuthz, "check_settings", "with_request_body");
+    if (body === undefined) continue;
+    const name = show(route.name);
+    if (!isDeleteObjectsRoute(route, d)) {
+      add("envoy-request-body-scope", `route ${name}`, `route ${name} buffers request bodies for the check but is not the DeleteObjects route (${d.method} with ?${d.queryParameter}); remove its with_request_body`);
+      continue;
+    }
+    const max = Number(get(body, "max_request_bytes"));
+    if (!(max > 0 && max <= d.maxRequestBytes)) add("envoy-request-body-scope", `route ${name}`, `route ${name} with_request_body.max_request_bytes=${show(get(body, "max_request_bytes"))}; set it to ${d.maxRequestBytes}`);
+    if ((get(body, "allow_partial_message") ?? false) !== d.allowPartialMessage) add("envoy-request-body-scope", `route ${name}`, `route ${name} with_request_body.allow_partial_message=${show(get(body, "allow_partial_message"))} lets a truncated body be judged; set it to false`);
+  }
+
+  const names = filtersOf(hcm).map((f) => String(f.name));
+  const authzAt = names.indexOf(x.filters.extAuthz);
+  for (const filter of [x.filters.stripInternalHeaders, x.filters.refuseRepeatedHeaders]) {
+    const i = names.indexOf(filter);
+    if (i < 0 || i > authzAt) add("envoy-header-filters", filter, `${filter} is ${i < 0 ? "missing" : "after ext_authz"}; it must run before ${x.filters.extAuthz} (order: ${names.join(" → ")})`);
+  }
+  const strip = filtersOf(hcm).find((f) => f.name === x.filters.stripInternalHeaders);
+  const source = String(get(strip, "typed_config", "default_source_code", "inline_string") ?? "");
+  const unstripped = s.extAuthz.removedRequestHeaderPrefixes.filter((p) => strip && !source.includes(`"${p}"`));
+  if (unstripped.length) add("envoy-header-filters", x.filters.stripInternalHeaders, `${x.filters.stripInternalHeaders} does not strip ${unstripped.join(", ")}; render it from removedRequestHeaderPrefixes`);
+
+  const admin = `${show(get(b, "admin", "address", "socket_address", "address"))}:${show(get(b, "admin", "address", "socket_address", "port_value"))}`;
+  if (admin !== `${s.adminAddress}:${s.adminPort}`) add("envoy-admin-address", "admin.address", `admin.address is ${admin}; bind it to ${s.adminAddress}:${s.adminPort} (the admin API can drain and reconfigure Envoy)`);
+
+  const logs = list(get(hcm, "access_log"));
+  const formats = logs.map((l) => get(l, "typed_config", "log_format", "json_format"));
+  const fields = formats.filter(isObj).flatMap((f) => Object.entries(f));
+  const fieldNames = [...new Set(fields.map(([k]) => k))];
+  const extraFields = fieldNames.filter((k) => !s.accessLogFields.includes(k));
+  if (extraFields.length || logs.length !== 1 || !isObj(formats[0])) {
+    add("envoy-access-log", "fields", `access log ${logs.length !== 1 ? `has ${logs.length} loggers` : !isObj(formats[0]) ? "is not JSON" : `adds field ${extraFields.join(", ")}`}; log exactly ${s.accessLogFields.join(", ")}`);
+  }
+  for (const [k, v] of fields) {
+    const leak = LEAKY_OPERATORS.find(([re]) => re.test(String(v)));
+    if (leak) add("envoy-access-log", k, `access-log field ${k}=${show(v)} writes ${leak[1]}; log ${k} without it`);
+  }
+
+  const underscores = get(hcm, "common_http_protocol_options", "headers_with_underscores_action") ?? "ALLOW";
+  if (underscores !== s.downstreamHttp.headersWithUnderscoresAction) add("envoy-request-head", "headers_with_underscores_action", `headers_with_underscores_action=${show(underscores)}; set it to ${s.downstreamHttp.headersWithUnderscoresAction} (the gateway emulator and the authorizer assume it)`);
+  const http10 = get(hcm, "http_protocol_options", "accept_http_10") ?? false;
+  if (http10 !== s.downstreamHttp.acceptHttp10) add("envoy-request-head", "accept_http_10", `http_protocol_options.accept_http_10=${show(http10)}; set it to ${show(s.downstreamHttp.acceptHttp10)}`);
+
+  const cluster = list(get(b, "static_resources", "clusters")).find((cl) => get(cl, "name") === x.s3Cluster);
+  const outlier = get(cluster, "outlier_detection");
+  if (isObj(outlier)) {
+    const ejecting = ANSWER_ENFORCEMENT_FIELDS.filter((f) => outlier[f] !== 0);
+    if (ejecting.length) add("envoy-outlier-ejection", x.s3Cluster, `cluster ${x.s3Cluster} outlier_detection ${ejecting.map((f) => `${f}=${show(outlier[f])}`).join(", ")} can eject healthy S3 hosts on 503 SlowDown; set each to 0 (an unset field takes Envoy's default, which may enforce)`);
+    if (outlier.split_external_local_origin_errors !== true) add("envoy-outlier-ejection", x.s3Cluster, `cluster ${x.s3Cluster} outlier_detection.split_external_local_origin_errors=${show(outlier.split_external_local_origin_errors)} counts connect failures together with S3's answers; set it to true`);
+  }
+  return out;
+}

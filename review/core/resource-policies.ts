@@ -1,0 +1,118 @@
+/**
+ * Rules for who may use a resource: secret resource policies, KMS key policies and grants, Lambda
+ * Function URLs, the S3 gateway endpoint's policy, and image pinning. Pure.
+ */
+import type { ContainerRow } from "./containers";
+import type { IamStatement } from "./iam";
+import { display } from "./network";
+import { listAt, stringAt, type ResourceIndex } from "./plan";
+import type { RuleName, Violation } from "./suppressions";
+
+export const RESOURCE_POLICY_RULES = [
+  "secret-policy-open",
+  "kms-key-policy-open",
+  "kms-grant-delegation",
+  "lambda-url-auth",
+  "s3-endpoint-policy-open",
+  "image-not-pinned-by-digest",
+] as const satisfies readonly RuleName[];
+type ResourcePolicyRuleName = (typeof RESOURCE_POLICY_RULES)[number];
+
+export const RESOURCE_POLICY_RULE_SUMMARIES: Readonly<Record<ResourcePolicyRuleName, string>> = {
+  "secret-policy-open": "A secret resource policy that allows anyone (`*`, NotPrincipal) without a condition, or another account",
+  "kms-key-policy-open": "A KMS key policy that allows anyone without a condition, another account, or `kms:*` to anything but this account's root",
+  "kms-grant-delegation": "A KMS grant that includes `CreateGrant` (the grantee may re-delegate) or names a grantee in another account",
+  "lambda-url-auth": "A Lambda Function URL whose `authorization_type` is not `AWS_IAM`, or a permission that opens a URL to everyone",
+  "s3-endpoint-policy-open": "An S3 endpoint policy (when present) with an Allow on every resource (`*`) for anyone without a condition",
+  "image-not-pinned-by-digest": "A container image pinned by tag rather than `@sha256:` digest where the environment requires digests (staging, prod)",
+};
+
+/** What these rules need beyond the plan. */
+export interface ResourcePolicyOptions {
+  /** The environment's AWS account (config `accountId`). */
+  readonly accountId: string;
+  /** Container images must be pinned by digest (staging, prod). */
+  readonly requireImageDigests: boolean;
+}
+
+const ACCOUNT_IN_ARN = /^(?:AWS:)?(?:arn:aws[\w-]*:(?:iam|sts)::(\d{12}):|(\d{12})$)/;
+
+/** The account an `AWS:` principal belongs to, or undefined for services, `*` and references. */
+export function principalAccount(principal: string): string | undefined {
+  const m = ACCOUNT_IN_ARN.exec(principal);
+  return m ? (m[1] ?? m[2]) : undefined;
+}
+
+const isAnyone = (p: string) => p === "*" || p === "AWS:*";
+const isOpen = (s: IamStatement) => s.effect === "Allow" && (s.notPrincipal || s.principals.some(isAnyone)) && s.conditions.length === 0;
+const otherAccounts = (s: IamStatement, account: string) => (s.effect === "Allow" && account !== "" ? s.principals.filter((p) => p.startsWith("AWS:") && principalAccount(p) !== undefined && principalAccount(p) !== account) : []);
+
+/** True when `s` is AWS's default key-policy statement: `kms:*` for this account's root on the key itself. */
+export function isAccountRootKeyAdmin(s: IamStatement, accountId: string): boolean {
+  return (
+    /^\d{12}$/.test(accountId) &&
+    s.effect === "Allow" &&
+    !s.notAction &&
+    !s.notPrincipal &&
+    !s.notResource &&
+    s.actions.length === 1 &&
+    s.actions[0]!.toLowerCase() === "kms:*" &&
+    s.resources.length === 1 &&
+    s.resources[0] === "*" &&
+    s.principals.length === 1 &&
+    new RegExp(`^AWS:(?:arn:aws[\\w-]*:iam::${accountId}:root|${accountId})$`).test(s.principals[0]!)
+  );
+}
+
+/** Violations of the resource-policy rules. */
+export function resourcePolicyViolations(index: ResourceIndex, statements: readonly IamStatement[], containers: readonly ContainerRow[], o: ResourcePolicyOptions): Violation[] {
+  const out: Violation[] = [];
+  const add = (rule: ResourcePolicyRuleName, address: string, subject: string, message: string) => out.push({ rule, address, subject, message });
+  const byAddress = new Map(index.live().map((r) => [r.address, r]));
+  const secretTypes = new Set(["aws_secretsmanager_secret_policy", "aws_secretsmanager_secret"]);
+
+  for (const s of statements) {
+    const resource = byAddress.get(s.address);
+    const type = resource?.type;
+    if (s.kind !== "resource" || type === undefined) continue;
+    const label = `${s.address} statement ${s.sid}`;
+    if (secretTypes.has(type)) {
+      if (isOpen(s)) add("secret-policy-open", s.address, s.sid, `${label} lets anyone call ${s.actions.join(", ")} without a condition; name the reading role`);
+      for (const p of otherAccounts(s, o.accountId)) add("secret-policy-open", s.address, s.sid, `${label} allows ${p} from another account; grant only roles of ${o.accountId}`);
+    }
+    if (type === "aws_kms_key" || type === "aws_kms_key_policy") {
+      if (isOpen(s)) add("kms-key-policy-open", s.address, s.sid, `${label} lets anyone use the key (${s.actions.join(", ")}) without a condition; name the principal or add aws:SourceAccount / kms:ViaService`);
+      for (const p of otherAccounts(s, o.accountId)) add("kms-key-policy-open", s.address, s.sid, `${label} allows ${p} from another account; grant only principals of ${o.accountId}`);
+      const admin = s.effect === "Allow" && (s.notAction || s.actions.some((a) => a === "*" || a.toLowerCase() === "kms:*"));
+      if (admin && !isAccountRootKeyAdmin(s, o.accountId)) add("kms-key-policy-open", s.address, s.sid, `${label} allows ${s.notAction ? "NotAction" : "kms:*"} to ${s.principals.join(", ") || "-"}; only arn:aws:iam::${o.accountId}:root may hold kms:* (AWS's default key policy)`);
+    }
+    if (type === "aws_vpc_endpoint" && /\.s3$/.test(stringAt(resource!.values, "service_name") ?? "")) {
+      if (isOpen(s) && (s.notResource || s.resources.includes("*"))) add("s3-endpoint-policy-open", s.address, s.sid, `${label} allows ${s.actions.join(", ")} on every bucket to anyone; list the environment's buckets (and the image registry's) as resources`);
+    }
+  }
+
+  for (const g of index.ofType("aws_kms_grant")) {
+    const ops = listAt(g.values, "operations").map(String);
+    if (ops.includes("CreateGrant")) add("kms-grant-delegation", g.address, "operations", `KMS grant ${g.address} includes CreateGrant, so ${display(g.values.grantee_principal)} can grant the key on; remove CreateGrant`);
+    const grantee = stringAt(g.values, "grantee_principal") ?? "";
+    const account = principalAccount(grantee);
+    if (account !== undefined && o.accountId !== "" && account !== o.accountId) add("kms-grant-delegation", g.address, "grantee_principal", `KMS grant ${g.address} names ${grantee} in another account; grant only principals of ${o.accountId}`);
+  }
+
+  for (const u of index.ofType("aws_lambda_function_url")) {
+    const auth = stringAt(u.values, "authorization_type") ?? "unset";
+    if (auth !== "AWS_IAM") add("lambda-url-auth", u.address, "authorization_type", `Function URL ${u.address} authorization_type=${auth}: anyone on the internet can invoke it; set it to AWS_IAM`);
+  }
+  for (const p of index.ofType("aws_lambda_permission")) {
+    const action = stringAt(p.values, "action") ?? "";
+    const open = stringAt(p.values, "function_url_auth_type") === "NONE" || (/^lambda:InvokeFunctionUrl$/i.test(action) && stringAt(p.values, "principal") === "*");
+    if (open) add("lambda-url-auth", p.address, "function_url_auth_type", `permission ${p.address} lets ${display(p.values.principal)} invoke a Function URL without IAM auth; use function_url_auth_type=AWS_IAM and name the caller`);
+  }
+
+  if (o.requireImageDigests) {
+    for (const c of containers.filter((x) => !x.imagePinned)) {
+      add("image-not-pinned-by-digest", c.taskDefinition, c.name, `container ${c.name} image ${c.image} is a tag, which can be moved to other content; pin it as <repository>@sha256:<digest>`);
+    }
+  }
+  return out;
+}
