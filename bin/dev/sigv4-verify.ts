@@ -23,7 +23,7 @@ export type SigV4Verdict =
   | { readonly ok: true; readonly signedHeaders: readonly string[] }
   | { readonly ok: false; readonly code: "SignatureDoesNotMatch" | "AccessDenied" | "InvalidAccessKeyId" | "RequestTimeTooSkewed" | "InvalidToken"; readonly message: string };
 
-const AUTHORIZATION = /^AWS4-HMAC-SHA256 Credential=([^/]+)\/(\d{8})\/([^/]+)\/([^/]+)\/aws4_request, ?SignedHeaders=([a-z0-9;-]+), ?Signature=([0-9a-f]{64})$/;
+const AUTHORIZATION = /^AWS4-HMAC-SHA256 Credential=([^/]+)\/(\d{8})\/([^/]+)\/([^/]+)\/aws4_request, ?SignedHeaders=([a-z0-9;_-]+), ?Signature=([0-9a-f]{64})$/;
 const MAX_SKEW_MS = 15 * 60 * 1000;
 
 const sha256Hex = (text: string) => createHash("sha256").update(text, "utf8").digest("hex");

@@ -4,7 +4,8 @@ import { bucketNameProblem } from "./bucket-name";
 import { copySourceHeader, parseCopySource, type CopySource } from "./copy-source";
 import { DELETE_OBJECTS_MAX_BODY_BYTES, parseDeleteObjectsBody } from "./delete-objects";
 import { checkKeyText, checkNoDotSegments, decodeOnce, encodeComponent, encodePath } from "./encoding";
-import { checkForbiddenHeaders } from "./headers";
+import { carriesDefaultAcl, checkForbiddenHeaders } from "./headers";
+import { hoistedHeaders, isHoistedParameter, judgedHeaders } from "./hoisted";
 import { ALWAYS_ALLOWED_PARAMETERS, FLAG_PARAMETERS, OPERATION_PARAMETERS, PRESIGN_PARAMETERS, type S3Operation } from "./operations";
 import { payloadHashFor } from "./payload-hash";
 import { parseQuery, type Query } from "./query";
@@ -30,8 +31,12 @@ export interface RequestHead {
   readonly query: Query;
   /** The x-amz-content-sha256 value to sign the upstream request with. */
   readonly payloadHash: string;
-  /** Path-style, canonically encoded path and query for the upstream request (presign parameters dropped). */
+  /** The query S3 receives: the judged query without the presign parameters and without a stripped `x-amz-acl=private`. */
+  readonly upstreamQuery: Query;
+  /** Path-style, canonically encoded path and `upstreamQuery` for the upstream request. */
   readonly upstreamPath: string;
+  /** Client headers the authorizer has Envoy remove upstream besides its credentials (`x-amz-acl: private`). */
+  readonly removedHeaders: readonly string[];
   readonly addressing: "path" | "virtual-host";
   /** The copy source as judged (S3's decoding, see copy-source.ts). */
   readonly copySource?: CopySource;
@@ -121,6 +126,7 @@ function objectOperation(method: string, query: Query, hasCopySource: boolean, r
   switch (method) {
     case "GET":
       if (query.has("attributes")) return "GetObjectAttributes";
+      if (query.has("tagging")) return "GetObjectTagging";
       if (query.has("uploadId")) return "ListParts";
       return "GetObject";
     case "HEAD":
@@ -145,7 +151,7 @@ function objectOperation(method: string, query: Query, hasCopySource: boolean, r
 function checkParameters(operation: S3Operation, query: Query, resource: string): void {
   const allowed = OPERATION_PARAMETERS[operation];
   for (const [name, value] of query) {
-    if (!allowed.has(name) && !ALWAYS_ALLOWED_PARAMETERS.has(name)) unsupported(`query parameter '${name}' on ${operation}`, resource);
+    if (!allowed.has(name) && !ALWAYS_ALLOWED_PARAMETERS.has(name) && !isHoistedParameter(name)) unsupported(`query parameter '${name}' on ${operation}`, resource);
     if (FLAG_PARAMETERS.has(name) && value !== "") unsupported(`'${name}' takes no value`, resource);
   }
 }
@@ -160,7 +166,6 @@ function listPrefix(query: Query): string {
 function upstreamPathFor(bucket: string, key: string | undefined, query: Query): string {
   const path = `/${encodePath(bucket)}${key === undefined ? "" : `/${encodePath(key)}`}`;
   const parameters = [...query]
-    .filter(([name]) => !PRESIGN_PARAMETERS.has(name))
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
     .map(([name, value]) => (value === "" && FLAG_PARAMETERS.has(name) ? encodeComponent(name) : `${encodeComponent(name)}=${encodeComponent(value)}`));
   return parameters.length === 0 ? path : `${path}?${parameters.join("&")}`;
@@ -172,6 +177,7 @@ function checksFor(operation: S3Operation, bucket: string, key: string | undefin
     case "GetObject":
     case "HeadObject":
     case "GetObjectAttributes":
+    case "GetObjectTagging":
       return [object("read")];
     case "ListObjectsV2":
     case "ListObjects":
@@ -210,10 +216,16 @@ export function classifyHeadRequest(request: GatewayRequest, options: ClassifyOp
   const target = locate(rawPath, headers.host, options.virtualHostDomain);
   const { bucket, key } = target;
   const resource = key === undefined ? bucket : `${bucket}/${key}`;
-  checkForbiddenHeaders(headers);
+  const hoisted = hoistedHeaders(query, headers, resource);
   const rawCopySource = headers["x-amz-copy-source"];
   const operation = key === undefined ? bucketOperation(method, query, bucket) : objectOperation(method, query, rawCopySource !== undefined, resource);
   checkParameters(operation, query, resource);
+  const judged = judgedHeaders(headers, hoisted);
+  const hoistedAs = new Map(hoisted.map((h) => [h.header, h.parameter]));
+  checkForbiddenHeaders(judged, operation, (name) => (hoistedAs.has(name) ? `query parameter '${hoistedAs.get(name)}' (header '${name}')` : `header '${name}'`));
+  // `x-amz-acl: private` is S3's default: stripped upstream wherever the client put it (headers.ts).
+  const stripAcl = carriesDefaultAcl(judged);
+  const upstreamQuery = new Map([...query].filter(([name]) => !PRESIGN_PARAMETERS.has(name) && !(stripAcl && hoistedAs.get("x-amz-acl") === name)));
   const copies = operation === "CopyObject" || operation === "UploadPartCopy";
   if (rawCopySource !== undefined && !copies) fail("AccessDenied", `header 'x-amz-copy-source' is only valid on CopyObject and UploadPartCopy, not ${operation}`, resource);
   const copySource = copies ? parseCopySource(rawCopySource as string) : undefined;
@@ -223,7 +235,9 @@ export function classifyHeadRequest(request: GatewayRequest, options: ClassifyOp
     ...(key === undefined ? {} : { key }),
     query,
     payloadHash: payloadHashFor(operation, headers),
-    upstreamPath: upstreamPathFor(bucket, key, query),
+    upstreamQuery,
+    upstreamPath: upstreamPathFor(bucket, key, upstreamQuery),
+    removedHeaders: stripAcl && headers["x-amz-acl"] !== undefined ? ["x-amz-acl"] : [],
     addressing: target.addressing,
     ...(copySource ? { copySource, upstreamCopySource: copySourceHeader(copySource) } : {}),
   };

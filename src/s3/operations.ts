@@ -3,6 +3,7 @@ export type S3Operation =
   | "GetObject"
   | "HeadObject"
   | "GetObjectAttributes"
+  | "GetObjectTagging"
   | "ListObjectsV2"
   | "ListObjects"
   | "ListMultipartUploads"
@@ -20,11 +21,8 @@ export type S3Operation =
   | "DeleteObject"
   | "DeleteObjects";
 
-/**
- * Query parameters any request may carry: presigned-URL parameters and the SDKs' `x-id`.
- * `X-Amz-Content-Sha256` is not in the design's list, but AWS SDK v3 presigned URLs carry it.
- */
-export const ALWAYS_ALLOWED_PARAMETERS: ReadonlySet<string> = new Set([
+/** SigV4 presigned-URL parameters. `X-Amz-Content-Sha256` is not in the design's list, but AWS SDK v3 presigned URLs carry it. */
+const SIGV4_PRESIGN_PARAMETERS = [
   "X-Amz-Algorithm",
   "X-Amz-Content-Sha256",
   "X-Amz-Credential",
@@ -33,11 +31,21 @@ export const ALWAYS_ALLOWED_PARAMETERS: ReadonlySet<string> = new Set([
   "X-Amz-SignedHeaders",
   "X-Amz-Signature",
   "X-Amz-Security-Token",
-  "x-id",
-]);
+];
 
-/** Presign parameters, dropped from the upstream request (the authorizer signs with headers). */
-export const PRESIGN_PARAMETERS: ReadonlySet<string> = new Set([...ALWAYS_ALLOWED_PARAMETERS].filter((p) => p !== "x-id"));
+/**
+ * SigV2 query-string authentication (boto3's `generate_presigned_url` and aws cli v1's `s3 presign`
+ * by default): the access key id, the signature, the expiry in epoch seconds, and the session token
+ * under its header's lower-case name. The client's signature is ignored like a SigV4 one; `Expires`
+ * is honoured (src/token/extract.ts).
+ */
+export const SIGV2_PRESIGN_PARAMETERS: readonly string[] = Object.freeze(["AWSAccessKeyId", "Signature", "Expires", "x-amz-security-token"]);
+
+/** Presign parameters (SigV4 and SigV2), dropped from the upstream request (the authorizer signs with headers). */
+export const PRESIGN_PARAMETERS: ReadonlySet<string> = new Set([...SIGV4_PRESIGN_PARAMETERS, ...SIGV2_PRESIGN_PARAMETERS]);
+
+/** Query parameters any request may carry: the presign parameters and the SDKs' `x-id`. */
+export const ALWAYS_ALLOWED_PARAMETERS: ReadonlySet<string> = new Set([...PRESIGN_PARAMETERS, "x-id"]);
 
 const RESPONSE_OVERRIDES = [
   "response-cache-control",
@@ -49,12 +57,15 @@ const RESPONSE_OVERRIDES = [
 ];
 const LIST_V2 = ["list-type", "prefix", "delimiter", "max-keys", "encoding-type", "start-after", "continuation-token", "fetch-owner", "optional-object-attributes"];
 
-/** The parameters each operation accepts beyond ALWAYS_ALLOWED_PARAMETERS. Anything else is denied. */
+/**
+ * The parameters each operation accepts beyond ALWAYS_ALLOWED_PARAMETERS and hoisted headers
+ * (`x-amz-*` parameters, judged as the headers they stand for: hoisted.ts). Anything else is denied.
+ */
 export const OPERATION_PARAMETERS: Readonly<Record<S3Operation, ReadonlySet<string>>> = {
-  // x-amz-checksum-mode: the ChecksumMode header, which presigners hoist into the query.
-  GetObject: new Set(["versionId", "partNumber", "x-amz-checksum-mode", ...RESPONSE_OVERRIDES]),
-  HeadObject: new Set(["versionId", "partNumber", "x-amz-checksum-mode", ...RESPONSE_OVERRIDES]),
+  GetObject: new Set(["versionId", "partNumber", ...RESPONSE_OVERRIDES]),
+  HeadObject: new Set(["versionId", "partNumber", ...RESPONSE_OVERRIDES]),
   GetObjectAttributes: new Set(["attributes", "versionId"]),
+  GetObjectTagging: new Set(["tagging", "versionId"]),
   ListObjectsV2: new Set(LIST_V2),
   ListObjects: new Set(["prefix", "delimiter", "max-keys", "encoding-type", "marker"]),
   ListMultipartUploads: new Set(["uploads", "prefix", "delimiter", "max-uploads", "encoding-type", "key-marker", "upload-id-marker"]),
@@ -74,4 +85,4 @@ export const OPERATION_PARAMETERS: Readonly<Record<S3Operation, ReadonlySet<stri
 };
 
 /** Parameters that select a subresource and take no value (`?uploads`, `?delete`). */
-export const FLAG_PARAMETERS: ReadonlySet<string> = new Set(["uploads", "delete", "versions", "location", "attributes"]);
+export const FLAG_PARAMETERS: ReadonlySet<string> = new Set(["uploads", "delete", "versions", "location", "attributes", "tagging"]);

@@ -10,6 +10,8 @@ export type TokenExtraction =
   | { readonly ok: false; readonly error: S3Error; readonly reason: "no-token" | "multiple-tokens" };
 
 const BEARER = /^bearer\s+(\S+)\s*$/i;
+/** Query parameters that carry the token: SigV4's and SigV2's spelling. */
+const QUERY_TOKEN_PARAMETERS = ["X-Amz-Security-Token", "x-amz-security-token"];
 
 /**
  * Finds the token in exactly one of its three places. None: 403 AccessDenied (anonymous requests are
@@ -19,8 +21,11 @@ export function extractToken(headers: Headers, query: Query): TokenExtraction {
   const found: { token: string; place: TokenPlace }[] = [];
   const header = headers["x-amz-security-token"];
   if (header !== undefined) found.push({ token: header.trim(), place: "x-amz-security-token" });
-  const inQuery = query.get("X-Amz-Security-Token");
-  if (inQuery !== undefined) found.push({ token: inQuery, place: "query" });
+  // SigV4 presigned URLs name it `X-Amz-Security-Token`; SigV2 ones (boto3's default presigner) `x-amz-security-token`.
+  for (const name of QUERY_TOKEN_PARAMETERS) {
+    const inQuery = query.get(name);
+    if (inQuery !== undefined) found.push({ token: inQuery, place: "query" });
+  }
   const bearer = BEARER.exec(headers.authorization ?? "");
   if (bearer) found.push({ token: bearer[1] as string, place: "bearer" });
 
@@ -46,11 +51,27 @@ const AMZ_DATE = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/;
 /** SigV4's limit on presigned URL lifetime: 7 days. */
 const MAX_PRESIGN_SECONDS = 7 * 24 * 60 * 60;
 
+/** SigV2's `Expires`: epoch seconds, as S3 reads it. */
+const EPOCH_SECONDS = /^\d{1,11}$/;
+
 /**
- * A presigned URL also expires at X-Amz-Date + X-Amz-Expires. Returns the 403 AccessDenied for an
- * expired or malformed one, or undefined when the URL carries no expiry or is still valid.
+ * A presigned URL also expires: SigV4 at X-Amz-Date + X-Amz-Expires, SigV2 at `Expires` (epoch
+ * seconds). Returns the 403 AccessDenied for an expired or malformed one, or undefined when the URL
+ * carries no expiry or is still valid. A URL carrying both has both honoured.
  */
 export function presignedUrlProblem(query: Query, now: Date): S3Error | undefined {
+  return sigV2Problem(query, now) ?? sigV4Problem(query, now);
+}
+
+function sigV2Problem(query: Query, now: Date): S3Error | undefined {
+  const expires = query.get("Expires");
+  if (expires === undefined) return undefined;
+  if (!EPOCH_SECONDS.test(expires)) return s3Error("AccessDenied", "presigned URL has an Expires that is not epoch seconds; presign it again");
+  if (now.getTime() > Number(expires) * 1000) return s3Error("AccessDenied", "presigned URL has expired (Expires); presign a new one");
+  return undefined;
+}
+
+function sigV4Problem(query: Query, now: Date): S3Error | undefined {
   const date = query.get("X-Amz-Date");
   const expires = query.get("X-Amz-Expires");
   if (date === undefined && expires === undefined) return undefined;

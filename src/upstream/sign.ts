@@ -2,7 +2,6 @@ import { Hash } from "@smithy/hash-node";
 import { SignatureV4 } from "@smithy/signature-v4";
 import { UPSTREAM_PATH_HEADER } from "../contracts/gateway";
 import type { ClassifiedRequest } from "../s3/classify";
-import { PRESIGN_PARAMETERS } from "../s3/operations";
 import type { GatewayRequest } from "../s3/request";
 
 /** AWS credentials: the task role's, from the SDK's default provider chain. */
@@ -41,7 +40,7 @@ const CLIENT_CREDENTIAL_HEADERS = new Set(["authorization", "x-amz-date", "x-amz
 function headersToSign(request: GatewayRequest, classified: ClassifiedRequest, endpoint: S3Endpoint): Record<string, string> {
   const headers: Record<string, string> = { host: endpoint.host };
   for (const [name, value] of Object.entries(request.headers)) {
-    if (value === undefined || CLIENT_CREDENTIAL_HEADERS.has(name)) continue;
+    if (value === undefined || CLIENT_CREDENTIAL_HEADERS.has(name) || classified.removedHeaders.includes(name)) continue;
     if (name.startsWith("x-amz-") || SIGNED_PLAIN_HEADERS.includes(name)) headers[name] = value;
   }
   headers["x-amz-content-sha256"] = classified.payloadHash;
@@ -50,9 +49,7 @@ function headersToSign(request: GatewayRequest, classified: ClassifiedRequest, e
 }
 
 function upstreamQuery(classified: ClassifiedRequest): Record<string, string> {
-  const query: Record<string, string> = {};
-  for (const [name, value] of classified.query) if (!PRESIGN_PARAMETERS.has(name)) query[name] = value;
-  return query;
+  return Object.fromEntries(classified.upstreamQuery);
 }
 
 /**
@@ -91,7 +88,7 @@ export async function signUpstream(input: {
   if (credentials.sessionToken) setHeaders["x-amz-security-token"] = credentials.sessionToken;
   if (classified.upstreamPath !== request.path) setHeaders[UPSTREAM_PATH_HEADER] = classified.upstreamPath;
   if (classified.upstreamCopySource !== undefined) setHeaders[COPY_SOURCE_HEADER] = classified.upstreamCopySource;
-  const removeHeaders = [...CLIENT_CREDENTIAL_HEADERS].filter((name) => request.headers[name] !== undefined && !(name in setHeaders));
+  const removeHeaders = [...[...CLIENT_CREDENTIAL_HEADERS].filter((name) => request.headers[name] !== undefined && !(name in setHeaders)), ...classified.removedHeaders];
   return { setHeaders, removeHeaders };
 }
 

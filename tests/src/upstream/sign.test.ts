@@ -139,4 +139,29 @@ describe("upstream signing", () => {
       expect(JSON.stringify(view)).not.toContain(credentials.sessionToken);
     }
   });
+  it("signs a header name holding '_' exactly as sent (S3 does not fold '_' into '-')", async () => {
+    const { upstream } = await signedUpstream({ method: "PUT", path: "/data/in/a", headers: { host: "gw.example.com", "x-amz-security-token": "jwt", "x-amz-meta-original_name": "x.csv" } });
+    const verdict = verifySigV4(upstream, credentials, "eu-west-1", now);
+    expect(verdict.ok && verdict.signedHeaders).toEqual(expect.arrayContaining(["x-amz-meta-original_name"]));
+    const folded = { ...upstream, headers: { ...upstream.headers, "x-amz-meta-original-name": "x.csv", "x-amz-meta-original_name": undefined } };
+    expect(verifySigV4(folded, credentials, "eu-west-1", now)).toMatchObject({ ok: false });
+  });
+
+  it("removes and leaves unsigned a client's x-amz-acl: private, so S3 applies its default ACL", async () => {
+    const { signature, upstream } = await signedUpstream({ method: "PUT", path: "/data/in/a", headers: { host: "gw.example.com", "x-amz-security-token": "jwt", "x-amz-acl": "private" } });
+    expect(signature.removeHeaders).toContain("x-amz-acl");
+    expect(upstream.headers["x-amz-acl"]).toBeUndefined();
+    const verdict = verifySigV4(upstream, credentials, "eu-west-1", now);
+    expect(verdict).toMatchObject({ ok: true });
+    expect(verdict.ok && verdict.signedHeaders).not.toContain("x-amz-acl");
+  });
+
+  it("signs hoisted headers as the query parameters S3 receives, and drops SigV2 parameters", async () => {
+    const path = "/data/in/a?AWSAccessKeyId=AKID&Expires=1893456000&Signature=x&x-amz-security-token=jwt&x-amz-meta-a_b=1&x-amz-checksum-crc32=AAAAAA%3D%3D";
+    const { signature, upstream } = await signedUpstream({ method: "PUT", path, headers: { host: "gw.example.com" } });
+    expect(signature.setHeaders[UPSTREAM_PATH_HEADER]).toBe("/data/in/a?x-amz-checksum-crc32=AAAAAA%3D%3D&x-amz-meta-a_b=1");
+    expect(verifySigV4(upstream, credentials, "eu-west-1", now)).toMatchObject({ ok: true });
+    const altered = { ...upstream, target: "/data/in/a?x-amz-checksum-crc32=AAAAAA%3D%3D&x-amz-meta-a_b=2" };
+    expect(verifySigV4(altered, credentials, "eu-west-1", now)).toMatchObject({ ok: false });
+  });
 });
