@@ -1,40 +1,91 @@
 import { existsSync } from "node:fs";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
-import { join, resolve } from "node:path";
-import { startLocalGateway } from "../dev/local-gateway";
+import net from "node:net";
+import { join } from "node:path";
+import { LOCAL_REGION, startLocalGateway } from "../dev/local-gateway";
+import { formatRequestLine } from "../dev/request-lines";
+import { keptCertificate } from "../dev/tls";
+import { LOOPBACK } from "../../src/contracts/gateway";
 import { generateSigningKeyPair, type PrivateSigningKey } from "../../src/keys/generate";
-import { bucketNameProblem } from "../../src/s3/bucket-name";
-import { parseDurationSeconds } from "../../src/duration";
 import { mintToken } from "../../src/token/mint";
-import { parseOptions, UsageError, type Command } from "../command";
+import { parseOptions, type Command, type CommandIO } from "../command";
+import { DEFAULT_DEV_BUCKET, DEFAULT_DEV_DIR, DEFAULT_DEV_DOMAIN, DEFAULT_DEV_TTL, devOptions, type DevOptions } from "./dev-options";
 
-const HELP = `Usage: rajee dev [--dir .dev] [--bucket dev-bucket] [--port 0] [--grant G...] [--ttl 1h]
+const HELP = `Usage: npm run dev -- [--dir ${DEFAULT_DEV_DIR}] [--bucket ${DEFAULT_DEV_BUCKET}] [--port N] [--grant G...] [--ttl ${DEFAULT_DEV_TTL}]
+                      [--domain ${DEFAULT_DEV_DOMAIN}] [--quiet]
+       (the same as: rajee dev ...)
 
 Runs the whole gateway on 127.0.0.1 without AWS: an S3 stand-in (moto, a local implementation of
 the S3 API, behind a layer that checks SigV4, payload hashes and checksums like S3), the real
 authorizer with its upstream signer, and an emulator of the Envoy configuration serving HTTPS.
-Prints the lines to paste into a shell to use it with the aws cli. Needs moto:
+Prints the lines to paste into a shell to use it with the aws cli, then one line per request
+(method, path, status, the authorizer's decision and reason, time). Needs moto:
 pip install "moto[server]".
-Keys and the certificate live in --dir. Objects are saved to --dir/s3 when it stops (Ctrl-C or
-SIGTERM) and put back when it starts; a process killed any other way loses the objects written
-since it started.
+
+Every option is checked before anything starts; a bad one exits 2 and starts nothing.
+What is kept in --dir and reused on the next start: the signing key (tokens printed earlier stay
+valid until they expire), the HTTPS certificate (AWS_CA_BUNDLE), the port (tried first; a new
+one only when it is taken) and the objects (saved to --dir/s3 on Ctrl-C or SIGTERM; a process
+killed any other way loses the objects written since it started). So the pasted lines keep
+working across restarts.
 
 Options:
-  --dir DIR        working folder (default .dev)
-  --bucket NAME    bucket to create (default dev-bucket)
-  --port N         HTTPS port (default: any free port)
+  --dir DIR        working folder (default ${DEFAULT_DEV_DIR}, which git ignores)
+  --bucket NAME    bucket to create (default ${DEFAULT_DEV_BUCKET})
+  --port N         HTTPS port; exits 1 if it is taken (default: the last one if free, else any)
   --grant G        grants of the printed token; repeatable (default *:<bucket>/)
-  --ttl DURATION   lifetime of the printed token (default 1h)
+  --ttl DURATION   lifetime of the printed token, at most the gateway's 12h (default ${DEFAULT_DEV_TTL})
+  --domain NAME    virtual-hosted requests: https://<bucket>.NAME:<port>/<key>; the certificate
+                   covers *.NAME (default ${DEFAULT_DEV_DOMAIN}; see docs/end-to-end.md)
+  --quiet          no per-request lines
 `;
 
-async function devKey(dir: string): Promise<{ key: PrivateSigningKey; jwks: string }> {
-  const keyPath = join(dir, "private.jwk.json");
+/** Files in the working folder. */
+const PORT_FILE = "gateway-port";
+const AWS_VIRTUAL_CONFIG_FILE = "aws-virtual.config";
+
+async function devKey(dir: string): Promise<{ key: PrivateSigningKey; keyFile: string; jwks: string }> {
+  const keyFile = join(dir, "private.jwk.json");
   const jwks = join(dir, "jwks.json");
-  if (existsSync(keyPath) && existsSync(jwks)) return { key: JSON.parse(await readFile(keyPath, "utf8")) as PrivateSigningKey, jwks };
+  if (existsSync(keyFile) && existsSync(jwks)) return { key: JSON.parse(await readFile(keyFile, "utf8")) as PrivateSigningKey, keyFile, jwks };
   const pair = await generateSigningKeyPair();
-  await writeFile(keyPath, JSON.stringify(pair.privateKey), { mode: 0o600 });
+  await writeFile(keyFile, JSON.stringify(pair.privateKey), { mode: 0o600 });
   await writeFile(jwks, JSON.stringify({ keys: [pair.publicKey] }));
-  return { key: pair.privateKey, jwks };
+  return { key: pair.privateKey, keyFile, jwks };
+}
+
+/** Whether nothing listens on `port` at 127.0.0.1 right now. */
+function portFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const probe = net.createServer();
+    probe.once("error", () => resolve(false));
+    probe.listen(port, LOOPBACK, () => probe.close(() => resolve(true)));
+  });
+}
+
+function portInUse(port: number): Error {
+  return new Error(
+    `port ${port} on ${LOOPBACK} is in use (another 'npm run dev', or another program: 'ss -ltnp' shows which); stop it, or pick another port with --port N, or leave --port out to get a free one`,
+  );
+}
+
+/** The port to listen on: --port if free, else the last run's if free, else 0 (any). */
+async function choosePort(options: DevOptions, io: CommandIO): Promise<number> {
+  if (options.port !== undefined) {
+    if (!(await portFree(options.port))) throw portInUse(options.port);
+    return options.port;
+  }
+  const file = join(options.dir, PORT_FILE);
+  const kept = existsSync(file) ? Number((await readFile(file, "utf8")).trim()) : NaN;
+  if (!Number.isInteger(kept) || kept < 1 || kept > 65535) return 0;
+  if (await portFree(kept)) return kept;
+  io.stderr(`port ${kept} (used last time) is taken; using a new one, so paste the lines below again\n`);
+  return 0;
+}
+
+/** An AWS config file that turns on virtual-hosted addressing, for AWS_CONFIG_FILE. */
+function awsVirtualConfig(region: string): string {
+  return `# Written by 'npm run dev': use with AWS_CONFIG_FILE=<this file> for virtual-hosted addressing.\n[default]\nregion = ${region}\ns3 =\n  addressing_style = virtual\n`;
 }
 
 export const dev: Command = {
@@ -48,36 +99,54 @@ export const dev: Command = {
       port: { type: "string" },
       grant: { type: "string", multiple: true },
       ttl: { type: "string" },
+      domain: { type: "string" },
+      quiet: { type: "boolean" },
     });
-    const dir = resolve(values.dir ?? ".dev");
-    const bucket = values.bucket ?? "dev-bucket";
-    const problem = bucketNameProblem(bucket);
-    if (problem) throw new UsageError(`--bucket ${bucket} ${problem}`);
-    const port = values.port === undefined ? 0 : Number(values.port);
-    if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port ${values.port} is not a port number`);
-    const ttlSeconds = parseDurationSeconds(values.ttl ?? "1h");
-    if (!ttlSeconds) throw new UsageError(`--ttl ${values.ttl} is not a duration; use e.g. 15m or 1h`);
+    const options = devOptions(values);
+    const { dir, bucket, domain } = options;
 
     await mkdir(join(dir, "s3"), { recursive: true });
-    const { key, jwks } = await devKey(dir);
+    const { key, keyFile, jwks } = await devKey(dir);
+    const token = await mintToken({ key, subject: "dev", grants: [...options.grants], ttlSeconds: options.ttlSeconds, issuer: "rajee", audience: "rajee" });
+    const tls = await keptCertificate(dir, domain);
+    if (tls.renewed) io.stderr(`made a new HTTPS certificate (${tls.renewed}); clients need the new AWS_CA_BUNDLE below\n`);
+    const port = await choosePort(options, io);
+
     io.stderr(`starting moto (S3), the authorizer and the gateway emulator (state in ${dir})...\n`);
-    const gateway = await startLocalGateway({ buckets: [bucket], keys: jwks, directory: join(dir, "s3"), ...(port ? { port } : {}) });
-    const caFile = join(dir, "gateway-ca.pem");
-    await writeFile(caFile, gateway.caCertificate);
-    const token = await mintToken({ key, subject: "dev", grants: values.grant ?? [`*:${bucket}/`], ttlSeconds, issuer: "rajee", audience: "rajee" });
+    const gateway = await startLocalGateway({
+      buckets: [bucket],
+      keys: jwks,
+      directory: join(dir, "s3"),
+      tls,
+      virtualHostDomain: domain,
+      ...(port ? { port } : {}),
+      ...(options.quiet ? {} : { onRequest: (record) => io.stdout(`${formatRequestLine(record)}\n`) }),
+    }).catch((error: NodeJS.ErrnoException) => {
+      // Taken between the check above and the listen: the same clear message.
+      throw error.code === "EADDRINUSE" && port ? portInUse(port) : error;
+    });
+    await writeFile(join(dir, PORT_FILE), `${gateway.emulator.port}\n`);
+    const virtualConfig = join(dir, AWS_VIRTUAL_CONFIG_FILE);
+    await writeFile(virtualConfig, awsVirtualConfig(LOCAL_REGION));
+    const p = gateway.emulator.port;
 
     io.stdout(`rajee is running at ${gateway.url} (bucket ${bucket}; authorizer ${gateway.authorizerUrl}, operations ${gateway.adminUrl})
 
 Paste into another shell (aws cli v2):
-  export AWS_ACCESS_KEY_ID=rajee AWS_SECRET_ACCESS_KEY=rajee AWS_DEFAULT_REGION=eu-west-1
-  export AWS_CA_BUNDLE=${caFile}
+  export AWS_ACCESS_KEY_ID=rajee AWS_SECRET_ACCESS_KEY=rajee AWS_DEFAULT_REGION=${LOCAL_REGION}
+  export AWS_CA_BUNDLE=${tls.caFile}
   export AWS_SESSION_TOKEN=${token}
   echo hello > hello.txt
   aws --endpoint-url ${gateway.url} s3 cp hello.txt s3://${bucket}/hello.txt
   aws --endpoint-url ${gateway.url} s3 ls s3://${bucket}/
 
-Mint other tokens with: npm run rajee -- token mint --key ${join(dir, "private.jwk.json")} --sub you --grant read:${bucket}/some/prefix/
-Ctrl-C to stop.
+Virtual-hosted addressing (${bucket}.${domain} must resolve to 127.0.0.1; see docs/end-to-end.md):
+  AWS_CONFIG_FILE=${virtualConfig} aws --endpoint-url https://${domain}:${p} s3 ls s3://${bucket}/
+
+Mint other tokens with:
+  export AWS_SESSION_TOKEN=$(npm run --silent rajee -- token mint --key ${keyFile} --sub you --grant read:${bucket}/some/prefix/)
+The key, the certificate and port ${p} are kept in ${dir} and reused on restart: these lines stay
+valid (the token until it expires). ${options.quiet ? "" : "One line per request follows. "}Ctrl-C to stop.
 `);
     // A Ctrl-C may arrive twice (from the terminal and relayed by tsx/npm): stay until saved.
     let stopping = false;

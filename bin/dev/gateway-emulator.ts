@@ -23,6 +23,17 @@ export interface GatewayEmulatorOptions {
   readonly tls?: { readonly key: string; readonly cert: string };
   /** @default 0 (any free port) */
   readonly port?: number;
+  /** Called once per request when its response ends or the connection goes; `npm run dev` prints it. @default none */
+  readonly onExchange?: (exchange: Exchange) => void;
+}
+
+/** One request as the client saw it. `requestId` is the `x-request-id` sent to the authorizer ("" if refused before). */
+export interface Exchange {
+  readonly method: string;
+  readonly path: string;
+  readonly status: number;
+  readonly requestId: string;
+  readonly ms: number;
 }
 
 export interface GatewayEmulator {
@@ -108,7 +119,7 @@ export async function startGatewayEmulator(options: GatewayEmulatorOptions): Pro
   const authorizerAgent = new http.Agent({ keepAlive: true });
   const upstreamAgent = new http.Agent({ keepAlive: true });
 
-  const handle = async (request: http.IncomingMessage, response: http.ServerResponse, expectation: boolean) => {
+  const handle = async (request: http.IncomingMessage, response: http.ServerResponse, expectation: boolean, seen: { requestId: string }) => {
     const hasBody = Number(request.headers["content-length"] ?? 0) > 0 || request.headers["transfer-encoding"] !== undefined;
     const bodyPending = () => hasBody && !request.complete;
     const reply = (status: number, body?: string | Buffer, headers: http.OutgoingHttpHeaders = {}, close = false) => {
@@ -128,6 +139,7 @@ export async function startGatewayEmulator(options: GatewayEmulatorOptions): Pro
     }
     if (verdict.closeConnection) response.shouldKeepAlive = false;
     let headers = verdict.headers;
+    seen.requestId = headers.find(([name]) => name === "x-request-id")?.[1] ?? "";
 
     let body: Buffer | undefined;
     if (isDeleteObjectsRoute(settings, method, path)) {
@@ -191,7 +203,15 @@ export async function startGatewayEmulator(options: GatewayEmulatorOptions): Pro
   };
 
   const onRequest = (expectation: boolean) => (request: http.IncomingMessage, response: http.ServerResponse) => {
-    handle(request, response, expectation).catch(() => {
+    const seen = { requestId: "" };
+    if (options.onExchange) {
+      const started = process.hrtime.bigint();
+      const report = options.onExchange;
+      response.once("close", () =>
+        report({ method: request.method ?? "", path: request.url ?? "", status: response.statusCode, requestId: seen.requestId, ms: Number(process.hrtime.bigint() - started) / 1e6 }),
+      );
+    }
+    handle(request, response, expectation, seen).catch(() => {
       if (!response.headersSent) {
         response.writeHead(authz.statusOnError, { "content-length": "0" });
         response.end();
@@ -224,7 +244,14 @@ export async function startGatewayEmulator(options: GatewayEmulatorOptions): Pro
     if (socket.writable) socket.end(`HTTP/1.1 ${status}\r\ncontent-type: text/plain\r\ncontent-length: ${text.length}\r\nconnection: close\r\n\r\n${text}`);
     else socket.destroy();
   });
-  await new Promise<void>((resolve) => server.listen(options.port ?? 0, "127.0.0.1", resolve));
+  // A port in use rejects (EADDRINUSE) rather than crashing the process with an unhandled 'error'.
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(options.port ?? 0, "127.0.0.1", () => {
+      server.removeListener("error", reject);
+      resolve();
+    });
+  });
   const { port } = server.address() as AddressInfo;
   return {
     url: `${options.tls ? "https" : "http"}://127.0.0.1:${port}`,

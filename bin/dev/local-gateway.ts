@@ -6,8 +6,9 @@ import { createLogger } from "../../handlers/authorizer/logger";
 import { fileSource, type TextSource } from "../../handlers/authorizer/text-source";
 import { upstreamSigner } from "../../handlers/authorizer/upstream-signing";
 import { startGatewayEmulator, type GatewayEmulator } from "./gateway-emulator";
+import { decisionJoin, type RequestRecord } from "./request-lines";
 import { startS3StandIn, type S3StandIn } from "./s3-standin";
-import { localCertificate } from "./tls";
+import { localCertificate, type LocalTls } from "./tls";
 import { AUTHORIZER_VARIABLES } from "../../src/contracts/authorizer-environment";
 import { LOOPBACK } from "../../src/contracts/gateway";
 
@@ -36,6 +37,12 @@ export interface LocalGatewayOptions {
    * @default none: objects live in moto's memory and go when the gateway stops
    */
   readonly directory?: string;
+  /** Key and certificate of the HTTPS listener, e.g. kept across restarts. @default a new one covering `virtualHostDomain` */
+  readonly tls?: LocalTls;
+  /** Domain of virtual-hosted requests (`<bucket>.<domain>`), for the authorizer. @default none: path-style only */
+  readonly virtualHostDomain?: string;
+  /** Called once per request when its response ends, with the authorizer's decision when it made one. @default none */
+  readonly onRequest?: (record: RequestRecord) => void;
 }
 
 export interface LocalGateway {
@@ -68,6 +75,8 @@ export async function startLocalGateway(options: LocalGatewayOptions): Promise<L
 
 async function startInFrontOf(standIn: S3StandIn, options: LocalGatewayOptions): Promise<LocalGateway> {
   const v = AUTHORIZER_VARIABLES;
+  const join = options.onRequest ? decisionJoin(options.logDestination) : undefined;
+  const logDestination = join?.sink ?? options.logDestination;
   const config = parseConfig({
     [v.listen]: `${LOOPBACK}:0`,
     [v.adminListen]: `${LOOPBACK}:0`,
@@ -75,20 +84,36 @@ async function startInFrontOf(standIn: S3StandIn, options: LocalGatewayOptions):
     [v.s3Region]: LOCAL_REGION,
     [v.s3Endpoint]: LOCAL_S3_ENDPOINT,
     [v.emfIntervalSeconds]: "0",
-    [v.logLevel]: options.logDestination ? "info" : "silent",
+    [v.logLevel]: logDestination ? "info" : "silent",
+    ...(options.virtualHostDomain ? { [v.virtualHostDomain]: options.virtualHostDomain } : {}),
     ...options.env,
   });
   const authorizer = build({
     config,
     keySource: typeof options.keys === "string" ? fileSource(options.keys) : options.keys,
-    logger: createLogger(config.logLevel, options.logDestination),
+    logger: createLogger(config.logLevel, logDestination),
     onAllow: upstreamSigner({ host: LOCAL_S3_ENDPOINT, region: LOCAL_REGION }, async () => LOCAL_TASK_ROLE),
   });
   const { checkPort, adminPort } = await authorizer.start();
   const authorizerUrl = `http://127.0.0.1:${checkPort}`;
-  const tls = await localCertificate();
-  const settings = envoySettings({ s3Region: LOCAL_REGION, s3Endpoint: LOCAL_S3_ENDPOINT });
-  const emulator = await startGatewayEmulator({ settings, authorizerUrl, upstreamUrl: standIn.url, tls, ...(options.port ? { port: options.port } : {}) });
+  let tls: LocalTls;
+  let emulator: GatewayEmulator;
+  try {
+    tls = options.tls ?? (await localCertificate(options.virtualHostDomain));
+    const settings = envoySettings({ s3Region: LOCAL_REGION, s3Endpoint: LOCAL_S3_ENDPOINT });
+    const onRequest = options.onRequest;
+    emulator = await startGatewayEmulator({
+      settings,
+      authorizerUrl,
+      upstreamUrl: standIn.url,
+      tls,
+      ...(options.port ? { port: options.port } : {}),
+      ...(onRequest && join ? { onExchange: (exchange) => onRequest(join.record(exchange)) } : {}),
+    });
+  } catch (error) {
+    await authorizer.shutdown(1000);
+    throw error;
+  }
   return {
     url: emulator.url,
     caCertificate: tls.cert,
