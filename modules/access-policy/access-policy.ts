@@ -23,11 +23,17 @@ export interface AccessPolicyProps {
   readonly logGroupArns: readonly string[];
   /** ECR repositories the task's images come from (execution role); Docker Hub images need none. */
   readonly ecrRepositoryArns: readonly string[];
+  /**
+   * ARN patterns of pull-through cache repositories (`ImageMirror.repositoryArnPattern`): the
+   * execution role may import upstream images into them and create them on first pull. @default []
+   */
+  readonly pullThroughRepositoryArns?: readonly string[];
   /** Secrets injected through container `secrets` (execution role). @default [] */
   readonly executionSecretArns?: readonly string[];
 }
 
 export const DEFAULT_EXECUTION_SECRET_ARNS: readonly string[] = [];
+export const DEFAULT_PULL_THROUGH_REPOSITORY_ARNS: readonly string[] = [];
 
 /**
  * The two roles of the gateway task. The task role is the blast radius: only the S3 actions the
@@ -48,6 +54,7 @@ export class AccessPolicy extends Construct {
   constructor(scope: Construct, id: string, props: AccessPolicyProps) {
     super(scope, id);
     const executionSecrets = props.executionSecretArns ?? DEFAULT_EXECUTION_SECRET_ARNS;
+    const pullThrough = props.pullThroughRepositoryArns ?? DEFAULT_PULL_THROUGH_REPOSITORY_ARNS;
     validate(props);
     const partition = partitionOf(props.region);
 
@@ -88,6 +95,16 @@ export class AccessPolicy extends Construct {
           Resource: [...props.ecrRepositoryArns],
         },
       );
+    }
+    if (pullThrough.length > 0) {
+      // Amazon ECR user guide, "IAM permissions required to sync an upstream registry": the first
+      // pull of a mirrored image imports it and, if needed, creates its repository.
+      execution.push({
+        Sid: "ImportMirroredImages",
+        Effect: "Allow",
+        Action: ["ecr:BatchImportUpstreamImage", "ecr:CreateRepository"],
+        Resource: [...pullThrough],
+      });
     }
     if (executionSecrets.length > 0) {
       execution.push({ Sid: "InjectSecrets", Effect: "Allow", Action: ["secretsmanager:GetSecretValue"], Resource: [...executionSecrets] });

@@ -15,7 +15,8 @@ import { Vpc } from "@cdktf/provider-aws/lib/vpc";
 import { VpcEndpoint } from "@cdktf/provider-aws/lib/vpc-endpoint";
 import { VpcSecurityGroupIngressRule } from "@cdktf/provider-aws/lib/vpc-security-group-ingress-rule";
 import { checkNamePrefix, throwProblems } from "../shared/names";
-import { policyJson, serviceTrustPolicy } from "../shared/policy";
+import { bucketNameProblem } from "../../src/s3/bucket-name";
+import { partitionOf, policyJson, serviceTrustPolicy, type PolicyStatement } from "../shared/policy";
 import { cidrProblem, parseCidr, subnetCidr } from "./cidr";
 
 /** How many NAT gateways to run. */
@@ -34,7 +35,12 @@ export interface NetworkProps {
   readonly availabilityZones: readonly string[];
   /** CloudWatch Logs group ARN that receives the VPC flow logs. */
   readonly flowLogGroupArn: string;
-  /** NAT gateways for egress to the internet (Docker Hub images). @default "per-az" */
+  /**
+   * Buckets reachable through the S3 gateway endpoint (its policy allows these and ECR's image-layer
+   * bucket only, so a compromised task cannot copy data to a bucket of its choosing).
+   */
+  readonly s3Buckets: readonly string[];
+  /** NAT gateways for egress to the internet. The gateway's tasks do not need one (images come from ECR). @default "per-az" */
   readonly natGateways?: NatGatewayMode;
   /** Interface endpoints (service suffixes) the tasks reach privately. @default ["ecr.api", "ecr.dkr", "logs", "secretsmanager"] */
   readonly interfaceEndpoints?: readonly string[];
@@ -45,6 +51,36 @@ export interface NetworkProps {
 export const DEFAULT_NAT_GATEWAYS: NatGatewayMode = "per-az";
 export const DEFAULT_INTERFACE_ENDPOINTS: readonly string[] = ["ecr.api", "ecr.dkr", "logs", "secretsmanager"];
 export const DEFAULT_FLOW_LOG_TRAFFIC_TYPE = "ALL";
+
+/**
+ * The bucket ECR serves image layers from in `region`, reached through the S3 gateway endpoint
+ * (Amazon ECR user guide, "Amazon ECR interface VPC endpoints": "Minimum Amazon S3 bucket
+ * permissions for Amazon ECR").
+ */
+export function ecrLayerBucket(region: string): string {
+  return `prod-${region}-starport-layer-bucket`;
+}
+
+/** The S3 gateway endpoint's policy: the configured buckets (any S3 action; IAM narrows it) and ECR's layer bucket (read only). */
+export function s3EndpointStatements(partition: string, region: string, buckets: readonly string[]): PolicyStatement[] {
+  const sorted = [...new Set(buckets)].sort();
+  return [
+    {
+      Sid: "ConfiguredBucketsOnly",
+      Effect: "Allow",
+      Principal: { AWS: "*" },
+      Action: ["s3:*"],
+      Resource: sorted.flatMap((b) => [`arn:${partition}:s3:::${b}`, `arn:${partition}:s3:::${b}/*`]),
+    },
+    {
+      Sid: "EcrImageLayers",
+      Effect: "Allow",
+      Principal: { AWS: "*" },
+      Action: ["s3:GetObject"],
+      Resource: [`arn:${partition}:s3:::${ecrLayerBucket(region)}/*`],
+    },
+  ];
+}
 /** Extra prefix bits of a private subnet (/16 -> /19) and of a public one (/16 -> /21). */
 const PRIVATE_SUBNET_BITS = 3;
 const PUBLIC_SUBNET_BITS = 5;
@@ -54,7 +90,8 @@ const MAX_ZONES = 6;
 
 /**
  * VPC over two or more AZs: public subnets (load balancer, NAT), private subnets (tasks) with no
- * public IPs, an S3 gateway endpoint on every private route table, interface endpoints for ECR,
+ * public IPs, an S3 gateway endpoint on every private route table whose policy admits only the
+ * configured buckets and ECR's layer bucket, interface endpoints for ECR,
  * CloudWatch Logs and Secrets Manager, flow logs, and a default security group with no rules.
  */
 export class Network extends Construct {
@@ -68,6 +105,12 @@ export class Network extends Construct {
   readonly privateRouteTableIds: string[];
   /** Id of the S3 gateway endpoint. */
   readonly s3EndpointId: string;
+  /** The S3 gateway endpoint's prefix list: the tasks' egress to S3 names it instead of 0.0.0.0/0. */
+  readonly s3PrefixListId: string;
+  /** The interface endpoints' security group (undefined without interface endpoints). */
+  readonly endpointSecurityGroupId: string | undefined;
+  /** The S3 gateway endpoint's policy, as data. */
+  readonly s3EndpointStatements: readonly PolicyStatement[];
   /** Private subnet CIDRs, for reading plans. */
   readonly privateSubnetCidrs: string[];
   /** Public subnet CIDRs, for reading plans. */
@@ -146,14 +189,18 @@ export class Network extends Construct {
     });
     this.privateRouteTableIds = privateRoutes.map((t) => t.id);
 
+    this.s3EndpointStatements = s3EndpointStatements(partitionOf(props.region), props.region, props.s3Buckets);
     const s3 = new VpcEndpoint(this, "s3-endpoint", {
       vpcId: vpc.id,
       serviceName: `com.amazonaws.${props.region}.s3`,
       vpcEndpointType: "Gateway",
       routeTableIds: this.privateRouteTableIds,
+      policy: policyJson(this.s3EndpointStatements),
       tags: { Name: `${name}-s3` },
     });
     this.s3EndpointId = s3.id;
+    this.s3PrefixListId = s3.prefixListId;
+    let endpointSecurityGroupId: string | undefined;
 
     if (interfaceEndpoints.length > 0) {
       const endpointSg = new SecurityGroup(this, "endpoints-sg", {
@@ -162,6 +209,7 @@ export class Network extends Construct {
         vpcId: vpc.id,
         tags: { Name: `${name}-endpoints` },
       });
+      endpointSecurityGroupId = endpointSg.id;
       new VpcSecurityGroupIngressRule(this, "endpoints-https", {
         securityGroupId: endpointSg.id,
         description: "HTTPS from the VPC",
@@ -182,6 +230,8 @@ export class Network extends Construct {
         });
       }
     }
+
+    this.endpointSecurityGroupId = endpointSecurityGroupId;
 
     const flowRole = new IamRole(this, "flow-log-role", {
       name: `${name}-flow-logs`,
@@ -225,6 +275,11 @@ function validate(props: NetworkProps, natGateways: NatGatewayMode): void {
     problems.push(`availabilityZones=${JSON.stringify(zones)} must list 2-${MAX_ZONES} zones (the load balancer needs two)`);
   }
   if (new Set(zones).size !== zones.length) problems.push(`availabilityZones=${JSON.stringify(zones)} repeats a zone; list each once`);
+  if (props.s3Buckets.length === 0) problems.push("s3Buckets=[] is empty; list the buckets the gateway serves");
+  props.s3Buckets.forEach((b, i) => {
+    const p = bucketNameProblem(b);
+    if (p) problems.push(`s3Buckets[${i}]=${JSON.stringify(b)} is not a valid bucket name: it ${p}`);
+  });
   if (!["none", "single", "per-az"].includes(natGateways)) problems.push(`natGateways=${JSON.stringify(natGateways)} must be none, single or per-az`);
   throwProblems("network", problems);
 }

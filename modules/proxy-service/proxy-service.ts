@@ -3,6 +3,7 @@ import type { ContainerDefinition } from "@aws-sdk/client-ecs";
 import { AppautoscalingPolicy } from "@cdktf/provider-aws/lib/appautoscaling-policy";
 import { AppautoscalingTarget } from "@cdktf/provider-aws/lib/appautoscaling-target";
 import { EcsCluster } from "@cdktf/provider-aws/lib/ecs-cluster";
+import { EcsClusterCapacityProviders } from "@cdktf/provider-aws/lib/ecs-cluster-capacity-providers";
 import { EcsService } from "@cdktf/provider-aws/lib/ecs-service";
 import { EcsTaskDefinition } from "@cdktf/provider-aws/lib/ecs-task-definition";
 import { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
@@ -23,6 +24,17 @@ import { scalingProblems, type ServiceScaling } from "./scaling";
 import { healthCheckProblems, taskSizeProblems, type HealthCheckTiming, type TaskSize } from "./task-size";
 
 export type { ServiceScaling } from "./scaling";
+
+/** The two Fargate capacity providers. */
+export type FargateCapacityProvider = "FARGATE" | "FARGATE_SPOT";
+
+/** One capacity provider's share: `base` tasks first, then `weight` relative to the others. */
+export interface CapacityProviderShare {
+  /** Relative share of tasks beyond the bases (0-1000). */
+  readonly weight: number;
+  /** Tasks placed on this provider before weights apply (0-100000; at most one provider may set it). @default 0 */
+  readonly base?: number;
+}
 
 export interface ProxyServiceProps {
   /** Prefix of the cluster, service and task family names, e.g. `rajee-dev`. */
@@ -80,8 +92,18 @@ export interface ProxyServiceProps {
   readonly authorizerHealthCheck?: HealthCheckTiming;
   /** CPU architecture of both images. @default "X86_64" */
   readonly cpuArchitecture?: "X86_64" | "ARM64";
-  /** Where the tasks may open HTTPS connections (S3, ECR, Docker Hub through NAT). @default ["0.0.0.0/0"] */
+  /** CIDRs the tasks may open HTTPS connections to, besides the prefix lists and security groups below. @default [] */
   readonly egressCidrs?: readonly string[];
+  /** Prefix lists the tasks may reach on 443: the S3 gateway endpoint's. @default [] */
+  readonly egressPrefixListIds?: readonly string[];
+  /** Security groups the tasks may reach on 443: the interface endpoints' (ECR, logs, Secrets Manager). @default [] */
+  readonly egressSecurityGroupIds?: readonly string[];
+  /**
+   * Fargate capacity providers and their share of the tasks, keyed by provider. Unset runs every task
+   * on on-demand Fargate (launch type FARGATE). Spot suits non-production: a task may be stopped with
+   * two minutes' notice. @default undefined (launch type FARGATE)
+   */
+  readonly capacityProviders?: Readonly<Partial<Record<FargateCapacityProvider, CapacityProviderShare>>>;
   /** CloudWatch Container Insights on the cluster. @default true */
   readonly containerInsights?: boolean;
   /** Seconds after a task starts during which the ALB health check is ignored. @default 60 */
@@ -116,7 +138,7 @@ export const DEFAULT_AUTHORIZER_STOP_TIMEOUT_SECONDS = ECS_MAX_STOP_TIMEOUT_SECO
 /** Fargate's limit on a container's stopTimeout (ECS container definition reference); the gateway contract's, which Envoy's drain bound uses too. */
 export const FARGATE_MAX_STOP_TIMEOUT_SECONDS = ECS_MAX_STOP_TIMEOUT_SECONDS;
 export const DEFAULT_CPU_ARCHITECTURE = "X86_64";
-export const DEFAULT_EGRESS_CIDRS: readonly string[] = ["0.0.0.0/0"];
+export const DEFAULT_EGRESS_CIDRS: readonly string[] = [];
 export const DEFAULT_HEALTH_CHECK_GRACE_PERIOD_SECONDS = 60;
 /** ECS's limit on a whole task definition; the container definitions must leave room for the rest. */
 export const TASK_DEFINITION_MAX_BYTES = 65536;
@@ -124,6 +146,22 @@ export const TASK_DEFINITION_MAX_BYTES = 65536;
 const TASK_DEFINITION_MARGIN_BYTES = 4096;
 /** Fargate platform version, pinned so a new default never changes running tasks unannounced. */
 export const FARGATE_PLATFORM_VERSION = "1.4.0";
+
+/** Why a capacity-provider map is not one ECS accepts; empty when it is. */
+function capacityProblems(capacity: Readonly<Partial<Record<FargateCapacityProvider, CapacityProviderShare>>>): string[] {
+  const problems: string[] = [];
+  const entries = Object.entries(capacity) as [string, CapacityProviderShare][];
+  if (entries.length === 0) problems.push("capacityProviders={} is empty; omit it for on-demand Fargate or give FARGATE and/or FARGATE_SPOT a weight");
+  for (const [provider, share] of entries) {
+    if (provider !== "FARGATE" && provider !== "FARGATE_SPOT") problems.push(`capacityProviders.${provider} is not a Fargate capacity provider; use FARGATE or FARGATE_SPOT`);
+    if (!Number.isInteger(share.weight) || share.weight < 0 || share.weight > 1000) problems.push(`capacityProviders.${provider}.weight=${share.weight} is outside 0-1000`);
+    const base = share.base ?? 0;
+    if (!Number.isInteger(base) || base < 0 || base > 100000) problems.push(`capacityProviders.${provider}.base=${base} is outside 0-100000`);
+  }
+  if (entries.length > 0 && entries.every(([, share]) => share.weight === 0)) problems.push("capacityProviders gives every provider weight 0; give one a positive weight");
+  if (entries.filter(([, share]) => (share.base ?? 0) > 0).length > 1) problems.push("capacityProviders sets a base on more than one provider; ECS allows one");
+  return problems;
+}
 
 /**
  * The gateway on ECS Fargate: a cluster, a task definition with the Envoy and authorizer containers
@@ -166,6 +204,9 @@ export class ProxyService extends Construct {
     const authorizerHealthCheck = props.authorizerHealthCheck ?? DEFAULT_HEALTH_CHECK;
     const cpuArchitecture = props.cpuArchitecture ?? DEFAULT_CPU_ARCHITECTURE;
     const egressCidrs = props.egressCidrs ?? DEFAULT_EGRESS_CIDRS;
+    const egressPrefixLists = props.egressPrefixListIds ?? [];
+    const egressGroups = props.egressSecurityGroupIds ?? [];
+    const capacity = props.capacityProviders;
     const containerInsights = props.containerInsights ?? true;
     const grace = props.healthCheckGracePeriodSeconds ?? DEFAULT_HEALTH_CHECK_GRACE_PERIOD_SECONDS;
     const waitForSteadyState = props.waitForSteadyState ?? true;
@@ -196,6 +237,10 @@ export class ProxyService extends Construct {
       const p = cidrProblem(c);
       if (p) problems.push(`egressCidrs[${i}]=${JSON.stringify(c)} ${p}`);
     });
+    if (egressCidrs.length + egressPrefixLists.length + egressGroups.length === 0) {
+      problems.push("egressCidrs, egressPrefixListIds and egressSecurityGroupIds are all empty; the tasks need S3 and the VPC endpoints: pass the S3 prefix list and the endpoints' security group");
+    }
+    if (capacity !== undefined) problems.push(...capacityProblems(capacity));
     if (!Number.isInteger(grace) || grace < 0 || grace > 2147483647) problems.push(`healthCheckGracePeriodSeconds=${grace} must be a whole number of seconds`);
     throwProblems("proxy-service", problems);
     this.envoyStopTimeoutSeconds = envoyStop;
@@ -238,10 +283,25 @@ export class ProxyService extends Construct {
     });
     this.clusterName = cluster.name;
     this.clusterArn = cluster.arn;
+    const strategy =
+      capacity === undefined
+        ? undefined
+        : (Object.entries(capacity) as [FargateCapacityProvider, CapacityProviderShare][]).map(([provider, share]) => ({
+            capacityProvider: provider,
+            weight: share.weight,
+            base: share.base ?? 0,
+          }));
+    const clusterProviders =
+      strategy === undefined
+        ? undefined
+        : new EcsClusterCapacityProviders(this, "capacity-providers", {
+            clusterName: cluster.name,
+            capacityProviders: strategy.map((s) => s.capacityProvider),
+          });
 
     const sg = new SecurityGroup(this, "tasks-sg", {
       name: `${name}-tasks`,
-      description: "rajee tasks: Envoy listeners from the load balancer only; HTTPS out",
+      description: "rajee tasks: Envoy listeners from the load balancer only; HTTPS to S3 and the VPC endpoints",
       vpcId: props.vpcId,
       tags: { Name: `${name}-tasks` },
     });
@@ -255,14 +315,18 @@ export class ProxyService extends Construct {
         referencedSecurityGroupId: props.loadBalancerSecurityGroupId,
       });
     }
+    const https = { securityGroupId: sg.id, ipProtocol: "tcp", fromPort: 443, toPort: 443 };
     egressCidrs.forEach((cidr, i) => {
-      new VpcSecurityGroupEgressRule(this, `https-out-${i}`, {
-        securityGroupId: sg.id,
-        description: "HTTPS to S3, AWS endpoints and image registries",
-        ipProtocol: "tcp",
-        fromPort: 443,
-        toPort: 443,
-        cidrIpv4: cidr,
+      new VpcSecurityGroupEgressRule(this, `https-out-${i}`, { ...https, description: "HTTPS to a listed CIDR", cidrIpv4: cidr });
+    });
+    egressPrefixLists.forEach((prefixListId, i) => {
+      new VpcSecurityGroupEgressRule(this, `https-out-prefix-list-${i}`, { ...https, description: "HTTPS to S3 through the gateway endpoint", prefixListId });
+    });
+    egressGroups.forEach((groupId, i) => {
+      new VpcSecurityGroupEgressRule(this, `https-out-endpoints-${i}`, {
+        ...https,
+        description: "HTTPS to the VPC interface endpoints",
+        referencedSecurityGroupId: groupId,
       });
     });
     this.securityGroupId = sg.id;
@@ -285,7 +349,7 @@ export class ProxyService extends Construct {
       cluster: cluster.arn,
       taskDefinition: task.arn,
       desiredCount: scaling.desiredTasks,
-      launchType: "FARGATE",
+      ...(strategy === undefined ? { launchType: "FARGATE" } : { capacityProviderStrategy: strategy, dependsOn: [clusterProviders!] }),
       platformVersion: FARGATE_PLATFORM_VERSION,
       deploymentMinimumHealthyPercent: 100,
       deploymentMaximumPercent: 200,

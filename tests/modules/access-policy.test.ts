@@ -104,6 +104,18 @@ describe("AccessPolicy", () => {
     ]);
   });
 
+  it("lets the execution role import upstream images into the mirror's repositories only", () => {
+    const pattern = "arn:aws:ecr:eu-west-1:111111111111:repository/rajee-test/*";
+    const { execution } = policies(props({ pullThroughRepositoryArns: [pattern] }));
+    expect(execution.find((s) => s.Sid === "ImportMirroredImages")).toEqual({
+      Sid: "ImportMirroredImages",
+      Effect: "Allow",
+      Action: ["ecr:BatchImportUpstreamImage", "ecr:CreateRepository"],
+      Resource: [pattern],
+    });
+    expect(policies(props()).execution.map((s) => s.Sid)).not.toContain("ImportMirroredImages");
+  });
+
   it("grants no ECR or secret access when no image comes from ECR and no secret is injected", () => {
     const { execution } = policies(props({ ecrRepositoryArns: [] }));
     expect(execution.map((s) => s.Sid)).toEqual(["WriteContainerLogs"]);

@@ -14,6 +14,7 @@ function props(overrides: Partial<NetworkProps> = {}): NetworkProps {
     cidr: "10.10.0.0/16",
     availabilityZones: ["eu-west-1a", "eu-west-1b", "eu-west-1c"],
     flowLogGroupArn: FLOW_GROUP,
+    s3Buckets: ["rajee-test-data", "rajee-test-reports"],
     ...overrides,
   };
 }
@@ -59,6 +60,31 @@ describe("Network", () => {
     const privateTables = Object.keys(resourcesOf(s, "aws_route_table")).filter((id) => id.includes("private"));
     expect(privateTables).toHaveLength(3);
     expect(s3.route_table_ids).toEqual(privateTables.map((id) => `\${aws_route_table.${id}.id}`));
+  });
+
+  it("lets the S3 endpoint reach only the configured buckets and ECR's image-layer bucket", () => {
+    const s = build(props({ s3Buckets: ["rajee-test-reports", "rajee-test-data"] }));
+    const s3 = Object.values(resourcesOf(s, "aws_vpc_endpoint")).find((e) => e.vpc_endpoint_type === "Gateway")!;
+    expect(statementsOf(s3.policy)).toEqual([
+      {
+        Sid: "ConfiguredBucketsOnly",
+        Effect: "Allow",
+        Principal: { AWS: "*" },
+        Action: ["s3:*"],
+        Resource: [
+          "arn:aws:s3:::rajee-test-data",
+          "arn:aws:s3:::rajee-test-data/*",
+          "arn:aws:s3:::rajee-test-reports",
+          "arn:aws:s3:::rajee-test-reports/*",
+        ],
+      },
+      { Sid: "EcrImageLayers", Effect: "Allow", Principal: { AWS: "*" }, Action: ["s3:GetObject"], Resource: ["arn:aws:s3:::prod-eu-west-1-starport-layer-bucket/*"] },
+    ]);
+  });
+
+  it("rejects an S3 endpoint with no bucket or an invalid one", () => {
+    expect(() => build(props({ s3Buckets: [] }))).toThrow(new ConfigError("network: s3Buckets=[] is empty; list the buckets the gateway serves"));
+    expect(() => build(props({ s3Buckets: ["Bad_Bucket"] }))).toThrow(/^network: s3Buckets\[0\]="Bad_Bucket" is not a valid bucket name: it /);
   });
 
   it("creates private interface endpoints for ECR, CloudWatch Logs and Secrets Manager, reachable on 443 from the VPC only", () => {

@@ -119,8 +119,47 @@ describe("ProxyService", () => {
       [8081, 8081, "sg-alb", undefined],
       [8080, 8080, "sg-alb", undefined],
     ]);
-    const egress = Object.values(resourcesOf(s, "aws_vpc_security_group_egress_rule")).map((r) => [r.from_port, r.to_port, r.cidr_ipv4]);
-    expect(egress).toEqual([[443, 443, "0.0.0.0/0"]]);
+  });
+
+  it("lets the tasks open HTTPS only to S3's prefix list and the VPC endpoints' security group, never the internet", () => {
+    const egress = Object.values(resourcesOf(s, "aws_vpc_security_group_egress_rule")).map((r) => [r.ip_protocol, r.from_port, r.to_port, r.prefix_list_id, r.referenced_security_group_id, r.cidr_ipv4]);
+    expect(egress).toEqual([
+      ["tcp", 443, 443, undefined, "sg-endpoints", undefined],
+      ["tcp", 443, 443, "pl-s3", undefined, undefined],
+    ]);
+  });
+
+  it("rejects a service with nowhere to send HTTPS", () => {
+    expect(() => build(props({ egressPrefixListIds: [], egressSecurityGroupIds: [] }))).toThrow(
+      new ConfigError(
+        "proxy-service: egressCidrs, egressPrefixListIds and egressSecurityGroupIds are all empty; the tasks need S3 and the VPC endpoints: pass the S3 prefix list and the endpoints' security group",
+      ),
+    );
+  });
+
+  it("runs on the given capacity providers instead of the FARGATE launch type, after the cluster has them", () => {
+    const spot = build(props({ capacityProviders: { FARGATE: { weight: 1, base: 1 }, FARGATE_SPOT: { weight: 3 } } }));
+    const svc = onlyResource(spot, "aws_ecs_service");
+    expect(svc.launch_type).toBeUndefined();
+    expect(svc.capacity_provider_strategy).toEqual([
+      { capacity_provider: "FARGATE", weight: 1, base: 1 },
+      { capacity_provider: "FARGATE_SPOT", weight: 3, base: 0 },
+    ]);
+    expect(svc.depends_on).toEqual([expect.stringMatching(/^aws_ecs_cluster_capacity_providers\./)]);
+    expect(onlyResource(spot, "aws_ecs_cluster_capacity_providers")).toEqual({
+      cluster_name: refOf(spot, "aws_ecs_cluster", "cluster", "name"),
+      capacity_providers: ["FARGATE", "FARGATE_SPOT"],
+    });
+    expect(resourcesOf(s, "aws_ecs_cluster_capacity_providers")).toEqual({});
+  });
+
+  it("rejects capacity providers ECS would refuse", () => {
+    expect(() => build(props({ capacityProviders: { FARGATE: { weight: 0, base: 1 }, FARGATE_SPOT: { weight: 0, base: 2 } } }))).toThrow(
+      new ConfigError(
+        "proxy-service: capacityProviders gives every provider weight 0; give one a positive weight\n" +
+          "proxy-service: capacityProviders sets a base on more than one provider; ECS allows one",
+      ),
+    );
   });
 
   it("deploys with the circuit breaker and rollback, in private subnets without public IPs", () => {

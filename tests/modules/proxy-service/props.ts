@@ -26,6 +26,8 @@ export function proxyServiceProps(overrides: Partial<ProxyServiceProps> = {}): P
       virtualHostDomain: "s3.example.com",
     },
     logGroups: { envoy: "/rajee/test/envoy", authorizer: "/rajee/test/authorizer" },
+    egressPrefixListIds: ["pl-s3"],
+    egressSecurityGroupIds: ["sg-endpoints"],
     ...overrides,
   };
 }
