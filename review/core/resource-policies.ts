@@ -84,9 +84,10 @@ export function resourcePolicyViolations(index: ResourceIndex, statements: reado
       if (isOpen(s)) add("kms-key-policy-open", s.address, s.sid, `${label} lets anyone use the key (${s.actions.join(", ")}) without a condition; name the principal or add aws:SourceAccount / kms:ViaService`);
       for (const p of otherAccounts(s, o.accountId)) add("kms-key-policy-open", s.address, s.sid, `${label} allows ${p} from another account; grant only principals of ${o.accountId}`);
       const admin = s.effect === "Allow" && (s.notAction || s.actions.some((a) => a === "*" || a.toLowerCase() === "kms:*"));
-      if (admin && !isAccountRootKeyAdmin(s, o.accountId)) add("kms-key-policy-open", s.address, s.sid, `${label} allows ${s.notAction ? "NotAction" : "kms:*"} to ${s.principals.join(", ") || "-"}; only arn:aws:iam::${o.accountId}:root may hold kms:* (AWS's default key policy)`);
+      if (admin && o.accountId !== "" && !isAccountRootKeyAdmin(s, o.accountId)) add("kms-key-policy-open", s.address, s.sid, `${label} allows ${s.notAction ? "NotAction" : "kms:*"} to ${s.principals.join(", ") || "-"}; only arn:aws:iam::${o.accountId}:root may hold kms:* (AWS's default key policy)`);
     }
-    if (type === "aws_vpc_endpoint" && /\.s3$/.test(stringAt(resource!.values, "service_name") ?? "")) {
+    const endpoint = type === "aws_vpc_endpoint" ? resource : type === "aws_vpc_endpoint_policy" ? index.resolve(resource!.values.vpc_endpoint_id, "aws_vpc_endpoint") : undefined;
+    if (endpoint !== undefined && /\.s3$/.test(stringAt(endpoint.values, "service_name") ?? "")) {
       if (isOpen(s) && (s.notResource || s.resources.includes("*"))) add("s3-endpoint-policy-open", s.address, s.sid, `${label} allows ${s.actions.join(", ")} on every bucket to anyone; list the environment's buckets (and the image registry's) as resources`);
     }
   }

@@ -3,11 +3,16 @@ import { parsePlan } from "../../../review/core/plan";
 import { reviewPlan } from "../../../review/core/report";
 import { envoyAdminAddress, grantsS3, outsideBuckets, RULES } from "../../../review/core/rules";
 import { RULE_NAMES } from "../../../review/core/suppressions";
+import { EDGE_RULES } from "../../../review/core/edge";
+import { ENVOY_RULES } from "../../../review/core/envoy";
+import { RESOURCE_POLICY_RULES } from "../../../review/core/resource-policies";
 import { planDocument, policy, ref, type FixtureResource } from "./fixtures";
 
 const BUCKETS = { data: { prefixes: ["in/", "out/"] }, whole: { prefixes: [""] } };
 const review = (resources: FixtureResource[]) => reviewPlan(parsePlan(planDocument(resources), "test"), { environment: "dev", buckets: BUCKETS });
-const found = (resources: FixtureResource[]) => review(resources).violations.map((v) => [v.rule, v.address, v.message]);
+// The edge, Envoy and resource-policy rules have their own test files; these fixtures are not built to satisfy them.
+const ELSEWHERE = new Set<string>([...EDGE_RULES, ...ENVOY_RULES, ...RESOURCE_POLICY_RULES]);
+const found = (resources: FixtureResource[]) => review(resources).violations.filter((v) => !ELSEWHERE.has(v.rule)).map((v) => [v.rule, v.address, v.message]);
 
 const containerDefs = (...defs: Record<string, unknown>[]) => JSON.stringify(defs);
 const GOOD_CONTAINER = { name: "app", image: "repo/app@sha256:" + "a".repeat(64), memory: 512, user: "1000", readonlyRootFilesystem: true };

@@ -1,7 +1,7 @@
 import { ConfigError } from "../../../src/config-error";
 import { parsePlan } from "../../../review/core/plan";
 import { reviewPlan } from "../../../review/core/report";
-import { applySuppressions, validateSuppressions, type Suppression, type Violation } from "../../../review/core/suppressions";
+import { applySuppressions, RULE_NAMES, validateSuppressions, type Suppression, type Violation } from "../../../review/core/suppressions";
 import { reviewSuppressions } from "../../../review/accepted-suppressions";
 import { planDocument, policy } from "./fixtures";
 
@@ -21,7 +21,7 @@ describe("validateSuppressions", () => {
       new ConfigError(
         [
           'review/accepted-suppressions.ts[0] (iam-wildcard-action on aws_kms_key.k): reason="" is missing or too short; say in a sentence why the exception is safe',
-          "review/accepted-suppressions.ts[1] (no-such-rule on aws_kms_key.k): rule=\"no-such-rule\" is not a rule; use one of iam-wildcard-action, public-ingress, admin-port-exposed, unencrypted-secret, unencrypted-log-group, container-without-memory-limit, task-role-s3-outside-buckets",
+          `review/accepted-suppressions.ts[1] (no-such-rule on aws_kms_key.k): rule="no-such-rule" is not a rule; use one of ${RULE_NAMES.join(", ")}`,
           "review/accepted-suppressions.ts[2] (public-ingress on  ): address is empty; give the resource address the report prints",
           'review/accepted-suppressions.ts[3] (public-ingress on aws_x.y): reason="ok" is missing or too short; say in a sentence why the exception is safe',
           "review/accepted-suppressions.ts[4] (public-ingress on aws_x.y): environments is empty; leave it out to apply everywhere, or list the environments",

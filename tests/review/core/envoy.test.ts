@@ -1,0 +1,151 @@
+import fc from "fast-check";
+import { parseDocument, stringify } from "yaml";
+import { getEnvironment } from "../../../config";
+import { envoyCommand, envoySettingsForEnvironment } from "../../../envoy-templates";
+import { parsePlan } from "../../../review/core/plan";
+import { reviewPlan } from "../../../review/core/report";
+import { diffPlans, renderDiff } from "../../../review/core";
+import { ENVOY_RULES } from "../../../review/core/envoy";
+import { reviewOptionsFor } from "../../../review/run";
+import { planDocument } from "./fixtures";
+
+/** The Envoy rules on the real rendered command of dev, changed one setting at a time. */
+const settings = envoySettingsForEnvironment(getEnvironment("dev"));
+const options = reviewOptionsFor("dev");
+type Bootstrap = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+const command = envoyCommand(settings);
+const yamlAt = command.indexOf("--config-yaml") + 1;
+const base = (): Bootstrap => parseDocument(command[yamlAt]!).toJS() as Bootstrap;
+
+const plan = (bootstrap: Bootstrap | string) => {
+  const cmd = [...command];
+  cmd[yamlAt] = typeof bootstrap === "string" ? bootstrap : stringify(bootstrap);
+  const defs = JSON.stringify([{ name: "envoy", image: "envoyproxy/envoy@sha256:" + "a".repeat(64), memory: 512, command: cmd }]);
+  return parsePlan(planDocument([{ address: "aws_ecs_task_definition.gw", after: { family: "gw", container_definitions: defs } }]), "test");
+};
+const envoyFindings = (b: Bootstrap | string) =>
+  reviewPlan(plan(b), options)
+    .violations.filter((v) => (ENVOY_RULES as readonly string[]).includes(v.rule))
+    .map((v) => [v.rule, v.subject, v.message.replace("container envoy's Envoy config: ", "")]);
+
+const hcm = (b: Bootstrap) => b.static_resources.listeners[0].filter_chains[0].filters[0].typed_config;
+const authz = (b: Bootstrap) => hcm(b).http_filters.find((f: Bootstrap) => f.name === "envoy.filters.http.ext_authz").typed_config;
+const change = (edit: (b: Bootstrap) => void) => {
+  const b = base();
+  edit(b);
+  return envoyFindings(b);
+};
+
+describe("the Envoy rules", () => {
+  it("find nothing in the configuration the gateway renders, and show its settings", () => {
+    expect(envoyFindings(base())).toEqual([]);
+    const rows = reviewPlan(plan(base()), options).envoy;
+    expect(Object.fromEntries(rows.map((r) => [r.setting, r.value]))).toMatchObject({
+      "ext_authz.failure_mode_allow": "false",
+      "ext_authz.status_on_error": "503",
+      merge_slashes: "false",
+      "admin.address": `${settings.adminAddress}:${settings.adminPort}`,
+      "ext_authz...allowed_upstream_headers": settings.extAuthz.allowedUpstreamHeaders.join(", "),
+    });
+  });
+
+  it("refuse an ext_authz that fails open or answers errors with 403", () => {
+    expect(change((b) => (authz(b).failure_mode_allow = true))).toEqual([["envoy-authz-fail-open", "failure_mode_allow", "ext_authz failure_mode_allow=true lets requests through when the authorizer fails; set it to false"]]);
+    expect(change((b) => delete authz(b).status_on_error)).toEqual([["envoy-authz-fail-open", "status_on_error", "ext_authz status_on_error is 403; set it to 503 so clients retry an authorizer outage"]]);
+  });
+
+  it("refuse a check timeout other than authorizerTimeoutMs", () => {
+    expect(change((b) => (authz(b).http_service.server_uri.timeout = "30s"))).toEqual([["envoy-authz-timeout", "server_uri.timeout", `ext_authz http_service.server_uri.timeout=30s; set it to ${settings.extAuthz.timeoutMs / 1000}s (authorizerTimeoutMs)`]]);
+  });
+
+  it("refuse each path normalisation the authorizer does not do", () => {
+    expect(change((b) => (hcm(b).merge_slashes = true)).map((f) => f[1])).toEqual(["merge_slashes"]);
+    expect(change((b) => (hcm(b).normalize_path = true)).map((f) => f[1])).toEqual(["normalize_path"]);
+    expect(change((b) => (hcm(b).path_with_escaped_slashes_action = "UNESCAPE_AND_FORWARD")).map((f) => f[1])).toEqual(["path_with_escaped_slashes_action"]);
+    expect(change((b) => delete hcm(b).path_with_escaped_slashes_action).map((f) => f[1])).toEqual(["path_with_escaped_slashes_action"]);
+  });
+
+  it("flags a path setting exactly when it differs from the settings (property)", () => {
+    fc.assert(
+      fc.property(fc.boolean(), fc.boolean(), fc.constantFrom("KEEP_UNCHANGED", "REJECT_REQUEST", "UNESCAPE_AND_REDIRECT", "UNESCAPE_AND_FORWARD"), (normalize, merge, escaped) => {
+        const got = change((b) => Object.assign(hcm(b), { normalize_path: normalize, merge_slashes: merge, path_with_escaped_slashes_action: escaped })).map((f) => f[1]);
+        const want = [...(normalize ? ["normalize_path"] : []), ...(merge ? ["merge_slashes"] : []), ...(escaped !== "KEEP_UNCHANGED" ? ["path_with_escaped_slashes_action"] : [])];
+        expect(got).toEqual(want);
+      }),
+      { numRuns: 16 },
+    );
+  });
+
+  it("refuse an upstream header the authorizer does not own", () => {
+    expect(change((b) => authz(b).http_service.authorization_response.allowed_upstream_headers.patterns.push({ prefix: "x-amz-" }))).toEqual([
+      ["envoy-upstream-headers", "allowed_upstream_headers", `allowed_upstream_headers adds prefix:x-amz-; use exactly ${settings.extAuthz.allowedUpstreamHeaders.join(", ")}`],
+    ]);
+  });
+
+  it("refuse body buffering anywhere but a bounded DeleteObjects route", () => {
+    expect(change((b) => (authz(b).with_request_body = { max_request_bytes: 1024 })).map((f) => f[0])).toEqual(["envoy-request-body-scope"]);
+    const routes = (b: Bootstrap) => hcm(b).route_config.virtual_hosts[0].routes;
+    const deleteRoute = (b: Bootstrap) => routes(b).find((r: Bootstrap) => r.name === "delete_objects");
+    expect(change((b) => (routes(b).at(-1).typed_per_filter_config = deleteRoute(b).typed_per_filter_config)).map((f) => f[1])).toEqual(["route s3"]);
+    expect(change((b) => (deleteRoute(b).typed_per_filter_config["envoy.filters.http.ext_authz"].check_settings.with_request_body.allow_partial_message = true)).map((f) => f[0])).toEqual(["envoy-request-body-scope"]);
+    expect(change((b) => (deleteRoute(b).typed_per_filter_config["envoy.filters.http.ext_authz"].check_settings.with_request_body.max_request_bytes = settings.extAuthz.deleteObjects.maxRequestBytes * 2)).map((f) => f[0])).toEqual(["envoy-request-body-scope"]);
+  });
+
+  it("require the strip and refuse filters before ext_authz", () => {
+    const without = (name: string) => (b: Bootstrap) => (hcm(b).http_filters = hcm(b).http_filters.filter((f: Bootstrap) => f.name !== name));
+    expect(change(without("rajee.strip_internal_headers")).map((f) => f[1])).toEqual(["rajee.strip_internal_headers"]);
+    expect(change(without("rajee.refuse_repeated_headers")).map((f) => f[1])).toEqual(["rajee.refuse_repeated_headers"]);
+    const moved = change((b) => {
+      const filters: Bootstrap[] = hcm(b).http_filters;
+      const strip = filters.splice(filters.findIndex((f) => f.name === "rajee.strip_internal_headers"), 1)[0]!;
+      filters.splice(filters.length - 1, 0, strip);
+    });
+    expect(moved.map((f) => f[0])).toEqual(["envoy-header-filters"]);
+    expect(moved[0]![2]).toContain("is after ext_authz");
+  });
+
+  it("require admin on loopback", () => {
+    expect(change((b) => (b.admin.address.socket_address.address = "0.0.0.0"))).toEqual([
+      ["envoy-admin-address", "admin.address", `admin.address is 0.0.0.0:${settings.adminPort}; bind it to 127.0.0.1:${settings.adminPort} (the admin API can drain and reconfigure Envoy)`],
+    ]);
+  });
+
+  it("refuse access-log fields with the query string or credentials", () => {
+    const format = (b: Bootstrap) => hcm(b).access_log[0].typed_config.log_format.json_format;
+    expect(change((b) => (format(b).path = "%REQ(:PATH)%")).map((f) => [f[0], f[1]])).toEqual([["envoy-access-log", "path"]]);
+    expect(change((b) => (format(b).token = "%REQ(X-AMZ-SECURITY-TOKEN)%")).map((f) => [f[0], f[1]])).toEqual([["envoy-access-log", "fields"], ["envoy-access-log", "token"]]);
+  });
+
+  it("hold underscores and HTTP/1.0 to the settings", () => {
+    const other = settings.downstreamHttp.headersWithUnderscoresAction === "ALLOW" ? "DROP_HEADER" : "ALLOW";
+    expect(change((b) => (hcm(b).common_http_protocol_options.headers_with_underscores_action = other)).map((f) => f[1])).toEqual(["headers_with_underscores_action"]);
+    expect(change((b) => (hcm(b).http_protocol_options.accept_http_10 = !settings.downstreamHttp.acceptHttp10)).map((f) => f[1])).toEqual(["accept_http_10"]);
+  });
+
+  it("refuse outlier detection that ejects on S3's answers", () => {
+    const outlier = (b: Bootstrap) => b.static_resources.clusters.find((c: Bootstrap) => c.name === "s3").outlier_detection;
+    expect(change((b) => delete outlier(b).enforcing_consecutive_5xx).map((f) => f[0])).toEqual(["envoy-outlier-ejection"]);
+    expect(change((b) => (outlier(b).enforcing_consecutive_gateway_failure = 100)).map((f) => f[0])).toEqual(["envoy-outlier-ejection"]);
+    expect(change((b) => (outlier(b).split_external_local_origin_errors = false)).map((f) => f[0])).toEqual(["envoy-outlier-ejection"]);
+  });
+
+  it("refuse a configuration that does not parse or has no checked listener", () => {
+    expect(envoyFindings("admin: [unclosed").map((f) => f[0])).toEqual(["envoy-config-unreadable"]);
+    expect(change((b) => (hcm(b).http_filters = hcm(b).http_filters.filter((f: Bootstrap) => f.name !== "envoy.filters.http.ext_authz"))).map((f) => f[0])).toEqual(["envoy-config-unreadable"]);
+  });
+
+  it("shows what changed as a was/now table in the diff", () => {
+    const head = base();
+    authz(head).failure_mode_allow = true;
+    hcm(head).merge_slashes = true;
+    const diff = diffPlans(plan(base()), plan(head), options);
+    expect(diff.envoy.changed.map((c) => [c.after.setting, c.before.value, c.after.value])).toEqual([
+      ["ext_authz.failure_mode_allow", "false", "true"],
+      ["merge_slashes", "false", "true"],
+    ]);
+    const md = renderDiff(diff);
+    expect(md).toContain("### Envoy settings");
+    expect(md).toContain("| `aws_ecs_task_definition.gw envoy` | `merge_slashes` | `false` | `true` |");
+  });
+});
