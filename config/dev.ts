@@ -12,6 +12,10 @@ export const dev: EnvironmentConfig = {
     "rajee-dev-data": { prefixes: [""] },
   },
   authorizerImage: "111111111111.dkr.ecr.eu-west-1.amazonaws.com/rajee-authorizer:0.1.0",
+  // Development may pin by tag alone; staging and prod require digests.
+  imagePinning: "tag",
+  // Spot tasks may be stopped with two minutes' notice: fine for development, not for production.
+  capacityProviders: { FARGATE_SPOT: { weight: 1 } },
   task: {
     cpu: 512,
     memoryMiB: 1024,

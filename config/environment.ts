@@ -1,3 +1,4 @@
+import type { CapacityProviderShare, FargateCapacityProvider } from "../modules/proxy-service/proxy-service";
 import type { ServiceScaling } from "../modules/proxy-service/scaling";
 import type { TaskSize } from "../modules/proxy-service/task-size";
 
@@ -59,10 +60,19 @@ export interface EnvironmentConfig {
   readonly natGateways: "none" | "single" | "per-az";
   /** Buckets the gateway may serve, keyed by bucket name. */
   readonly buckets: Readonly<Record<string, BucketAccess>>;
-  /** Authorizer image, pinned: `<account>.dkr.ecr.<region>.amazonaws.com/<repo>:<tag>` or `@sha256:<digest>`. */
+  /** Authorizer image in ECR: `<account>.dkr.ecr.<region>.amazonaws.com/<repo>:<tag>@sha256:<digest>` (a tag alone only with `imagePinning: "tag"`). */
   readonly authorizerImage: string;
-  /** Envoy image. @default ENVOY_IMAGE from envoy-templates (Docker Hub, needs NAT) */
+  /**
+   * Envoy image, in ECR (the tasks reach no other registry). @default ENVOY_IMAGE from envoy-templates
+   * pulled through the environment's ECR pull-through cache (`<account>.dkr.ecr.<region>.amazonaws.com/rajee-<name>/envoyproxy/envoy:...@sha256:...`)
+   */
   readonly envoyImage?: string;
+  /** Whether images must be pinned by digest (`digest`) or may be pinned by tag alone (`tag`, development only). @default "digest" */
+  readonly imagePinning?: "digest" | "tag";
+  /** Fargate capacity providers and their shares (Spot for non-production). @default undefined (on-demand Fargate) */
+  readonly capacityProviders?: Readonly<Partial<Record<FargateCapacityProvider, CapacityProviderShare>>>;
+  /** Seconds a new task's share of requests ramps up (30-900, 0 = off). @default 0 */
+  readonly slowStartSeconds?: number;
   /** Fargate task size and the containers' shares. */
   readonly task: TaskSize;
   /** Task counts and autoscaling targets. */

@@ -13,7 +13,8 @@ export const prod: EnvironmentConfig = {
     "rajee-prod-data": { prefixes: ["shared/", "partners/"] },
     "rajee-prod-reports": { prefixes: ["published/"] },
   },
-  authorizerImage: "333333333333.dkr.ecr.eu-west-1.amazonaws.com/rajee-authorizer:0.1.0",
+  // Pinned by digest (a tag can be re-pushed): replace with the digest `docker push` printed.
+  authorizerImage: "333333333333.dkr.ecr.eu-west-1.amazonaws.com/rajee-authorizer:0.1.0@sha256:0000000000000000000000000000000000000000000000000000000000000003",
   task: {
     cpu: 1024,
     memoryMiB: 2048,
@@ -30,6 +31,7 @@ export const prod: EnvironmentConfig = {
   accessLogRetentionDays: 30,
   alarmEmail: "rajee-prod-alarms@example.com",
   wafRateLimit: 2000,
+  slowStartSeconds: 30,
   backend: { kind: "s3", bucket: "rajee-terraform-state-333333333333", key: "rajee/prod.tfstate" },
   tags: { CostCenter: "platform" },
 };

@@ -12,7 +12,8 @@ export const staging: EnvironmentConfig = {
   buckets: {
     "rajee-staging-data": { prefixes: ["shared/", "partners/"] },
   },
-  authorizerImage: "222222222222.dkr.ecr.eu-west-1.amazonaws.com/rajee-authorizer:0.1.0",
+  // Pinned by digest (a tag can be re-pushed): replace with the digest `docker push` printed.
+  authorizerImage: "222222222222.dkr.ecr.eu-west-1.amazonaws.com/rajee-authorizer:0.1.0@sha256:0000000000000000000000000000000000000000000000000000000000000002",
   task: {
     cpu: 1024,
     memoryMiB: 2048,
@@ -29,6 +30,7 @@ export const staging: EnvironmentConfig = {
   accessLogRetentionDays: 14,
   alarmEmail: "rajee-staging-alarms@example.com",
   wafRateLimit: 2000,
+  slowStartSeconds: 30,
   backend: { kind: "s3", bucket: "rajee-terraform-state-222222222222", key: "rajee/staging.tfstate" },
   tags: { CostCenter: "platform" },
 };

@@ -16,7 +16,15 @@ import type { EnvironmentConfig } from "./environment";
 // the modules' *Problem functions); what is left here is what only an environment file has.
 const ENV_NAME = /^[a-z][a-z0-9-]{0,13}$/;
 const TOKEN_VALUE = /^\S{1,256}$/;
-const PINNED_IMAGE = /^[a-z0-9.-]+(:\d+)?\/?[a-z0-9._/-]*(:[\w][\w.-]{0,127})?(@sha256:[0-9a-f]{64})?$/;
+
+/** Why `image` is not an ECR image pinned as `pinning` asks; undefined when it is. The plan review asks the same. */
+export function imagePinProblem(image: string, pinning: "digest" | "tag"): string | undefined {
+  const m = ECR_IMAGE.exec(image);
+  if (!m) return "is not an ECR image pinned by tag or digest; use <account>.dkr.ecr.<region>.amazonaws.com/<repo>:<tag>@sha256:<digest>";
+  if (m[4] === ":latest") return "uses the moving tag 'latest'; pin a version tag and a digest";
+  if (pinning === "digest" && !m[4]!.includes("@sha256:")) return "is pinned by tag only, which can be re-pushed; append @sha256:<digest> (imagePinning: \"tag\" allows tags in development)";
+  return undefined;
+}
 
 /**
  * Checks an environment and returns it frozen. Throws one ConfigError listing every problem, each
@@ -53,17 +61,15 @@ export function validateEnvironment(config: EnvironmentConfig): EnvironmentConfi
 
   checkBuckets(c, bad);
 
-  const image = ECR_IMAGE.exec(c.authorizerImage);
-  if (!image) {
-    bad("authorizerImage", c.authorizerImage, "is not an ECR image pinned by tag or digest; use <account>.dkr.ecr.<region>.amazonaws.com/<repo>:<tag>");
-  } else if (image[4] === ":latest") {
-    bad("authorizerImage", c.authorizerImage, "uses the moving tag 'latest'; pin a version tag or a digest");
-  }
-  if (c.envoyImage !== undefined && (!PINNED_IMAGE.test(c.envoyImage) || !/[:@]/.test(c.envoyImage.split("/").pop() ?? ""))) {
-    bad("envoyImage", c.envoyImage, "is not an image reference pinned by tag or digest; use e.g. envoyproxy/envoy:v1.34.1");
-  }
-  if (c.natGateways === "none" && (c.envoyImage === undefined || !ECR_IMAGE.test(c.envoyImage))) {
-    bad("natGateways", c.natGateways, "leaves no route to Docker Hub for the Envoy image; mirror it into ECR and set envoyImage, or use single/per-az");
+  const pinning = c.imagePinning ?? "digest";
+  if (pinning !== "digest" && pinning !== "tag") bad("imagePinning", pinning, "must be digest or tag");
+  const authorizerImage = imagePinProblem(c.authorizerImage, pinning === "tag" ? "tag" : "digest");
+  if (authorizerImage) bad("authorizerImage", c.authorizerImage, authorizerImage);
+  // The tasks reach only ECR (egress to the VPC endpoints), so Envoy must come from ECR too; the default mirrors it there.
+  const envoyImage = c.envoyImage === undefined ? undefined : imagePinProblem(c.envoyImage, pinning === "tag" ? "tag" : "digest");
+  if (envoyImage) bad("envoyImage", c.envoyImage, `${envoyImage}; or omit it to pull the default through the ECR mirror`);
+  if (c.slowStartSeconds !== undefined && (!Number.isInteger(c.slowStartSeconds) || (c.slowStartSeconds !== 0 && (c.slowStartSeconds < 30 || c.slowStartSeconds > 900)))) {
+    bad("slowStartSeconds", c.slowStartSeconds, "is outside the ALB range; use 30-900, or 0 for off");
   }
 
   for (const p of taskSizeProblems(c.task)) problems.push(`task.${p}`);

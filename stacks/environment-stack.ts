@@ -7,6 +7,7 @@ import { ECR_IMAGE } from "../src/contracts/aws-names";
 import { envoyCommand, envoySettingsForEnvironment, ENVOY_IMAGE, renderEnvoyBootstrap, S3_CLUSTER } from "../envoy-templates";
 import { FILTER, S3_LISTENER } from "../envoy-templates/bootstrap";
 import { AccessPolicy } from "../modules/access-policy/access-policy";
+import { ImageMirror, mirroredImage } from "../modules/image-mirror/image-mirror";
 import { LoadBalancer } from "../modules/load-balancer/load-balancer";
 import { Network } from "../modules/network/network";
 import { Alarms } from "../modules/observability/alarms";
@@ -47,12 +48,14 @@ export function stackName(environment: string): string {
 }
 
 /** The rotation Lambda's log group, created up front so its retention and key are ours. */
-export function logGroupNames(environment: string): { envoy: string; authorizer: string; rotation: string; flowLogs: string } {
+export function logGroupNames(environment: string): { envoy: string; authorizer: string; rotation: string; flowLogs: string; waf: string } {
   return {
     envoy: `/rajee/${environment}/envoy`,
     authorizer: `/rajee/${environment}/authorizer`,
     rotation: `/rajee/${environment}/key-rotation`,
     flowLogs: `/rajee/${environment}/vpc-flow-logs`,
+    // WAF logs only to groups named aws-waf-logs-*.
+    waf: `aws-waf-logs-${stackName(environment)}`,
   };
 }
 
@@ -64,6 +67,8 @@ export function logGroupNames(environment: string): { envoy: string; authorizer:
 export class EnvironmentStack extends TerraformStack {
   readonly config: EnvironmentConfig;
   readonly network: Network;
+  /** The ECR pull-through cache the Envoy image comes through (undefined locally: moto lacks the API). */
+  readonly imageMirror: ImageMirror | undefined;
   readonly logGroups: LogGroups;
   readonly signingKeys: SigningKeys;
   readonly accessPolicy: AccessPolicy;
@@ -117,6 +122,7 @@ export class EnvironmentStack extends TerraformStack {
       cidr: c.vpcCidr,
       availabilityZones: c.availabilityZones,
       natGateways: c.natGateways,
+      s3Buckets: Object.keys(c.buckets),
       flowLogGroupArn: this.logGroups.arns.flowLogs as string,
     });
     this.signingKeys = new SigningKeys(this, "signing-keys", {
@@ -133,7 +139,10 @@ export class EnvironmentStack extends TerraformStack {
       ...(localApi === undefined ? {} : { rotationSchedule: false }),
     });
 
-    const envoyImage = c.envoyImage ?? ENVOY_IMAGE;
+    // The tasks reach only ECR: Envoy's image comes through the account's pull-through cache unless configured.
+    // moto has no pull-through cache API (docs/infrastructure.md), so the local variant names the mirror without the rule.
+    this.imageMirror = localApi === undefined ? new ImageMirror(this, "image-mirror", { namePrefix: name, accountId: c.accountId, region: c.region }) : undefined;
+    const envoyImage = c.envoyImage ?? mirroredImage(c.accountId, c.region, name, ENVOY_IMAGE);
     this.accessPolicy = new AccessPolicy(this, "access-policy", {
       namePrefix: name,
       accountId: c.accountId,
@@ -143,6 +152,7 @@ export class EnvironmentStack extends TerraformStack {
       jwksKmsKeyArn: this.signingKeys.kmsKeyArn,
       logGroupArns: [this.logGroups.arns.envoy as string, this.logGroups.arns.authorizer as string],
       ecrRepositoryArns: ecrRepositoryArns(partition, [c.authorizerImage, envoyImage]),
+      pullThroughRepositoryArns: this.imageMirror && c.envoyImage === undefined ? [this.imageMirror.repositoryArnPattern] : [],
     });
 
     const envoy = envoySettingsForEnvironment(c);
@@ -165,6 +175,8 @@ export class EnvironmentStack extends TerraformStack {
       healthCheckPath: envoy.healthPath,
       accessLogRetentionDays: c.accessLogRetentionDays,
       wafRateLimit: c.wafRateLimit,
+      wafLogGroupArn: this.logGroups.arns.waf as string,
+      slowStartSeconds: c.slowStartSeconds,
       // A local apply is destroyed at once; AWS environments keep the protection.
       ...(localApi === undefined ? {} : { deletionProtection: false }),
     });
@@ -194,6 +206,10 @@ export class EnvironmentStack extends TerraformStack {
       logGroups: { envoy: this.logGroups.names.envoy as string, authorizer: this.logGroups.names.authorizer as string },
       size: c.task,
       scaling: c.scaling,
+      capacityProviders: c.capacityProviders,
+      // HTTPS only to S3 (the gateway endpoint's prefix list) and the interface endpoints: no internet.
+      egressPrefixListIds: [this.network.s3PrefixListId],
+      egressSecurityGroupIds: this.network.endpointSecurityGroupId === undefined ? [] : [this.network.endpointSecurityGroupId],
       listenerPort: envoy.listenerPort,
       healthPort: envoy.healthPort,
       livePath: envoy.livePath,

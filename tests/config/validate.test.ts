@@ -1,5 +1,7 @@
 import { ConfigError } from "../../src/config-error";
 import { dev } from "../../config/dev";
+import { prod } from "../../config/prod";
+import { staging } from "../../config/staging";
 import type { EnvironmentConfig } from "../../config/environment";
 import { environmentNames, getEnvironment, validateEnvironment } from "../../config";
 
@@ -84,19 +86,24 @@ describe("environment config", () => {
     [
       "authorizer image from Docker Hub",
       { authorizerImage: "rajee/authorizer:1" },
-      'authorizerImage="rajee/authorizer:1" is not an ECR image pinned by tag or digest; use <account>.dkr.ecr.<region>.amazonaws.com/<repo>:<tag>',
+      'authorizerImage="rajee/authorizer:1" is not an ECR image pinned by tag or digest; use <account>.dkr.ecr.<region>.amazonaws.com/<repo>:<tag>@sha256:<digest>',
     ],
     [
       "authorizer image on latest",
       { authorizerImage: "111111111111.dkr.ecr.eu-west-1.amazonaws.com/rajee-authorizer:latest" },
-      "authorizerImage=\"111111111111.dkr.ecr.eu-west-1.amazonaws.com/rajee-authorizer:latest\" uses the moving tag 'latest'; pin a version tag or a digest",
+      "authorizerImage=\"111111111111.dkr.ecr.eu-west-1.amazonaws.com/rajee-authorizer:latest\" uses the moving tag 'latest'; pin a version tag and a digest",
     ],
-    ["unpinned envoy image", { envoyImage: "envoyproxy/envoy" }, 'envoyImage="envoyproxy/envoy" is not an image reference pinned by tag or digest; use e.g. envoyproxy/envoy:v1.34.1'],
     [
-      "no NAT with a Docker Hub Envoy",
-      { natGateways: "none" },
-      'natGateways="none" leaves no route to Docker Hub for the Envoy image; mirror it into ECR and set envoyImage, or use single/per-az',
+      "Envoy image from Docker Hub (the tasks reach only ECR)",
+      { envoyImage: "envoyproxy/envoy:v1.34.1" },
+      'envoyImage="envoyproxy/envoy:v1.34.1" is not an ECR image pinned by tag or digest; use <account>.dkr.ecr.<region>.amazonaws.com/<repo>:<tag>@sha256:<digest>; or omit it to pull the default through the ECR mirror',
     ],
+    [
+      "authorizer image pinned by tag alone where digests are required",
+      { imagePinning: "digest" },
+      'authorizerImage="111111111111.dkr.ecr.eu-west-1.amazonaws.com/rajee-authorizer:0.1.0" is pinned by tag only, which can be re-pushed; append @sha256:<digest> (imagePinning: "tag" allows tags in development)',
+    ],
+    ["slow start outside the ALB range", { slowStartSeconds: 10 }, "slowStartSeconds=10 is outside the ALB range; use 30-900, or 0 for off"],
     [
       "non-Fargate cpu",
       { task: { ...task, cpu: 300 } },
@@ -164,6 +171,19 @@ describe("environment config", () => {
       'config "dev": accountId="1" is not 12 digits; use the AWS account id of the environment',
       'config "dev": alarmEmail="x" is not an email address; use e.g. oncall@example.com',
     ]);
+  });
+
+  it("requires digests in staging and prod and lets dev pin by tag", () => {
+    expect([staging.imagePinning, prod.imagePinning, dev.imagePinning]).toEqual([undefined, undefined, "tag"]);
+    for (const config of [staging, prod]) {
+      expect(problemsOf({ ...config, authorizerImage: config.authorizerImage.replace(/@sha256:[0-9a-f]{64}$/, "") })).toEqual([
+        expect.stringMatching(/authorizerImage=.* is pinned by tag only, which can be re-pushed; append @sha256:<digest>/),
+      ]);
+    }
+  });
+
+  it("accepts no NAT at all: every image comes through ECR", () => {
+    expect(problemsOf(devWith({ natGateways: "none" }))).toEqual([]);
   });
 
   it("accepts an ECR-mirrored Envoy image without NAT", () => {

@@ -62,10 +62,10 @@ describe("the local variant of a stack (localEndpoint)", () => {
     expect(local.terraform.backend).toEqual({ local: { path: "terraform.dev.tfstate" } });
   });
 
-  it("leaves out only the autoscaling registration and the rotation schedule, and requests its own certificate", () => {
+  it("leaves out only the autoscaling registration, the rotation schedule and the pull-through cache rule, and requests its own certificate", () => {
     const missing = types(dev).filter((t) => !types(local).includes(t)).sort();
     const added = types(local).filter((t) => !types(dev).includes(t));
-    expect(missing).toEqual(["aws_appautoscaling_policy", "aws_appautoscaling_target", "aws_secretsmanager_secret_rotation"]);
+    expect(missing).toEqual(["aws_appautoscaling_policy", "aws_appautoscaling_target", "aws_ecr_pull_through_cache_rule", "aws_secretsmanager_secret_rotation"]);
     expect(added).toEqual(["aws_acm_certificate"]);
     for (const type of types(local)) {
       if (type !== "aws_acm_certificate") expect({ type, count: resources(local, type).length }).toEqual({ type, count: resources(dev, type).length });
