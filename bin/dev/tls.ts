@@ -31,7 +31,7 @@ function dnsNames(domain: string | undefined): string[] {
 export async function localCertificate(domain?: string): Promise<LocalTls> {
   const pems = await generate([{ name: "commonName", value: "localhost" }], {
     keySize: 2048,
-    days: CERTIFICATE_DAYS,
+    notAfterDate: new Date(Date.now() + CERTIFICATE_DAYS * 24 * 3600 * 1000),
     algorithm: "sha256",
     extensions: [
       { name: "basicConstraints", cA: true },
