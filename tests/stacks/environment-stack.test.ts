@@ -68,6 +68,53 @@ describe("EnvironmentStack", () => {
     }
   });
 
+  it("pulls Envoy through the environment's ECR mirror, with the upstream tag and digest, and lets only the execution role import it", () => {
+    const task = Object.values(staging.resource?.aws_ecs_task_definition ?? {})[0]!;
+    expect(task.container_definitions).toContain(
+      '"image":"222222222222.dkr.ecr.eu-west-1.amazonaws.com/rajee-staging/envoyproxy/envoy:v1.34.10@sha256:3343a698c1bdfdbb174f1bd907dea789d728692f4f99a943e3e6f0bc5ef6513f"',
+    );
+    expect(Object.values(staging.resource?.aws_ecr_pull_through_cache_rule ?? {})).toEqual([
+      { ecr_repository_prefix: "rajee-staging", upstream_registry_url: "public.ecr.aws" },
+    ]);
+    const execution = Object.entries(staging.resource?.aws_iam_role_policy ?? {}).find(([id]) => id.includes("execution-policy"))![1];
+    const statements = (JSON.parse(execution.policy as string) as { Statement: Array<{ Sid: string; Resource: string[] }> }).Statement;
+    expect(statements.find((st) => st.Sid === "ImportMirroredImages")?.Resource).toEqual(["arn:aws:ecr:eu-west-1:222222222222:repository/rajee-staging/*"]);
+    expect(statements.find((st) => st.Sid === "PullImages")?.Resource).toEqual([
+      "arn:aws:ecr:eu-west-1:222222222222:repository/rajee-authorizer",
+      "arn:aws:ecr:eu-west-1:222222222222:repository/rajee-staging/envoyproxy/envoy",
+    ]);
+  });
+
+  it("sends the tasks' HTTPS only to the S3 endpoint's prefix list and the interface endpoints' security group", () => {
+    const egress = Object.entries(staging.resource?.aws_vpc_security_group_egress_rule ?? {})
+      .filter(([id]) => id.startsWith("proxy-service"))
+      .map(([, rule]) => [rule.prefix_list_id, rule.referenced_security_group_id, rule.cidr_ipv4]);
+    const s3Endpoint = Object.keys(staging.resource?.aws_vpc_endpoint ?? {}).find((id) => id.includes("s3-endpoint"));
+    const endpointsSg = Object.keys(staging.resource?.aws_security_group ?? {}).find((id) => id.includes("endpoints-sg"));
+    expect(egress).toEqual([
+      [undefined, `\${aws_security_group.${endpointsSg}.id}`, undefined],
+      [`\${aws_vpc_endpoint.${s3Endpoint}.prefix_list_id}`, undefined, undefined],
+    ]);
+  });
+
+  it("logs the WAF to its aws-waf-logs- group, encrypted with the logs key and kept for the environment's retention", () => {
+    const group = Object.values(staging.resource?.aws_cloudwatch_log_group ?? {}).find((g) => g.name === "aws-waf-logs-rajee-staging")!;
+    expect(group.retention_in_days).toBe(30);
+    expect(group.kms_key_id).toMatch(/^\$\{aws_kms_key\.log-groups_key_[0-9A-F]+\.arn\}$/);
+  });
+
+  it("runs dev on Fargate Spot and staging and prod on demand with a 30 s slow start", () => {
+    const dev = stackJson("dev");
+    const prod = stackJson("prod");
+    const service = (json: StackJson) => Object.values(json.resource?.aws_ecs_service ?? {})[0]!;
+    const targets = (json: StackJson) => Object.values(json.resource?.aws_lb_target_group ?? {})[0]!;
+    expect([service(dev).launch_type, service(dev).capacity_provider_strategy]).toEqual([undefined, [{ capacity_provider: "FARGATE_SPOT", weight: 1, base: 0 }]]);
+    for (const json of [staging, prod]) {
+      expect([service(json).launch_type, service(json).capacity_provider_strategy, targets(json).slow_start]).toEqual(["FARGATE", undefined, 30]);
+    }
+    expect(targets(dev).slow_start).toBe(0);
+  });
+
   it("pulls ECR images with repository-scoped permissions and Docker Hub images with none", () => {
     expect(
       ecrRepositoryArns("aws", [
