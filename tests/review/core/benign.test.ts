@@ -1,0 +1,48 @@
+import fc from "fast-check";
+import { benignReason } from "../../../review/core/benign";
+import { parsePlan } from "../../../review/core/plan";
+import { reviewPlan } from "../../../review/core/report";
+import type { IamStatement } from "../../../review/core/iam";
+import { planDocument, policy, type FixtureResource } from "./fixtures";
+
+const ACCOUNT = "111111111111";
+const review = (resources: FixtureResource[]) => reviewPlan(parsePlan(planDocument(resources), "test"), { environment: "dev", buckets: {}, accountId: ACCOUNT });
+const statement = (over: Partial<IamStatement>): IamStatement => ({
+  address: "aws_iam_policy.p", attribute: "policy", kind: "identity", sid: "S", effect: "Allow", principals: [], notPrincipal: false,
+  actions: [], notAction: false, resources: [], notResource: false, conditions: [], wildcards: [], ...over,
+});
+
+describe("known-benign statements", () => {
+  it("are recognised by their form: the TLS-only Deny, the default key policy, a resourceless action", () => {
+    const plan: FixtureResource[] = [
+      { address: "aws_s3_bucket_policy.b", after: { policy: policy({ Sid: "DenyInsecureTransport", Effect: "Deny", Principal: { AWS: "*" }, Action: "s3:*", Resource: "*", Condition: { Bool: { "aws:SecureTransport": "false" } } }) } },
+      { address: "aws_kms_key.k", after: { policy: policy({ Sid: "Whatever", Effect: "Allow", Principal: { AWS: `arn:aws:iam::${ACCOUNT}:root` }, Action: "kms:*", Resource: "*" }) } },
+      { address: "aws_iam_role_policy.e", after: { policy: policy({ Sid: "Login", Effect: "Allow", Action: "ecr:GetAuthorizationToken", Resource: "*" }) } },
+    ];
+    const r = review(plan);
+    expect(r.violations).toEqual([]);
+    expect(r.iam.statements.map((s) => [s.sid, s.wildcards, s.benign !== undefined])).toEqual([
+      ["DenyInsecureTransport", [], true],
+      ["Whatever", [], true],
+      ["Login", [], true],
+    ]);
+  });
+
+  it("are not recognised when the form differs: another account's root, an extra action, a role", () => {
+    const r = review([
+      { address: "aws_kms_key.k", after: { policy: policy({ Sid: "OtherRoot", Effect: "Allow", Principal: { AWS: "arn:aws:iam::999999999999:root" }, Action: "kms:*", Resource: "*" }) } },
+      { address: "aws_iam_role_policy.e", after: { policy: policy({ Sid: "LoginAndPull", Effect: "Allow", Action: ["ecr:GetAuthorizationToken", "ecr:BatchGetImage"], Resource: "*" }) } },
+    ]);
+    expect(r.iam.statements.map((s) => [s.sid, s.benign])).toEqual([["OtherRoot", undefined], ["LoginAndPull", undefined]]);
+    expect(r.violations.map((v) => [v.rule, v.subject])).toEqual([["iam-wildcard-action", "OtherRoot"], ["kms-key-policy-open", "OtherRoot"], ["kms-key-policy-open", "OtherRoot"]]);
+  });
+
+  it("never include an Allow that carries another action beside a resourceless one (property)", () => {
+    fc.assert(
+      fc.property(fc.stringMatching(/^[a-z0-9]{1,8}:[A-Za-z*]{1,12}$/), (action) => {
+        const s = statement({ actions: ["ecr:GetAuthorizationToken", action], resources: ["*"] });
+        expect(benignReason(s, "aws_iam_role_policy", ACCOUNT) === undefined).toBe(!["ecr:GetAuthorizationToken", "cloudwatch:PutMetricData"].includes(action));
+      }),
+    );
+  });
+});

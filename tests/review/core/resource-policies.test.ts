@@ -1,0 +1,90 @@
+import { parsePlan } from "../../../review/core/plan";
+import { reviewPlan, type ReviewOptions } from "../../../review/core/report";
+import { principalAccount, RESOURCE_POLICY_RULES } from "../../../review/core/resource-policies";
+import { planDocument, policy, ref, type FixtureResource } from "./fixtures";
+
+const ACCOUNT = "111111111111";
+const OTHER = "999999999999";
+const OPTIONS: ReviewOptions = { environment: "dev", buckets: {}, accountId: ACCOUNT };
+const findings = (resources: FixtureResource[], options: Partial<ReviewOptions> = {}) =>
+  reviewPlan(parsePlan(planDocument(resources), "test"), { ...OPTIONS, ...options })
+    .violations.filter((v) => (RESOURCE_POLICY_RULES as readonly string[]).includes(v.rule))
+    .map((v) => [v.rule, v.address, v.subject]);
+
+const ROOT_ADMIN = { Sid: "Root", Effect: "Allow", Principal: { AWS: `arn:aws:iam::${ACCOUNT}:root` }, Action: "kms:*", Resource: "*" };
+const key = (...statements: Record<string, unknown>[]): FixtureResource => ({ address: "aws_kms_key.k", after: { policy: policy(...statements) } });
+
+describe("kms-key-policy-open", () => {
+  it("accepts AWS's default statement for this account's root and conditioned service use", () => {
+    expect(findings([key(ROOT_ADMIN, { Sid: "Logs", Effect: "Allow", Principal: { Service: "logs.amazonaws.com" }, Action: ["kms:Decrypt"], Resource: "*", Condition: { StringEquals: { "aws:SourceAccount": ACCOUNT } } })])).toEqual([]);
+  });
+
+  it("refuses kms:* for another account's root or for a role, anyone without a condition, and another account", () => {
+    expect(findings([key({ ...ROOT_ADMIN, Principal: { AWS: `arn:aws:iam::${OTHER}:root` } })])).toEqual([
+      ["kms-key-policy-open", "aws_kms_key.k", "Root"],
+      ["kms-key-policy-open", "aws_kms_key.k", "Root"],
+    ]);
+    expect(findings([key({ ...ROOT_ADMIN, Principal: { AWS: `arn:aws:iam::${ACCOUNT}:role/admin` } })])).toEqual([["kms-key-policy-open", "aws_kms_key.k", "Root"]]);
+    expect(findings([key({ Sid: "Anyone", Effect: "Allow", Principal: "*", Action: "kms:Decrypt", Resource: "*" })])).toEqual([["kms-key-policy-open", "aws_kms_key.k", "Anyone"]]);
+  });
+});
+
+describe("secret-policy-open", () => {
+  const secretPolicy = (statement: Record<string, unknown>): FixtureResource => ({ address: "aws_secretsmanager_secret_policy.p", after: { policy: policy(statement) } });
+
+  it("accepts a Deny to everyone but the rotation role, and refuses an unconditioned Allow to anyone or another account", () => {
+    expect(findings([secretPolicy({ Sid: "OnlyRotation", Effect: "Deny", Principal: "*", Action: "secretsmanager:GetSecretValue", Resource: "*", Condition: { ArnNotEquals: { "aws:PrincipalArn": "arn:aws:iam::1:role/r" } } })])).toEqual([]);
+    expect(findings([secretPolicy({ Sid: "Open", Effect: "Allow", Principal: { AWS: "*" }, Action: "secretsmanager:GetSecretValue", Resource: "*" })])).toEqual([["secret-policy-open", "aws_secretsmanager_secret_policy.p", "Open"]]);
+    expect(findings([secretPolicy({ Sid: "Other", Effect: "Allow", Principal: { AWS: `arn:aws:iam::${OTHER}:role/x` }, Action: "secretsmanager:GetSecretValue", Resource: "*" })])).toEqual([["secret-policy-open", "aws_secretsmanager_secret_policy.p", "Other"]]);
+  });
+});
+
+describe("kms-grant-delegation", () => {
+  it("refuses a grant with CreateGrant or to another account", () => {
+    const grant = (after: Record<string, unknown>): FixtureResource => ({ address: "aws_kms_grant.g", after: { key_id: "k", ...after } });
+    expect(findings([grant({ grantee_principal: `arn:aws:iam::${ACCOUNT}:role/r`, operations: ["Decrypt"] })])).toEqual([]);
+    expect(findings([grant({ grantee_principal: `arn:aws:iam::${ACCOUNT}:role/r`, operations: ["Decrypt", "CreateGrant"] })])).toEqual([["kms-grant-delegation", "aws_kms_grant.g", "operations"]]);
+    expect(findings([grant({ grantee_principal: `arn:aws:iam::${OTHER}:role/r`, operations: ["Decrypt"] })])).toEqual([["kms-grant-delegation", "aws_kms_grant.g", "grantee_principal"]]);
+  });
+});
+
+describe("lambda-url-auth", () => {
+  it("requires AWS_IAM on a Function URL and refuses a permission that opens one", () => {
+    expect(findings([{ address: "aws_lambda_function_url.u", after: { function_name: "issuer", authorization_type: "AWS_IAM" } }])).toEqual([]);
+    expect(findings([{ address: "aws_lambda_function_url.u", after: { function_name: "issuer", authorization_type: "NONE" } }])).toEqual([["lambda-url-auth", "aws_lambda_function_url.u", "authorization_type"]]);
+    expect(findings([{ address: "aws_lambda_permission.p", after: { action: "lambda:InvokeFunctionUrl", principal: "*", function_url_auth_type: "NONE" } }])).toEqual([["lambda-url-auth", "aws_lambda_permission.p", "function_url_auth_type"]]);
+    expect(findings([{ address: "aws_lambda_permission.p", after: { action: "lambda:InvokeFunction", principal: "secretsmanager.amazonaws.com" } }])).toEqual([]);
+  });
+});
+
+describe("s3-endpoint-policy-open", () => {
+  const endpoint: FixtureResource = { address: "aws_vpc_endpoint.s3", after: { service_name: "com.amazonaws.eu-west-1.s3", vpc_endpoint_type: "Gateway" }, unknown: { id: true } };
+  it("accepts an endpoint without a policy or one naming buckets, and refuses s3 on every resource for anyone", () => {
+    expect(findings([endpoint])).toEqual([]);
+    const open = { Sid: "All", Effect: "Allow", Principal: "*", Action: "s3:*", Resource: "*" };
+    expect(findings([{ ...endpoint, after: { ...endpoint.after, policy: policy({ ...open, Resource: ["arn:aws:s3:::data/*"] }) } }])).toEqual([]);
+    expect(findings([{ ...endpoint, after: { ...endpoint.after, policy: policy(open) } }])).toEqual([["s3-endpoint-policy-open", "aws_vpc_endpoint.s3", "All"]]);
+    expect(findings([endpoint, { address: "aws_vpc_endpoint_policy.p", after: { policy: policy(open) }, unknown: { vpc_endpoint_id: true }, config: { vpc_endpoint_id: ref("aws_vpc_endpoint.s3") } }])).toEqual([["s3-endpoint-policy-open", "aws_vpc_endpoint_policy.p", "All"]]);
+  });
+});
+
+describe("image-not-pinned-by-digest", () => {
+  const task = (image: string): FixtureResource => ({ address: "aws_ecs_task_definition.t", after: { family: "f", container_definitions: JSON.stringify([{ name: "app", image, memory: 256 }]) } });
+  it("requires a digest only where the environment asks for it", () => {
+    expect(findings([task("repo/app:1.0")])).toEqual([]);
+    expect(findings([task("repo/app:1.0")], { requireImageDigests: true })).toEqual([["image-not-pinned-by-digest", "aws_ecs_task_definition.t", "app"]]);
+    expect(findings([task(`repo/app:1.0@sha256:${"b".repeat(64)}`)], { requireImageDigests: true })).toEqual([]);
+  });
+});
+
+describe("principalAccount", () => {
+  it.each([
+    [`AWS:arn:aws:iam::${ACCOUNT}:root`, ACCOUNT],
+    [`AWS:arn:aws:sts::${OTHER}:assumed-role/r/s`, OTHER],
+    [`AWS:${OTHER}`, OTHER],
+    ["Service:logs.amazonaws.com", undefined],
+    ["*", undefined],
+  ])("reads the account of %s", (principal, account) => {
+    expect(principalAccount(principal)).toBe(account);
+  });
+});
