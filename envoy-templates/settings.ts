@@ -11,6 +11,8 @@ import {
   ENVOY_LISTENER_PORT,
   ENVOY_LIVE_PATH,
   ENVOY_READY_PATH,
+  ERROR_CODE_HEADER,
+  ERROR_MESSAGE_HEADER,
   LOOPBACK,
   STOP_TIMEOUT_MARGIN_SECONDS,
   UPSTREAM_PATH_HEADER,
@@ -275,6 +277,8 @@ export const EXT_AUTHZ_ALLOWED_CLIENT_HEADERS: readonly string[] = Object.freeze
   "content-type",
   "x-amz-request-id",
   "retry-after",
+  ERROR_CODE_HEADER,
+  ERROR_MESSAGE_HEADER,
 ]);
 
 /** Internal header namespaces a client must never be able to set. */

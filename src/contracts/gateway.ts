@@ -45,6 +45,14 @@ export const STOP_TIMEOUT_MARGIN_SECONDS = 10;
 export const UPSTREAM_PATH_HEADER = "x-rajee-upstream-path";
 
 /**
+ * Headers a denial carries besides its XML body: the S3 error code and message, as S3's website
+ * endpoints send them, so a HEAD (whose answer has no body) still says why. Envoy passes them to
+ * the client (ext_authz `allowed_client_headers`).
+ */
+export const ERROR_CODE_HEADER = "x-amz-error-code";
+export const ERROR_MESSAGE_HEADER = "x-amz-error-message";
+
+/**
  * Largest DeleteObjects body Envoy buffers and the authorizer judges, bytes: 1000 keys of 1024 bytes
  * plus XML framing fit in 2 MiB. Above it Envoy answers 413 before any check.
  */

@@ -41,7 +41,7 @@ describe("envoySettings defaults", () => {
         prefixes: ["x-amz-"],
       },
       allowedUpstreamHeaders: ["authorization", "x-amz-date", "x-amz-security-token", "x-amz-content-sha256", "x-rajee-upstream-path", "x-amz-copy-source"],
-      allowedClientHeaders: ["content-type", "x-amz-request-id", "retry-after"],
+      allowedClientHeaders: ["content-type", "x-amz-request-id", "retry-after", "x-amz-error-code", "x-amz-error-message"],
       removedRequestHeaderPrefixes: ["x-rajee-", "x-envoy-"],
       upstreamPathHeader: "x-rajee-upstream-path",
       deleteObjects: { method: "POST", queryParameter: "delete", maxRequestBytes: 2097152, allowPartialMessage: false },

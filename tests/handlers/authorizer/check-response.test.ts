@@ -1,5 +1,5 @@
 import fc from "fast-check";
-import { allowed, denialError, respond, type CheckOutcome, type LocalDeny } from "../../../handlers/authorizer/check-response";
+import { allowed, denialError, headerSafeMessage, MAX_ERROR_MESSAGE_HEADER_CHARS, respond, type CheckOutcome, type LocalDeny } from "../../../handlers/authorizer/check-response";
 import type { Decision } from "../../../src/decision";
 import { s3Error } from "../../../src/errors";
 import { tokenFixture, type TokenFixture } from "../../support/tokens";
@@ -28,7 +28,13 @@ describe("the check port's answer", () => {
   it("answers a local denial over an allowing decision, keeping its retry-after", () => {
     const response = respond({ decision: allow, local: slowDown, extraHeaders: { "retry-after": "1" } }, "r2");
     expect(response.status).toBe(slowDown.error.status);
-    expect(response.headers).toEqual({ "content-type": "application/xml", "x-amz-request-id": "r2", "retry-after": "1" });
+    expect(response.headers).toEqual({
+      "content-type": "application/xml",
+      "x-amz-request-id": "r2",
+      "x-amz-error-code": "SlowDown",
+      "x-amz-error-message": "too many requests for subject 'alice'; retry after 1s",
+      "retry-after": "1",
+    });
     expect(response.body).toContain("<Code>SlowDown</Code>");
     expect(response.body).toContain("<RequestId>r2</RequestId>");
   });
@@ -39,6 +45,26 @@ describe("the check port's answer", () => {
     expect(response.body).toContain("<Code>AccessDenied</Code>");
     expect(denialError({ decision: deny, local: undefined, extraHeaders: {} })).toEqual((deny as Extract<Decision, { allow: false }>).error);
     expect(denialError({ decision: allow, local: undefined, extraHeaders: {} })).toBeUndefined();
+  });
+
+  it("carries the code and message in headers too, for a HEAD whose answer has no body", () => {
+    const response = respond({ decision: deny, local: undefined, extraHeaders: {} }, "r5");
+    const error = (deny as Extract<Decision, { allow: false }>).error;
+    expect(response.headers["x-amz-error-code"]).toBe("AccessDenied");
+    expect(response.headers["x-amz-error-message"]).toBe(error.message);
+    expect(error.message).toMatch(/s3:\/\/other\/a/);
+  });
+
+  it("makes any message a valid header value: printable ASCII, bounded, the same when it already was", () => {
+    expect(headerSafeMessage("key 'caf\u00e9\r\nx' is not granted")).toBe("key 'caf???x' is not granted");
+    fc.assert(
+      fc.property(fc.string({ unit: "binary", maxLength: 2000 }), (message) => {
+        const value = headerSafeMessage(message);
+        expect(value).toMatch(/^[\x20-\x7e]*$/);
+        expect(value.length).toBeLessThanOrEqual(MAX_ERROR_MESSAGE_HEADER_CHARS);
+        if (/^[\x20-\x7e]*$/.test(message) && message.length <= MAX_ERROR_MESSAGE_HEADER_CHARS) expect(value).toBe(message);
+      }),
+    );
   });
 
   it("denies with AccessDenied when neither a decision nor a local denial exists (fail closed)", () => {
