@@ -1,4 +1,5 @@
 import type { EnvoySettings } from "../../envoy-templates/settings";
+import { ACL_READ_NOT_IMPLEMENTED, isAclRead } from "../../src/s3/not-implemented";
 import { repeatedHeaderXml, SINGLE_VALUE_HEADERS } from "../../src/s3/single-headers";
 import type { EmulatedRuleName } from "./emulated-envoy-rules";
 
@@ -212,6 +213,11 @@ export function admitRequestHead(settings: EnvoySettings, head: RequestHead, new
       const id = REQUEST_ID.test(requestId) ? requestId : "";
       return local("refuse-repeated-headers", 400, repeatedHeaderXml(single, id), { "content-type": "application/xml", ...(id ? { "x-amz-request-id": id } : {}) });
     }
+  }
+  // Route acl_read_not_implemented: a direct response, ext_authz disabled on it.
+  if (isAclRead(head.method, head.url)) {
+    const acl = ACL_READ_NOT_IMPLEMENTED;
+    return local("acl-read-not-implemented", acl.status, acl.body, { "content-type": acl.contentType });
   }
   return { kind: "admit", headers, continueSent, closeConnection, chunked };
 }

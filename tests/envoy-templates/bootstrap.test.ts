@@ -16,6 +16,8 @@ const hcm = (c: Obj, name: string) => listener(c, name).filter_chains[0].filters
 const httpFilter = (c: Obj, name: string) => hcm(c, "s3").http_filters.find((f: Obj) => f.name === name);
 const cluster = (c: Obj, name: string) => c.static_resources.clusters.find((k: Obj) => k.name === name);
 const routes = (c: Obj) => hcm(c, "s3").route_config.virtual_hosts[0].routes;
+/** The routes that forward to S3 (all but Envoy's own direct responses). */
+const forwarding = (c: Obj) => routes(c).filter((r: Obj) => r.route !== undefined);
 
 /** Every string anywhere in the config, for "never appears" checks. */
 function strings(value: unknown, out: string[] = []): string[] {
@@ -65,7 +67,7 @@ describe("ext_authz", () => {
 
   it("buffers no request body except on the DeleteObjects route, bounded at 2 MiB", () => {
     expect(authz.with_request_body).toBeUndefined();
-    const [deleteObjects, ...others] = routes(config);
+    const [deleteObjects, ...others] = forwarding(config);
     expect(deleteObjects.match).toEqual({
       prefix: "/",
       headers: [{ name: ":method", string_match: { exact: "POST" } }],
@@ -132,15 +134,28 @@ describe("path handling", () => {
   });
 
   it("never rewrites the path in a route", () => {
-    for (const route of routes(config)) {
+    for (const route of forwarding(config)) {
       expect(Object.keys(route.route).filter((k) => /prefix_rewrite|regex_rewrite|path_rewrite/.test(k))).toEqual([]);
     }
   });
 });
 
 describe("routing to S3", () => {
+  it("answers GET ?acl itself with S3's 501 NotImplemented, the only route without the check, and forwards nothing there", () => {
+    const acl = routes(config).find((r: Obj) => r.name === "acl_read_not_implemented");
+    expect(acl).toEqual({
+      name: "acl_read_not_implemented",
+      match: { prefix: "/", headers: [{ name: ":method", string_match: { exact: "GET" } }], query_parameters: [{ name: "acl", present_match: true }] },
+      direct_response: { status: 501, body: { inline_string: expect.stringContaining("<Code>NotImplemented</Code>") } },
+      response_headers_to_add: [{ header: { key: "content-type", value: "application/xml" }, append_action: "OVERWRITE_IF_EXISTS_OR_ADD" }],
+      typed_per_filter_config: { [FILTER.extAuthz]: { "@type": "type.googleapis.com/envoy.extensions.filters.http.ext_authz.v3.ExtAuthzPerRoute", disabled: true } },
+    });
+    const unchecked = routes(config).filter((r: Obj) => r.typed_per_filter_config?.[FILTER.extAuthz]?.disabled === true);
+    expect(unchecked.map((r: Obj) => [r.name, r.route, r.direct_response?.status])).toEqual([["acl_read_not_implemented", undefined, 501]]);
+  });
+
   it("rewrites the host to the S3 endpoint the authorizer signed for, on every route", () => {
-    for (const route of routes(config)) {
+    for (const route of forwarding(config)) {
       expect(route.route.cluster).toBe("s3");
       expect(route.route.host_rewrite_literal).toBe("s3.eu-west-1.amazonaws.com");
       expect(route.route.timeout).toBe("0s");
@@ -148,7 +163,7 @@ describe("routing to S3", () => {
   });
 
   it("retries only GET and HEAD, with back-off", () => {
-    const retried = routes(config).filter((r: Obj) => r.route.retry_policy);
+    const retried = forwarding(config).filter((r: Obj) => r.route.retry_policy);
     expect(retried.map((r: Obj) => r.match.headers)).toEqual([
       [{ name: ":method", string_match: { exact: "GET" } }],
       [{ name: ":method", string_match: { exact: "HEAD" } }],
@@ -163,7 +178,7 @@ describe("routing to S3", () => {
 
   it("renders no retry policy at all when retries are off", () => {
     const c = renderEnvoyBootstrap(envoySettings({ s3Region: "eu-west-1", s3RetryCount: 0 })) as Obj;
-    expect(routes(c).filter((r: Obj) => r.route.retry_policy)).toEqual([]);
+    expect(forwarding(c).filter((r: Obj) => r.route.retry_policy)).toEqual([]);
   });
 
   it("the catch-all route comes last, so every other method reaches S3 without retries", () => {
@@ -367,7 +382,8 @@ describe("YAML", () => {
 
   it("stays well inside the ECS task definition limit (64 KiB for the whole task)", () => {
     const bytes = Buffer.byteLength(renderEnvoyYaml(settings));
-    expect(bytes).toBeLessThan(24 * 1024);
+    // 25 KiB since the GET ?acl direct response (src/s3/not-implemented.ts) joined the routes.
+    expect(bytes).toBeLessThan(25 * 1024);
     // The command as ECS stores it: a JSON array of strings inside the container definition.
     expect(Buffer.byteLength(JSON.stringify(envoyCommand(settings)))).toBeLessThan(32 * 1024);
   });
@@ -398,7 +414,7 @@ describe("rendering invariants for any valid settings", () => {
           expect(hcm(c, "s3").normalize_path).toBe(false);
           expect(hcm(c, "s3").merge_slashes).toBe(false);
           expect(hcm(c, "s3").path_with_escaped_slashes_action).toBe("KEEP_UNCHANGED");
-          for (const r of routes(c)) expect(r.route.host_rewrite_literal).toBe(`s3.${input.s3Region}.amazonaws.com`);
+          for (const r of forwarding(c)) expect(r.route.host_rewrite_literal).toBe(`s3.${input.s3Region}.amazonaws.com`);
         },
       ),
       { numRuns: 40 },
