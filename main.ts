@@ -1,7 +1,7 @@
 import { join } from "node:path";
 import { bundleRotationLambda } from "./handlers/rotation/bundle";
 import { ConfigError } from "./src/config-error";
-import { buildApp, flag, selectEnvironments } from "./stacks/app";
+import { buildApp, flag, selectEnvironments, synthSummary } from "./stacks/app";
 
 /**
  * The CDKTF app: one stack per environment in config/. `npm run synth` writes them all to
@@ -12,13 +12,15 @@ import { buildApp, flag, selectEnvironments } from "./stacks/app";
 try {
   const environments = selectEnvironments(process.argv.slice(2), process.env);
   const rotationBundle = bundleRotationLambda(join(process.cwd(), ".build", "rotation-lambda"));
-  const { app } = buildApp({
+  const { app, stacks } = buildApp({
     environments,
     rotationBundle,
     offlinePlan: flag(process.env.RAJEE_OFFLINE_PLAN),
     localBackend: flag(process.env.RAJEE_LOCAL_BACKEND),
   });
   app.synth();
+  // stdout, not stderr: stderr stays empty on success (tests/main.test.ts), and cdktf-cli shows the app's stdout.
+  process.stdout.write(synthSummary(app.outdir, stacks.map((s) => s.node.id), process.cwd()));
 } catch (e) {
   if (!(e instanceof ConfigError)) throw e;
   console.error(e.message);

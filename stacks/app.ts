@@ -1,4 +1,5 @@
 import { App } from "cdktf";
+import { join, relative } from "node:path";
 import { parseArgs } from "node:util";
 import { environmentNames, getEnvironment } from "../config";
 import { ConfigError } from "../src/config-error";
@@ -56,4 +57,18 @@ export function selectEnvironments(argv: readonly string[], env: Readonly<Record
 /** True when an environment variable flag is set to 1/true. */
 export function flag(value: string | undefined): boolean {
   return value === "1" || value === "true";
+}
+
+/**
+ * What `npm run synth` prints after writing: each stack and the folder it went to, relative to
+ * `cwd` when inside it (`cdktf.out/stacks/rajee-dev`), so the next step (`terraform -chdir=...`) is plain.
+ */
+export function synthSummary(outdir: string, stackNames: readonly string[], cwd: string): string {
+  const where = (name: string) => {
+    const path = join(outdir, "stacks", name);
+    const inside = relative(cwd, path);
+    return inside.startsWith("..") || inside === "" ? path : inside;
+  };
+  const width = Math.max(0, ...stackNames.map((n) => n.length));
+  return `synthesized ${stackNames.length} stack${stackNames.length === 1 ? "" : "s"}:\n${stackNames.map((n) => `  ${n.padEnd(width)}  ${where(n)}/cdk.tf.json\n`).join("")}`;
 }

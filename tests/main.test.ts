@@ -1,7 +1,7 @@
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 
 /** `npm run synth` is `tsx main.ts`: run it as operators do, into a temporary CDKTF_OUTDIR. */
 function synth(args: string[], env: Record<string, string> = {}) {
@@ -28,6 +28,10 @@ describe("main.ts", () => {
     expect(result.status).toBe(0);
     expect(Date.now() - started).toBeLessThan(10_000);
     expect(stacks).toEqual(["rajee-dev", "rajee-prod", "rajee-staging"]);
+    // It says where each stack went: a path (from the checkout) to the file it wrote.
+    expect(result.stdout).toMatch(/^synthesized 3 stacks:\n/);
+    const shown = [...result.stdout.matchAll(/^ {2}(rajee-\S+) +(\S+)$/gm)].map(([, name, path]) => [name, resolve(join(__dirname, ".."), path!)]);
+    expect(shown).toEqual(["rajee-dev", "rajee-staging", "rajee-prod"].map((name) => [name, join(outdir, "stacks", name, "cdk.tf.json")]));
     for (const stack of stacks) {
       const assets = join(outdir, "stacks", stack, "assets");
       const zips = readdirSync(assets, { recursive: true }).map(String).filter((f) => f.endsWith("rotation.zip"));

@@ -50,7 +50,10 @@ describeWithMoto("rajee dev across a restart", () => {
     expect(caFile).toBe(join(dir, "gateway-ca.pem"));
     const ca = readFileSync(caFile!, "utf8");
 
-    expect((await head(url!, ca, token!, "/other-bucket/x")).status).toBe(403);
+    const denied = await head(url!, ca, token!, "/other-bucket/x");
+    expect(denied.status).toBe(403);
+    // A HEAD's answer has no body: the code and message come in headers.
+    expect(denied.headers).toMatchObject({ "x-amz-error-code": "AccessDenied", "x-amz-error-message": "HeadObject needs read on s3://other-bucket/x, which the token does not grant" });
     await dev.waitFor(/^HEAD \/other-bucket\/x 403 deny AccessDenied \(outside-grants\): HeadObject needs read on s3:\/\/other-bucket\/x, which the token does not grant [\d.]+ ms$/m);
     // Virtual-hosted: the bucket in the host name, under the default --domain the certificate covers.
     expect((await head(url!, ca, token!, "/missing.txt", "dev-bucket.rajee.localhost")).status).toBe(404);
