@@ -6,7 +6,7 @@ import { DELETE_OBJECTS_MAX_BODY_BYTES, parseDeleteObjectsBody } from "./delete-
 import { checkKeyText, checkNoDotSegments, decodeOnce, encodeComponent, encodePath } from "./encoding";
 import { carriesDefaultAcl, checkForbiddenHeaders } from "./headers";
 import { hoistedHeaders, isHoistedParameter, judgedHeaders } from "./hoisted";
-import { ALWAYS_ALLOWED_PARAMETERS, FLAG_PARAMETERS, OPERATION_PARAMETERS, PRESIGN_PARAMETERS, type S3Operation } from "./operations";
+import { ALWAYS_ALLOWED_PARAMETERS, FLAG_PARAMETERS, OPERATION_PARAMETERS, presignParametersOf, type S3Operation } from "./operations";
 import { payloadHashFor } from "./payload-hash";
 import { parseQuery, type Query } from "./query";
 import type { GatewayRequest } from "./request";
@@ -225,7 +225,8 @@ export function classifyHeadRequest(request: GatewayRequest, options: ClassifyOp
   checkForbiddenHeaders(judged, operation, (name) => (hoistedAs.has(name) ? `query parameter '${hoistedAs.get(name)}' (header '${name}')` : `header '${name}'`));
   // `x-amz-acl: private` is S3's default: stripped upstream wherever the client put it (headers.ts).
   const stripAcl = carriesDefaultAcl(judged);
-  const upstreamQuery = new Map([...query].filter(([name]) => !PRESIGN_PARAMETERS.has(name) && !(stripAcl && hoistedAs.get("x-amz-acl") === name)));
+  const presign = presignParametersOf(query);
+  const upstreamQuery = new Map([...query].filter(([name]) => !presign.has(name) && !(stripAcl && hoistedAs.get("x-amz-acl") === name)));
   const copies = operation === "CopyObject" || operation === "UploadPartCopy";
   if (rawCopySource !== undefined && !copies) fail("AccessDenied", `header 'x-amz-copy-source' is only valid on CopyObject and UploadPartCopy, not ${operation}`, resource);
   const copySource = copies ? parseCopySource(rawCopySource as string) : undefined;

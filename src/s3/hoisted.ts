@@ -1,6 +1,6 @@
 import { fail } from "../errors";
 import type { Headers } from "./headers";
-import { PRESIGN_PARAMETERS } from "./operations";
+import { PRESIGN_PARAMETERS, presignParametersOf } from "./operations";
 import type { Query } from "./query";
 
 /**
@@ -30,7 +30,8 @@ const HEADER_ONLY = new Set([
   "x-amz-signature",
   "x-amz-expires",
 ]);
-const HEADER_ONLY_PREFIXES = ["x-amz-copy-source"];
+/** A copy is judged only from the header; an SSE-C key in a URL would land in access logs. */
+const HEADER_ONLY_PREFIXES = ["x-amz-copy-source", "x-amz-server-side-encryption-customer-"];
 
 /** Whether a query parameter is a hoisted header: `x-amz-*` in any case, other than the presign parameters. */
 export function isHoistedParameter(name: string): boolean {
@@ -44,8 +45,9 @@ export function isHoistedParameter(name: string): boolean {
  */
 export function hoistedHeaders(query: Query, headers: Headers, resource: string): HoistedHeader[] {
   const hoisted = new Map<string, HoistedHeader>();
+  const presign = presignParametersOf(query);
   for (const [parameter, value] of query) {
-    if (!isHoistedParameter(parameter)) continue;
+    if (!isHoistedParameter(parameter) || presign.has(parameter)) continue;
     const header = parameter.toLowerCase();
     if (HEADER_ONLY.has(header) || HEADER_ONLY_PREFIXES.some((p) => header.startsWith(p))) {
       fail("AccessDenied", `query parameter '${parameter}' stands for header '${header}', which this gateway reads only as a header; send it as a header`, resource);

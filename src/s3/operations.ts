@@ -35,14 +35,30 @@ const SIGV4_PRESIGN_PARAMETERS = [
 
 /**
  * SigV2 query-string authentication (boto3's `generate_presigned_url` and aws cli v1's `s3 presign`
- * by default): the access key id, the signature, the expiry in epoch seconds, and the session token
- * under its header's lower-case name. The client's signature is ignored like a SigV4 one; `Expires`
- * is honoured (src/token/extract.ts).
+ * by default): the access key id, the signature and the expiry in epoch seconds. The client's
+ * signature is ignored like a SigV4 one; `Expires` is honoured (src/token/extract.ts).
  */
-export const SIGV2_PRESIGN_PARAMETERS: readonly string[] = Object.freeze(["AWSAccessKeyId", "Signature", "Expires", "x-amz-security-token"]);
+export const SIGV2_PRESIGN_PARAMETERS: readonly string[] = Object.freeze(["AWSAccessKeyId", "Signature", "Expires"]);
+
+/**
+ * A SigV2 presigned URL carries the session token under its header's lower-case name. It is a
+ * token place only in a SigV2 URL (all of SIGV2_PRESIGN_PARAMETERS present), so `Expires` always
+ * bounds it; anywhere else it is a hoisted `x-amz-security-token` header, which is refused.
+ */
+export const SIGV2_TOKEN_PARAMETER = "x-amz-security-token";
+
+/** Whether a query is SigV2 query-string authentication: every SigV2 parameter present. */
+export function isSigV2Query(query: ReadonlyMap<string, string>): boolean {
+  return SIGV2_PRESIGN_PARAMETERS.every((name) => query.has(name));
+}
 
 /** Presign parameters (SigV4 and SigV2), dropped from the upstream request (the authorizer signs with headers). */
 export const PRESIGN_PARAMETERS: ReadonlySet<string> = new Set([...SIGV4_PRESIGN_PARAMETERS, ...SIGV2_PRESIGN_PARAMETERS]);
+
+/** The presign parameters of one query: PRESIGN_PARAMETERS, and the SigV2 token parameter in a SigV2 URL. */
+export function presignParametersOf(query: ReadonlyMap<string, string>): ReadonlySet<string> {
+  return isSigV2Query(query) ? new Set([...PRESIGN_PARAMETERS, SIGV2_TOKEN_PARAMETER]) : PRESIGN_PARAMETERS;
+}
 
 /** Query parameters any request may carry: the presign parameters and the SDKs' `x-id`. */
 export const ALWAYS_ALLOWED_PARAMETERS: ReadonlySet<string> = new Set([...PRESIGN_PARAMETERS, "x-id"]);

@@ -1,4 +1,5 @@
 import { s3Error, type S3Error } from "../errors";
+import { isSigV2Query, SIGV2_TOKEN_PARAMETER } from "../s3/operations";
 import type { Query } from "../s3/query";
 import type { Headers } from "../s3/headers";
 
@@ -10,8 +11,8 @@ export type TokenExtraction =
   | { readonly ok: false; readonly error: S3Error; readonly reason: "no-token" | "multiple-tokens" };
 
 const BEARER = /^bearer\s+(\S+)\s*$/i;
-/** Query parameters that carry the token: SigV4's and SigV2's spelling. */
-const QUERY_TOKEN_PARAMETERS = ["X-Amz-Security-Token", "x-amz-security-token"];
+/** The query parameter of a SigV4 presigned URL that carries the token. */
+const SIGV4_TOKEN_PARAMETER = "X-Amz-Security-Token";
 
 /**
  * Finds the token in exactly one of its three places. None: 403 AccessDenied (anonymous requests are
@@ -22,7 +23,7 @@ export function extractToken(headers: Headers, query: Query): TokenExtraction {
   const header = headers["x-amz-security-token"];
   if (header !== undefined) found.push({ token: header.trim(), place: "x-amz-security-token" });
   // SigV4 presigned URLs name it `X-Amz-Security-Token`; SigV2 ones (boto3's default presigner) `x-amz-security-token`.
-  for (const name of QUERY_TOKEN_PARAMETERS) {
+  for (const name of isSigV2Query(query) ? [SIGV4_TOKEN_PARAMETER, SIGV2_TOKEN_PARAMETER] : [SIGV4_TOKEN_PARAMETER]) {
     const inQuery = query.get(name);
     if (inQuery !== undefined) found.push({ token: inQuery, place: "query" });
   }

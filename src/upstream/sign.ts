@@ -105,6 +105,8 @@ export interface UpstreamView {
   readonly signedHeaders: readonly string[];
   /** The client's credential headers, none of which reaches S3 as sent (replaced or removed). */
   readonly clientCredentialsDropped: readonly string[];
+  /** Other client headers removed upstream (`x-amz-acl: private`, S3's default); present only when there are some. */
+  readonly clientHeadersRemoved?: readonly string[];
 }
 
 /** SigV4's `x-amz-date` for a time: `YYYYMMDDTHHMMSSZ`. */
@@ -136,6 +138,7 @@ export function upstreamView(input: {
     sessionToken,
     signedHeaders: [...signed].sort(),
     clientCredentialsDropped: [...CLIENT_CREDENTIAL_HEADERS].filter((name) => request.headers[name] !== undefined).sort(),
+    ...(classified.removedHeaders.length > 0 ? { clientHeadersRemoved: [...classified.removedHeaders] } : {}),
   };
 }
 

@@ -105,7 +105,7 @@ describe("hoisted headers (SDK v3 getSignedUrl puts x-amz-* headers in the query
   });
 
   it("refuses hoisting a header the gateway reads only as a header", () => {
-    for (const name of ["x-amz-copy-source", "X-Amz-Copy-Source-Range", "x-amz-content-sha256", "x-amz-date", "x-amz-decoded-content-length", "x-amz-trailer", "X-AMZ-SECURITY-TOKEN", "x-amz-signature"]) {
+    for (const name of ["x-amz-copy-source", "X-Amz-Copy-Source-Range", "x-amz-content-sha256", "x-amz-date", "x-amz-decoded-content-length", "x-amz-trailer", "X-AMZ-SECURITY-TOKEN", "x-amz-security-token", "x-amz-signature", "x-amz-server-side-encryption-customer-key"]) {
       expect(refusal(put(`/data/b?${name}=x`)).message).toContain("reads only as a header");
     }
   });
@@ -132,5 +132,9 @@ describe("SigV2 presigned URLs (boto3 generate_presigned_url, aws cli v1 s3 pres
     const classified = classifyRequest({ method: "GET", path: "/data/a.csv?AWSAccessKeyId=AKID&Signature=abc%2B%3D&Expires=1893456000&x-amz-security-token=a.b.c", headers: {} });
     expect(classified).toMatchObject({ operation: "GetObject", upstreamPath: "/data/a.csv" });
     expect(classified.upstreamQuery.size).toBe(0);
+  });
+
+  it("refuses the lower-case token parameter outside a SigV2 URL, as a hoisted header", () => {
+    expect(refusal({ method: "GET", path: "/data/a.csv?Signature=abc&x-amz-security-token=a.b.c", headers: {} }).message).toContain("reads only as a header");
   });
 });

@@ -11,8 +11,14 @@ describe("extractToken", () => {
   });
 
   it("refuses the token under both the SigV4 and the SigV2 query names, even when equal", () => {
-    const result = extractToken({}, parseQuery("X-Amz-Security-Token=a.b.c&x-amz-security-token=a.b.c"));
+    const result = extractToken({}, parseQuery("AWSAccessKeyId=A&Signature=s&Expires=1&X-Amz-Security-Token=a.b.c&x-amz-security-token=a.b.c"));
     expect(result).toMatchObject({ ok: false, reason: "multiple-tokens", error: { code: "InvalidToken" } });
+  });
+
+  it("reads the lower-case query name as a token only in a SigV2 URL, so Expires always bounds it", () => {
+    for (const query of ["x-amz-security-token=a.b.c", "Signature=s&Expires=1&x-amz-security-token=a.b.c", "AWSAccessKeyId=A&Expires=1&x-amz-security-token=a.b.c"]) {
+      expect(extractToken({}, parseQuery(query))).toMatchObject({ ok: false, reason: "no-token" });
+    }
   });
 });
 
