@@ -11,6 +11,9 @@ import { isAccountRootKeyAdmin } from "./resource-policies";
  */
 export const RESOURCELESS_ACTIONS: readonly string[] = ["ecr:GetAuthorizationToken", "cloudwatch:PutMetricData"];
 
+/** Resource types whose policy only narrows what IAM allows through them, never grants (VPC endpoint policies). */
+const FILTER_POLICY_TYPES = new Set(["aws_vpc_endpoint", "aws_vpc_endpoint_policy"]);
+
 /** Resource types whose policy's `Resource: "*"` means the resource itself (a key policy names no other key). */
 const SELF_RESOURCE_TYPES = new Set(["aws_kms_key", "aws_kms_key_policy"]);
 
@@ -22,6 +25,9 @@ export function benignReason(s: IamStatement, type: string | undefined, accountI
   if (s.effect === "Deny") return "a Deny only takes access away";
   if (type !== undefined && SELF_RESOURCE_TYPES.has(type) && isAccountRootKeyAdmin(s, accountId)) {
     return "AWS's default key policy: kms:* on this key for this account's root, which delegates key access to IAM policies";
+  }
+  if (type !== undefined && FILTER_POLICY_TYPES.has(type) && s.effect === "Allow" && !s.notResource && s.resources.length > 0 && !s.resources.includes("*")) {
+    return "an endpoint policy grants nothing; it only narrows what IAM already allows, here to named resources";
   }
   if (!s.notAction && !s.notResource && s.actions.length > 0 && s.actions.every((a) => RESOURCELESS_ACTIONS.includes(a)) && s.resources.every((r) => r === "*")) {
     return `${s.actions.join(", ")} has no resource type in IAM; Resource "*" is the only form it accepts`;

@@ -9,10 +9,18 @@ import { SecretsmanagerSecret } from "@cdktf/provider-aws/lib/secretsmanager-sec
 import { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
 import { SecurityGroupRule } from "@cdktf/provider-aws/lib/security-group-rule";
 import { VpcSecurityGroupIngressRule } from "@cdktf/provider-aws/lib/vpc-security-group-ingress-rule";
+import { VpcSecurityGroupEgressRule } from "@cdktf/provider-aws/lib/vpc-security-group-egress-rule";
+import { SecretsmanagerSecretPolicy } from "@cdktf/provider-aws/lib/secretsmanager-secret-policy";
+import { KmsKey } from "@cdktf/provider-aws/lib/kms-key";
+import { KmsGrant } from "@cdktf/provider-aws/lib/kms-grant";
+import { LambdaFunctionUrl } from "@cdktf/provider-aws/lib/lambda-function-url";
+import { VpcEndpoint } from "@cdktf/provider-aws/lib/vpc-endpoint";
+import { parseDocument, stringify } from "yaml";
 import { getEnvironment } from "../../config";
 import { bundleRotationLambda } from "../../handlers/rotation/bundle";
 import { EXIT, reviewOptionsFor, runReview } from "../../review/run";
-import { diffPlans, parsePlan, renderReport, reviewPlan, RULE_NAMES, type Plan, type Report } from "../../review/core";
+import { diffPlans, parsePlan, renderDiff, renderReport, reviewPlan, RULE_NAMES, type Plan, type Report } from "../../review/core";
+import type { JsonObject, PlannedResource } from "../../review/core/plan";
 import { EnvironmentStack } from "../../stacks/environment-stack";
 import { explainSkip, init, planJson, terraformSetup } from "../support/terraform";
 
@@ -54,9 +62,58 @@ function plantProblems(stack: EnvironmentStack): void {
     networkMode: "awsvpc",
     requiresCompatibilities: ["FARGATE"],
     taskRoleArn: stack.accessPolicy.taskRoleArn,
-    containerDefinitions: JSON.stringify([{ name: "debug", image: "public.ecr.aws/docker/library/busybox:1.36", essential: true, portMappings: [{ containerPort: 9901, protocol: "tcp" }] }]),
+    containerDefinitions: JSON.stringify([
+      { name: "debug", image: "public.ecr.aws/docker/library/busybox:1.36", essential: true, portMappings: [{ containerPort: 9901, protocol: "tcp" }] },
+      { name: "proxy", image: `envoyproxy/envoy@sha256:${"e".repeat(64)}`, essential: true, memory: 128, command: ["--config-yaml", "admin: [unclosed"] },
+    ]),
+  });
+  new VpcSecurityGroupEgressRule(stack, "planted-egress-all", { securityGroupId: stack.proxyService.securityGroupId, cidrIpv4: "0.0.0.0/0", ipProtocol: "-1" });
+  new SecretsmanagerSecretPolicy(stack, "planted-secret-policy", {
+    secretArn: "arn:aws:secretsmanager:eu-west-1:111111111111:secret:rajee-dev/planted/plain",
+    policy: JSON.stringify({ Version: "2012-10-17", Statement: [{ Sid: "Anyone", Effect: "Allow", Principal: { AWS: "*" }, Action: "secretsmanager:GetSecretValue", Resource: "*" }] }),
+  });
+  const key = new KmsKey(stack, "planted-key", {
+    enableKeyRotation: true,
+    policy: JSON.stringify({ Version: "2012-10-17", Statement: [{ Sid: "OtherAccount", Effect: "Allow", Principal: { AWS: "arn:aws:iam::999999999999:root" }, Action: "kms:Decrypt", Resource: "*" }] }),
+  });
+  new KmsGrant(stack, "planted-grant", { keyId: key.keyId, granteePrincipal: stack.accessPolicy.taskRoleArn, operations: ["Decrypt", "CreateGrant"] });
+  new LambdaFunctionUrl(stack, "planted-url", { functionName: "rajee-dev-planted-issuer", authorizationType: "NONE" });
+  new VpcEndpoint(stack, "planted-s3-endpoint", {
+    vpcId: stack.network.vpcId,
+    serviceName: "com.amazonaws.eu-west-1.s3",
+    policy: JSON.stringify({ Version: "2012-10-17", Statement: [{ Sid: "Everything", Effect: "Allow", Principal: "*", Action: "s3:*", Resource: "*" }] }),
   });
 }
+
+type Bootstrap = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+/** A copy of `plan` with each resource whose short address is a key edited, and `drop` left out: problems planted in the planned values. */
+function editPlan(plan: Plan, edits: Record<string, (values: JsonObject) => void>, drop: readonly string[] = []): Plan {
+  const resources = plan.resources
+    .filter((r) => !drop.includes(short(r.address)))
+    .map((r): PlannedResource => {
+      const edit = edits[short(r.address)];
+      if (!edit) return r;
+      const values = structuredClone(r.values);
+      edit(values);
+      return { ...r, values };
+    });
+  return { ...plan, resources };
+}
+
+/** Edits the Envoy bootstrap inside the task definition's envoy container command. */
+function editEnvoy(values: JsonObject, edit: (b: Bootstrap) => void): void {
+  const defs = JSON.parse(values.container_definitions as string) as Array<{ name: string; command: string[] }>;
+  const envoy = defs.find((d) => d.name === "envoy")!;
+  const i = envoy.command.indexOf("--config-yaml") + 1;
+  const bootstrap = parseDocument(envoy.command[i]!).toJS() as Bootstrap;
+  edit(bootstrap);
+  envoy.command[i] = stringify(bootstrap);
+  values.container_definitions = JSON.stringify(defs);
+}
+
+const hcm = (b: Bootstrap) => b.static_resources.listeners[0].filter_chains[0].filters[0].typed_config;
+const authz = (b: Bootstrap) => hcm(b).http_filters.find((f: Bootstrap) => f.name === "envoy.filters.http.ext_authz").typed_config;
 
 describeTerraform("npm run review on offline plans", () => {
   const dir = mkdtempSync(join(tmpdir(), "rajee-review-test-"));
@@ -64,12 +121,14 @@ describeTerraform("npm run review on offline plans", () => {
   const plans: Record<string, Plan> = {};
   const reports: Record<string, Report> = {};
   let devRun: { code: number; stderr: string; report: Report } | undefined;
+  const expected: { edited?: Report } = {};
 
   beforeAll(async () => {
     if (!setup.ok) return;
     // dev through the command, as a user runs it: no AWS credentials, so it plans offline.
     const { out, io } = capture({ PATH: process.env.PATH, HOME: process.env.HOME, TF_PLUGIN_MIRROR: process.env.TF_PLUGIN_MIRROR });
     const code = await runReview(["--env", "dev", "--format", "json", "--output", file("dev-report.json"), "--save-plan", file("dev-plan.json")], io);
+    if (code === EXIT.failed) throw new Error(`npm run review -- --env dev could not plan:\n${out.stderr}`);
     devRun = { code, stderr: out.stderr, report: JSON.parse(readFileSync(file("dev-report.json"), "utf8")) as Report };
     plans.dev = parsePlan(JSON.parse(readFileSync(file("dev-plan.json"), "utf8")), "dev plan");
 
@@ -103,16 +162,17 @@ describeTerraform("npm run review on offline plans", () => {
       const r = devRun!.report;
       expect({ passed: r.passed, summary: r.summary, destructive: r.destructive, violations: r.violations, unused: r.unusedSuppressions }).toEqual({
         passed: true,
-        summary: { create: 91, update: 0, replace: 0, destroy: 0, unchanged: 0 },
+        summary: { create: plans.dev!.resources.length, update: 0, replace: 0, destroy: 0, unchanged: 0 },
         destructive: [],
         violations: [],
         unused: [],
       });
-      expect(r.suppressed.map((s) => [s.rule, s.address, s.subject])).toEqual([
-        ["iam-wildcard-action", "aws_kms_key.alarms_topic-key_6C8B50ED", "EnableIamPoliciesOfTheAccount"],
-        ["iam-wildcard-action", "aws_kms_key.log-groups_key_FEE8B1E1", "EnableIamPoliciesOfTheAccount"],
-        ["iam-wildcard-action", "aws_kms_key.signing-keys_key_899FD59C", "EnableIamPoliciesOfTheAccount"],
-      ]);
+      // Nothing suppressed and nothing flagged: the benign statements are recognised by their form.
+      expect(r.suppressed).toEqual([]);
+      expect(r.iam.statements.filter((s) => s.wildcards.length > 0)).toEqual([]);
+      expect(r.iam.statements.filter((s) => s.benign !== undefined).map((s) => [short(s.address).split(".")[0], s.sid])).toEqual(
+        expect.arrayContaining([["aws_kms_key", "EnableIamPoliciesOfTheAccount"], ["aws_s3_bucket_policy", "DenyInsecureTransport"], ["aws_iam_role_policy", "EcrLogin"]]),
+      );
     });
 
     it("lists the task role's S3 statements exactly, on the configured bucket only", () => {
@@ -155,13 +215,21 @@ describeTerraform("npm run review on offline plans", () => {
         "<!-- rajee-plan-review env=dev -->",
         "## Plan review: `dev` · ✅ policy rules pass",
         "",
-        "**91 to create, 0 to update, 0 to replace, 0 to destroy**, 0 unchanged · terraform 1.11.4",
+        `**${plans.dev!.resources.length} to create, 0 to update, 0 to replace, 0 to destroy**, 0 unchanged · terraform 1.11.4`,
         "",
         "No stateful resource is replaced or destroyed.",
         "",
-        "All 7 policy rules pass (3 suppressed findings below).",
+        `All ${RULE_NAMES.length} policy rules pass.`,
       ]);
-      expect(lines.filter((l) => l.startsWith("### "))).toEqual(["### IAM statements (25, 7 with wildcards ⚠️)", "### Network exposure (2 public ingress rules 🌐)", "### Encryption at rest", "### Containers"]);
+      expect(lines.filter((l) => l.startsWith("### "))).toEqual([
+        `### IAM statements (${devRun!.report.iam.statements.length}, 0 with wildcards)`,
+        "### Network exposure (2 public ingress rules 🌐)",
+        "### Encryption at rest",
+        "### Containers",
+        `### Envoy configuration (${devRun!.report.envoy[0]!.where})`,
+      ]);
+      expect(md).not.toContain("⚠️");
+      expect(md).toContain("| `ext_authz.failure_mode_allow` | `false` |");
       expect(md).toContain("| `aws_security_group.load-balancer_sg_8593D871` | load balancer aws_lb.load-balancer_alb_15AADC07 | 🌐 `0.0.0.0/0` | tcp 443 | HTTPS from clients |");
       expect(md).toContain("| `aws_lb_listener.load-balancer_https_7F5E2DEF` | `aws_lb.load-balancer_alb_15AADC07` (internet-facing) | HTTPS 443 | `ELBSecurityPolicy-TLS13-1-2-2021-06` | forward to aws_lb_target_group.load-balancer_targets_76E21F94 |");
       expect(md).toContain("| `rajee-dev-gateway` | **authorizer** | `111111111111.dkr.ecr.eu-west-1.amazonaws.com/rajee-authorizer:0.1.0` (tag, not digest) | 256 | 512 MiB (reserve 256) | `node /app/healthcheck.js` | yes | `10001:10001` | - | no |");
@@ -169,15 +237,17 @@ describeTerraform("npm run review on offline plans", () => {
     });
   });
 
-  it.each(["staging", "prod"])("passes every rule on %s with only the documented suppressions", (name) => {
+  it.each(["staging", "prod"])("passes every rule on %s with nothing suppressed and no warning", (name) => {
     const r = reports[name]!;
-    expect({ passed: r.passed, violations: r.violations, suppressed: r.suppressed.length, unused: r.unusedSuppressions, destructive: r.destructive }).toEqual({ passed: true, violations: [], suppressed: 3, unused: [], destructive: [] });
+    expect({ passed: r.passed, violations: r.violations, suppressed: r.suppressed.length, unused: r.unusedSuppressions, destructive: r.destructive }).toEqual({ passed: true, violations: [], suppressed: 0, unused: [], destructive: [] });
+    expect(renderReport(r)).not.toContain("⚠️");
   });
 
   describe("dev with planted problems", () => {
     it("fires each rule on its planted resource and on nothing else", () => {
       expect(reports.planted!.violations.map((v) => [v.rule, short(v.address), v.message.replace(/_[0-9A-F]{8}\b/g, "")])).toEqual([
         ["iam-wildcard-action", "aws_iam_role_policy.planted-debug", "policy statement Debug allows s3:*"],
+        ["iam-wildcard-action", "aws_vpc_endpoint.planted-s3-endpoint", "policy statement Everything allows s3:*"],
         ["public-ingress", "aws_vpc_security_group_ingress_rule.planted-alb-8443", "aws_security_group.load-balancer_sg (load balancer aws_lb.load-balancer_alb) accepts tcp 8443 from 0.0.0.0/0; a load balancer may take only 443 and 80 from the internet"],
         ["public-ingress", "aws_security_group.planted-bastion", "aws_security_group.planted-bastion (attached to nothing in this plan) accepts tcp 22 from 0.0.0.0/0; only the load balancer may take public traffic"],
         ["admin-port-exposed", "aws_security_group_rule.planted-admin", "aws_security_group.proxy-service_tasks-sg accepts tcp 9901 from security group aws_security_group.load-balancer_sg, which includes 9901 (Envoy admin)"],
@@ -186,16 +256,97 @@ describeTerraform("npm run review on offline plans", () => {
         ["unencrypted-log-group", "aws_cloudwatch_log_group.planted-logs", "log group /rajee/dev/planted has no kms_key_id; the gateway's logs carry request paths and decision reasons"],
         ["container-without-memory-limit", "aws_ecs_task_definition.planted-task", "container debug has no memory limit: one leaking container can starve the other in the task"],
         ["task-role-s3-outside-buckets", "aws_iam_role_policy.planted-debug", "task role aws_iam_role.access-policy_task-role, policy statement Debug: bucket someone-elses-bucket is not configured (configured: rajee-dev-data)"],
+        ["envoy-config-unreadable", "aws_ecs_task_definition.planted-task", "container proxy's Envoy config: --config-yaml does not parse (Flow sequence in block collection must be sufficiently indented and end with a ] at line 1, column 17:); render it with envoy-templates (renderEnvoyYaml)"],
+        ["egress-all-traffic", "aws_vpc_security_group_egress_rule.planted-egress-all", "aws_vpc_security_group_egress_rule.planted-egress-all allows all traffic out to 0.0.0.0/0; allow only tcp 443 (or the endpoints' security group)"],
+        ["secret-policy-open", "aws_secretsmanager_secret_policy.planted-secret-policy", "aws_secretsmanager_secret_policy.planted-secret-policy statement Anyone lets anyone call secretsmanager:GetSecretValue without a condition; name the reading role"],
+        ["kms-key-policy-open", "aws_kms_key.planted-key", "aws_kms_key.planted-key statement OtherAccount allows AWS:arn:aws:iam::999999999999:root from another account; grant only principals of 111111111111"],
+        ["kms-grant-delegation", "aws_kms_grant.planted-grant", "KMS grant aws_kms_grant.planted-grant includes CreateGrant, so aws_iam_role.access-policy_task-role can grant the key on; remove CreateGrant"],
+        ["lambda-url-auth", "aws_lambda_function_url.planted-url", "Function URL aws_lambda_function_url.planted-url authorization_type=NONE: anyone on the internet can invoke it; set it to AWS_IAM"],
+        ["s3-endpoint-policy-open", "aws_vpc_endpoint.planted-s3-endpoint", "aws_vpc_endpoint.planted-s3-endpoint statement Everything allows s3:* on every bucket to anyone; list the environment's buckets (and the image registry's) as resources"],
       ]);
-      expect(new Set(reports.planted!.violations.map((v) => v.rule))).toEqual(new Set(RULE_NAMES));
+    });
+
+    it("fires the Envoy, load balancer, WAF and image rules on problems planted in dev's planned values", () => {
+      const edited = editPlan(
+        plans.dev!,
+        {
+          "aws_ecs_task_definition.proxy-service_task": (v) =>
+            editEnvoy(v, (b) => {
+              authz(b).failure_mode_allow = true;
+              authz(b).http_service.server_uri.timeout = "30s";
+              hcm(b).merge_slashes = true;
+              authz(b).http_service.authorization_response.allowed_upstream_headers.patterns.push({ prefix: "x-amz-", ignore_case: true });
+              authz(b).with_request_body = { max_request_bytes: 1048576 };
+              hcm(b).http_filters = hcm(b).http_filters.filter((f: Bootstrap) => f.name !== "rajee.strip_internal_headers");
+              b.admin.address.socket_address.address = "0.0.0.0";
+              hcm(b).access_log[0].typed_config.log_format.json_format.path = "%REQ(:PATH)%";
+              hcm(b).http_protocol_options.accept_http_10 = true;
+              delete b.static_resources.clusters.find((c: Bootstrap) => c.name === "s3").outlier_detection.enforcing_consecutive_5xx;
+            }),
+          "aws_lb.load-balancer_alb": (v) => Object.assign(v, { drop_invalid_header_fields: false, desync_mitigation_mode: "monitor", enable_deletion_protection: false, access_logs: [{ enabled: false, bucket: "" }] }),
+          "aws_lb_listener.load-balancer_https": (v) => Object.assign(v, { ssl_policy: "ELBSecurityPolicy-2016-08" }),
+          "aws_lb_listener.load-balancer_http-redirect": (v) => Object.assign(v, { default_action: [{ type: "forward" }] }),
+        },
+        ["aws_wafv2_web_acl_association.load-balancer_waf-association"],
+      );
+      const r = reviewPlan(edited, { ...reviewOptionsFor("dev"), requireDeletionProtection: true, requireImageDigests: true });
+      expect(r.violations.map((v) => [v.rule, short(v.address), v.subject])).toEqual([
+        ["admin-port-exposed", "aws_ecs_task_definition.proxy-service_task", "envoy"],
+        ["envoy-authz-fail-open", "aws_ecs_task_definition.proxy-service_task", "failure_mode_allow"],
+        ["envoy-authz-timeout", "aws_ecs_task_definition.proxy-service_task", "server_uri.timeout"],
+        ["envoy-path-normalisation", "aws_ecs_task_definition.proxy-service_task", "merge_slashes"],
+        ["envoy-upstream-headers", "aws_ecs_task_definition.proxy-service_task", "allowed_upstream_headers"],
+        ["envoy-request-body-scope", "aws_ecs_task_definition.proxy-service_task", "with_request_body"],
+        ["envoy-header-filters", "aws_ecs_task_definition.proxy-service_task", "rajee.strip_internal_headers"],
+        ["envoy-admin-address", "aws_ecs_task_definition.proxy-service_task", "admin.address"],
+        ["envoy-access-log", "aws_ecs_task_definition.proxy-service_task", "path"],
+        ["envoy-request-head", "aws_ecs_task_definition.proxy-service_task", "accept_http_10"],
+        ["envoy-outlier-ejection", "aws_ecs_task_definition.proxy-service_task", "s3"],
+        ["alb-tls-policy", "aws_lb_listener.load-balancer_https", "ssl_policy"],
+        ["alb-invalid-headers", "aws_lb.load-balancer_alb", "drop_invalid_header_fields"],
+        ["alb-desync-mode", "aws_lb.load-balancer_alb", "desync_mitigation_mode"],
+        ["alb-http-redirect", "aws_lb_listener.load-balancer_http-redirect", "default_action"],
+        ["alb-deletion-protection", "aws_lb.load-balancer_alb", "enable_deletion_protection"],
+        ["alb-access-logs", "aws_lb.load-balancer_alb", "access_logs"],
+        ["waf-association", "aws_lb.load-balancer_alb", "aws_wafv2_web_acl_association"],
+        ["image-not-pinned-by-digest", "aws_ecs_task_definition.proxy-service_task", "authorizer"],
+      ]);
+      for (const v of r.violations) expect(v.message).toMatch(/set|use|bind|remove|pin|enable|associate|must|log/);
+      expected.edited = r;
+    });
+
+    it("fires every rule of docs/plan-review.md on one planted problem or another", () => {
+      const fired = new Set([...reports.planted!.violations, ...expected.edited!.violations].map((v) => v.rule));
+      expect([...RULE_NAMES].filter((rule) => !fired.has(rule))).toEqual([]);
+    });
+
+    it("shows the five problems a reviewer planted, with a was/now table for the Envoy settings", () => {
+      const planted = editPlan(
+        plans.dev!,
+        {
+          "aws_ecs_task_definition.proxy-service_task": (v) =>
+            editEnvoy(v, (b) => {
+              authz(b).failure_mode_allow = true;
+              hcm(b).merge_slashes = true;
+            }),
+          "aws_lb.load-balancer_alb": (v) => Object.assign(v, { drop_invalid_header_fields: false, desync_mitigation_mode: "monitor" }),
+        },
+        ["aws_wafv2_web_acl_association.load-balancer_waf-association"],
+      );
+      const withEgress = { ...planted, resources: [...planted.resources, ...plans["rajee-dev-planted"]!.resources.filter((r) => short(r.address) === "aws_vpc_security_group_egress_rule.planted-egress-all")] };
+      const diff = diffPlans(plans.dev!, withEgress, reviewOptionsFor("dev"));
+      expect(diff.violations.added.map((v) => v.rule)).toEqual(["envoy-authz-fail-open", "envoy-path-normalisation", "alb-invalid-headers", "alb-desync-mode", "waf-association", "egress-all-traffic"]);
+      const md = renderDiff(diff);
+      expect(md).toContain("| `ext_authz.failure_mode_allow` | `false` | `true` |");
+      expect(md).toContain("| `merge_slashes` | `false` | `true` |");
     });
 
     it("fails the command with exit 1 and the report names every rule", async () => {
       const { out, io } = capture();
       expect(await runReview(["--env", "dev", "--plan", file("rajee-dev-planted.json")], io)).toBe(EXIT.violations);
       expect(out.stderr).toBe("review: policy rules failed for dev; see the report's violations\n");
-      expect(out.stdout.split("\n")[1]).toBe("## Plan review: `dev` · ❌ 9 policy violations");
-      for (const rule of RULE_NAMES) expect(out.stdout).toContain(`| \`${rule}\` | \``);
+      expect(out.stdout.split("\n")[1]).toBe(`## Plan review: \`dev\` · ❌ ${reports.planted!.violations.length} policy violations`);
+      for (const rule of new Set(reports.planted!.violations.map((v) => v.rule))) expect(out.stdout).toContain(`| \`${rule}\` | \``);
     });
 
     it("diffs against dev: only the planted resources, statements, rules and violations", async () => {
@@ -204,23 +355,34 @@ describeTerraform("npm run review on offline plans", () => {
         ["aws_cloudwatch_log_group.planted-logs", "absent", "create"],
         ["aws_ecs_task_definition.planted-task", "absent", "create"],
         ["aws_iam_role_policy.planted-debug", "absent", "create"],
+        ["aws_kms_grant.planted-grant", "absent", "create"],
+        ["aws_kms_key.planted-key", "absent", "create"],
+        ["aws_lambda_function_url.planted-url", "absent", "create"],
         ["aws_secretsmanager_secret.planted-secret", "absent", "create"],
+        ["aws_secretsmanager_secret_policy.planted-secret-policy", "absent", "create"],
         ["aws_security_group.planted-bastion", "absent", "create"],
         ["aws_security_group_rule.planted-admin", "absent", "create"],
+        ["aws_vpc_endpoint.planted-s3-endpoint", "absent", "create"],
+        ["aws_vpc_security_group_egress_rule.planted-egress-all", "absent", "create"],
         ["aws_vpc_security_group_ingress_rule.planted-alb-8443", "absent", "create"],
       ]);
-      expect(diff.iam.added.map((s) => [short(s.address), s.sid])).toEqual([["aws_iam_role_policy.planted-debug", "Debug"]]);
+      expect(diff.iam.added.map((s) => [short(s.address), s.sid])).toEqual([
+        ["aws_iam_role_policy.planted-debug", "Debug"],
+        ["aws_kms_key.planted-key", "OtherAccount"],
+        ["aws_secretsmanager_secret_policy.planted-secret-policy", "Anyone"],
+        ["aws_vpc_endpoint.planted-s3-endpoint", "Everything"],
+      ]);
       expect(diff.ingress.added.map((i) => [short(i.address), i.fromPort])).toEqual([
         ["aws_vpc_security_group_ingress_rule.planted-alb-8443", 8443],
         ["aws_security_group.planted-bastion", 22],
         ["aws_security_group_rule.planted-admin", 9901],
       ]);
       expect([diff.iam.removed, diff.iam.changed, diff.ingress.removed, diff.violations.resolved, diff.violations.remaining]).toEqual([[], [], [], [], []]);
-      expect(diff.violations.added).toHaveLength(9);
+      expect(diff.violations.added).toHaveLength(reports.planted!.violations.length);
 
       const { out, io } = capture();
       expect(await runReview(["--env", "dev", "--plan", file("rajee-dev-planted.json"), "--base", file("dev-plan.json")], io)).toBe(EXIT.violations);
-      expect(out.stdout.split("\n").slice(0, 2)).toEqual(["<!-- rajee-plan-review env=dev -->", "## Plan review: `dev`, changes from the base plan · ❌ 9 policy violations"]);
+      expect(out.stdout.split("\n").slice(0, 2)).toEqual(["<!-- rajee-plan-review env=dev -->", `## Plan review: \`dev\`, changes from the base plan · ❌ ${reports.planted!.violations.length} policy violations`]);
       expect(out.stdout.split("\n").filter((l) => l.startsWith("### "))).toEqual([
         "### ❌ New policy violations",
         "### Resources planned differently",
@@ -228,6 +390,7 @@ describeTerraform("npm run review on offline plans", () => {
         "### Ingress",
         "### Encryption at rest",
         "### Containers",
+        "### Envoy settings",
       ]);
     });
   });

@@ -46,3 +46,15 @@ describe("known-benign statements", () => {
     );
   });
 });
+
+describe("endpoint policies", () => {
+  const endpoint = (resource: string | string[]): FixtureResource => ({
+    address: "aws_vpc_endpoint.s3",
+    after: { service_name: "com.amazonaws.eu-west-1.s3", policy: policy({ Sid: "Buckets", Effect: "Allow", Principal: "*", Action: "s3:*", Resource: resource }) },
+  });
+
+  it("are benign when they name the resources, and flagged when they allow every resource", () => {
+    expect(review([endpoint(["arn:aws:s3:::data", "arn:aws:s3:::data/*"])]).violations).toEqual([]);
+    expect(review([endpoint("*")]).violations.map((v) => v.rule)).toEqual(["iam-wildcard-action", "s3-endpoint-policy-open"]);
+  });
+});
