@@ -145,8 +145,9 @@ Virtual-hosted addressing (${bucket}.${domain} must resolve to 127.0.0.1; see do
 
 Mint other tokens with:
   export AWS_SESSION_TOKEN=$(npm run --silent rajee -- token mint --key ${keyFile} --sub you --grant read:${bucket}/some/prefix/)
-The key, the certificate and port ${p} are kept in ${dir} and reused on restart: these lines stay
-valid (the token until it expires). ${options.quiet ? "" : "One line per request follows. "}Ctrl-C to stop.
+
+Kept in ${dir} and reused on restart: the signing key, the certificate and port ${p},
+so these lines stay valid (the token until it expires). ${options.quiet ? "" : "One line per request follows; "}Ctrl-C to stop.
 `);
     // A Ctrl-C may arrive twice (from the terminal and relayed by tsx/npm): stay until saved.
     let stopping = false;
