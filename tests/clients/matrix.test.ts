@@ -1,0 +1,161 @@
+import { randomBytes } from "node:crypto";
+import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import { LOCAL_REGION } from "../../bin/dev/local-gateway";
+import { startGatewayFixture, type GatewayFixture } from "../support/local-gateway";
+import { motoSetup } from "../support/moto";
+import { TempDirs } from "../support/temp";
+import { awsCliOps } from "./adapters/aws-cli";
+import { boto3Ops } from "./adapters/boto3";
+import { rcloneOps } from "./adapters/rclone";
+import { s3cmdOps } from "./adapters/s3cmd";
+import { sdkV3Ops } from "./adapters/sdk-v3";
+import type { AdapterSetup } from "./adapters/setup";
+import { CLIENTS, ROWS, cellKey, type CellResult, type ClientId } from "./cells";
+import { findClients } from "./clients";
+import { comparable, documentedStatuses, extractSection, renderSection, replaceSection } from "./doc";
+import { sha256, summarize } from "./harness";
+import { BUCKET, FIXTURES, GRANTS, scenarioFor, type BehindTheGateway, type ClientOps, type ScenarioContext } from "./scenarios";
+
+/**
+ * The client matrix: each common S3 client, with its default settings and only what a user must
+ * configure, does each task of ROWS through the local gateway (moto behind the verifying layer, the
+ * real authorizer, the Envoy emulator over HTTPS). Each cell must have the status docs/clients.md
+ * gives it, and the table this run renders (.build/clients.md) must equal the committed one; run
+ * `npm run clients:doc` to regenerate the doc after a change. Run by `npm run test:clients`
+ * (RAJEE_CLIENT_TESTS=1): it takes minutes, so plain `npm test` skips it.
+ */
+const ROOT = join(__dirname, "../..");
+const DOC = join(ROOT, "docs/clients.md");
+const ENABLED = process.env.RAJEE_CLIENT_TESTS === "1";
+const WRITE_DOC = process.env.RAJEE_CLIENTS_DOC === "write";
+/** One line per cell as it finishes, for following a run (jest prints only at the end). */
+const PROGRESS = join(ROOT, ".build/clients-progress.log");
+if (!ENABLED) console.warn("SKIPPED the client matrix: it runs with npm run test:clients (RAJEE_CLIENT_TESTS=1), minutes long");
+const moto = ENABLED ? motoSetup() : { ok: false as const };
+const describeMatrix = ENABLED && moto.ok ? describe : describe.skip;
+const found = ENABLED ? findClients() : undefined;
+
+const results = new Map<string, CellResult>();
+const documented = documentedStatuses(extractSection(existsSync(DOC) ? readFileSync(DOC, "utf8") : "") ?? "");
+let fx: GatewayFixture;
+let token: string;
+let behind: S3Client;
+const payloads = { empty: Buffer.alloc(0), small: randomBytes(1024), big: randomBytes(50 * 1024 * 1024) };
+
+function behindTheGateway(): BehindTheGateway {
+  const missing = (error: unknown) => ["NoSuchKey", "NotFound"].includes((error as { name?: string }).name ?? "");
+  return {
+    async sha(key) {
+      try {
+        const got = await behind.send(new GetObjectCommand({ Bucket: BUCKET, Key: key }));
+        return sha256(await got.Body!.transformToByteArray());
+      } catch (error) {
+        if (missing(error)) return undefined;
+        throw error;
+      }
+    },
+    async metadata(key) {
+      try {
+        return (await behind.send(new HeadObjectCommand({ Bucket: BUCKET, Key: key }))).Metadata;
+      } catch (error) {
+        if (missing(error)) return undefined;
+        throw error;
+      }
+    },
+    put: async (key, body) => void (await behind.send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: body }))),
+    requestCount: () => fx.gateway.standIn.records.length,
+  };
+}
+
+describeMatrix("S3 clients through the local gateway, with their defaults", () => {
+  beforeAll(async () => {
+    mkdirSync(join(ROOT, ".build"), { recursive: true });
+    writeFileSync(PROGRESS, "");
+    fx = await startGatewayFixture([BUCKET]);
+    token = await fx.mint(GRANTS, "client-matrix");
+    behind = new S3Client({ endpoint: fx.gateway.standIn.motoUrl, region: LOCAL_REGION, forcePathStyle: true, credentials: { accessKeyId: "setup", secretAccessKey: "setup" }, requestChecksumCalculation: "WHEN_REQUIRED" });
+    const s3 = behindTheGateway();
+    const keys = Array.from({ length: FIXTURES.manyCount }, (_, i) => `${FIXTURES.many}${String(i).padStart(4, "0")}.txt`);
+    for (let i = 0; i < keys.length; i += 50) await Promise.all(keys.slice(i, i + 50).map((key) => s3.put(key, key)));
+    await s3.put(FIXTURES.nine, randomBytes(FIXTURES.nineBytes));
+    await s3.put(FIXTURES.secret, "outside the grant");
+  }, 120_000);
+  afterAll(async () => {
+    behind?.destroy();
+    await fx?.stop();
+  });
+
+  it("finds every client of the matrix (CI installs them; elsewhere a missing one skips and says why)", () => {
+    const missing = CLIENTS.flatMap((c) => (found![c.id].ok ? [] : [`${c.label}: ${(found![c.id] as { reason: string }).reason}`]));
+    for (const line of missing) console.warn(`SKIPPED ${line}`);
+    if (process.env.CI === "true") expect(missing).toEqual([]);
+  });
+
+  for (const client of CLIENTS) {
+    const where = found?.[client.id];
+    const describeClient = where?.ok ? describe : describe.skip;
+    describeClient(client.label, () => {
+      const dirs = new TempDirs();
+      let ops: ClientOps;
+      let close = () => {};
+      let ctx: ScenarioContext;
+      beforeAll(() => {
+        const dir = dirs.make(`clients-${client.id}`);
+        const caFile = join(dir, "gateway-ca.pem");
+        writeFileSync(caFile, fx.gateway.caCertificate);
+        const setup: AdapterSetup = { gatewayUrl: fx.gateway.url, caFile, caPem: fx.gateway.caCertificate, token, region: LOCAL_REGION, dir };
+        const path = (where as { path: string }).path;
+        if (client.id === "sdk-v3") ({ ops, close } = sdkV3Ops(setup));
+        else ops = { "aws-cli-v2": awsCliOps, "aws-cli-v1": awsCliOps, boto3: boto3Ops, rclone: rcloneOps, s3cmd: s3cmdOps }[client.id as Exclude<ClientId, "sdk-v3">](path, setup);
+        ctx = { ops, s3: behindTheGateway(), dir, prefix: `team/${client.id}/`, caPem: fx.gateway.caCertificate, payloads };
+      });
+      afterAll(() => {
+        close();
+        dirs.removeAll();
+      });
+
+      for (const row of ROWS) {
+        const key = cellKey(client.id, row.id);
+        it(`${row.label}: as docs/clients.md says`, async () => {
+          const started = Date.now();
+          const scenario = scenarioFor(row.id, ops);
+          let result: CellResult = { status: "n/a" };
+          if (scenario) {
+            try {
+              await scenario(ctx);
+              result = { status: "pass" };
+            } catch (error) {
+              result = { status: "fail", error: summarize(error) };
+            }
+          }
+          results.set(key, result);
+          appendFileSync(PROGRESS, `${key}: ${result.status}${result.error ? ` (${result.error})` : ""} ${Date.now() - started} ms\n`);
+          if (WRITE_DOC) return;
+          const expected = documented.get(key) ?? "not in the doc";
+          if (result.status !== expected) {
+            throw new Error(`${key}: docs/clients.md says ${expected}, this run: ${result.status}${result.error ? ` (${result.error})` : ""}. Fix the regression, or run npm run clients:doc and explain the cell in tests/clients/notes.ts`);
+          }
+        }, 240_000);
+      }
+    });
+  }
+
+  it("renders the table committed in docs/clients.md (npm run clients:doc rewrites it)", () => {
+    const versions = Object.fromEntries(CLIENTS.map((c) => [c.id, found![c.id].ok ? (found![c.id] as { version: string }).version : "missing"])) as Record<ClientId, string>;
+    const section = renderSection(results, versions);
+    mkdirSync(join(ROOT, ".build"), { recursive: true });
+    writeFileSync(join(ROOT, ".build/clients.md"), `${section}\n`);
+    if (results.size < CLIENTS.length * ROWS.length) {
+      console.warn(`SKIPPED the table comparison: ${CLIENTS.length * ROWS.length - results.size} cells did not run (a client is missing)`);
+      return;
+    }
+    const doc = readFileSync(DOC, "utf8");
+    if (WRITE_DOC) {
+      writeFileSync(DOC, replaceSection(doc, section));
+      return;
+    }
+    expect(comparable(extractSection(doc) ?? "(no table in docs/clients.md)")).toBe(comparable(section));
+  });
+});
