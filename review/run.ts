@@ -1,7 +1,7 @@
 import { readFile, writeFile } from "node:fs/promises";
 import { environmentNames, getEnvironment } from "../config";
 import { reviewSuppressions } from "./accepted-suppressions";
-import { envoySettingsForEnvironment, S3_CLUSTER } from "../envoy-templates";
+import { envoySettingsForEnvironment, renderEnvoyBootstrap, S3_CLUSTER } from "../envoy-templates";
 import { FILTER, S3_LISTENER } from "../envoy-templates/bootstrap";
 import { ConfigError } from "../src/config-error";
 import { diffPlans, parsePlan, PlanError, renderDiff, renderReport, reviewPlan, type ReviewOptions, type Suppression } from "./core";
@@ -70,7 +70,7 @@ export function reviewOptionsFor(name: string, suppressions: readonly Suppressio
     suppressions,
     adminPorts: { [envoy.adminPort]: "Envoy admin", [envoy.authorizerPort]: "authorizer ext_authz", [envoy.authorizerAdminPort]: "authorizer admin" },
     accountId: config.accountId,
-    envoy: { settings: envoy, filters: FILTER, s3Listener: S3_LISTENER, s3Cluster: S3_CLUSTER },
+    envoy: { settings: envoy, filters: FILTER, s3Listener: S3_LISTENER, s3Cluster: S3_CLUSTER, rendered: renderEnvoyBootstrap(envoy) },
     requireDeletionProtection: DELETION_PROTECTED_ENVIRONMENTS.includes(name),
     requireImageDigests: DIGEST_PINNED_ENVIRONMENTS.includes(name),
   };

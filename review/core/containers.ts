@@ -22,6 +22,8 @@ export interface ContainerRow {
   /** `user` as configured; undefined means the image's default (often root). */
   readonly user: string | undefined;
   readonly privileged: boolean;
+  /** True when ECS runs an init process (`linuxParameters.initProcessEnabled`) that forwards signals and reaps zombies. */
+  readonly initProcessEnabled: boolean;
   /** Container ports published by the task (`8080/tcp`). */
   readonly ports: readonly string[];
   /** Environment variables as `NAME=value` (values of secrets are never in a task definition). */
@@ -93,6 +95,7 @@ export function containers(index: ResourceIndex): { tasks: TaskRow[]; containers
         readonlyRootFilesystem: d.readonlyRootFilesystem === true,
         user: typeof d.user === "string" ? d.user : undefined,
         privileged: d.privileged === true,
+        initProcessEnabled: obj(d.linuxParameters).initProcessEnabled === true,
         ports: list(d.portMappings).map((p) => `${num(obj(p).containerPort) ?? "?"}/${String(obj(p).protocol ?? "tcp")}`),
         environment: Object.fromEntries(list(d.environment).map((e) => [String(obj(e).name), String(obj(e).value ?? "")])),
         command: list(d.command).map(String),

@@ -18,6 +18,8 @@ export interface EnvoyExpectations {
   readonly s3Listener: string;
   /** Name of the S3 upstream cluster (`S3_CLUSTER`). */
   readonly s3Cluster: string;
+  /** The bootstrap the renderer makes from these settings (`renderEnvoyBootstrap(settings)`): any other value is drift. */
+  readonly rendered: unknown;
 }
 
 /** One Envoy configuration found in the plan. */
@@ -160,6 +162,7 @@ export function envoySettingRows(configs: readonly EnvoyConfig[], x: EnvoyExpect
 /** Names of the Envoy rules (suppressions.ts lists every rule). */
 export const ENVOY_RULES = [
   "envoy-config-unreadable",
+  "envoy-config-drift",
   "envoy-authz-fail-open",
   "envoy-authz-timeout",
   "envoy-path-normalisation",
@@ -177,6 +180,7 @@ type EnvoyRuleName = (typeof ENVOY_RULES)[number];
 /** What each Envoy rule forbids (the docs' rules table). */
 export const ENVOY_RULE_SUMMARIES: Readonly<Record<EnvoyRuleName, string>> = {
   "envoy-config-unreadable": "A container's `--config-yaml` that does not parse, or has no S3 listener or ext_authz filter",
+  "envoy-config-drift": "A container's Envoy config that differs anywhere from what envoy-templates renders for the environment (guards every option of docs/envoy.md, including those without a rule of their own)",
   "envoy-authz-fail-open": "ext_authz `failure_mode_allow` not false, or `status_on_error` not the settings' status (503)",
   "envoy-authz-timeout": "ext_authz `server_uri.timeout` missing or not `authorizerTimeoutMs`",
   "envoy-path-normalisation": "`normalize_path` or `merge_slashes` true, or `path_with_escaped_slashes_action` not `KEEP_UNCHANGED` (any value other than the settings')",
@@ -189,6 +193,19 @@ export const ENVOY_RULE_SUMMARIES: Readonly<Record<EnvoyRuleName, string>> = {
   "envoy-outlier-ejection": "S3 cluster outlier detection that can eject on S3's answers (5xx, gateway failure, success rate, failure percentage not explicitly 0) or without `split_external_local_origin_errors`",
 };
 
+/** Paths (`static_resources.clusters[1].connect_timeout`) where `a` and `b` differ, depth first. */
+export function differingPaths(a: unknown, b: unknown, path = ""): string[] {
+  if (Array.isArray(a) && Array.isArray(b)) {
+    return Array.from({ length: Math.max(a.length, b.length) }, (_, i) => differingPaths(a[i], b[i], `${path}[${i}]`)).flat();
+  }
+  if (isObj(a) && isObj(b)) {
+    return [...new Set([...Object.keys(a), ...Object.keys(b)])].flatMap((k) => differingPaths(a[k], b[k], path ? `${path}.${k}` : k));
+  }
+  return a === b ? [] : [path || "(root)"];
+}
+
+const MAX_DRIFT_PATHS = 5;
+
 /** Violations of the Envoy rules in one configuration. */
 export function envoyViolations(c: EnvoyConfig, x: EnvoyExpectations): Violation[] {
   const out: Violation[] = [];
@@ -200,6 +217,11 @@ export function envoyViolations(c: EnvoyConfig, x: EnvoyExpectations): Violation
   }
   const b = c.bootstrap;
   const s = x.settings;
+  const drift = differingPaths(b, x.rendered);
+  if (drift.length) {
+    const shown = drift.slice(0, MAX_DRIFT_PATHS).join(", ");
+    add("envoy-config-drift", "--config-yaml", `differs from the rendered settings at ${shown}${drift.length > MAX_DRIFT_PATHS ? ` and ${drift.length - MAX_DRIFT_PATHS} more` : ""}; change envoySettings and render it, never the YAML`);
+  }
   const hcm = connectionManager(b, x.s3Listener);
   const authz = extAuthzOf(hcm, x.filters.extAuthz);
   if (!hcm || !authz) {

@@ -167,6 +167,23 @@ const containerWithoutMemoryLimit: Rule = {
       })),
 };
 
+const ROOT_USER = /^(root|0)(:.*)?$/;
+
+const containerHardening: Rule = {
+  name: "container-hardening",
+  summary: "An ECS container with a writable root filesystem, running as root (or the image's default user), privileged, or without ECS's init process",
+  check: (ctx) =>
+    ctx.containers.flatMap((c) => {
+      const problems = [
+        ...(c.readonlyRootFilesystem ? [] : ["a writable root filesystem (set readonlyRootFilesystem: true)"]),
+        ...(c.user === undefined ? ["the image's default user, often root (set user to a numeric non-root uid:gid)"] : ROOT_USER.test(c.user) ? [`user ${c.user} (use a numeric non-root uid:gid)`] : []),
+        ...(c.privileged ? ["privileged: true (remove it)"] : []),
+        ...(c.initProcessEnabled ? [] : ["no init process to forward SIGTERM (set linuxParameters.initProcessEnabled: true)"]),
+      ];
+      return problems.length ? [{ rule: "container-hardening" as const, address: c.taskDefinition, subject: c.name, message: `container ${c.name} runs with ${problems.join("; ")}` }] : [];
+    }),
+};
+
 /** True when an IAM action pattern (`*`, `s3:*`, `S3:Get*`, `s3:GetObject`) names some S3 action. */
 export function grantsS3(action: string): boolean {
   const service = action.includes(":") ? action.slice(0, action.indexOf(":")) : action;
@@ -286,6 +303,7 @@ export const RULES: readonly Rule[] = [
   unencryptedSecret,
   unencryptedLogGroup,
   containerWithoutMemoryLimit,
+  containerHardening,
   taskRoleS3OutsideBuckets,
   ...envoyRules,
   ...edgeRules,

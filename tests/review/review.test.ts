@@ -64,7 +64,7 @@ function plantProblems(stack: EnvironmentStack): void {
     taskRoleArn: stack.accessPolicy.taskRoleArn,
     containerDefinitions: JSON.stringify([
       { name: "debug", image: "public.ecr.aws/docker/library/busybox:1.36", essential: true, portMappings: [{ containerPort: 9901, protocol: "tcp" }] },
-      { name: "proxy", image: `envoyproxy/envoy@sha256:${"e".repeat(64)}`, essential: true, memory: 128, command: ["--config-yaml", "admin: [unclosed"] },
+      { name: "proxy", image: `envoyproxy/envoy@sha256:${"e".repeat(64)}`, essential: true, memory: 128, readonlyRootFilesystem: true, user: "101:101", linuxParameters: { initProcessEnabled: true }, command: ["--config-yaml", "admin: [unclosed"] },
     ]),
   });
   new VpcSecurityGroupEgressRule(stack, "planted-egress-all", { securityGroupId: stack.proxyService.securityGroupId, cidrIpv4: "0.0.0.0/0", ipProtocol: "-1" });
@@ -255,6 +255,7 @@ describeTerraform("npm run review on offline plans", () => {
         ["unencrypted-secret", "aws_secretsmanager_secret.planted-secret", "secret rajee-dev/planted/plain has no kms_key_id: it is encrypted only with the AWS managed key, which every principal with secretsmanager access in the account can use"],
         ["unencrypted-log-group", "aws_cloudwatch_log_group.planted-logs", "log group /rajee/dev/planted has no kms_key_id; the gateway's logs carry request paths and decision reasons"],
         ["container-without-memory-limit", "aws_ecs_task_definition.planted-task", "container debug has no memory limit: one leaking container can starve the other in the task"],
+        ["container-hardening", "aws_ecs_task_definition.planted-task", "container debug runs with a writable root filesystem (set readonlyRootFilesystem: true); the image's default user, often root (set user to a numeric non-root uid:gid); no init process to forward SIGTERM (set linuxParameters.initProcessEnabled: true)"],
         ["task-role-s3-outside-buckets", "aws_iam_role_policy.planted-debug", "task role aws_iam_role.access-policy_task-role, policy statement Debug: bucket someone-elses-bucket is not configured (configured: rajee-dev-data)"],
         ["envoy-config-unreadable", "aws_ecs_task_definition.planted-task", "container proxy's Envoy config: --config-yaml does not parse (Flow sequence in block collection must be sufficiently indented and end with a ] at line 1, column 17:); render it with envoy-templates (renderEnvoyYaml)"],
         ["egress-all-traffic", "aws_vpc_security_group_egress_rule.planted-egress-all", "aws_vpc_security_group_egress_rule.planted-egress-all allows all traffic out to 0.0.0.0/0; allow only tcp 443 (or the endpoints' security group)"],
@@ -292,6 +293,7 @@ describeTerraform("npm run review on offline plans", () => {
       const r = reviewPlan(edited, { ...reviewOptionsFor("dev"), requireDeletionProtection: true, requireImageDigests: true });
       expect(r.violations.map((v) => [v.rule, short(v.address), v.subject])).toEqual([
         ["admin-port-exposed", "aws_ecs_task_definition.proxy-service_task", "envoy"],
+        ["envoy-config-drift", "aws_ecs_task_definition.proxy-service_task", "--config-yaml"],
         ["envoy-authz-fail-open", "aws_ecs_task_definition.proxy-service_task", "failure_mode_allow"],
         ["envoy-authz-timeout", "aws_ecs_task_definition.proxy-service_task", "server_uri.timeout"],
         ["envoy-path-normalisation", "aws_ecs_task_definition.proxy-service_task", "merge_slashes"],
@@ -335,7 +337,7 @@ describeTerraform("npm run review on offline plans", () => {
       );
       const withEgress = { ...planted, resources: [...planted.resources, ...plans["rajee-dev-planted"]!.resources.filter((r) => short(r.address) === "aws_vpc_security_group_egress_rule.planted-egress-all")] };
       const diff = diffPlans(plans.dev!, withEgress, reviewOptionsFor("dev"));
-      expect(diff.violations.added.map((v) => v.rule)).toEqual(["envoy-authz-fail-open", "envoy-path-normalisation", "alb-invalid-headers", "alb-desync-mode", "waf-association", "egress-all-traffic"]);
+      expect(diff.violations.added.map((v) => v.rule)).toEqual(["envoy-config-drift", "envoy-authz-fail-open", "envoy-path-normalisation", "alb-invalid-headers", "alb-desync-mode", "waf-association", "egress-all-traffic"]);
       const md = renderDiff(diff);
       expect(md).toContain("| `ext_authz.failure_mode_allow` | `false` | `true` |");
       expect(md).toContain("| `merge_slashes` | `false` | `true` |");

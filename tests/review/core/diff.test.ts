@@ -13,7 +13,7 @@ const base = parsePlan(
     { ...taskPolicy(READ), actions: ["no-op"] },
     { address: "aws_s3_bucket.logs", actions: ["no-op"], after: { bucket: "logs" } },
     { address: "aws_vpc.v", actions: ["no-op"], after: { cidr_block: "10.0.0.0/16" } },
-    { address: "aws_ecs_task_definition.t", actions: ["no-op"], after: { family: "gw", task_role_arn: "arn:aws:iam::1:role/task", container_definitions: JSON.stringify([{ name: "app", image: "a:1", memory: 256 }]) } },
+    { address: "aws_ecs_task_definition.t", actions: ["no-op"], after: { family: "gw", task_role_arn: "arn:aws:iam::1:role/task", container_definitions: JSON.stringify([{ name: "app", image: "a:1", memory: 256, readonlyRootFilesystem: true, user: "1000", linuxParameters: { initProcessEnabled: true } }]) } },
   ]),
   "base",
 );
@@ -24,7 +24,7 @@ const head = parsePlan(
     { address: "aws_s3_bucket.logs", actions: ["delete", "create"], after: { bucket: "logs-2" }, replacePaths: [["bucket"]] },
     { address: "aws_vpc.v", actions: ["no-op"], after: { cidr_block: "10.0.0.0/16" } },
     { address: "aws_secretsmanager_secret.s", after: { name: "new" } },
-    { address: "aws_ecs_task_definition.t", actions: ["no-op"], after: { family: "gw", task_role_arn: "arn:aws:iam::1:role/task", container_definitions: JSON.stringify([{ name: "app", image: "a:1", memory: 256 }]) } },
+    { address: "aws_ecs_task_definition.t", actions: ["no-op"], after: { family: "gw", task_role_arn: "arn:aws:iam::1:role/task", container_definitions: JSON.stringify([{ name: "app", image: "a:1", memory: 256, readonlyRootFilesystem: true, user: "1000", linuxParameters: { initProcessEnabled: true } }]) } },
   ]),
   "head",
 );

@@ -26,7 +26,7 @@ const plan = (bootstrap: Bootstrap | string) => {
 };
 const envoyFindings = (b: Bootstrap | string) =>
   reviewPlan(plan(b), options)
-    .violations.filter((v) => (ENVOY_RULES as readonly string[]).includes(v.rule))
+    .violations.filter((v) => v.rule !== "envoy-config-drift" && (ENVOY_RULES as readonly string[]).includes(v.rule))
     .map((v) => [v.rule, v.subject, v.message.replace("container envoy's Envoy config: ", "")]);
 
 const hcm = (b: Bootstrap) => b.static_resources.listeners[0].filter_chains[0].filters[0].typed_config;
@@ -133,6 +133,17 @@ describe("the Envoy rules", () => {
   it("refuse a configuration that does not parse or has no checked listener", () => {
     expect(envoyFindings("admin: [unclosed").map((f) => f[0])).toEqual(["envoy-config-unreadable"]);
     expect(change((b) => (hcm(b).http_filters = hcm(b).http_filters.filter((f: Bootstrap) => f.name !== "envoy.filters.http.ext_authz"))).map((f) => f[0])).toEqual(["envoy-config-unreadable"]);
+  });
+
+  it("report any change to the rendered config as drift, naming the paths", () => {
+    const drift = (b: Bootstrap) => reviewPlan(plan(b), options).violations.filter((v) => v.rule === "envoy-config-drift").map((v) => v.message);
+    expect(drift(base())).toEqual([]);
+    const b = base();
+    b.static_resources.clusters[0].connect_timeout = "10s";
+    hcm(b).stream_idle_timeout = "0s";
+    expect(drift(b)).toEqual([
+      "container envoy's Envoy config: differs from the rendered settings at static_resources.listeners[0].filter_chains[0].filters[0].typed_config.stream_idle_timeout, static_resources.clusters[0].connect_timeout; change envoySettings and render it, never the YAML",
+    ]);
   });
 
   it("shows what changed as a was/now table in the diff", () => {

@@ -11,7 +11,8 @@ import { planDocument, policy, ref, type FixtureResource } from "./fixtures";
 const BUCKETS = { data: { prefixes: ["in/", "out/"] }, whole: { prefixes: [""] } };
 const review = (resources: FixtureResource[]) => reviewPlan(parsePlan(planDocument(resources), "test"), { environment: "dev", buckets: BUCKETS });
 // The edge, Envoy and resource-policy rules have their own test files; these fixtures are not built to satisfy them.
-const ELSEWHERE = new Set<string>([...EDGE_RULES, ...ENVOY_RULES, ...RESOURCE_POLICY_RULES]);
+// container-hardening has its own describe below, with its own finder.
+const ELSEWHERE = new Set<string>([...EDGE_RULES, ...ENVOY_RULES, ...RESOURCE_POLICY_RULES, "container-hardening"]);
 const found = (resources: FixtureResource[]) => review(resources).violations.filter((v) => !ELSEWHERE.has(v.rule)).map((v) => [v.rule, v.address, v.message]);
 
 const containerDefs = (...defs: Record<string, unknown>[]) => JSON.stringify(defs);
@@ -247,4 +248,20 @@ describe("grantsS3", () => {
     ["s3-object-lambda:GetObject", false],
     ["secretsmanager:GetSecretValue", false],
   ])("%s -> %s", (action, expected) => expect(grantsS3(action)).toBe(expected));
+});
+
+describe("container-hardening", () => {
+  const hardening = (resources: FixtureResource[]) => review(resources).violations.filter((v) => v.rule === "container-hardening").map((v) => [v.subject, v.message]);
+  const HARDENED = { ...GOOD_CONTAINER, linuxParameters: { initProcessEnabled: true } };
+
+  it("passes a read-only, non-root, unprivileged container with an init process", () => {
+    expect(hardening([taskDefinition(containerDefs(HARDENED))])).toEqual([]);
+  });
+
+  it("names every missing protection of a container in one finding", () => {
+    expect(hardening([taskDefinition(containerDefs({ name: "debug", image: "busybox", memory: 64, privileged: true }), undefined), taskDefinition(containerDefs({ ...HARDENED, name: "root", user: "0:0" }))])).toEqual([
+      ["debug", "container debug runs with a writable root filesystem (set readonlyRootFilesystem: true); the image's default user, often root (set user to a numeric non-root uid:gid); privileged: true (remove it); no init process to forward SIGTERM (set linuxParameters.initProcessEnabled: true)"],
+      ["root", "container root runs with user 0:0 (use a numeric non-root uid:gid)"],
+    ]);
+  });
 });
