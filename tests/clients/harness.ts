@@ -42,7 +42,7 @@ export function check(condition: boolean, message: string): asserts condition {
  */
 export function summarize(error: unknown): string {
   const text = error instanceof Error ? error.message : String(error);
-  const interesting = text.split("\n").find((line) => /AccessDenied|InvalidRequest|InvalidURI|NotImplemented|SignatureDoesNotMatch|error|Error|ERROR|failed|denied/.test(line)) ?? text.split("\n")[0];
+  const interesting = text.split("\n").find((line) => /AccessDenied|InvalidRequest|InvalidURI|NotImplemented|SignatureDoesNotMatch|error|Error|ERROR|failed|denied/.test(line)) ?? text.split("\n")[0] ?? "";
   return interesting
     .replace(/https?:\/\/127\.0\.0\.1:\d+/g, "<gateway>")
     .replace(/127\.0\.0\.1:\d+/g, "<gateway>")

@@ -120,8 +120,8 @@ type Scenario = (ctx: ScenarioContext) => Promise<void>;
 
 /** Each row's scenario, or undefined when the client has no such feature (the cell is n/a). */
 export function scenarioFor(row: RowId, ops: ClientOps): Scenario | undefined {
-  const putKey = (ctx: ScenarioContext, path: string, key: string) => (ops.putKey ?? ops.upload).call(ops, path, key);
-  const getKey = (ctx: ScenarioContext, key: string, path: string) => (ops.getKey ?? ops.download).call(ops, key, path);
+  const putKey = (path: string, key: string) => (ops.putKey ?? ops.upload).call(ops, path, key);
+  const getKey = (key: string, path: string) => (ops.getKey ?? ops.download).call(ops, key, path);
   switch (row) {
     case "put-get-empty":
       return (ctx) => roundTrip(ctx, "empty.bin", ctx.payloads.empty);
@@ -207,13 +207,13 @@ export function scenarioFor(row: RowId, ops: ClientOps): Scenario | undefined {
       return async (ctx) => {
         const keys = SPECIAL_NAMES.map((n) => `${ctx.prefix}keys/${n}`);
         const source = await file(ctx, "special-source.bin", ctx.payloads.small);
-        for (const key of keys) await putKey(ctx, source, key);
+        for (const key of keys) await putKey(source, key);
         for (const key of keys) check((await ctx.s3.sha(key)) === sha256(ctx.payloads.small), `S3 does not hold ${JSON.stringify(key)}`);
         const listed = (await ops.list(`${ctx.prefix}keys/`)).sort();
         check(JSON.stringify(listed) === JSON.stringify([...keys].sort()), `listed ${JSON.stringify(listed)}`);
         for (const [i, key] of keys.entries()) {
           const out = join(ctx.dir, `special-${i}.down`);
-          await getKey(ctx, key, out);
+          await getKey(key, out);
           check((await fileSha(out)) === sha256(ctx.payloads.small), `the downloaded ${JSON.stringify(key)} differs`);
         }
       };
@@ -223,10 +223,10 @@ export function scenarioFor(row: RowId, ops: ClientOps): Scenario | undefined {
         for (const { name, empty } of SLASH_KEYS) {
           const bytes = empty ? ctx.payloads.empty : ctx.payloads.small;
           const key = `${ctx.prefix}${name}`;
-          await putKey(ctx, await file(ctx, `slash-${empty ? "empty" : "small"}.bin`, bytes), key);
+          await putKey(await file(ctx, `slash-${empty ? "empty" : "small"}.bin`, bytes), key);
           check((await ctx.s3.sha(key)) === sha256(bytes), `S3 does not hold ${JSON.stringify(key)}`);
           const out = join(ctx.dir, `slash-${empty ? "empty" : "small"}.down`);
-          await getKey(ctx, key, out);
+          await getKey(key, out);
           check((await fileSha(out)) === sha256(bytes), `the downloaded ${JSON.stringify(key)} differs`);
         }
         const listed = (await ops.list(`${ctx.prefix}slashes/`)).sort();
