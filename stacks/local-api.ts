@@ -1,5 +1,7 @@
 import { type IConstruct } from "constructs";
 import { TerraformResource, type IAspect } from "cdktf";
+import { EcsService } from "@cdktf/provider-aws/lib/ecs-service";
+import { VpcSecurityGroupEgressRule } from "@cdktf/provider-aws/lib/vpc-security-group-egress-rule";
 import { VpcSecurityGroupIngressRule } from "@cdktf/provider-aws/lib/vpc-security-group-ingress-rule";
 import { ConfigError } from "../src/config-error";
 
@@ -88,6 +90,14 @@ export const LOCAL_API_GAPS: readonly LocalApiGap[] = [
     reason: "moto's DescribeServices returns none of availabilityZoneRebalancing, enableECSManagedTags, healthCheckGracePeriodSeconds",
   },
   {
+    resourceType: "aws_ecs_service",
+    attributes: ["capacity_provider_strategy", "launch_type"],
+    appliesTo: (r) => r instanceof EcsService && r.capacityProviderStrategyInput !== undefined,
+    reason:
+      "moto's CreateService ignores capacityProviderStrategy and stores launch type EC2 when none is given (ecs/models.py `create_service`), " +
+      "so a service on capacity providers reads back as an EC2 service and every plan would replace it",
+  },
+  {
     resourceType: "aws_lambda_function",
     attributes: ["logging_config"],
     reason: "moto's GetFunction returns no LoggingConfig",
@@ -97,6 +107,13 @@ export const LOCAL_API_GAPS: readonly LocalApiGap[] = [
     attributes: ["description"],
     appliesTo: (r) => r instanceof VpcSecurityGroupIngressRule && r.referencedSecurityGroupIdInput !== undefined,
     reason: "moto's DescribeSecurityGroupRules takes the description from the CIDR range only, so a rule that references a security group comes back without one",
+  },
+  {
+    resourceType: "aws_vpc_security_group_egress_rule",
+    attributes: ["description"],
+    appliesTo: (r) => r instanceof VpcSecurityGroupEgressRule && (r.referencedSecurityGroupIdInput !== undefined || r.prefixListIdInput !== undefined),
+    reason:
+      "the same for egress: a rule to a security group or a prefix list (the tasks' HTTPS to the VPC endpoints and to S3) comes back without its description",
   },
 ];
 

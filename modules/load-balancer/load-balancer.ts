@@ -111,6 +111,12 @@ export const WAF_SLOW_DOWN_BODY_KEY = "s3-slow-down";
  */
 export const WAF_SLOW_DOWN_BODY =
   '<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>SlowDown</Code><Message>Please reduce your request rate.</Message></Error>';
+/**
+ * WAF offers only TEXT_PLAIN, TEXT_HTML and APPLICATION_JSON for custom bodies (the provider refuses
+ * anything else at validate). S3 clients parse error bodies by protocol, not by content type, and
+ * the 429 alone already makes the AWS SDKs treat the answer as throttling.
+ */
+export const WAF_SLOW_DOWN_CONTENT_TYPE = "TEXT_PLAIN";
 /** Request fields kept out of WAF logs: they carry credentials (SigV4 headers, presigned-URL query strings, bearer tokens). */
 export const WAF_REDACTED_HEADERS: readonly string[] = ["authorization", "x-amz-security-token"];/** TLS policies offering TLS 1.3 that this module accepts. */
 export const TLS13_POLICIES: readonly string[] = [
@@ -348,7 +354,7 @@ export class LoadBalancer extends Construct {
       scope: "REGIONAL",
       defaultAction: { allow: {} },
       visibilityConfig: metric(`${name}-alb`),
-      customResponseBody: [{ key: WAF_SLOW_DOWN_BODY_KEY, contentType: "APPLICATION_XML", content: WAF_SLOW_DOWN_BODY }],
+      customResponseBody: [{ key: WAF_SLOW_DOWN_BODY_KEY, contentType: WAF_SLOW_DOWN_CONTENT_TYPE, content: WAF_SLOW_DOWN_BODY }],
       rule: [
         {
           name: "rate-limit-per-ip",

@@ -138,7 +138,7 @@ describe("LoadBalancer", () => {
     expect(acl.custom_response_body).toEqual([
       {
         key: "s3-slow-down",
-        content_type: "APPLICATION_XML",
+        content_type: "TEXT_PLAIN",
         content: '<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>SlowDown</Code><Message>Please reduce your request rate.</Message></Error>',
       },
     ]);

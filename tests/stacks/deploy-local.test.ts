@@ -67,8 +67,8 @@ describeLocal(`deployLocal against moto (${LONG_TESTS ? "the whole dev stack" : 
   });
 
   it("creates every resource of the stack, then plans no change and destroys them all", () => {
-    // Log groups: 4 groups, key, alias. Signing keys: key, alias, 2 secrets, version, role, policy, function, permission.
-    expect(result.appliedResources).toBe(LONG_TESTS ? 88 : 15);
+    // Log groups: 5 groups, key, alias. Signing keys: 2 keys, 2 aliases, 2 secrets, secret policy, version, role, policy, function, permission.
+    expect(result.appliedResources).toBe(LONG_TESTS ? 95 : 19);
     expect(result.replanChanges).toEqual([]);
     expect(result.remainingResources).toBe(0);
   });

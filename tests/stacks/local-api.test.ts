@@ -86,7 +86,10 @@ describe("the local variant of a stack (localEndpoint)", () => {
     const ignored = (s: Synthesized, type: string) =>
       resources(s, type).map((r) => ((r.lifecycle as { ignore_changes?: string[] } | undefined)?.ignore_changes ?? []).slice().sort());
     expect(ignored(local, "aws_ecs_task_definition")).toEqual([["container_definitions"]]);
-    expect(ignored(local, "aws_ecs_service")).toEqual([["availability_zone_rebalancing", "desired_count", "enable_ecs_managed_tags", "health_check_grace_period_seconds"]]);
+    // dev runs on Fargate Spot, whose capacity-provider strategy moto drops.
+    expect(ignored(local, "aws_ecs_service")).toEqual([
+      ["availability_zone_rebalancing", "capacity_provider_strategy", "desired_count", "enable_ecs_managed_tags", "health_check_grace_period_seconds", "launch_type"],
+    ]);
     expect(ignored(local, "aws_lambda_function")).toEqual([["logging_config"]]);
     const rules = resources(local, "aws_vpc_security_group_ingress_rule");
     for (const rule of rules) {
@@ -96,6 +99,16 @@ describe("the local variant of a stack (localEndpoint)", () => {
       );
     }
     expect(rules.filter((r) => r.referenced_security_group_id !== undefined)).toHaveLength(2);
+    // Egress: the tasks' rules to the endpoints' security group and to S3's prefix list.
+    const egress = resources(local, "aws_vpc_security_group_egress_rule").map((r) => [
+      r.referenced_security_group_id !== undefined || r.prefix_list_id !== undefined,
+      (r.lifecycle as { ignore_changes?: string[] } | undefined)?.ignore_changes,
+    ]);
+    expect(egress.filter(([byReference]) => byReference)).toEqual([
+      [true, ["description"]],
+      [true, ["description"]],
+    ]);
+    expect(egress.filter(([byReference]) => !byReference).every(([, lifecycle]) => lifecycle === undefined)).toBe(true);
     expect(ignored(local, "aws_secretsmanager_secret_version")).toEqual([["secret_string"]]);
     // The real stack ignores only what it always did.
     expect(ignored(dev, "aws_ecs_task_definition")).toEqual([[]]);

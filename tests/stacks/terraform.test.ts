@@ -67,11 +67,13 @@ describeTerraform("terraform", () => {
         aws_appautoscaling_policy: 2,
         aws_appautoscaling_target: 1,
         aws_cloudwatch_dashboard: 1,
-        aws_cloudwatch_log_group: 4,
+        aws_cloudwatch_log_group: 5,
         aws_cloudwatch_log_metric_filter: 2,
         aws_cloudwatch_metric_alarm: 9,
         aws_default_security_group: 1,
+        aws_ecr_pull_through_cache_rule: 1,
         aws_ecs_cluster: 1,
+        aws_ecs_cluster_capacity_providers: 1,
         aws_ecs_service: 1,
         aws_ecs_task_definition: 1,
         aws_eip: 1,
@@ -79,8 +81,8 @@ describeTerraform("terraform", () => {
         aws_iam_role: 4,
         aws_iam_role_policy: 4,
         aws_internet_gateway: 1,
-        aws_kms_alias: 2,
-        aws_kms_key: 3,
+        aws_kms_alias: 3,
+        aws_kms_key: 4,
         aws_lambda_function: 1,
         aws_lambda_permission: 1,
         aws_lb: 1,
@@ -97,6 +99,7 @@ describeTerraform("terraform", () => {
         aws_s3_bucket_public_access_block: 1,
         aws_s3_bucket_server_side_encryption_configuration: 1,
         aws_secretsmanager_secret: 2,
+        aws_secretsmanager_secret_policy: 1,
         aws_secretsmanager_secret_rotation: 1,
         aws_secretsmanager_secret_version: 1,
         aws_security_group: 3,
@@ -105,10 +108,11 @@ describeTerraform("terraform", () => {
         aws_subnet: 4,
         aws_vpc: 1,
         aws_vpc_endpoint: 5,
-        aws_vpc_security_group_egress_rule: 3,
+        aws_vpc_security_group_egress_rule: 4,
         aws_vpc_security_group_ingress_rule: 5,
         aws_wafv2_web_acl: 1,
         aws_wafv2_web_acl_association: 1,
+        aws_wafv2_web_acl_logging_configuration: 1,
       });
     });
 
@@ -133,7 +137,11 @@ describeTerraform("terraform", () => {
 
     it("plans the Fargate task size, the circuit breaker and the Envoy health listener check", () => {
       expect(one("aws_ecs_task_definition")).toMatchObject({ cpu: "512", memory: "1024", network_mode: "awsvpc", requires_compatibilities: ["FARGATE"] });
-      expect(one("aws_ecs_service")).toMatchObject({ deployment_circuit_breaker: [{ enable: true, rollback: true }], launch_type: "FARGATE" });
+      // dev runs on Fargate Spot (config/dev.ts): a capacity-provider strategy instead of the launch type.
+      expect(one("aws_ecs_service")).toMatchObject({
+        deployment_circuit_breaker: [{ enable: true, rollback: true }],
+        capacity_provider_strategy: [{ capacity_provider: "FARGATE_SPOT", weight: 1, base: 0 }],
+      });
       expect(one("aws_lb_target_group").health_check).toEqual([
         expect.objectContaining({ port: "8081", path: "/ready", protocol: "HTTP", matcher: "200" }),
       ]);
