@@ -1,7 +1,7 @@
 import { join } from "node:path";
 import { bundleRotationLambda } from "./handlers/rotation/bundle";
 import { ConfigError } from "./src/config-error";
-import { buildApp, flag, selectEnvironments, synthSummary } from "./stacks/app";
+import { buildApp, flag, selectEnvironments, synthSummary, terraformRoleOf } from "./stacks/app";
 
 /**
  * The CDKTF app: one stack per environment in config/. `npm run synth` writes them all to
@@ -17,6 +17,7 @@ try {
     rotationBundle,
     offlinePlan: flag(process.env.RAJEE_OFFLINE_PLAN),
     localBackend: flag(process.env.RAJEE_LOCAL_BACKEND),
+    terraformRole: terraformRoleOf(process.env.RAJEE_TERRAFORM_ROLE),
   });
   app.synth();
   // stdout, not stderr: stderr stays empty on success (tests/main.test.ts), and cdktf-cli shows the app's stdout.

@@ -50,8 +50,17 @@ export interface EnvironmentConfig {
   readonly accountId: string;
   /** AWS region of everything, including the buckets served (S3 is reached through a VPC endpoint). */
   readonly region: string;
-  /** Role Terraform assumes in `accountId` (cross-account deploys); omit to use the caller's credentials. */
+  /**
+   * Role Terraform (provider and state backend) assumes in `accountId` to apply (cross-account
+   * deploys); omit to use the caller's credentials. Never assumed for a plan (`RAJEE_TERRAFORM_ROLE=plan`).
+   */
   readonly assumeRoleArn?: string;
+  /**
+   * The read-only role pull-request plans run as, created by the stack (`<prefix>-plan`): assumable
+   * only with GitHub's OIDC token for this repository's pull requests, unable to assume any role.
+   * @default undefined (no plan role)
+   */
+  readonly planRole?: { readonly githubRepository: string };
   /** Availability zones, at least two, listed explicitly (no API lookups at plan time). */
   readonly availabilityZones: readonly string[];
   /** VPC CIDR, /16 to /22. */

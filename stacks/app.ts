@@ -4,7 +4,7 @@ import { parseArgs } from "node:util";
 import { environmentNames, getEnvironment } from "../config";
 import { ConfigError } from "../src/config-error";
 import type { LambdaBundle } from "../modules/signing-keys/signing-keys";
-import { EnvironmentStack, stackName } from "./environment-stack";
+import { EnvironmentStack, stackName, type TerraformRole } from "./environment-stack";
 
 export interface AppOptions {
   /** Environments to synthesize, in order. */
@@ -17,6 +17,8 @@ export interface AppOptions {
   readonly offlinePlan?: boolean;
   /** Local state instead of each environment's backend. @default false */
   readonly localBackend?: boolean;
+  /** Synthesize for applying (assume the deploy role) or for a plan (assume none). @default "apply" */
+  readonly terraformRole?: TerraformRole;
 }
 
 /** The CDKTF app with one stack per selected environment (not yet synthesized). */
@@ -29,6 +31,7 @@ export function buildApp(options: AppOptions): { app: App; stacks: EnvironmentSt
         rotationBundle: options.rotationBundle,
         offlinePlan: options.offlinePlan ?? false,
         localBackend: options.localBackend ?? false,
+        terraformRole: options.terraformRole ?? "apply",
       }),
   );
   return { app, stacks };
@@ -71,4 +74,11 @@ export function synthSummary(outdir: string, stackNames: readonly string[], cwd:
   };
   const width = Math.max(0, ...stackNames.map((n) => n.length));
   return `synthesized ${stackNames.length} stack${stackNames.length === 1 ? "" : "s"}:\n${stackNames.map((n) => `  ${n.padEnd(width)}  ${where(n)}/cdk.tf.json\n`).join("")}`;
+}
+
+/** `RAJEE_TERRAFORM_ROLE`: `plan` for pull-request plans, `apply` (or unset) otherwise; anything else is a ConfigError. */
+export function terraformRoleOf(value: string | undefined): TerraformRole {
+  if (value === undefined || value === "" || value === "apply") return "apply";
+  if (value === "plan") return "plan";
+  throw new ConfigError(`synth: RAJEE_TERRAFORM_ROLE=${JSON.stringify(value)} is neither plan nor apply; use plan for pull-request plans, apply (or unset) to deploy`);
 }

@@ -9,6 +9,7 @@ import { FILTER, S3_LISTENER } from "../envoy-templates/bootstrap";
 import { AccessPolicy } from "../modules/access-policy/access-policy";
 import { ImageMirror, mirroredImage } from "../modules/image-mirror/image-mirror";
 import { LoadBalancer } from "../modules/load-balancer/load-balancer";
+import { PlanRole } from "../modules/plan-role/plan-role";
 import { Network } from "../modules/network/network";
 import { Alarms } from "../modules/observability/alarms";
 import { Dashboard } from "../modules/observability/dashboard";
@@ -30,6 +31,13 @@ export interface EnvironmentStackProps {
    * never for a deploy. @default false
    */
   readonly offlinePlan?: boolean;
+  /**
+   * What the synthesized stack is for. `apply`: the provider and the S3 backend assume
+   * `config.assumeRoleArn`. `plan` (pull-request plans): neither assumes a role, so the plan runs as
+   * the caller (the read-only plan role from GitHub's OIDC token) and never needs the deploy role.
+   * @default "apply"
+   */
+  readonly terraformRole?: TerraformRole;
   /** Keep state in a local file instead of `config.backend` (tests and offline plans). @default false */
   readonly localBackend?: boolean;
   /**
@@ -41,6 +49,9 @@ export interface EnvironmentStackProps {
    */
   readonly localEndpoint?: string;
 }
+
+/** Whether a synthesized stack applies (assumes the deploy role) or only plans (assumes none). */
+export type TerraformRole = "apply" | "plan";
 
 /** Name of the stack (and `cdktf.out/stacks/<name>`) of environment `name`. */
 export function stackName(environment: string): string {
@@ -69,6 +80,8 @@ export class EnvironmentStack extends TerraformStack {
   readonly network: Network;
   /** The ECR pull-through cache the Envoy image comes through (undefined locally: moto lacks the API). */
   readonly imageMirror: ImageMirror | undefined;
+  /** The pull-request plan role (undefined unless `config.planRole`). */
+  readonly planRole: PlanRole | undefined;
   readonly logGroups: LogGroups;
   readonly signingKeys: SigningKeys;
   readonly accessPolicy: AccessPolicy;
@@ -81,6 +94,9 @@ export class EnvironmentStack extends TerraformStack {
     super(scope, id);
     const c = props.config;
     const offline = props.offlinePlan ?? false;
+    const terraformRole = props.terraformRole ?? "apply";
+    // The deploy role only ever applies: a plan never asks to assume it (docs/infrastructure.md, "Plans and applies").
+    const deployRole = terraformRole === "apply" ? c.assumeRoleArn : undefined;
     const localApi = props.localEndpoint;
     const local = (props.localBackend ?? false) || localApi !== undefined;
     this.config = c;
@@ -92,7 +108,7 @@ export class EnvironmentStack extends TerraformStack {
       // Offline there is no account id to compare with (the provider cannot ask STS), so the check is off.
       // The local API answers STS with the configured account, so the check stays on there.
       ...(offline ? {} : { allowedAccountIds: [c.accountId] }),
-      ...(c.assumeRoleArn && !offline && localApi === undefined ? { assumeRole: [{ roleArn: c.assumeRoleArn, sessionName: `${name}-terraform` }] } : {}),
+      ...(deployRole && !offline && localApi === undefined ? { assumeRole: [{ roleArn: deployRole, sessionName: `${name}-terraform` }] } : {}),
       defaultTags: [{ tags: { ...c.tags, Project: "rajee", Environment: c.name, ManagedBy: "cdktf" } }],
       ...(offline
         ? { skipCredentialsValidation: true, skipRequestingAccountId: true, skipMetadataApiCheck: "true", skipRegionValidation: true }
@@ -102,7 +118,13 @@ export class EnvironmentStack extends TerraformStack {
     if (local || c.backend.kind === "local") {
       new LocalBackend(this, { path: c.backend.kind === "local" && c.backend.path ? c.backend.path : `terraform.${c.name}.tfstate` });
     } else {
-      new S3Backend(this, { bucket: c.backend.bucket, key: c.backend.key, region: c.backend.region ?? c.region, encrypt: true });
+      new S3Backend(this, {
+        bucket: c.backend.bucket,
+        key: c.backend.key,
+        region: c.backend.region ?? c.region,
+        encrypt: true,
+        ...(deployRole ? { assumeRole: { roleArn: deployRole, sessionName: `${name}-terraform-state` } } : {}),
+      });
       // Terraform >= 1.10 locks with a lock file next to the state; no DynamoDB table.
       this.addOverride("terraform.backend.s3.use_lockfile", true);
     }
@@ -253,6 +275,21 @@ export class EnvironmentStack extends TerraformStack {
       rotationFunctionName: this.signingKeys.rotationFunctionName,
     });
 
+    this.planRole =
+      c.planRole && c.backend.kind === "s3"
+        ? new PlanRole(this, "plan-role", {
+            namePrefix: name,
+            accountId: c.accountId,
+            region: c.region,
+            githubRepository: c.planRole.githubRepository,
+            stateBucket: c.backend.bucket,
+            stateKey: c.backend.key,
+            jwksSecretArn: this.signingKeys.jwksSecretArn,
+            jwksKmsKeyArn: this.signingKeys.kmsKeyArn,
+            dataBuckets: Object.keys(c.buckets),
+          })
+        : undefined;
+
     if (localApi !== undefined) Aspects.of(this).add(new IgnoreLocalApiGaps());
 
     new TerraformOutput(this, "load_balancer_dns_name", { value: this.loadBalancer.dnsName, description: `Point ${c.domain} (and *.${c.domain}) here` });
@@ -261,6 +298,7 @@ export class EnvironmentStack extends TerraformStack {
     new TerraformOutput(this, "private_key_secret_arn", { value: this.signingKeys.privateKeySecretArn });
     new TerraformOutput(this, "task_role_arn", { value: this.accessPolicy.taskRoleArn });
     new TerraformOutput(this, "alarm_topic_arn", { value: this.alarms.topicArn });
+    if (this.planRole) new TerraformOutput(this, "plan_role_arn", { value: this.planRole.roleArn, description: "Repository secret RAJEE_PLAN_ROLE_<ENV>" });
   }
 }
 

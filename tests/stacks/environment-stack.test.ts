@@ -1,7 +1,7 @@
 import { Testing } from "cdktf";
 import { getEnvironment } from "../../config";
 import { EnvironmentStack, ecrRepositoryArns } from "../../stacks/environment-stack";
-import { selectEnvironments } from "../../stacks/app";
+import { selectEnvironments, terraformRoleOf } from "../../stacks/app";
 import { ConfigError } from "../../src/config-error";
 import { FAKE_BUNDLE, type Synthesized } from "../modules/synth";
 import { withTestApp } from "../support/temp";
@@ -11,7 +11,7 @@ interface StackJson extends Synthesized {
   terraform: { backend: Record<string, Record<string, unknown>> };
 }
 
-function stackJson(name: string, options: { offlinePlan?: boolean; localBackend?: boolean } = {}): StackJson {
+function stackJson(name: string, options: { offlinePlan?: boolean; localBackend?: boolean; terraformRole?: "plan" | "apply" } = {}): StackJson {
   return withTestApp((app) => {
     const stack = new EnvironmentStack(app, `rajee-${name}`, { config: getEnvironment(name), rotationBundle: FAKE_BUNDLE, ...options });
     return JSON.parse(Testing.synth(stack, true)) as StackJson;
@@ -32,10 +32,42 @@ describe("EnvironmentStack", () => {
     ]);
   });
 
-  it("keeps state in S3 with Terraform's native lock file and encryption", () => {
+  it("keeps state in S3 with Terraform's native lock file and encryption, read and written as the deploy role", () => {
     expect(staging.terraform.backend).toEqual({
-      s3: { bucket: "rajee-terraform-state-222222222222", key: "rajee/staging.tfstate", region: "eu-west-1", encrypt: true, use_lockfile: true },
+      s3: {
+        bucket: "rajee-terraform-state-222222222222",
+        key: "rajee/staging.tfstate",
+        region: "eu-west-1",
+        encrypt: true,
+        use_lockfile: true,
+        assume_role: { role_arn: "arn:aws:iam::222222222222:role/rajee-deploy", session_name: "rajee-staging-terraform-state" },
+      },
     });
+  });
+
+  it("assumes no role at all for a plan, in the provider or the backend, so the plan role never needs the deploy role", () => {
+    const plan = stackJson("staging", { terraformRole: "plan" });
+    expect(plan.provider.aws[0]).not.toHaveProperty("assume_role");
+    expect(plan.terraform.backend.s3).not.toHaveProperty("assume_role");
+    expect(plan.provider.aws[0]?.allowed_account_ids).toEqual(["222222222222"]);
+  });
+
+  it("creates the plan role only when the environment names its repository, and outputs its ARN", () => {
+    expect(staging.resource?.aws_iam_role_policy_attachment).toBeUndefined();
+    const withPlanRole = withTestApp((app) => {
+      const config = { ...getEnvironment("staging"), planRole: { githubRepository: "example/rajee" } };
+      return JSON.parse(Testing.synth(new EnvironmentStack(app, "rajee-staging", { config, rotationBundle: FAKE_BUNDLE }), true)) as StackJson;
+    });
+    const role = Object.values(withPlanRole.resource?.aws_iam_role ?? {}).find((r) => r.name === "rajee-staging-plan")!;
+    expect(JSON.parse(role.assume_role_policy as string).Statement[0].Condition.StringEquals["token.actions.githubusercontent.com:sub"]).toBe("repo:example/rajee:pull_request");
+    expect((withPlanRole as unknown as { output: Record<string, unknown> }).output).toHaveProperty("plan_role_arn");
+  });
+
+  it("reads RAJEE_TERRAFORM_ROLE as plan or apply and refuses anything else", () => {
+    expect([terraformRoleOf(undefined), terraformRoleOf(""), terraformRoleOf("apply"), terraformRoleOf("plan")]).toEqual(["apply", "apply", "apply", "plan"]);
+    expect(() => terraformRoleOf("deploy")).toThrow(
+      new ConfigError('synth: RAJEE_TERRAFORM_ROLE="deploy" is neither plan nor apply; use plan for pull-request plans, apply (or unset) to deploy'),
+    );
   });
 
   it("plans offline only on request: skip flags on, account check and assume-role off, local state", () => {
@@ -60,10 +92,10 @@ describe("EnvironmentStack", () => {
   it("allows no IAM action '*' anywhere and '*' resources only where IAM has no resource scope", () => {
     for (const name of ["dev", "staging", "prod"]) {
       const json = stackJson(name);
-      const policies = Object.values(json.resource?.aws_iam_role_policy ?? {}).map((p) => JSON.parse(p.policy as string) as { Statement: Array<{ Sid: string; Action: string[]; Resource?: string[] }> });
+      const policies = Object.values(json.resource?.aws_iam_role_policy ?? {}).map((p) => JSON.parse(p.policy as string) as { Statement: Array<{ Sid: string; Effect: string; Action: string[]; Resource?: string[] }> });
       for (const st of policies.flatMap((p) => p.Statement)) {
         for (const action of st.Action) expect(action.endsWith("*")).toBe(false);
-        if (st.Resource?.includes("*")) expect(st.Sid).toBe("EcrLogin");
+        if (st.Resource?.includes("*")) expect([st.Sid, st.Effect]).toEqual(st.Effect === "Deny" ? [st.Sid, "Deny"] : ["EcrLogin", "Allow"]);
       }
     }
   });
