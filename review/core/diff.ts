@@ -61,14 +61,14 @@ export function stableJson(value: unknown): string {
 }
 
 /** Compares two lists of rows by `key`; rows with the same key and different content are changed. */
-export function diffRows<T>(base: readonly T[], head: readonly T[], key: (row: T) => string): RowDiff<T> {
+export function diffRows<T>(base: readonly T[], head: readonly T[], key: (row: T) => string, compared: (row: T) => unknown = (row) => row): RowDiff<T> {
   const before = new Map(base.map((r) => [key(r), r]));
   const after = new Map(head.map((r) => [key(r), r]));
   const added = head.filter((r) => !before.has(key(r)));
   const removed = base.filter((r) => !after.has(key(r)));
   const changed = head.flatMap((r) => {
     const old = before.get(key(r));
-    return old !== undefined && stableJson(old) !== stableJson(r) ? [{ before: old, after: r }] : [];
+    return old !== undefined && stableJson(compared(old)) !== stableJson(compared(r)) ? [{ before: old, after: r }] : [];
   });
   return { added, removed, changed };
 }
@@ -110,7 +110,8 @@ export function diffPlans(base: Plan, head: Plan, options: ReviewOptions): Revie
     listeners: diffRows(b.network.listeners, h.network.listeners, (l) => l.address),
     subnets: diffRows(b.network.subnets, h.network.subnets, (s) => s.address),
     encryption: diffRows(b.encryption, h.encryption, (e) => e.address),
-    containers: diffRows(b.containers.containers, h.containers.containers, (c) => `${c.taskDefinition}|${c.name}`),
+    // The command is not a column of the table; an Envoy config change shows in `envoy` instead.
+    containers: diffRows(b.containers.containers, h.containers.containers, (c) => `${c.taskDefinition}|${c.name}`, ({ command: _command, ...shown }) => shown),
     envoy: diffRows(b.envoy, h.envoy, (e) => `${e.where}|${e.setting}`),
     violations: { added: violations.added, resolved: violations.removed, remaining: b.violations.filter((v) => headKeys.has(violationKey(v))) },
     head: h,
