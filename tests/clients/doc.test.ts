@@ -20,14 +20,14 @@ describe("the client matrix's table in docs/clients.md", () => {
     for (const [key, result] of results) expect([key, statuses.get(key)]).toEqual([key, result.status]);
   });
 
-  it("numbers a note for each cell that does not pass, with the failure when no note explains it", () => {
+  it("numbers a note for each cell that does not pass, in table order, with the failure when no note explains it", () => {
     const results = allPass();
     results.set(cellKey("rclone", "sync"), { status: "fail", error: "AccessDenied: x-amz-acl" });
     results.set(cellKey("aws-cli-v2", "presign-put"), { status: "n/a" });
     const section = renderSection(results, versions);
-    expect(section).toContain("| sync up, then down | pass | pass | pass | pass | **fail** [2] | pass |");
-    expect(section).toContain("2. rclone, sync up, then down: unexplained failure: AccessDenied: x-amz-acl");
-    expect(section).toContain(`1. aws cli v2, presigned PUT: ${NOTES[cellKey("aws-cli-v2", "presign-put")]?.text}`);
+    expect(section).toContain("| sync up, then down | pass | pass | pass | pass | **fail** [1] | pass |");
+    expect(section).toContain("1. rclone, sync up, then down: unexplained failure: AccessDenied: x-amz-acl");
+    expect(section).toContain(`2. aws cli v2, presigned PUT: ${NOTES[cellKey("aws-cli-v2", "presign-put")]?.text}`);
   });
 
   it("compares two runs without the client versions, which differ between machines", () => {

@@ -43,8 +43,8 @@ export interface BehindTheGateway {
   sha(key: string): Promise<string | undefined>;
   metadata(key: string): Promise<Record<string, string> | undefined>;
   put(key: string, body: Uint8Array | string): Promise<void>;
-  /** How many requests have reached S3 so far. */
-  requestCount(): number;
+  /** The requests that have reached S3 so far and named a key, prefix or copy source outside the grant. */
+  outsideRequests(): number;
 }
 
 export interface ScenarioContext {
@@ -95,9 +95,13 @@ async function roundTrip(ctx: ScenarioContext, name: string, bytes: Buffer): Pro
   check((await fileSha(down)) === sha256(bytes), `the downloaded ${key} differs from what S3 holds`);
 }
 
-/** Runs `attempt`, which must fail with a denial, and checks no request reached S3 meanwhile. */
+/**
+ * Runs `attempt`, which must fail with a denial, and checks that no request naming something outside
+ * the grant reached S3 meanwhile (a client command may also make allowed requests, such as a HEAD
+ * of its destination inside the grant).
+ */
 async function denied(ctx: ScenarioContext, what: string, attempt: () => Promise<unknown>): Promise<void> {
-  const before = ctx.s3.requestCount();
+  const before = ctx.s3.outsideRequests();
   let failure: unknown;
   try {
     await attempt();
@@ -107,7 +111,7 @@ async function denied(ctx: ScenarioContext, what: string, attempt: () => Promise
   check(failure !== undefined, `${what} was allowed`);
   const message = failure instanceof Error ? failure.message : String(failure);
   check(DENIED.test(message), `${what} failed, but not with AccessDenied: ${message}`);
-  check(ctx.s3.requestCount() === before, `${what} reached S3 (${ctx.s3.requestCount() - before} requests)`);
+  check(ctx.s3.outsideRequests() === before, `${what} reached S3 (${ctx.s3.outsideRequests() - before} requests outside the grant)`);
 }
 
 async function presignedFetch(ctx: ScenarioContext, url: string, init: { method?: string; body?: Uint8Array } = {}) {
@@ -269,9 +273,8 @@ export function scenarioFor(row: RowId, ops: ClientOps): Scenario | undefined {
     case "denied-presign":
       if (!ops.presignGet) return undefined;
       return async (ctx) => {
-        const url = await ops.presignGet!(FIXTURES.secret);
         await denied(ctx, "a presigned GET outside the grant", async () => {
-          const response = await fetchUrl(url, ctx.caPem);
+          const response = await fetchUrl(await ops.presignGet!(FIXTURES.secret), ctx.caPem);
           if (response.status !== 200) throw new Error(`${response.status}: ${response.body.toString("utf8")}`);
         });
       };
