@@ -1,12 +1,18 @@
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { createWriteStream } from "node:fs";
 import http from "node:http";
 import net from "node:net";
 
 /** How users get moto when it is missing (it is a Python package, not an npm one). */
 export const MOTO_INSTALL_HINT = 'pip install "moto[server]"';
 
-/** The moto executable: `moto_server`, or the one named by RAJEE_MOTO_SERVER. */
-export const MOTO_COMMAND = process.env.RAJEE_MOTO_SERVER || "moto_server";
+/** The moto executable in `env`: `moto_server`, or the one named by RAJEE_MOTO_SERVER. */
+export function motoCommand(env: NodeJS.ProcessEnv = process.env): string {
+  return env.RAJEE_MOTO_SERVER || "moto_server";
+}
+
+/** The moto executable of this process: `moto_server`, or the one named by RAJEE_MOTO_SERVER. */
+export const MOTO_COMMAND = motoCommand();
 
 export interface MotoServerOptions {
   /** Port to listen on. @default a free port chosen at start */
@@ -17,6 +23,10 @@ export interface MotoServerOptions {
   readonly startTimeoutMs?: number;
   /** The moto executable. @default MOTO_COMMAND */
   readonly command?: string;
+  /** Environment the moto process starts from (before `env`). @default process.env */
+  readonly baseEnv?: NodeJS.ProcessEnv;
+  /** Also append moto's output to this file. @default none (only a tail is kept, for errors) */
+  readonly logFile?: string;
 }
 
 export interface MotoServer {
@@ -38,12 +48,16 @@ const DEFAULT_START_TIMEOUT_MS = 30_000;
 const STOP_GRACE_MS = 3_000;
 const STDERR_TAIL_BYTES = 4096;
 
-/** Whether moto can be run here, or why not (with the fix). Runs `moto_server --help` once. */
-export function motoAvailability(): { ok: true } | { ok: false; reason: string } {
-  const result = spawnSync(MOTO_COMMAND, ["--help"], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], timeout: 20_000 });
-  if (result.error) return { ok: false, reason: `${MOTO_COMMAND} cannot be run (${result.error.message}); install moto with ${MOTO_INSTALL_HINT}` };
+/**
+ * Whether moto can be run with `env` (its PATH and RAJEE_MOTO_SERVER), or why not (with the fix).
+ * Runs `moto_server --help` once, so a shim without moto behind it counts as missing.
+ */
+export function motoAvailability(env: NodeJS.ProcessEnv = process.env): { ok: true } | { ok: false; reason: string } {
+  const command = motoCommand(env);
+  const result = spawnSync(command, ["--help"], { encoding: "utf8", env, stdio: ["ignore", "pipe", "pipe"], timeout: 20_000 });
+  if (result.error) return { ok: false, reason: `${command} cannot be run (${result.error.message}); install moto with ${MOTO_INSTALL_HINT}` };
   if (result.status !== 0) {
-    return { ok: false, reason: `${MOTO_COMMAND} --help exited ${result.status}: ${result.stderr.trim().slice(0, 300)}; install moto with ${MOTO_INSTALL_HINT}` };
+    return { ok: false, reason: `${command} --help exited ${result.status}: ${result.stderr.trim().slice(0, 300)}; install moto with ${MOTO_INSTALL_HINT}` };
   }
   return { ok: true };
 }
@@ -89,16 +103,22 @@ export async function startMotoServer(options: MotoServerOptions = {}): Promise<
   });
   const url = `http://127.0.0.1:${port}`;
   const child = spawn(command, ["-H", "127.0.0.1", "-p", String(port)], {
-    stdio: ["ignore", "ignore", "pipe"],
+    stdio: ["ignore", options.logFile ? "pipe" : "ignore", "pipe"],
     // Its own process group: a Ctrl-C in the terminal reaches only the parent, which saves what
     // it needs from moto first and then stops it (stop(), or the exit hook below).
     detached: true,
-    env: { ...process.env, ...options.env },
+    env: { ...(options.baseEnv ?? process.env), ...options.env },
   });
+  const log = options.logFile ? createWriteStream(options.logFile, { flags: "a" }) : undefined;
+  if (log) {
+    child.stdout!.pipe(log, { end: false });
+    child.once("exit", () => log.end());
+  }
   // moto logs every request on stderr: keep draining it (a full pipe would stall moto), keep the tail.
   let stderrTail = "";
   child.stderr!.on("data", (chunk: Buffer) => {
     stderrTail = (stderrTail + chunk.toString("utf8")).slice(-STDERR_TAIL_BYTES);
+    log?.write(chunk);
   });
   let spawnError: Error | undefined;
   child.once("error", (error) => {

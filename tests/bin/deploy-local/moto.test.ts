@@ -1,5 +1,5 @@
 import { join } from "node:path";
-import { freePort, motoMissing, startMoto } from "../../../bin/deploy-local/moto";
+import { motoMissing, startMoto } from "../../../bin/deploy-local/moto";
 import { TempDirs } from "../../support/temp";
 
 const dirs = new TempDirs();
@@ -15,17 +15,9 @@ function alive(pid: number): boolean {
 }
 
 describe("motoMissing", () => {
-  it("says how to install moto when moto_server is not on PATH", () => {
-    expect(motoMissing({ PATH: "/nonexistent" })).toBe('moto_server is not on PATH; install it with pip install "moto[server]" (moto >= 5)');
-    expect(motoMissing({})).toMatch(/not on PATH/);
-  });
-});
-
-describe("freePort", () => {
-  it("returns a port in the unprivileged range", async () => {
-    const port = await freePort();
-    expect(port).toBeGreaterThanOrEqual(1024);
-    expect(port).toBeLessThanOrEqual(65535);
+  it("says how to install moto when moto_server cannot be run, and honours RAJEE_MOTO_SERVER as rajee dev does", () => {
+    expect(motoMissing({ PATH: "/nonexistent" })).toBe('moto_server cannot be run (spawnSync moto_server ENOENT); install moto with pip install "moto[server]"');
+    expect(motoMissing({ PATH: process.env.PATH, RAJEE_MOTO_SERVER: "/nonexistent/moto_server" })).toMatch(/^\/nonexistent\/moto_server cannot be run .*pip install "moto\[server\]"$/);
   });
 });
 
