@@ -101,7 +101,9 @@ describe("deny by default", () => {
     ["DeleteBucket", "DELETE", "/data"],
     ["an object ACL", "GET", "/data/k?acl"],
     ["PutObjectAcl", "PUT", "/data/k?acl"],
-    ["tagging", "GET", "/data/k?tagging"],
+    ["changing tags", "PUT", "/data/k?tagging"],
+    ["deleting tags", "DELETE", "/data/k?tagging"],
+    ["bucket tagging", "GET", "/data?tagging"],
     ["bucket policy", "GET", "/data?policy"],
     ["restore", "POST", "/data/k?restore"],
     ["select", "POST", "/data/k?select&select-type=2"],
@@ -121,13 +123,20 @@ describe("deny by default", () => {
     expect(decision).toMatchObject({ allow: false, status: 403, error: { code: "AccessDenied", message: expect.stringContaining("not supported") } });
   });
 
-  it.each(["x-amz-acl", "x-amz-grant-read", "x-amz-tagging", "x-amz-tagging-directive", "x-amz-object-lock-mode", "x-amz-bypass-governance-retention", "x-amz-website-redirect-location"])(
+  it.each(["x-amz-acl", "x-amz-grant-read", "x-amz-tagging-directive", "x-amz-object-lock-mode", "x-amz-bypass-governance-retention", "x-amz-website-redirect-location"])(
     "denies a request carrying %s, naming the header",
     async (header) => {
       const decision = await fixture.decideWith(["*:data/"], { method: "PUT", path: "/data/k", headers: { [header]: "x" } });
       expect(decision).toMatchObject({ allow: false, status: 403, error: { code: "AccessDenied", message: expect.stringContaining(`'${header}'`) } });
     },
   );
+
+  it("denies x-amz-tagging other than on an upload that creates the object, naming the header", async () => {
+    const copy = await fixture.decideWith(["*:data/"], { method: "PUT", path: "/data/k", headers: { "x-amz-tagging": "a=b", "x-amz-copy-source": "/data/x" } });
+    expect(copy).toMatchObject({ allow: false, status: 403, error: { code: "AccessDenied", message: expect.stringContaining("'x-amz-tagging'") } });
+    const put = await fixture.decideWith(["*:data/"], { method: "PUT", path: "/data/k", headers: { "x-amz-tagging": "a=b" } });
+    expect(put).toMatchObject({ allow: true });
+  });
 
   it("denies x-amz-copy-source on an operation that does not copy", async () => {
     const decision = await fixture.decideWith(["*:data/"], { method: "GET", path: "/data/k", headers: { "x-amz-copy-source": "/data/x" } });
