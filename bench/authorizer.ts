@@ -17,6 +17,8 @@ import type { GatewayRequest } from "../src/s3/request";
 import { mintToken } from "../src/token/mint";
 import type { VerifiedToken } from "../src/token/verify";
 import type { Benchmark } from "./run";
+import { AUTHORIZER_VARIABLES } from "../src/contracts/authorizer-environment";
+import { AUTHORIZER_READY_PATH, LOOPBACK } from "../src/contracts/gateway";
 
 /** Seconds of each measured wrk run (`BENCH_SECONDS` overrides); each run follows a 2 s warm-up. */
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
@@ -118,7 +120,7 @@ async function inProcess(token: string, jwksPath: string): Promise<string[]> {
     if (!c.ok || !authorizeClassified(c.request, verified).ok) throw new Error("benchmark request must be allowed");
   });
   const authorizer = new Authorizer({
-    config: parseConfig({ RAJEE_JWKS_FILE: jwksPath, RAJEE_RATE_LIMIT_PER_SECOND: "0" }),
+    config: parseConfig({ [AUTHORIZER_VARIABLES.jwksFile]: jwksPath, [AUTHORIZER_VARIABLES.rateLimitPerSecond]: "0" }),
     keySource: fileSource(jwksPath),
     logger: createLogger("info", { write: () => {} }),
   });
@@ -172,19 +174,19 @@ export const authorizerBenchmark: Benchmark = {
       spawn(process.execPath, [bundle.files.main.path], {
         stdio: ["ignore", devNull, "inherit"],
         env: {
-          RAJEE_JWKS_FILE: jwksPath,
-          RAJEE_LISTEN: `127.0.0.1:${port}`,
-          RAJEE_ADMIN_LISTEN: `127.0.0.1:${port + 1 > 65535 ? port - 1 : port + 1}`,
-          RAJEE_RATE_LIMIT_PER_SECOND: "0",
+          [AUTHORIZER_VARIABLES.jwksFile]: jwksPath,
+          [AUTHORIZER_VARIABLES.listen]: `${LOOPBACK}:${port}`,
+          [AUTHORIZER_VARIABLES.adminListen]: `${LOOPBACK}:${port + 1 > 65535 ? port - 1 : port + 1}`,
+          [AUTHORIZER_VARIABLES.rateLimitPerSecond]: "0",
           ...extra,
         },
       });
-    const adminReady = (port: number) => `http://127.0.0.1:${port + 1 > 65535 ? port - 1 : port + 1}/readyz`;
+    const adminReady = (port: number) => `http://${LOOPBACK}:${port + 1 > 65535 ? port - 1 : port + 1}${AUTHORIZER_READY_PATH}`;
     const headers = { "x-amz-security-token": token };
 
     const baseline = await measureServer(nullServer, (port) => `http://127.0.0.1:${port}/`, headers);
     const cached = await measureServer(authorizerProcess({}), adminReady, headers);
-    const uncached = await measureServer(authorizerProcess({ RAJEE_TOKEN_CACHE_SIZE: "0" }), adminReady, headers);
+    const uncached = await measureServer(authorizerProcess({ [AUTHORIZER_VARIABLES.tokenCacheSize]: "0" }), adminReady, headers);
     for (const [name, result] of [["cached", cached], ["uncached", uncached]] as const) {
       if (result.non2xx > 0) throw new Error(`${name} run had ${result.non2xx} non-2xx answers; the benchmark request must be allowed`);
     }

@@ -10,6 +10,7 @@ import { DELETE_OBJECTS_MAX_BODY_BYTES } from "../src/s3/delete-objects";
 import type { GatewayRequest } from "../src/s3/request";
 import { mintToken } from "../src/token/mint";
 import type { Benchmark } from "./run";
+import { AUTHORIZER_VARIABLES } from "../src/contracts/authorizer-environment";
 
 /** Both bodies are exactly this long: the DeleteObjects limit, the most an attacker can send. */
 const BODY_BYTES = DELETE_OBJECTS_MAX_BODY_BYTES;
@@ -65,7 +66,7 @@ export const deleteObjectsBenchmark: Benchmark = {
       writeFileSync(jwksPath, JSON.stringify({ keys: [pair.publicKey] }));
       const token = await mintToken({ key: pair.privateKey, subject: "bench", grants: ["delete:data/team/", "read:data/"], ttlSeconds: 3600, issuer: "rajee", audience: "rajee" });
       const authorizer = new Authorizer({
-        config: parseConfig({ RAJEE_JWKS_FILE: jwksPath, RAJEE_RATE_LIMIT_PER_SECOND: "0" }),
+        config: parseConfig({ [AUTHORIZER_VARIABLES.jwksFile]: jwksPath, [AUTHORIZER_VARIABLES.rateLimitPerSecond]: "0" }),
         keySource: fileSource(jwksPath),
         logger: createLogger("info", { write: () => {} }),
       });

@@ -1,5 +1,6 @@
 import { DEFAULT_AUDIENCE, DEFAULT_ISSUER } from "../src/token/policy";
 import type { CommandIO } from "./command";
+import { AUTHORIZER_VARIABLES } from "../src/contracts/authorizer-environment";
 
 /** The `--iss`/`--aud` options shared by commands, defaulting to RAJEE_ISSUER / RAJEE_AUDIENCE, then "rajee". */
 export const ISSUER_AUDIENCE_OPTIONS = {
@@ -7,12 +8,12 @@ export const ISSUER_AUDIENCE_OPTIONS = {
   aud: { type: "string" },
 } as const;
 
-export const ISSUER_AUDIENCE_HELP = `  --iss ISSUER        expected/minted 'iss' (env RAJEE_ISSUER, default ${DEFAULT_ISSUER})
-  --aud AUDIENCE      expected/minted 'aud' (env RAJEE_AUDIENCE, default ${DEFAULT_AUDIENCE})`;
+export const ISSUER_AUDIENCE_HELP = `  --iss ISSUER        expected/minted 'iss' (env ${AUTHORIZER_VARIABLES.issuer}, default ${DEFAULT_ISSUER})
+  --aud AUDIENCE      expected/minted 'aud' (env ${AUTHORIZER_VARIABLES.audience}, default ${DEFAULT_AUDIENCE})`;
 
 export function issuerAndAudience(values: { iss?: string | undefined; aud?: string | undefined }, io: CommandIO) {
   return {
-    issuer: values.iss ?? io.env.RAJEE_ISSUER ?? DEFAULT_ISSUER,
-    audience: values.aud ?? io.env.RAJEE_AUDIENCE ?? DEFAULT_AUDIENCE,
+    issuer: values.iss ?? io.env[AUTHORIZER_VARIABLES.issuer] ?? DEFAULT_ISSUER,
+    audience: values.aud ?? io.env[AUTHORIZER_VARIABLES.audience] ?? DEFAULT_AUDIENCE,
   };
 }

@@ -9,6 +9,7 @@ import type { GatewayRequest } from "../../src/s3/request";
 import { parseOptions, requireOption, UsageError, type Command } from "../command";
 import { ISSUER_AUDIENCE_HELP, ISSUER_AUDIENCE_OPTIONS, issuerAndAudience } from "../common-options";
 import { readJsonOption, readOptionFile } from "../read-input";
+import { AUTHORIZER_VARIABLES } from "../../src/contracts/authorizer-environment";
 
 const HELP = `Usage: rajee simulate --jwks FILE --method M --url URL [-H 'name: value'...] [--body FILE]
        rajee simulate --jwks FILE --batch FILE.jsonl
@@ -34,7 +35,7 @@ Options:
   --body FILE         request body (DeleteObjects XML)
   --batch FILE        JSON lines {"method","url","headers":{},"body"?}; one result line each, in order
                       (a header value may be an array: the header repeated)
-  --domain DOMAIN     virtual-hosted addressing: bucket.DOMAIN (env RAJEE_VIRTUAL_HOST_DOMAIN)
+  --domain DOMAIN     virtual-hosted addressing: bucket.DOMAIN (env ${AUTHORIZER_VARIABLES.virtualHostDomain})
   --now TIME          judge as of this ISO-8601 time (default: now)
 ${ISSUER_AUDIENCE_HELP}
 `;
@@ -112,7 +113,7 @@ export const simulate: Command = {
 
     const keyring = await buildKeyring(parseJwks(await readJsonOption(jwksPath, "jwks"), jwksPath));
     const policy = tokenPolicy(issuerAndAudience(values, io));
-    const domain = values.domain ?? io.env.RAJEE_VIRTUAL_HOST_DOMAIN;
+    const domain = values.domain ?? io.env[AUTHORIZER_VARIABLES.virtualHostDomain];
     const context: DecisionContext = {
       verify: (token) => verifyToken(token, keyring, policy, now),
       classify: domain ? { virtualHostDomain: domain.toLowerCase() } : {},
