@@ -24,12 +24,13 @@ export const EXIT = {
 export const HELP = `Usage: npm run review -- --env NAME [--plan PLAN.json] [--base BASE.json] [--format md|json] [--output FILE] [--save-plan FILE] [--offline]
 
 Reviews an environment's Terraform plan for security: changes by type with destructive ones first,
-every IAM statement (wildcards flagged), network exposure, encryption at rest, the container table,
-and the policy rules of docs/plan-review.md. Exits 1 when a rule is broken (suppressions with a
+every IAM statement (wildcards flagged, known-benign forms explained), network exposure, encryption
+at rest, the container table, the Envoy settings inside the task definition, and the policy rules of
+docs/plan-review.md. Exits 1 when a rule is broken (suppressions with a
 reason live in review/accepted-suppressions.ts).
 
 Options:
-  --env NAME        environment in config/ (${environmentNames.join(", ")}); selects buckets and suppressions
+  --env NAME        environment in config/ (${environmentNames.join(", ")}); selects account, buckets, Envoy settings and suppressions
   --plan FILE       \`terraform show -json <planfile>\` output to review; without it the environment is
                     synthesized, initialised and planned here (offline when no AWS credentials are set)
   --base FILE       a second plan (e.g. of the target branch): report only what differs from it
