@@ -286,7 +286,10 @@ const taskRoleS3OutsideBuckets: Rule = {
 
 /** Rules computed together by one module, split by name so each is listed (and documented) on its own. */
 function group<N extends RuleName>(summaries: Readonly<Record<N, string>>, all: (ctx: RuleContext) => Violation[]): Rule[] {
-  return (Object.keys(summaries) as N[]).map((name) => ({ name, summary: summaries[name], check: (ctx: RuleContext) => all(ctx).filter((v) => v.rule === name) }));
+  // Computed once per plan, then split by rule.
+  const computed = new WeakMap<RuleContext, Violation[]>();
+  const once = (ctx: RuleContext) => computed.get(ctx) ?? (computed.set(ctx, all(ctx)), computed.get(ctx)!);
+  return (Object.keys(summaries) as N[]).map((name) => ({ name, summary: summaries[name], check: (ctx: RuleContext) => once(ctx).filter((v) => v.rule === name) }));
 }
 
 const envoyRules = group(ENVOY_RULE_SUMMARIES, (ctx) => (ctx.envoy ? ctx.envoyConfigs.flatMap((c) => envoyViolations(c, ctx.envoy!)) : []));
