@@ -39,7 +39,7 @@ describe("reusing the modules from another CDKTF app", () => {
     const taskPolicy = Object.entries(json.resource.aws_iam_role_policy!).find(([id]) => id.includes("task-policy"))![1];
     const objects = statementsOf(taskPolicy.policy).find((s) => s.Sid === "Bucket0Objects")!;
     expect(objects.Resource).toEqual(["arn:aws:s3:::partner-exports/outgoing/*"]);
-    const logKey = Object.values(json.resource.aws_kms_key!).map((k) => statementsOf(k.policy)).find((st) => st.length === 2)!;
+    const logKey = Object.values(json.resource.aws_kms_key!).map((k) => statementsOf(k.policy)).find((st) => st[1]?.Sid === "CloudWatchLogsUseForTheseGroups")!;
     expect(logKey[1]!.Principal).toEqual({ Service: "logs.us-east-1.amazonaws.com" });
   });
 });
