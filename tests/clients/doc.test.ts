@@ -49,11 +49,21 @@ describe("the client matrix's table in docs/clients.md", () => {
     expect(() => replaceSection("no markers", "x")).toThrow(/markers/);
   });
 
+  it("gives cells with the same reason one note that names them all", () => {
+    const results = allPass();
+    results.set(cellKey("aws-cli-v2", "presign-put"), { status: "n/a" });
+    results.set(cellKey("aws-cli-v1", "presign-put"), { status: "n/a" });
+    const section = renderSection(results, versions);
+    expect(section).toContain("| presigned PUT | n/a [1] | n/a [1] | pass |");
+    expect(section).toContain("1. aws cli v2, presigned PUT; aws cli v1, presigned PUT: ");
+    expect(section).not.toContain("\n2. ");
+  });
+
   it("escapes a pipe in a note so it cannot split the table", () => {
     const results = allPass();
-    results.set(cellKey("s3cmd", "head"), { status: "fail", error: "a | b" });
+    results.set(cellKey("boto3", "head"), { status: "fail", error: "a | b" });
     const section = renderSection(results, versions);
     expect(section).toContain("a \\| b");
-    expect(documentedStatuses(section).get(cellKey("s3cmd", "head"))).toBe("fail");
+    expect(documentedStatuses(section).get(cellKey("boto3", "head"))).toBe("fail");
   });
 });

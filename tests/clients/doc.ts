@@ -15,7 +15,8 @@ const escapeCell = (text: string) => text.replace(/\|/g, "\\|").replace(/\s*\n\s
 
 /** The section's text (between the markers, markers excluded) for these results. */
 export function renderSection(results: ReadonlyMap<string, CellResult>, versions: Readonly<Record<ClientId, string>>): string {
-  const notes: string[] = [];
+  // One numbered note per distinct text, listing every cell it explains.
+  const notes: { text: string; cells: string[] }[] = [];
   const lines = [
     `${VERSIONS_PREFIX}${CLIENTS.map((c) => `${c.label} ${versions[c.id]}`).join(", ")}.`,
     "",
@@ -29,17 +30,21 @@ export function renderSection(results: ReadonlyMap<string, CellResult>, versions
       if (!result) return "not run";
       if (result.status === "pass") return "pass";
       const note = NOTES[key];
-      const text = note
-        ? `${note.kind === "open" ? "open: " : ""}${note.text}`
-        : result.status === "n/a"
-          ? "the client has no such command."
-          : `unexplained failure: ${result.error ?? "(no output)"}`;
-      notes.push(`${notes.length + 1}. ${client.label}, ${row.label}: ${escapeCell(text)}`);
-      return `${result.status === "fail" ? "**fail**" : "n/a"} [${notes.length}]`;
+      const text = escapeCell(
+        note
+          ? `${note.kind === "open" ? "open: " : ""}${note.text}`
+          : result.status === "n/a"
+            ? "the client has no such command."
+            : `unexplained failure: ${result.error ?? "(no output)"}`,
+      );
+      let index = notes.findIndex((n) => n.text === text);
+      if (index < 0) index = notes.push({ text, cells: [] }) - 1;
+      notes[index]!.cells.push(`${client.label}, ${row.label}`);
+      return `${result.status === "fail" ? "**fail**" : "n/a"} [${index + 1}]`;
     });
     lines.push(`| ${row.label} | ${cells.join(" | ")} |`);
   }
-  return [...lines, "", ...notes].join("\n");
+  return [...lines, "", ...notes.map((n, i) => `${i + 1}. ${n.cells.join("; ")}: ${n.text}`)].join("\n");
 }
 
 /** The text between the markers of a document, or undefined when the markers are missing. */
