@@ -27,7 +27,7 @@ const MOTO_UNDERSCORE: CellNote = {
 const RCLONE_CHECK_BUCKET: CellNote = {
   kind: "open",
   text:
-    "rclone first sends CreateBucket (`PUT /data`; its default `no_check_bucket = false`) and stops when it fails; the gateway denies it (403 `AccessDenied`, operation not supported). S3 answers 409 `BucketAlreadyOwnedByYou` there, which rclone accepts, so the gateway could answer that itself for a bucket the token has a write grant in. Until then: `no_check_bucket = true` in the remote.",
+    "rclone first sends CreateBucket (`PUT /data`; its default `no_check_bucket = false`) unless the same command has already read from the destination folder (so sync, and a copy within one folder, pass), and stops when it fails; the gateway denies it (403 `AccessDenied`, operation not supported). S3 answers 409 `BucketAlreadyOwnedByYou` there, which rclone accepts, so the gateway could answer that itself for a bucket the token has a write grant in. Until then: `no_check_bucket = true` in the remote.",
 };
 
 export const NOTES: Readonly<Record<string, CellNote>> = {
@@ -55,11 +55,11 @@ export const NOTES: Readonly<Record<string, CellNote>> = {
   "s3cmd / presign-get": {
     kind: "by-design",
     text:
-      "`s3cmd signurl` writes a SigV2 URL without the session token (`access_token` is not put in the URL) and with `http://` whatever `use_https` says; the JWT is the credential, so the gateway has nothing to judge, and no gateway change can recover a token the URL does not carry. Use another client's presigner (aws cli, boto3, SDK v3 all work).",
+      "`s3cmd signurl` writes a SigV2 URL that never carries the session token (s3cmd 2.3.0's `sign_url_base_v2` in S3/Crypto.py adds only `AWSAccessKeyId`, `Expires` and `Signature`), with `http://` unless `signurl_use_https = True`. The JWT is the credential, so the gateway has nothing to judge, and no gateway change can recover a token the URL does not carry. Use another client's presigner (aws cli, boto3 and SDK v3 all work).",
   },
   "s3cmd / denied-presign": {
     kind: "by-design",
-    text: "as for the presigned GET: `s3cmd signurl` URLs carry no token and use `http://`, so they fail before any judgement (the fetch of an `http://` URL at an HTTPS port fails).",
+    text: "as for the presigned GET: `s3cmd signurl` URLs carry no token (and use `http://` by default, so this fetch fails before reaching the gateway's check).",
   },
   "s3cmd / keys-slashes": {
     kind: "by-design",

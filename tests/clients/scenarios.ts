@@ -98,7 +98,7 @@ async function roundTrip(ctx: ScenarioContext, name: string, bytes: Buffer): Pro
 /**
  * Runs `attempt`, which must fail with a denial, and checks that no request naming something outside
  * the grant reached S3 meanwhile (a client command may also make allowed requests, such as a HEAD
- * of its destination inside the grant).
+ * of its destination inside the grant, and other clients may run at the same time).
  */
 async function denied(ctx: ScenarioContext, what: string, attempt: () => Promise<unknown>): Promise<void> {
   const before = ctx.s3.outsideRequests();
