@@ -4,7 +4,7 @@
  */
 import { display, isPublicCidr } from "./network";
 import { at, listAt, stringAt, type Json, type JsonObject, type PlannedResource, type ResourceIndex } from "./plan";
-import type { RuleName, Violation } from "./suppressions";
+import type { Violation } from "./suppressions";
 
 /** TLS policies with TLS 1.3 and nothing below 1.2 (ELB's `ELBSecurityPolicy-TLS13-1-2-*` and `-1-3-*` families, FIPS variants included). */
 export const ACCEPTED_TLS_POLICY = /^ELBSecurityPolicy-TLS13-1-[23]-/;
@@ -20,7 +20,7 @@ export const EDGE_RULES = [
   "alb-access-logs",
   "waf-association",
   "egress-all-traffic",
-] as const satisfies readonly RuleName[];
+] as const;
 type EdgeRuleName = (typeof EDGE_RULES)[number];
 
 export const EDGE_RULE_SUMMARIES: Readonly<Record<EdgeRuleName, string>> = {

@@ -6,7 +6,7 @@
 import { parse as parseYaml } from "yaml";
 import type { EnvoySettings } from "../../envoy-templates/settings";
 import type { ContainerRow } from "./containers";
-import type { RuleName, Violation } from "./suppressions";
+import type { Violation } from "./suppressions";
 
 /** What the Envoy rules compare a planned configuration with: the gateway's settings and the renderer's names. */
 export interface EnvoyExpectations {
@@ -173,7 +173,7 @@ export const ENVOY_RULES = [
   "envoy-access-log",
   "envoy-request-head",
   "envoy-outlier-ejection",
-] as const satisfies readonly RuleName[];
+] as const;
 
 type EnvoyRuleName = (typeof ENVOY_RULES)[number];
 

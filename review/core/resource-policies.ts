@@ -6,7 +6,7 @@ import type { ContainerRow } from "./containers";
 import type { IamStatement } from "./iam";
 import { display } from "./network";
 import { listAt, stringAt, type ResourceIndex } from "./plan";
-import type { RuleName, Violation } from "./suppressions";
+import type { Violation } from "./suppressions";
 
 export const RESOURCE_POLICY_RULES = [
   "secret-policy-open",
@@ -15,7 +15,7 @@ export const RESOURCE_POLICY_RULES = [
   "lambda-url-auth",
   "s3-endpoint-policy-open",
   "image-not-pinned-by-digest",
-] as const satisfies readonly RuleName[];
+] as const;
 type ResourcePolicyRuleName = (typeof RESOURCE_POLICY_RULES)[number];
 
 export const RESOURCE_POLICY_RULE_SUMMARIES: Readonly<Record<ResourcePolicyRuleName, string>> = {

@@ -1,7 +1,10 @@
 import { ConfigError } from "../../src/config-error";
+import { EDGE_RULES } from "./edge";
+import { ENVOY_RULES } from "./envoy";
+import { RESOURCE_POLICY_RULES } from "./resource-policies";
 
-/** Names of the policy rules (docs/plan-review.md describes each). */
-export const RULE_NAMES = [
+/** Names of the rules each module defines beside its checks, in report order. */
+const BASE_RULES = [
   "iam-wildcard-action",
   "public-ingress",
   "admin-port-exposed",
@@ -10,33 +13,10 @@ export const RULE_NAMES = [
   "container-without-memory-limit",
   "container-hardening",
   "task-role-s3-outside-buckets",
-  "envoy-config-unreadable",
-  "envoy-config-drift",
-  "envoy-authz-fail-open",
-  "envoy-authz-timeout",
-  "envoy-path-normalisation",
-  "envoy-upstream-headers",
-  "envoy-request-body-scope",
-  "envoy-header-filters",
-  "envoy-admin-address",
-  "envoy-access-log",
-  "envoy-request-head",
-  "envoy-outlier-ejection",
-  "alb-tls-policy",
-  "alb-invalid-headers",
-  "alb-desync-mode",
-  "alb-http-redirect",
-  "alb-deletion-protection",
-  "alb-access-logs",
-  "waf-association",
-  "egress-all-traffic",
-  "secret-policy-open",
-  "kms-key-policy-open",
-  "kms-grant-delegation",
-  "lambda-url-auth",
-  "s3-endpoint-policy-open",
-  "image-not-pinned-by-digest",
 ] as const;
+
+/** Names of the policy rules (docs/plan-review.md describes each). */
+export const RULE_NAMES = [...BASE_RULES, ...ENVOY_RULES, ...EDGE_RULES, ...RESOURCE_POLICY_RULES] as const;
 
 /** One policy rule's name. */
 export type RuleName = (typeof RULE_NAMES)[number];
