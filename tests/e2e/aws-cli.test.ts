@@ -31,20 +31,7 @@ describeWithCli(`${cli.path ? cli.version.split(" ")[0] : "aws cli v2"} through 
   beforeAll(async () => {
     fx = await startGatewayFixture(["data"]);
     const token = await fx.mint(["*:data/team/", "read:data/shared/"], "aws-cli-user");
-    const config = join(fx.dir, "aws-config");
-    await writeFile(config, "[default]\nregion = eu-west-1\ns3 =\n  addressing_style = path\n");
-    env = {
-      PATH: process.env.PATH ?? "/usr/bin:/bin",
-      HOME: fx.dir,
-      AWS_CONFIG_FILE: config,
-      AWS_SHARED_CREDENTIALS_FILE: join(fx.dir, "no-credentials"),
-      AWS_ACCESS_KEY_ID: "AKIDANYTHING",
-      AWS_SECRET_ACCESS_KEY: "anything",
-      AWS_SESSION_TOKEN: token,
-      AWS_CA_BUNDLE: fx.caFile,
-      AWS_EC2_METADATA_DISABLED: "true",
-      AWS_PAGER: "",
-    };
+    env = await fx.awsEnvironment(token);
   });
   afterAll(async () => {
     await fx?.stop();

@@ -1,6 +1,4 @@
 import { execFile, execFileSync } from "node:child_process";
-import { writeFile } from "node:fs/promises";
-import { join } from "node:path";
 import { promisify } from "node:util";
 import { startGatewayFixture, type GatewayFixture } from "../support/local-gateway";
 import { motoSetup } from "../support/moto";
@@ -61,21 +59,7 @@ describeWithBoto3(`boto3 ${boto3 ?? ""} defaults through the gateway`, () => {
   beforeAll(async () => {
     fx = await startGatewayFixture(["data"]);
     const token = await fx.mint(["*:data/team/"], "boto3-defaults");
-    const config = join(fx.dir, "aws-config");
-    await writeFile(config, "[default]\nregion = eu-west-1\ns3 =\n  addressing_style = path\n");
-    env = {
-      PATH: process.env.PATH ?? "/usr/bin:/bin",
-      HOME: fx.dir,
-      GATEWAY_URL: fx.gateway.url,
-      AWS_CONFIG_FILE: config,
-      AWS_SHARED_CREDENTIALS_FILE: join(fx.dir, "no-credentials"),
-      AWS_ACCESS_KEY_ID: "AKIDANYTHING",
-      AWS_SECRET_ACCESS_KEY: "anything",
-      AWS_SESSION_TOKEN: token,
-      AWS_CA_BUNDLE: fx.caFile,
-      AWS_EC2_METADATA_DISABLED: "true",
-      AWS_PAGER: "",
-    };
+    env = { ...(await fx.awsEnvironment(token)), GATEWAY_URL: fx.gateway.url };
   });
   afterAll(async () => {
     await fx?.stop();

@@ -1,7 +1,5 @@
 import { execFile } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
-import { writeFile } from "node:fs/promises";
-import { join } from "node:path";
 import { promisify } from "node:util";
 import {
   CompleteMultipartUploadCommand,
@@ -83,20 +81,7 @@ describeWithMoto("S3 operations through the local gateway to moto", () => {
   });
 
   itWithCli("pages a listing of 1,005 keys with continuation tokens (aws cli v2)", async () => {
-    const config = join(fx.dir, "aws-config");
-    await writeFile(config, "[default]\nregion = eu-west-1\ns3 =\n  addressing_style = path\n");
-    const env = {
-      PATH: process.env.PATH ?? "/usr/bin:/bin",
-      HOME: fx.dir,
-      AWS_CONFIG_FILE: config,
-      AWS_SHARED_CREDENTIALS_FILE: join(fx.dir, "no-credentials"),
-      AWS_ACCESS_KEY_ID: "AKIDANYTHING",
-      AWS_SECRET_ACCESS_KEY: "anything",
-      AWS_SESSION_TOKEN: await fx.mint(["list:data/team/"], "aws-cli-user"),
-      AWS_CA_BUNDLE: fx.caFile,
-      AWS_EC2_METADATA_DISABLED: "true",
-      AWS_PAGER: "",
-    };
+    const env = await fx.awsEnvironment(await fx.mint(["list:data/team/"], "aws-cli-user"));
     const before = fx.gateway.standIn.records.length;
     const { stdout } = await promisify(execFile)(
       cli.path!,

@@ -16,6 +16,12 @@ export interface GatewayFixture {
   mint(grants: string[], subject?: string): Promise<string>;
   /** An SDK v3 client with the token as its session token, default checksum settings, no retries. */
   client(token: string): S3Client;
+  /**
+   * The environment an aws cli (v1 or v2) or boto3 process needs for this gateway: the token as the
+   * session token, the gateway's CA, path-style addressing in a config file under `dir`, nothing
+   * read from the user's own configuration.
+   */
+  awsEnvironment(token: string): Promise<Record<string, string>>;
   /** Stops the gateway, then removes `dir`. */
   stop(): Promise<void>;
 }
@@ -44,6 +50,22 @@ export async function startGatewayFixture(buckets: string[]): Promise<GatewayFix
         credentials: { accessKeyId: "AKIDANYTHING", secretAccessKey: "anything", sessionToken: token },
         requestHandler: { httpsAgent: agent },
       }),
+    awsEnvironment: async (token) => {
+      const config = join(dir, "aws-config");
+      await writeFile(config, "[default]\nregion = eu-west-1\ns3 =\n  addressing_style = path\n");
+      return {
+        PATH: process.env.PATH ?? "/usr/bin:/bin",
+        HOME: dir,
+        AWS_CONFIG_FILE: config,
+        AWS_SHARED_CREDENTIALS_FILE: join(dir, "no-credentials"),
+        AWS_ACCESS_KEY_ID: "AKIDANYTHING",
+        AWS_SECRET_ACCESS_KEY: "anything",
+        AWS_SESSION_TOKEN: token,
+        AWS_CA_BUNDLE: caFile,
+        AWS_EC2_METADATA_DISABLED: "true",
+        AWS_PAGER: "",
+      };
+    },
     stop: async () => {
       await gateway.stop();
       removeTempDir(dir);
