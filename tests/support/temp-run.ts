@@ -1,5 +1,6 @@
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
+import { processAlive } from "./processes";
 
 /**
  * One test run's temp folder: `.build/tmp/run-<pid>-XXXXXX`, set as TMPDIR for the run (Jest's
@@ -13,21 +14,13 @@ const SCRATCH = /^(rajee-|cdktf\.outdir\.)/;
 
 const RUN = /^run-(\d+)-/;
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "EPERM";
-  }
-}
 
 /** Removes the folders of runs whose process is gone (killed runs), then makes this run's. */
 export function startRun(pid: number, root = RUNS_DIR): string {
   mkdirSync(root, { recursive: true });
   for (const name of readdirSync(root)) {
     const owner = RUN.exec(name)?.[1];
-    if (owner !== undefined && Number(owner) !== pid && !alive(Number(owner))) rmSync(join(root, name), { recursive: true, force: true });
+    if (owner !== undefined && Number(owner) !== pid && !processAlive(Number(owner))) rmSync(join(root, name), { recursive: true, force: true });
   }
   return mkdtempSync(join(root, `run-${pid}-`));
 }

@@ -1,18 +1,11 @@
 import { join } from "node:path";
 import { motoMissing, startMoto } from "../../../bin/deploy-local/moto";
 import { TempDirs } from "../../support/temp";
+import { processAlive } from "../../support/processes";
 
 const dirs = new TempDirs();
 afterAll(() => dirs.removeAll());
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 describe("motoMissing", () => {
   it("says how to install moto when moto_server cannot be run, and honours RAJEE_MOTO_SERVER as rajee dev does", () => {
@@ -37,10 +30,10 @@ describeMoto("startMoto", () => {
         body: "Action=GetCallerIdentity&Version=2011-06-15",
       });
       expect(await res.text()).toContain("<Account>123456789013</Account>");
-      expect(alive(moto.pid)).toBe(true);
+      expect(processAlive(moto.pid)).toBe(true);
     } finally {
       await moto.stop();
     }
-    expect(alive(moto.pid)).toBe(false);
+    expect(processAlive(moto.pid)).toBe(false);
   });
 });

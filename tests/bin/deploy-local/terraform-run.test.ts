@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { runTerraform } from "../../../bin/deploy-local/terraform-run";
 import type { ReadyTerraform } from "../../../review/terraform";
 import { TempDirs } from "../../support/temp";
+import { processAlive } from "../../support/processes";
 
 /** A stand-in `terraform` on PATH: a shell script, so the runner's process handling is tested without the real one. */
 const dirs = new TempDirs();
@@ -17,14 +18,6 @@ function fakeTerraform(script: string): { setup: ReadyTerraform; dir: string; lo
   return { setup, dir, log: join(dir, "run.log") };
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 describe("runTerraform", () => {
   it("passes the exit code through and logs the command and its output", async () => {
@@ -42,7 +35,7 @@ describe("runTerraform", () => {
     writeFileSync(log, "");
     await expect(runTerraform(setup, dir, ["apply"], { logFile: log, timeoutMs: 500 })).rejects.toThrow(/terraform apply timed out after \d+ s/);
     expect(readFileSync(log, "utf8")).toContain("stopping");
-    expect(alive(Number(readFileSync(join(dir, "pid"), "utf8")))).toBe(false);
+    expect(processAlive(Number(readFileSync(join(dir, "pid"), "utf8")))).toBe(false);
   });
 
   it("stops a run when its signal aborts", async () => {

@@ -2,18 +2,11 @@ import net from "node:net";
 import { ListBucketsCommand, S3Client } from "@aws-sdk/client-s3";
 import { freePort, MOTO_INSTALL_HINT, MotoUnavailableError, startMotoServer } from "../../../bin/dev/moto-server";
 import { motoSetup, startMoto } from "../../support/moto";
+import { processAlive } from "../../support/processes";
 
 const moto = motoSetup();
 const describeWithMoto = moto.ok ? describe : describe.skip;
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 describeWithMoto("moto server", () => {
   it("starts on a free port, answers S3, and stops its own process", async () => {
@@ -26,7 +19,7 @@ describeWithMoto("moto server", () => {
     } finally {
       await server.stop();
     }
-    expect(alive(server.pid)).toBe(false);
+    expect(processAlive(server.pid)).toBe(false);
   });
 
   it("gives the shared test helper a url and a stop", async () => {
