@@ -18,6 +18,8 @@ export interface MintRequest {
   readonly now?: Date;
   /** @default a random UUID */
   readonly jti?: string;
+  /** RFC 7800 confirmation claim (src/token/credentials.ts sets it). @default none: a bearer token */
+  readonly cnf?: { readonly jwe: string };
 }
 
 /** Signs a token. Grants are parsed first, so a token that verifiers would reject is never minted. */
@@ -30,7 +32,7 @@ export async function mintToken(request: MintRequest): Promise<string> {
   if (request.subject === "") throw new Error("subject must not be empty");
   const iat = Math.floor((request.now ?? new Date()).getTime() / 1000);
   const signingKey = await importJWK(request.key, request.key.alg);
-  return new SignJWT({ grants: [...request.grants] })
+  return new SignJWT({ grants: [...request.grants], ...(request.cnf ? { cnf: { jwe: request.cnf.jwe } } : {}) })
     .setProtectedHeader({ alg: request.key.alg, kid: request.key.kid, typ: "JWT" })
     .setIssuer(request.issuer)
     .setAudience(request.audience)

@@ -17,6 +17,8 @@ export interface VerifiedToken {
   readonly expiresAt: number;
   readonly grants: readonly Grant[];
   readonly fingerprint: string;
+  /** RFC 7800 confirmation: the credential's secret sealed to the authorizers' binding key (src/token/binding.ts). Absent on a bearer token. */
+  readonly cnf?: { readonly jwe: string };
 }
 
 /** Why a token was refused, for logs and metrics (the client sees `error`). */
@@ -53,6 +55,15 @@ function claimFailure(error: InstanceType<typeof joseErrors.JWTClaimValidationFa
     return reject("claims", `token '${error.claim}' does not match this gateway's expected ${error.claim === "iss" ? "issuer" : "audience"}`);
   }
   return reject("claims", `token claim '${error.claim}' is invalid (${error.message})`);
+}
+
+/** A `cnf` claim: absent, `{ jwe }` with a non-empty compact JWE, or unusable. */
+function confirmation(value: unknown): { jwe: string } | undefined | "bad" {
+  if (value === undefined) return undefined;
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return "bad";
+  const { jwe, ...rest } = value as Record<string, unknown>;
+  if (typeof jwe !== "string" || jwe.split(".").length !== 5 || Object.keys(rest).length > 0) return "bad";
+  return { jwe };
 }
 
 /**
@@ -109,9 +120,11 @@ export async function verifyToken(token: string, keyring: Keyring, policy: Token
   if (policy.deniedJtis.has(jti) || policy.deniedSubjects.has(sub)) return reject("revoked", "token has been revoked; ask for a new one");
   const grants = parseGrants(payload.grants);
   if (!grants.ok) return reject("grants", `token ${grants.problem}; the whole token is rejected`);
+  const cnf = confirmation(payload.cnf);
+  if (cnf === "bad") return reject("claims", "token 'cnf' must be an object with a 'jwe' string (RFC 7800); get new credentials from the issuer");
 
   return {
     ok: true,
-    token: { subject: sub, jti, kid: key.kid, issuedAt: iat, expiresAt: exp, grants: grants.grants, fingerprint: tokenFingerprint(token) },
+    token: { subject: sub, jti, kid: key.kid, issuedAt: iat, expiresAt: exp, grants: grants.grants, fingerprint: tokenFingerprint(token), ...(cnf ? { cnf } : {}) },
   };
 }
