@@ -1,15 +1,17 @@
 import { parseDurationSeconds } from "../../src/duration";
 import type { PrivateSigningKey } from "../../src/keys/generate";
 import { SUPPORTED_ALGORITHMS } from "../../src/keys/jwks";
-import { mintToken } from "../../src/token/mint";
+import { parseBindingPublicKey } from "../../src/token/binding";
+import { issueCredentials, type IssuedCredentials } from "../../src/token/credentials";
 import { DEFAULT_MAX_LIFETIME_SECONDS } from "../../src/token/policy";
 import { parseOptions, requireOption, UsageError, type Command } from "../command";
 import { ISSUER_AUDIENCE_HELP, ISSUER_AUDIENCE_OPTIONS, issuerAndAudience } from "../common-options";
 import { readJsonOption } from "../read-input";
 
 const HELP = `Usage: rajee token mint --key FILE --sub SUBJECT --grant GRANT [--grant GRANT...] [--ttl 15m]
+                        [--binding-key FILE] [--format token|credentials|env]
 
-Signs a token and prints it (one line). Grants use the grammar <access>:<bucket>/<path>:
+Signs a token and prints it (one line), or the credentials around it. Grants use the grammar <access>:<bucket>/<path>:
   read:data/reports/        read keys under reports/ in bucket data
   list:data/reports/        list under reports/
   write:data/inbox/2024*    write keys starting with inbox/2024
@@ -17,9 +19,17 @@ Signs a token and prints it (one line). Grants use the grammar <access>:<bucket>
   read:data/a.csv           one exact key
 Access is read, list, write, delete or *. A bad grant is refused before anything is signed.
 
-Presigned URLs carry the whole token: until the token expires, anyone holding the URL can drop its
-X-Amz-Date/X-Amz-Expires and use the token for any operation it grants. For a URL you share,
-mint a token with a short --ttl and only the one grant the URL needs (docs/security.md).
+With --binding-key (the authorizers' public binding key), the token is bound to a fresh access key
+id and secret: it is sealed into the token's cnf claim, which only the authorizers can open, and
+they accept the token only in requests signed (SigV4) with that secret. Use --format credentials or
+env to get all three; a bound token alone grants nothing. Without --binding-key the token is a
+bearer token, refused by gateways whose clientSignatures is "required" (docs/security.md).
+
+Formats:
+  token         the JWT only (default)
+  credentials   {"AccessKeyId","SecretAccessKey","SessionToken","Expiration"} JSON, as
+                credential_process and the issuer return it
+  env           export AWS_ACCESS_KEY_ID=... lines for a shell
 
 Options:
   --key FILE          private JWK (e.g. from 'rajee keys generate')
@@ -27,6 +37,8 @@ Options:
   --grant GRANT       repeatable
   --ttl DURATION      lifetime: 900, 900s, 15m, 12h (default 15m; verifiers refuse over 12h by default)
   --jti ID            token id (default: a random UUID); used for revocation
+  --binding-key FILE  the authorizers' public binding JWK (EC P-256, ECDH-ES+A256KW)
+  --format FORMAT     token, credentials or env (default token)
 ${ISSUER_AUDIENCE_HELP}
 `;
 
@@ -40,6 +52,35 @@ function privateKeyFrom(document: unknown, path: string): PrivateSigningKey {
   return key as PrivateSigningKey;
 }
 
+const FORMATS = ["token", "credentials", "env"] as const;
+type Format = (typeof FORMATS)[number];
+
+/** Single-quotes a value for a POSIX shell. */
+function shellQuote(value: string): string {
+  return `'${value.replace(/'/g, "'\\''")}'`;
+}
+
+/** The issued credentials in the requested format, newline-terminated. */
+function formatCredentials(issued: IssuedCredentials, format: Format): string {
+  if (format === "token") return `${issued.sessionToken}\n`;
+  if (format === "credentials") {
+    const document = {
+      Version: 1,
+      AccessKeyId: issued.accessKeyId,
+      SecretAccessKey: issued.secretAccessKey,
+      SessionToken: issued.sessionToken,
+      Expiration: issued.expiration.toISOString(),
+    };
+    return `${JSON.stringify(document)}\n`;
+  }
+  return [
+    `export AWS_ACCESS_KEY_ID=${shellQuote(issued.accessKeyId)}`,
+    `export AWS_SECRET_ACCESS_KEY=${shellQuote(issued.secretAccessKey)}`,
+    `export AWS_SESSION_TOKEN=${shellQuote(issued.sessionToken)}`,
+    "",
+  ].join("\n");
+}
+
 export const tokenMint: Command = {
   path: ["token", "mint"],
   summary: "sign a token with grants",
@@ -51,6 +92,8 @@ export const tokenMint: Command = {
       grant: { type: "string", multiple: true },
       ttl: { type: "string" },
       jti: { type: "string" },
+      "binding-key": { type: "string" },
+      format: { type: "string" },
       ...ISSUER_AUDIENCE_OPTIONS,
     });
     const keyPath = requireOption(values.key, "key");
@@ -62,16 +105,24 @@ export const tokenMint: Command = {
     if (ttlSeconds > DEFAULT_MAX_LIFETIME_SECONDS) {
       io.stderr(`warning: --ttl ${ttlText} is over ${DEFAULT_MAX_LIFETIME_SECONDS / 3600}h; gateways with the default maximum lifetime will refuse it\n`);
     }
+    const format = (values.format ?? "token") as Format;
+    if (!FORMATS.includes(format)) throw new UsageError(`--format ${values.format}: use one of ${FORMATS.join(", ")}`);
     const key = privateKeyFrom(await readJsonOption(keyPath, "key"), keyPath);
-    const token = await mintToken({
+    const bindingPath = values["binding-key"];
+    const binding = bindingPath === undefined ? undefined : parseBindingPublicKey(await readJsonOption(bindingPath, "binding-key"), `--binding-key ${bindingPath}`);
+    if (binding === undefined && format !== "token") {
+      io.stderr("warning: without --binding-key the secret is not bound to the token: the token alone grants access (a bearer token)\n");
+    }
+    const issued = await issueCredentials({
       key,
       subject,
       grants: values.grant,
       ttlSeconds,
       ...issuerAndAudience(values, io),
       ...(values.jti === undefined ? {} : { jti: values.jti }),
+      ...(binding === undefined ? {} : { binding }),
     });
-    io.stdout(`${token}\n`);
+    io.stdout(formatCredentials(issued, format));
     return 0;
   },
 };
