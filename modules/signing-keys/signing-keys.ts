@@ -51,10 +51,11 @@ export interface SigningKeysProps {
    */
   readonly rotationSchedule?: boolean;
   /**
-   * Roles besides the rotation Lambda's that may read the private key (a token issuer), as role ARNs.
-   * Every other principal of the account is denied reading or writing its value. @default []
+   * The token issuer's role (`issuerRoleArn(...)`): the one principal besides the rotation Lambda's
+   * role that may read the private key, and only through Secrets Manager. Every other principal of
+   * the account is denied reading or writing its value. @default undefined (only the rotation role reads it)
    */
-  readonly privateKeyReaderRoleArns?: readonly string[];
+  readonly issuerRoleArn?: string;
 }
 
 export const DEFAULT_ROTATION_DAYS = 30;
@@ -62,7 +63,6 @@ export const DEFAULT_MAX_TOKEN_LIFETIME_SECONDS = 43200;
 export const DEFAULT_CLOCK_SKEW_SECONDS = 30;
 export const DEFAULT_LOG_LEVEL: LogLevel = "info";
 export const DEFAULT_RECOVERY_WINDOW_DAYS = 30;
-export const DEFAULT_PRIVATE_KEY_READER_ROLE_ARNS: readonly string[] = [];
 /** What the private key's secret policy and key policy deny to everyone but its readers: the value, never the management of the secret. */
 export const PRIVATE_KEY_VALUE_ACTIONS: readonly string[] = ["secretsmanager:GetSecretValue", "secretsmanager:PutSecretValue"];
 /** The private key's KMS key: the cryptographic uses denied to everyone but its readers (administration stays with the account). */
@@ -87,7 +87,7 @@ export class SigningKeys extends Construct {
   readonly kmsKeyArn: string;
   /** The private-key secret's own KMS key: decrypting the JWKS never implies decrypting the private key. */
   readonly privateKeyKmsKeyArn: string;
-  /** Roles that may read the private key's value: the rotation role, then `privateKeyReaderRoleArns`. */
+  /** Roles that may read the private key's value: the rotation role, then the issuer's role. */
   readonly privateKeyReaderRoleArns: readonly string[];
   /** The private-key secret's resource policy, as data. */
   readonly privateKeySecretStatements: readonly PolicyStatement[];
@@ -106,8 +106,8 @@ export class SigningKeys extends Construct {
     const skew = props.clockSkewSeconds ?? DEFAULT_CLOCK_SKEW_SECONDS;
     const logLevel = props.logLevel ?? DEFAULT_LOG_LEVEL;
     const recoveryWindow = props.recoveryWindowDays ?? DEFAULT_RECOVERY_WINDOW_DAYS;
-    const extraReaders = props.privateKeyReaderRoleArns ?? DEFAULT_PRIVATE_KEY_READER_ROLE_ARNS;
-    validate(props, rotationDays, maxLifetime, skew, recoveryWindow, extraReaders);
+    const extraReaders = props.issuerRoleArn === undefined ? [] : [props.issuerRoleArn];
+    validate(props, rotationDays, maxLifetime, skew, recoveryWindow);
     const name = props.namePrefix;
     const partition = partitionOf(props.region);
 
@@ -146,6 +146,15 @@ export class SigningKeys extends Construct {
           Action: [...PRIVATE_KEY_KMS_USE_ACTIONS],
           Resource: ["*"],
           Condition: onlyReaders,
+        },
+        {
+          // Its readers decrypt the private key only as Secrets Manager reads the secret for them, never by calling KMS themselves.
+          Sid: "DenyKeyUseOutsideSecretsManager",
+          Effect: "Deny",
+          Principal: { AWS: "*" },
+          Action: [...PRIVATE_KEY_KMS_USE_ACTIONS],
+          Resource: ["*"],
+          Condition: { StringNotEquals: { "kms:ViaService": secretsManagerService(props.region) } },
         },
       ]),
     });
@@ -213,7 +222,7 @@ export class SigningKeys extends Construct {
         Effect: "Allow",
         Action: ["kms:Decrypt", "kms:GenerateDataKey"],
         Resource: [privateKeyKey.arn, key.arn],
-        Condition: { StringEquals: { "kms:ViaService": `secretsmanager.${props.region}.amazonaws.com` } },
+        Condition: { StringEquals: { "kms:ViaService": secretsManagerService(props.region) } },
       },
     ];
     new IamRolePolicy(this, "rotation-policy", { name: "rotate-signing-key", role: role.id, policy: policyJson(this.rotationStatements) });
@@ -263,6 +272,11 @@ export class SigningKeys extends Construct {
   }
 }
 
+/** The `kms:ViaService` value of Secrets Manager in `region`. */
+export function secretsManagerService(region: string): string {
+  return `secretsmanager.${region}.amazonaws.com`;
+}
+
 /**
  * Why rotating every `rotationDays` days would retire a key while tokens it signed still live
  * (lifetime plus skew); undefined when it would not. The configuration asks the same.
@@ -274,7 +288,7 @@ export function rotationIntervalProblem(rotationDays: number, maxLifetimeSeconds
     : undefined;
 }
 
-function validate(props: SigningKeysProps, rotationDays: number, maxLifetime: number, skew: number, recoveryWindow: number, readers: readonly string[]): void {
+function validate(props: SigningKeysProps, rotationDays: number, maxLifetime: number, skew: number, recoveryWindow: number): void {
   checkNamePrefix("signing-keys", props.namePrefix);
   const problems: string[] = [];
   if (!Number.isInteger(rotationDays) || rotationDays < 1 || rotationDays > 1000) {
@@ -288,13 +302,14 @@ function validate(props: SigningKeysProps, rotationDays: number, maxLifetime: nu
   const skewProblem = clockSkewProblem(skew);
   if (skewProblem) problems.push(`clockSkewSeconds=${skew} ${skewProblem}`);
   if (!Number.isInteger(recoveryWindow) || recoveryWindow < 7 || recoveryWindow > 30) problems.push(`recoveryWindowDays=${recoveryWindow} is outside the Secrets Manager range; use 7-30`);
-  readers.forEach((arn, i) => {
+  if (props.issuerRoleArn !== undefined) {
+    const arn = props.issuerRoleArn;
     const role = parseRoleArn(arn);
-    if (!role) problems.push(`privateKeyReaderRoleArns[${i}]=${JSON.stringify(arn)} is not an IAM role ARN; use arn:aws:iam::<account>:role/<name>`);
+    if (!role) problems.push(`issuerRoleArn=${JSON.stringify(arn)} is not an IAM role ARN; use arn:aws:iam::<account>:role/<name>`);
     else if (role.account !== props.accountId) {
-      problems.push(`privateKeyReaderRoleArns[${i}]=${JSON.stringify(arn)} is in account ${role.account}, not ${props.accountId}; name a role of the secret's account`);
+      problems.push(`issuerRoleArn=${JSON.stringify(arn)} is in account ${role.account}, not ${props.accountId}; name a role of the secret's account`);
     }
-  });
+  }
   if (!/^[A-Za-z0-9+/]{43}=$/.test(props.rotationBundle.sha256Base64)) {
     problems.push(`rotationBundle.sha256Base64=${JSON.stringify(props.rotationBundle.sha256Base64)} is not a base64 SHA-256; pass what bundleRotationLambda returns`);
   }

@@ -36,7 +36,7 @@ describe("SigningKeys", () => {
     expect(privateKeyKeyArn).not.toBe(keyArn);
   });
 
-  it("denies using the private key's KMS key to every principal but the rotation role, leaving administration to the account", () => {
+  it("denies using the private key's KMS key to every principal but the rotation role, and to everyone outside Secrets Manager", () => {
     expect(statementsOf(resourceNamed(s, "aws_kms_key", "private-key-key").policy)).toEqual([
       { Sid: "EnableIamPoliciesOfTheAccount", Effect: "Allow", Principal: { AWS: "arn:aws:iam::111111111111:root" }, Action: ["kms:*"], Resource: ["*"] },
       {
@@ -46,6 +46,14 @@ describe("SigningKeys", () => {
         Action: ["kms:Decrypt", "kms:GenerateDataKey", "kms:ReEncryptFrom", "kms:ReEncryptTo"],
         Resource: ["*"],
         Condition: { StringNotEquals: { "aws:PrincipalArn": [roleArn] } },
+      },
+      {
+        Sid: "DenyKeyUseOutsideSecretsManager",
+        Effect: "Deny",
+        Principal: { AWS: "*" },
+        Action: ["kms:Decrypt", "kms:GenerateDataKey", "kms:ReEncryptFrom", "kms:ReEncryptTo"],
+        Resource: ["*"],
+        Condition: { StringNotEquals: { "kms:ViaService": "secretsmanager.eu-west-1.amazonaws.com" } },
       },
     ]);
   });
@@ -66,34 +74,40 @@ describe("SigningKeys", () => {
     ]);
   });
 
-  it("adds issuer roles to the private key's readers after the rotation role", () => {
-    const issuer = "arn:aws:iam::111111111111:role/rajee-issuer";
-    const withIssuer = build(props({ privateKeyReaderRoleArns: [issuer] }));
+  it("adds the issuer's role to the private key's readers after the rotation role, in the secret and the key policy", () => {
+    const issuer = "arn:aws:iam::111111111111:role/rajee-test-issuer";
+    const withIssuer = build(props({ issuerRoleArn: issuer }));
     const rotation = refOf(withIssuer, "aws_iam_role", "rotation-role", "arn");
     for (const policy of [onlyResource(withIssuer, "aws_secretsmanager_secret_policy").policy, resourceNamed(withIssuer, "aws_kms_key", "private-key-key").policy]) {
-      expect(statementsOf(policy).find((st) => st.Effect === "Deny")?.Condition).toEqual({ StringNotEquals: { "aws:PrincipalArn": [rotation, issuer] } });
+      expect(statementsOf(policy).find((st) => st.Sid === "DenyValueToAllButPrivateKeyReaders" || st.Sid === "DenyKeyUseToAllButPrivateKeyReaders")?.Condition).toEqual({
+        StringNotEquals: { "aws:PrincipalArn": [rotation, issuer] },
+      });
     }
+    // The issuer's role gets nothing from the key policy: its own policy allows kms:Decrypt, which the outside-Secrets-Manager deny still bounds.
+    expect(statementsOf(resourceNamed(withIssuer, "aws_kms_key", "private-key-key").policy).filter((st) => st.Effect === "Allow")).toHaveLength(1);
   });
 
-  it("never denies the secret's management, only its value, whatever the readers", () => {
+  it("never denies the secret's management, only its value, whoever the issuer role is", () => {
     const role = fc.stringMatching(/^[A-Za-z0-9+=,.@_-]{1,20}$/).map((n) => `arn:aws:iam::111111111111:role/${n}`);
     fc.assert(
-      fc.property(fc.uniqueArray(role, { maxLength: 3 }), (readers) => {
-        const synthesized = build(props({ privateKeyReaderRoleArns: readers }));
+      fc.property(fc.option(role, { nil: undefined }), (issuer) => {
+        const synthesized = build(props(issuer === undefined ? {} : { issuerRoleArn: issuer }));
         const [deny] = statementsOf(onlyResource(synthesized, "aws_secretsmanager_secret_policy").policy);
         expect(deny?.Action).toEqual(["secretsmanager:GetSecretValue", "secretsmanager:PutSecretValue"]);
-        expect(deny?.Condition).toEqual({ StringNotEquals: { "aws:PrincipalArn": [refOf(synthesized, "aws_iam_role", "rotation-role", "arn"), ...readers] } });
+        expect(deny?.Condition).toEqual({
+          StringNotEquals: { "aws:PrincipalArn": [refOf(synthesized, "aws_iam_role", "rotation-role", "arn"), ...(issuer === undefined ? [] : [issuer])] },
+        });
       }),
       { numRuns: 15 },
     );
   });
 
-  it("rejects a private-key reader that is no role of the account", () => {
-    expect(() => build(props({ privateKeyReaderRoleArns: ["arn:aws:iam::222222222222:role/x", "someone"] }))).toThrow(
-      new ConfigError(
-        'signing-keys: privateKeyReaderRoleArns[0]="arn:aws:iam::222222222222:role/x" is in account 222222222222, not 111111111111; name a role of the secret\'s account\n' +
-          'signing-keys: privateKeyReaderRoleArns[1]="someone" is not an IAM role ARN; use arn:aws:iam::<account>:role/<name>',
-      ),
+  it("rejects an issuer role that is no role of the account", () => {
+    expect(() => build(props({ issuerRoleArn: "arn:aws:iam::222222222222:role/x" }))).toThrow(
+      new ConfigError('signing-keys: issuerRoleArn="arn:aws:iam::222222222222:role/x" is in account 222222222222, not 111111111111; name a role of the secret\'s account'),
+    );
+    expect(() => build(props({ issuerRoleArn: "someone" }))).toThrow(
+      new ConfigError('signing-keys: issuerRoleArn="someone" is not an IAM role ARN; use arn:aws:iam::<account>:role/<name>'),
     );
   });
 
