@@ -43,6 +43,12 @@ export const STOP_TIMEOUT_MARGIN_SECONDS = 10;
 
 /** Header the authorizer sets when the upstream path differs from the client's; Envoy moves it to `:path`. */
 export const UPSTREAM_PATH_HEADER = "x-rajee-upstream-path";
+/**
+ * The client's own Content-Length, copied by Envoy (Lua, before ext_authz) because the check request
+ * carries its own: the authorizer needs the client's value to verify a signature that covers it.
+ * Its `x-rajee-` prefix is stripped from client requests first, and it is removed before S3.
+ */
+export const CLIENT_CONTENT_LENGTH_HEADER = "x-rajee-client-content-length";
 
 /**
  * Headers a denial carries besides its XML body: the S3 error code and message, as S3's website
