@@ -17,17 +17,23 @@ const VALUE: Int8Array = (() => {
 })();
 
 const SEGMENTS = ["header", "payload", "signature"] as const;
+/** Only base64url alphabet characters. */
+const BASE64URL = /^[A-Za-z0-9_-]*$/;
 
 /** Why `segment` is not canonical base64url, or undefined when it is. */
 export function base64urlProblem(segment: string): string | undefined {
   if (segment.length === 0) return "is empty";
   const rest = segment.length % 4;
   if (rest === 1) return "has a length no base64url encoding has";
-  for (let i = 0; i < segment.length; i++) {
-    const code = segment.charCodeAt(i);
-    if (code >= 128 || VALUE[code] === -1) {
-      const c = segment[i] as string;
-      return c === "=" ? "has '=' padding" : /\s/.test(c) ? "contains whitespace" : `contains '${c}', which is not base64url`;
+  // The common case in one native regex scan (several times faster than the loop on a token of
+  // kilobytes, and the check runs on every request); the loop only names the offending character.
+  if (!BASE64URL.test(segment)) {
+    for (let i = 0; i < segment.length; i++) {
+      const code = segment.charCodeAt(i);
+      if (code >= 128 || VALUE[code] === -1) {
+        const c = segment[i] as string;
+        return c === "=" ? "has '=' padding" : /\s/.test(c) ? "contains whitespace" : `contains '${c}', which is not base64url`;
+      }
     }
   }
   // 2 trailing characters carry 8 bits (4 unused), 3 carry 16 bits (2 unused): those must be zero.
