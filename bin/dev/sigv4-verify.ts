@@ -82,8 +82,20 @@ function parseAmzDate(text: string | undefined): number | undefined {
   return m ? Date.UTC(+m[1]!, +m[2]! - 1, +m[3]!, +m[4]!, +m[5]!, +m[6]!) : undefined;
 }
 
-/** Checks a header-signed S3 request as S3 would: credential, scope, time, signed x-amz-* headers, signature. */
-export function verifySigV4(request: ReceivedRequest, credentials: VerifyCredentials, region: string, now: Date): SigV4Verdict {
+/**
+ * The service that verifies: its name in the credential scope and, for a service other than S3, the
+ * SHA-256 (hex) of the body it received, which the canonical request then uses (S3 uses the
+ * client's x-amz-content-sha256 instead, and requires it).
+ */
+export interface VerifyingService {
+  readonly service: string;
+  readonly payloadHash?: string;
+}
+
+const S3: VerifyingService = { service: "s3" };
+
+/** Checks a header-signed request as S3 (or `verifier`) would: credential, scope, time, signed x-amz-* headers, signature. */
+export function verifySigV4(request: ReceivedRequest, credentials: VerifyCredentials, region: string, now: Date, verifier: VerifyingService = S3): SigV4Verdict {
   const match = AUTHORIZATION.exec(request.headers.authorization ?? "");
   if (!match) return { ok: false, code: "AccessDenied", message: "missing or malformed AWS4-HMAC-SHA256 authorization header" };
   const [, accessKeyId, day, scopeRegion, service, signedList, signature] = match as unknown as string[];
@@ -92,7 +104,7 @@ export function verifySigV4(request: ReceivedRequest, credentials: VerifyCredent
   const signedAt = parseAmzDate(amzDate);
   if (signedAt === undefined || amzDate!.slice(0, 8) !== day) return { ok: false, code: "AccessDenied", message: "x-amz-date missing or not matching the credential scope" };
   if (Math.abs(now.getTime() - signedAt) > MAX_SKEW_MS) return { ok: false, code: "RequestTimeTooSkewed", message: "request time too skewed" };
-  if (scopeRegion !== region || service !== "s3") return { ok: false, code: "SignatureDoesNotMatch", message: `scope ${scopeRegion}/${service} is not ${region}/s3` };
+  if (scopeRegion !== region || service !== verifier.service) return { ok: false, code: "SignatureDoesNotMatch", message: `scope ${scopeRegion}/${service} is not ${region}/${verifier.service}` };
   const signedHeaders = signedList!.split(";");
   if (!signedHeaders.includes("host")) return { ok: false, code: "AccessDenied", message: "host is not signed" };
   const unsigned = Object.keys(request.headers).filter((name) => name.startsWith("x-amz-") && !signedHeaders.includes(name));
@@ -100,11 +112,11 @@ export function verifySigV4(request: ReceivedRequest, credentials: VerifyCredent
   if (credentials.sessionToken !== undefined && request.headers["x-amz-security-token"] !== credentials.sessionToken) {
     return { ok: false, code: "InvalidToken", message: "x-amz-security-token does not match the credentials" };
   }
-  const payloadHash = request.headers["x-amz-content-sha256"];
+  const payloadHash = verifier.payloadHash ?? request.headers["x-amz-content-sha256"];
   if (payloadHash === undefined) return { ok: false, code: "AccessDenied", message: "x-amz-content-sha256 is required" };
   let expected: string;
   try {
-    expected = computeSignature({ ...request, signedHeaders, payloadHash, amzDate: amzDate!, region, service: "s3", secretAccessKey: credentials.secretAccessKey });
+    expected = computeSignature({ ...request, signedHeaders, payloadHash, amzDate: amzDate!, region, service: verifier.service, secretAccessKey: credentials.secretAccessKey });
   } catch {
     return { ok: false, code: "SignatureDoesNotMatch", message: "the request URI cannot be canonicalised" };
   }

@@ -1,0 +1,113 @@
+import { createHash, randomBytes } from "node:crypto";
+import { chmod, mkdir, readFile, rename, stat, unlink, writeFile } from "node:fs/promises";
+import { homedir } from "node:os";
+import { isAbsolute, join } from "node:path";
+
+/**
+ * The cache of `rajee token credential-process`: one file per (issuer URL, grants, lifetime, caller
+ * identity), holding the credential_process JSON, so that each aws cli command does not call the
+ * issuer again. Files are mode 0600 in a 0700 directory and replaced atomically (write a temporary
+ * file, rename it over), so a reader never sees half a file and concurrent writers never mix theirs.
+ */
+
+/** The `credential_process` output (https://docs.aws.amazon.com/cli/v1/userguide/cli-configure-sourcing-external.html). */
+export interface ProcessCredentials {
+  readonly Version: 1;
+  readonly AccessKeyId: string;
+  readonly SecretAccessKey: string;
+  readonly SessionToken: string;
+  /** ISO 8601 (RFC 3339) time, e.g. `2026-01-01T12:00:00.000Z`. */
+  readonly Expiration: string;
+}
+
+/** What selects one cache entry. */
+export interface CacheKeyParts {
+  readonly url: string;
+  readonly grants: readonly string[];
+  readonly ttlSeconds: number | undefined;
+  /** The profile whose credentials call the issuer (`--profile`, else AWS_PROFILE, else none). */
+  readonly profile: string | undefined;
+  /** AWS_ACCESS_KEY_ID when credentials come from the environment, so two identities never share an entry. */
+  readonly accessKeyId?: string | undefined;
+}
+
+/**
+ * Seconds before Expiration at which a cached entry stops being reused. botocore (the aws cli v2 and
+ * boto3) asks a credential_process for new credentials once fewer than 15 minutes remain (its
+ * "advisory" refresh; `_DEFAULT_ADVISORY_REFRESH_TIMEOUT = 15 * 60` in botocore/credentials.py) and
+ * insists at 10 minutes; the JavaScript SDK v3 refreshes at 5 minutes (`EXPIRATION_MS = 300_000` in
+ * @smithy/core). Handing botocore an entry with less than 15 minutes left would make it run the
+ * process again on every request until the entry is dropped, so an entry is fresh only while more
+ * than 15 minutes remain; the first refresh any client asks for then gets new credentials.
+ */
+export const REUSE_MARGIN_SECONDS = 15 * 60;
+
+/**
+ * The margin for a lifetime: REUSE_MARGIN_SECONDS, or half the lifetime when that is shorter, so a
+ * short-lived entry is still reused for its first half rather than never.
+ */
+export function reuseMarginSeconds(ttlSeconds: number | undefined): number {
+  return ttlSeconds === undefined ? REUSE_MARGIN_SECONDS : Math.min(REUSE_MARGIN_SECONDS, Math.floor(ttlSeconds / 2));
+}
+
+/** The cache directory: `$XDG_CACHE_HOME/rajee/credentials` (an absolute one, as the XDG spec requires), else `~/.cache/rajee/credentials`. */
+export function credentialCacheDir(env: Readonly<Record<string, string | undefined>>): string {
+  const xdg = env.XDG_CACHE_HOME;
+  const base = xdg !== undefined && isAbsolute(xdg) ? xdg : join(env.HOME || homedir(), ".cache");
+  return join(base, "rajee", "credentials");
+}
+
+/** The entry's file name: a SHA-256 of the parts, grants sorted so their order does not matter. */
+export function cacheFileName(parts: CacheKeyParts): string {
+  const key = JSON.stringify([parts.url, [...parts.grants].sort(), parts.ttlSeconds ?? null, parts.profile ?? null, parts.accessKeyId ?? null]);
+  return `${createHash("sha256").update(key, "utf8").digest("hex")}.json`;
+}
+
+/** The credentials in `text` when it is a well-formed entry, else undefined. */
+export function parseProcessCredentials(text: string): ProcessCredentials | undefined {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  if (typeof value !== "object" || value === null) return undefined;
+  const v = value as Record<string, unknown>;
+  const strings = ["AccessKeyId", "SecretAccessKey", "SessionToken", "Expiration"].every((name) => typeof v[name] === "string" && v[name] !== "");
+  if (v.Version !== 1 || !strings || Number.isNaN(Date.parse(v.Expiration as string))) return undefined;
+  return { Version: 1, AccessKeyId: v.AccessKeyId as string, SecretAccessKey: v.SecretAccessKey as string, SessionToken: v.SessionToken as string, Expiration: v.Expiration as string };
+}
+
+/** Whether an entry may still be handed out at `now`: more than `marginSeconds` before its Expiration. */
+export function isFresh(credentials: ProcessCredentials, now: Date, marginSeconds: number): boolean {
+  return Date.parse(credentials.Expiration) - now.getTime() > marginSeconds * 1000;
+}
+
+/**
+ * The cached entry at `file` if it is fresh. Anything else (missing, unreadable, corrupt, readable
+ * by others, stale) is a miss, never an error: the caller fetches new credentials and replaces it.
+ */
+export async function readCached(file: string, now: Date, marginSeconds: number): Promise<ProcessCredentials | undefined> {
+  try {
+    // A file others may read or write is not trusted: someone may have planted or read it.
+    if (((await stat(file)).mode & 0o077) !== 0) return undefined;
+    const credentials = parseProcessCredentials(await readFile(file, "utf8"));
+    return credentials && isFresh(credentials, now, marginSeconds) ? credentials : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Writes an entry: the directory made 0700, the file written 0600 under a unique name, then renamed over `file`. */
+export async function writeCached(dir: string, file: string, credentials: ProcessCredentials): Promise<void> {
+  await mkdir(dir, { recursive: true, mode: 0o700 });
+  await chmod(dir, 0o700);
+  const temporary = join(dir, `.${randomBytes(8).toString("hex")}.tmp`);
+  try {
+    await writeFile(temporary, `${JSON.stringify(credentials)}\n`, { mode: 0o600, flag: "wx" });
+    await rename(temporary, file);
+  } catch (error) {
+    await unlink(temporary).catch(() => undefined);
+    throw error;
+  }
+}

@@ -1,0 +1,147 @@
+import { chmod, mkdir, readdir, readFile, stat, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import fc from "fast-check";
+import {
+  cacheFileName,
+  credentialCacheDir,
+  isFresh,
+  parseProcessCredentials,
+  readCached,
+  REUSE_MARGIN_SECONDS,
+  reuseMarginSeconds,
+  writeCached,
+  type ProcessCredentials,
+} from "../../bin/credential-cache";
+import { TempDirs } from "../support/temp";
+
+const NOW = new Date("2026-05-01T10:00:00Z");
+const expiringIn = (seconds: number): ProcessCredentials => ({
+  Version: 1,
+  AccessKeyId: "ASIAISSUED0000000001",
+  SecretAccessKey: "secret",
+  SessionToken: "eyJ.token.sig",
+  Expiration: new Date(NOW.getTime() + seconds * 1000).toISOString(),
+});
+
+const temp = new TempDirs();
+afterEach(() => temp.removeAll());
+
+describe("where credentials are cached", () => {
+  it("uses an absolute XDG_CACHE_HOME, else ~/.cache", () => {
+    expect(credentialCacheDir({ XDG_CACHE_HOME: "/var/cache/me", HOME: "/home/me" })).toBe("/var/cache/me/rajee/credentials");
+    expect(credentialCacheDir({ HOME: "/home/me" })).toBe("/home/me/.cache/rajee/credentials");
+    // The XDG spec says a relative path is invalid and must be ignored.
+    expect(credentialCacheDir({ XDG_CACHE_HOME: "relative/cache", HOME: "/home/me" })).toBe("/home/me/.cache/rajee/credentials");
+  });
+
+  it("keys an entry by URL, grants in any order, lifetime, profile and environment key", () => {
+    const base = { url: "https://x.lambda-url.eu-west-1.on.aws/", grants: ["read:data/a/", "list:data/a/"], ttlSeconds: 3600, profile: "sso" };
+    const name = cacheFileName(base);
+    expect(name).toMatch(/^[0-9a-f]{64}\.json$/);
+    expect(cacheFileName({ ...base, grants: ["list:data/a/", "read:data/a/"] })).toBe(name);
+    for (const other of [
+      { ...base, url: "https://y.lambda-url.eu-west-1.on.aws/" },
+      { ...base, grants: ["read:data/a/"] },
+      { ...base, ttlSeconds: 900 },
+      { ...base, ttlSeconds: undefined },
+      { ...base, profile: undefined },
+      { ...base, profile: "other" },
+      { ...base, accessKeyId: "AKIAOTHER" },
+    ]) {
+      expect(cacheFileName(other)).not.toBe(name);
+    }
+  });
+});
+
+describe("when a cached entry is reused", () => {
+  it("reuses an entry while more than 15 minutes remain, the window in which botocore refreshes", () => {
+    expect(REUSE_MARGIN_SECONDS).toBe(900);
+    expect(isFresh(expiringIn(901), NOW, REUSE_MARGIN_SECONDS)).toBe(true);
+    expect(isFresh(expiringIn(900), NOW, REUSE_MARGIN_SECONDS)).toBe(false);
+    expect(isFresh(expiringIn(-1), NOW, REUSE_MARGIN_SECONDS)).toBe(false);
+  });
+
+  it("narrows the margin to half a short lifetime, so short-lived entries are still reused", () => {
+    expect(reuseMarginSeconds(undefined)).toBe(900);
+    expect(reuseMarginSeconds(3600)).toBe(900);
+    expect(reuseMarginSeconds(1800)).toBe(900);
+    expect(reuseMarginSeconds(900)).toBe(450);
+    expect(reuseMarginSeconds(60)).toBe(30);
+  });
+
+  it("never hands out an entry at or past its margin (property)", () => {
+    fc.assert(
+      fc.property(fc.integer({ min: -86400, max: 86400 }), fc.integer({ min: 0, max: 3600 }), (remaining, margin) => {
+        expect(isFresh(expiringIn(remaining), NOW, margin)).toBe(remaining > margin);
+      }),
+    );
+  });
+
+  it("accepts only Version 1 entries with every field", () => {
+    const good = expiringIn(3600);
+    expect(parseProcessCredentials(JSON.stringify(good))).toEqual(good);
+    expect(parseProcessCredentials(JSON.stringify({ ...good, Version: 2 }))).toBeUndefined();
+    expect(parseProcessCredentials(JSON.stringify({ ...good, SessionToken: "" }))).toBeUndefined();
+    expect(parseProcessCredentials(JSON.stringify({ ...good, Expiration: "soon" }))).toBeUndefined();
+    expect(parseProcessCredentials("{\"Version\": 1, \"AccessKey")).toBeUndefined();
+    expect(parseProcessCredentials("null")).toBeUndefined();
+  });
+});
+
+describe("the cache files", () => {
+  it("writes the entry 0600 in a 0700 directory and reads it back while fresh", async () => {
+    const dir = join(temp.make("cache"), "rajee", "credentials");
+    const file = join(dir, "entry.json");
+    await writeCached(dir, file, expiringIn(3600));
+    expect((await stat(dir)).mode & 0o777).toBe(0o700);
+    expect((await stat(file)).mode & 0o777).toBe(0o600);
+    expect(await readCached(file, NOW, REUSE_MARGIN_SECONDS)).toEqual(expiringIn(3600));
+    expect(await readCached(file, new Date(NOW.getTime() + 2700_001), REUSE_MARGIN_SECONDS)).toBeUndefined();
+    expect(await readdir(dir)).toEqual(["entry.json"]);
+  });
+
+  it("tightens a cache directory others could read", async () => {
+    const dir = temp.make("cache");
+    await chmod(dir, 0o755);
+    await writeCached(dir, join(dir, "entry.json"), expiringIn(3600));
+    expect((await stat(dir)).mode & 0o777).toBe(0o700);
+  });
+
+  it("treats a missing, corrupt, unreadable or world-readable entry as a miss, never an error", async () => {
+    const dir = temp.make("cache");
+    expect(await readCached(join(dir, "missing.json"), NOW, 0)).toBeUndefined();
+    const corrupt = join(dir, "corrupt.json");
+    await writeFile(corrupt, "{\"Version\": 1, \"AccessKeyId\": ", { mode: 0o600 });
+    expect(await readCached(corrupt, NOW, 0)).toBeUndefined();
+    // A directory where the file should be cannot be read as one (and root reads any mode).
+    const unreadable = join(dir, "unreadable.json");
+    await mkdir(unreadable, { mode: 0o700 });
+    expect(await readCached(unreadable, NOW, 0)).toBeUndefined();
+    const loose = join(dir, "loose.json");
+    await writeFile(loose, JSON.stringify(expiringIn(3600)), { mode: 0o644 });
+    await chmod(loose, 0o644);
+    expect(await readCached(loose, NOW, 0)).toBeUndefined();
+  });
+
+  it("replaces a corrupt entry", async () => {
+    const dir = temp.make("cache");
+    const file = join(dir, "entry.json");
+    await writeFile(file, "garbage", { mode: 0o600 });
+    await writeCached(dir, file, expiringIn(3600));
+    expect(await readCached(file, NOW, 0)).toEqual(expiringIn(3600));
+  });
+
+  it("leaves one whole entry, and no temporary file, when many writers race", async () => {
+    const dir = temp.make("cache");
+    const file = join(dir, "entry.json");
+    const written = Array.from({ length: 40 }, (_, i) => ({ ...expiringIn(3600 + i), AccessKeyId: `ASIAWRITER${String(i).padStart(10, "0")}` }));
+    const readers = Array.from({ length: 40 }, () => readCached(file, NOW, 0));
+    await Promise.all([...written.map((c) => writeCached(dir, file, c)), ...readers]);
+    for (const seen of await Promise.all(readers)) {
+      if (seen !== undefined) expect(written).toContainEqual(seen);
+    }
+    const final = parseProcessCredentials(await readFile(file, "utf8"));
+    expect(written).toContainEqual(final);
+    expect(await readdir(dir)).toEqual(["entry.json"]);
+  });
+});
