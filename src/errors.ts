@@ -15,6 +15,7 @@ export const S3_ERRORS = {
   SignatureDoesNotMatch: { status: 403, meaning: "the client's SigV4 signature does not verify with the secret bound to its token" },
   InvalidAccessKeyId: { status: 403, meaning: "the access key id in the client's signature is not the one bound to its token" },
   RequestTimeTooSkewed: { status: 403, meaning: "a header-signed request's x-amz-date is more than 15 minutes from the gateway's clock" },
+  AuthorizationHeaderMalformed: { status: 400, meaning: "an AWS4-HMAC-SHA256 Authorization header is malformed or its scope is not <date>/<region>/s3/aws4_request" },
   AuthorizationQueryParametersError: { status: 400, meaning: "a presigned URL's X-Amz-* parameters are missing or malformed" },
 } as const;
 
