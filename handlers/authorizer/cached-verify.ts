@@ -30,13 +30,18 @@ export function cachedVerify(options: CachedVerifyOptions): (token: string) => P
   const generation = cache.generation;
   const now = new Date(nowMs);
   return async (token) => {
-    // `decide` refuses other spellings first; checked again here so the cache only ever holds
-    // canonical tokens (one entry per token), whoever calls this.
-    if (compactTokenProblem(token) !== undefined) return verifyToken(token, keyring, policy, now);
     const key = sha256(token);
     const hit = cache.get(key, nowMs);
-    options.onLookup(hit !== undefined);
-    if (hit) return { ok: true, token: hit };
+    // A hit is a token stored below, so canonical. `decide` refuses other spellings first; checked
+    // again before a miss is counted and stored, so the cache only ever holds canonical tokens (one
+    // entry per token), whoever calls this. Not before the lookup: the scan costs microseconds on a
+    // large token, on every check.
+    if (hit) {
+      options.onLookup(true);
+      return { ok: true, token: hit };
+    }
+    if (compactTokenProblem(token) !== undefined) return verifyToken(token, keyring, policy, now);
+    options.onLookup(false);
     const result = await verifyToken(token, keyring, policy, now);
     if (result.ok) cache.set(key, result.token, nowMs, generation);
     return result;
