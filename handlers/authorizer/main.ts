@@ -1,9 +1,9 @@
 import type { EventEmitter } from "node:events";
-import pino, { type DestinationStream } from "pino";
+import type { DestinationStream } from "pino";
 import { ConfigError } from "../../src/config-error";
 import { build, type AuthorizerApp } from "./app";
 import { parseConfig, type AuthorizerConfig } from "./config";
-import { createLogger } from "./logger";
+import { createLogger, stdoutDestination } from "./logger";
 import type { AllowHook } from "./service";
 import { sourceFor } from "./text-source";
 import { defaultCredentialSource, upstreamSigner } from "./upstream-signing";
@@ -20,7 +20,7 @@ export const EXIT = { ok: 0, failed: 1, config: 2 } as const;
 export interface RunOptions {
   /** Emits SIGTERM / SIGINT (the process, or a test's emitter). */
   readonly signals: EventEmitter;
-  /** Where JSON log lines and EMF lines go. @default stdout (asynchronous, flushed at exit) */
+  /** Where JSON log lines and EMF lines go. @default stdout, buffered (`stdoutDestination`), flushed at exit */
   readonly destination?: DestinationStream & { flushSync?: () => void };
   /** Where a configuration error is printed. @default stderr */
   readonly stderr?: (text: string) => void;
@@ -49,7 +49,7 @@ export async function runAuthorizer(env: Readonly<Record<string, string | undefi
     }
     throw error;
   }
-  const destination = options.destination ?? pino.destination({ dest: 1, sync: false });
+  const destination = options.destination ?? stdoutDestination();
   const logger = createLogger(config.logLevel, destination);
   const onAllow = options.onAllow ?? (await defaultSigner(config));
   if (!onAllow) {

@@ -6,6 +6,7 @@ import { AUTHORIZER_LIVE_PATH, AUTHORIZER_METRICS_PATH, AUTHORIZER_READY_PATH, D
 import type { GatewayRequest } from "../../src/s3/request";
 import { combineHeaders } from "../../src/s3/single-headers";
 import type { ListenAddress } from "./config";
+import type { CheckResponse } from "./check-response";
 import type { Authorizer, LocalDeny } from "./service";
 
 /**
@@ -63,27 +64,37 @@ export function readBoundedBody(req: IncomingMessage, limit = DELETE_OBJECTS_MAX
   });
 }
 
+/**
+ * Whether the request has a body to read: HTTP/1.1 requests without `content-length` or
+ * `transfer-encoding` have none (RFC 9112 section 6.3). Envoy sends a body only on the
+ * DeleteObjects route, so most checks skip the stream's 'end' event and a promise turn.
+ */
+export function hasBody(req: IncomingMessage): boolean {
+  const length = req.headers["content-length"];
+  return req.headers["transfer-encoding"] !== undefined || (length !== undefined && length !== "0");
+}
+
+function answer(res: ServerResponse, response: CheckResponse): void {
+  res.writeHead(response.status, { ...response.headers, "content-length": Buffer.byteLength(response.body) });
+  res.end(response.body);
+}
+
 /** The check port: every method and path is a client request to judge. No other endpoints. */
 export function buildCheckServer(authorizer: Authorizer, logger: Logger): Server {
+  const judge = (req: IncomingMessage, body: Buffer | undefined, requestId: string, started: bigint): Promise<CheckResponse> => {
+    const { request, deny } = gatewayRequest(req, body);
+    return authorizer.check(request, { requestId, started, framingDeny: deny });
+  };
   const server = createServer({ maxHeaderSize: MAX_HEADER_BYTES, keepAliveTimeout: CHECK_KEEP_ALIVE_TIMEOUT_MS }, (req, res) => {
     const started = process.hrtime.bigint();
     const requestId = requestIdFor(req);
-    readBoundedBody(req)
-      .then((body) => {
-        const { request, deny } = gatewayRequest(req, body);
-        return authorizer.check(request, { requestId, started, framingDeny: deny });
-      })
-      .then(
-        (response) => {
-          res.writeHead(response.status, { ...response.headers, "content-length": Buffer.byteLength(response.body) });
-          res.end(response.body);
-        },
-        (error: unknown) => {
-          // The request stream failed (client went away); nothing can be answered.
-          logger.debug({ event: "check_aborted", request_id: requestId, error: (error as Error).message });
-          res.destroy();
-        },
-      );
+    const fail = (error: unknown) => {
+      // The request stream failed (client went away); nothing can be answered.
+      logger.debug({ event: "check_aborted", request_id: requestId, error: (error as Error).message });
+      res.destroy();
+    };
+    const judged = hasBody(req) ? readBoundedBody(req).then((body) => judge(req, body, requestId, started)) : judge(req, undefined, requestId, started);
+    judged.then((response) => answer(res, response), fail);
   });
   server.on("clientError", (error, socket) => {
     logger.debug({ event: "client_error", error: (error as Error).message });
