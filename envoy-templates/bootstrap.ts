@@ -1,5 +1,5 @@
 import { CLIENT_REQUEST_METADATA, recordClientRequestLua, refuseRepeatedHeadersLua, stripInternalHeadersLua, upstreamPathLua } from "./lua";
-import { ACL_READ_NOT_IMPLEMENTED } from "../src/s3/not-implemented";
+import { NOT_IMPLEMENTED_READS } from "../src/s3/not-implemented";
 import { repeatedHeaderXml, SINGLE_VALUE_HEADERS } from "../src/s3/single-headers";
 import type { EnvoySettings, HeaderNameSet } from "./settings";
 
@@ -143,7 +143,6 @@ function s3RouteAction(s: EnvoySettings, retries: boolean): JsonObject {
 function s3Routes(s: EnvoySettings): Json[] {
   const del = s.extAuthz.deleteObjects;
   const methodIs = (method: string) => ({ name: ":method", string_match: { exact: method } });
-  const acl = ACL_READ_NOT_IMPLEMENTED;
   return [
     {
       name: "delete_objects",
@@ -162,14 +161,14 @@ function s3Routes(s: EnvoySettings): Json[] {
         },
       },
     },
-    // GET ?acl: S3's 501 NotImplemented from Envoy itself, no check (src/s3/not-implemented.ts).
-    {
-      name: acl.routeName,
-      match: { prefix: "/", headers: [methodIs(acl.method)], query_parameters: [{ name: acl.queryParameter, present_match: true }] },
-      direct_response: { status: acl.status, body: { inline_string: acl.body } },
-      response_headers_to_add: [{ header: { key: "content-type", value: acl.contentType }, append_action: "OVERWRITE_IF_EXISTS_OR_ADD" }],
+    // GET ?acl, ?cors, ?lifecycle: S3's 501 NotImplemented from Envoy itself, no check (src/s3/not-implemented.ts).
+    ...NOT_IMPLEMENTED_READS.map((read) => ({
+      name: read.routeName,
+      match: { prefix: "/", headers: [methodIs(read.method)], query_parameters: [{ name: read.queryParameter, present_match: true }] },
+      direct_response: { status: read.status, body: { inline_string: read.body } },
+      response_headers_to_add: [{ header: { key: "content-type", value: read.contentType }, append_action: "OVERWRITE_IF_EXISTS_OR_ADD" }],
       typed_per_filter_config: { [FILTER.extAuthz]: { "@type": T.extAuthzPerRoute, disabled: true } },
-    },
+    })),
     ...s.s3RetryMethods.map((method) => ({
       name: `${method.toLowerCase()}_retried`,
       match: { prefix: "/", headers: [methodIs(method)] },

@@ -1,6 +1,9 @@
 import { s3Error, type S3Error } from "./errors";
 import { describeCheck, firstUnsatisfied } from "./grants/match";
 import { classifyHead, completeClassification, type ClassifiedRequest, type ClassifyOptions, type RequestHead } from "./s3/classify";
+import { createBucketAnswer } from "./s3/create-bucket";
+import { LOCALLY_ANSWERED } from "./s3/operations";
+import { presignWithoutTokenError } from "./s3/presign-hint";
 import type { GatewayRequest } from "./s3/request";
 import { compactTokenProblem } from "./token/compact";
 import { extractToken, presignedUrlProblem, type TokenPlace } from "./token/extract";
@@ -72,7 +75,9 @@ export function authorizeClassified(request: ClassifiedRequest, token: VerifiedT
  * 2. the token: one place, presigned-URL expiry, canonical spelling, then verification (cached);
  * 3. only for a verified token, the body (DeleteObjects) and then the grants.
  * So an unauthenticated request costs at most a pass over its head, and a malformed one never
- * costs a signature verification. Never throws for any request.
+ * costs a signature verification. CreateBucket (LOCALLY_ANSWERED) is answered after step 2 by a
+ * denial with its own status (409 for a bucket the token may write in), so it is never allowed.
+ * Never throws for any request.
  */
 export async function decide(request: GatewayRequest, context: DecisionContext): Promise<Decision> {
   const headClassification = classifyHead(request, context.classify);
@@ -82,13 +87,20 @@ export async function decide(request: GatewayRequest, context: DecisionContext):
   }
   const head = headClassification.head;
   const extraction = extractToken(request.headers, head.query);
-  if (!extraction.ok) return deny(extraction.error, extraction.reason, { request: head });
+  if (!extraction.ok) {
+    const presigned = extraction.reason === "no-token" ? presignWithoutTokenError(head.query) : undefined;
+    return deny(presigned ?? extraction.error, extraction.reason, { request: head });
+  }
   const presignProblem = presignedUrlProblem(head.query, context.now);
   if (presignProblem) return deny(presignProblem, "presign-expired", { request: head });
   const spelling = compactTokenProblem(extraction.token);
   if (spelling) return deny(s3Error("InvalidToken", spelling), "malformed", { request: head });
   const verified = await context.verify(extraction.token);
   if (!verified.ok) return deny(verified.error, verified.reason, { request: head });
+  if (LOCALLY_ANSWERED.has(head.operation)) {
+    const answer = createBucketAnswer(head.bucket, verified.token.grants);
+    return deny(answer.error, answer.reason, { request: head, token: verified.token });
+  }
   const classification = completeClassification(head, request, context.classify);
   if (!classification.ok) return deny(classification.error, classification.error.code, { request: head, token: verified.token });
   const classified = classification.request;

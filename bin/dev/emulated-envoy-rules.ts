@@ -128,11 +128,11 @@ export const EMULATED_ENVOY_RULES = Object.freeze({
     envoy: "header values are sent unsanitised, and repeated headers as repeated lines, not comma-joined",
     source: `${DOCS}api-v3/extensions/filters/http/ext_authz/v3/ext_authz.proto (encode_raw_headers)`,
   },
-  "acl-read-not-implemented": {
-    rule: "ACL reads answered 501 by Envoy",
-    setting: "`ACL_READ_NOT_IMPLEMENTED` (src/s3/not-implemented.ts; route `acl_read_not_implemented`)",
-    envoy: "`GET` with an `acl` query parameter: S3's 501 `NotImplemented` XML as a direct response, ext_authz disabled on the route; nothing reaches the authorizer or S3",
-    source: `${DOCS}api-v3/config/route/v3/route_components.proto (Route.direct_response, Route.response_headers_to_add); ${DOCS}api-v3/extensions/filters/http/ext_authz/v3/ext_authz.proto (ExtAuthzPerRoute.disabled)`,
+  "not-implemented-reads": {
+    rule: "ACL, CORS and lifecycle reads answered 501 by Envoy",
+    setting: "`NOT_IMPLEMENTED_READS` (src/s3/not-implemented.ts; routes `acl_read_not_implemented`, `cors_read_not_implemented`, `lifecycle_read_not_implemented`)",
+    envoy: "`GET` with an `acl`, `cors` or `lifecycle` query parameter (its name as sent: route matching does not percent-decode names): S3's 501 `NotImplemented` XML as a direct response, ext_authz disabled on the route; nothing reaches the authorizer or S3",
+    source: `${DOCS}api-v3/config/route/v3/route_components.proto (Route.direct_response, Route.response_headers_to_add, QueryParameterMatcher); ${DOCS}api-v3/extensions/filters/http/ext_authz/v3/ext_authz.proto (ExtAuthzPerRoute.disabled); source/common/router/config_impl.cc (matchRoute: QueryParamsMulti::parseQueryString, which source/common/http/utility.cc runs with decode_params=false)`,
   },
   "upstream-path-swap": {
     rule: "Upstream path applied after the check",

@@ -1,5 +1,5 @@
 import type { EnvoySettings } from "../../envoy-templates/settings";
-import { ACL_READ_NOT_IMPLEMENTED, isAclRead } from "../../src/s3/not-implemented";
+import { notImplementedRead } from "../../src/s3/not-implemented";
 import { repeatedHeaderXml, SINGLE_VALUE_HEADERS } from "../../src/s3/single-headers";
 import type { EmulatedRuleName } from "./emulated-envoy-rules";
 
@@ -214,10 +214,8 @@ export function admitRequestHead(settings: EnvoySettings, head: RequestHead, new
       return local("refuse-repeated-headers", 400, repeatedHeaderXml(single, id), { "content-type": "application/xml", ...(id ? { "x-amz-request-id": id } : {}) });
     }
   }
-  // Route acl_read_not_implemented: a direct response, ext_authz disabled on it.
-  if (isAclRead(head.method, head.url)) {
-    const acl = ACL_READ_NOT_IMPLEMENTED;
-    return local("acl-read-not-implemented", acl.status, acl.body, { "content-type": acl.contentType });
-  }
+  // Routes acl/cors/lifecycle_read_not_implemented: a direct response, ext_authz disabled on them.
+  const read = notImplementedRead(head.method, head.url);
+  if (read) return local("not-implemented-reads", read.status, read.body, { "content-type": read.contentType });
   return { kind: "admit", headers, continueSent, closeConnection, chunked };
 }

@@ -4,6 +4,7 @@ import { bucketNameProblem } from "./bucket-name";
 import { copySourceHeader, parseCopySource, type CopySource } from "./copy-source";
 import { DELETE_OBJECTS_MAX_BODY_BYTES, parseDeleteObjectsBody } from "./delete-objects";
 import { checkKeyText, checkNoDotSegments, decodeOnce, encodeComponent, encodePath } from "./encoding";
+import { checkHeaderNames } from "./header-names";
 import { carriesDefaultAcl, checkForbiddenHeaders } from "./headers";
 import { hoistedHeaders, isHoistedParameter, judgedHeaders } from "./hoisted";
 import { ALWAYS_ALLOWED_PARAMETERS, FLAG_PARAMETERS, OPERATION_PARAMETERS, presignParametersOf, type S3Operation } from "./operations";
@@ -117,6 +118,12 @@ function bucketOperation(method: string, query: Query, bucket: string): S3Operat
     case "POST":
       if (query.has("delete")) return "DeleteObjects";
       return unsupported("POST on a bucket other than ?delete", bucket);
+    case "PUT": {
+      // A bucket configuration write (`?policy`, `?cors`, `?acl`...) is never served; a bare PUT is CreateBucket.
+      const subresource = [...query.keys()].find((name) => !ALWAYS_ALLOWED_PARAMETERS.has(name) && !isHoistedParameter(name));
+      if (subresource !== undefined) return unsupported(`PUT on a bucket with '${subresource}'`, bucket);
+      return "CreateBucket";
+    }
     default:
       return unsupported(`${method} on a bucket`, bucket);
   }
@@ -201,6 +208,9 @@ function checksFor(operation: S3Operation, bucket: string, key: string | undefin
       return [object("delete")];
     case "DeleteObjects":
       return deleteKeys!.map((k) => ({ kind: "object", access: "delete", bucket, key: k }) as const);
+    case "CreateBucket":
+      // Never allowed, whatever the grants: `decide` answers it before the grants (create-bucket.ts).
+      return fail("AccessDenied", "CreateBucket is answered by the gateway and never forwarded", bucket);
   }
 }
 
@@ -216,6 +226,7 @@ export function classifyHeadRequest(request: GatewayRequest, options: ClassifyOp
   const target = locate(rawPath, headers.host, options.virtualHostDomain);
   const { bucket, key } = target;
   const resource = key === undefined ? bucket : `${bucket}/${key}`;
+  checkHeaderNames(headers, query);
   const hoisted = hoistedHeaders(query, headers, resource);
   const rawCopySource = headers["x-amz-copy-source"];
   const operation = key === undefined ? bucketOperation(method, query, bucket) : objectOperation(method, query, rawCopySource !== undefined, resource);

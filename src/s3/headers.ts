@@ -11,12 +11,15 @@ export type Headers = Readonly<Record<string, string | undefined>>;
  */
 export const DEFAULT_CANNED_ACL = "private";
 
-/** Writes that create an object and may carry `x-amz-acl: private`. */
-const ACL_WRITES: ReadonlySet<S3Operation> = new Set(["PutObject", "CopyObject", "CreateMultipartUpload"]);
+/**
+ * Writes that create an object and may carry `x-amz-acl: private`, and CreateBucket (rclone sends its
+ * `bucket_acl`, which defaults to `acl`, `private`, on CreateBucket; never forwarded anyway).
+ */
+const ACL_WRITES: ReadonlySet<S3Operation> = new Set(["PutObject", "CopyObject", "CreateMultipartUpload", "CreateBucket"]);
 /** Writes that create an object and may tag it (`x-amz-tagging`): the task role holds s3:PutObjectTagging on the same prefixes. */
 const TAGGING_WRITES: ReadonlySet<S3Operation> = new Set(["PutObject", "CreateMultipartUpload"]);
 
-const FORBIDDEN_EXACT = new Set(["x-amz-tagging-directive", "x-amz-bypass-governance-retention", "x-amz-website-redirect-location"]);
+const FORBIDDEN_EXACT = new Set(["x-amz-tagging-directive", "x-amz-bypass-governance-retention", "x-amz-website-redirect-location", "x-amz-bucket-object-lock-enabled"]);
 const FORBIDDEN_PREFIXES = ["x-amz-grant-", "x-amz-object-lock-"];
 
 const never = (where: string): never => fail("AccessDenied", `${where} needs permissions this gateway never grants; remove it from the request`);
@@ -24,7 +27,7 @@ const never = (where: string): never => fail("AccessDenied", `${where} needs per
 /**
  * Headers that would need more than the mapped permission are 403 AccessDenied naming the header:
  * grants, object lock, website redirects, tagging directives; `x-amz-acl` other than `private` on a
- * write that creates an object; `x-amz-tagging` other than on PutObject or CreateMultipartUpload.
+ * write that creates an object or CreateBucket; `x-amz-tagging` other than on PutObject or CreateMultipartUpload.
  * `describe` names where a header came from (a header, or a hoisted query parameter).
  */
 export function checkForbiddenHeaders(headers: Headers, operation: S3Operation, describe: (name: string) => string = (name) => `header '${name}'`): void {
@@ -34,7 +37,7 @@ export function checkForbiddenHeaders(headers: Headers, operation: S3Operation, 
     if (name === "x-amz-acl" && !(headers[name] === DEFAULT_CANNED_ACL && ACL_WRITES.has(operation))) {
       fail(
         "AccessDenied",
-        `${describe(name)} '${headers[name]}' on ${operation} needs permissions this gateway never grants; only '${DEFAULT_CANNED_ACL}' (S3's default) is accepted, on PutObject, CopyObject and CreateMultipartUpload: remove it`,
+        `${describe(name)} '${headers[name]}' on ${operation} needs permissions this gateway never grants; only '${DEFAULT_CANNED_ACL}' (S3's default) is accepted, on PutObject, CopyObject, CreateMultipartUpload and CreateBucket: remove it`,
       );
     }
     if (name === "x-amz-tagging" && !TAGGING_WRITES.has(operation)) {

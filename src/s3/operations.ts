@@ -1,4 +1,7 @@
-/** The S3 operations this gateway serves: docs/design.md section 4's table is the allow-list. */
+/**
+ * The S3 operations this gateway serves: docs/design.md section 4's table is the allow-list, plus
+ * CreateBucket, which is never forwarded (LOCALLY_ANSWERED).
+ */
 export type S3Operation =
   | "GetObject"
   | "HeadObject"
@@ -19,7 +22,14 @@ export type S3Operation =
   | "AbortMultipartUpload"
   | "ListParts"
   | "DeleteObject"
-  | "DeleteObjects";
+  | "DeleteObjects"
+  | "CreateBucket";
+
+/**
+ * Operations the authorizer answers itself after the token check, never forwarded to S3:
+ * CreateBucket (`PUT /<bucket>`), which rclone sends before uploads (src/s3/create-bucket.ts).
+ */
+export const LOCALLY_ANSWERED: ReadonlySet<S3Operation> = new Set(["CreateBucket"]);
 
 /** SigV4 presigned-URL parameters. `X-Amz-Content-Sha256` is not in the design's list, but AWS SDK v3 presigned URLs carry it. */
 const SIGV4_PRESIGN_PARAMETERS = [
@@ -98,6 +108,7 @@ export const OPERATION_PARAMETERS: Readonly<Record<S3Operation, ReadonlySet<stri
   ListParts: new Set(["uploadId", "max-parts", "part-number-marker"]),
   DeleteObject: new Set(["versionId"]),
   DeleteObjects: new Set(["delete"]),
+  CreateBucket: new Set(),
 };
 
 /** Parameters that select a subresource and take no value (`?uploads`, `?delete`). */

@@ -141,17 +141,23 @@ describe("path handling", () => {
 });
 
 describe("routing to S3", () => {
-  it("answers GET ?acl itself with S3's 501 NotImplemented, the only route without the check, and forwards nothing there", () => {
-    const acl = routes(config).find((r: Obj) => r.name === "acl_read_not_implemented");
-    expect(acl).toEqual({
-      name: "acl_read_not_implemented",
-      match: { prefix: "/", headers: [{ name: ":method", string_match: { exact: "GET" } }], query_parameters: [{ name: "acl", present_match: true }] },
-      direct_response: { status: 501, body: { inline_string: expect.stringContaining("<Code>NotImplemented</Code>") } },
-      response_headers_to_add: [{ header: { key: "content-type", value: "application/xml" }, append_action: "OVERWRITE_IF_EXISTS_OR_ADD" }],
-      typed_per_filter_config: { [FILTER.extAuthz]: { "@type": "type.googleapis.com/envoy.extensions.filters.http.ext_authz.v3.ExtAuthzPerRoute", disabled: true } },
-    });
+  it("answers GET ?acl, ?cors and ?lifecycle itself with S3's 501 NotImplemented, the only routes without the check, and forwards nothing there", () => {
+    for (const parameter of ["acl", "cors", "lifecycle"]) {
+      const route = routes(config).find((r: Obj) => r.name === `${parameter}_read_not_implemented`);
+      expect(route).toEqual({
+        name: `${parameter}_read_not_implemented`,
+        match: { prefix: "/", headers: [{ name: ":method", string_match: { exact: "GET" } }], query_parameters: [{ name: parameter, present_match: true }] },
+        direct_response: { status: 501, body: { inline_string: expect.stringContaining("<Code>NotImplemented</Code>") } },
+        response_headers_to_add: [{ header: { key: "content-type", value: "application/xml" }, append_action: "OVERWRITE_IF_EXISTS_OR_ADD" }],
+        typed_per_filter_config: { [FILTER.extAuthz]: { "@type": "type.googleapis.com/envoy.extensions.filters.http.ext_authz.v3.ExtAuthzPerRoute", disabled: true } },
+      });
+    }
     const unchecked = routes(config).filter((r: Obj) => r.typed_per_filter_config?.[FILTER.extAuthz]?.disabled === true);
-    expect(unchecked.map((r: Obj) => [r.name, r.route, r.direct_response?.status])).toEqual([["acl_read_not_implemented", undefined, 501]]);
+    expect(unchecked.map((r: Obj) => [r.name, r.route, r.direct_response?.status])).toEqual([
+      ["acl_read_not_implemented", undefined, 501],
+      ["cors_read_not_implemented", undefined, 501],
+      ["lifecycle_read_not_implemented", undefined, 501],
+    ]);
   });
 
   it("rewrites the host to the S3 endpoint the authorizer signed for, on every route", () => {
@@ -382,8 +388,8 @@ describe("YAML", () => {
 
   it("stays well inside the ECS task definition limit (64 KiB for the whole task)", () => {
     const bytes = Buffer.byteLength(renderEnvoyYaml(settings));
-    // 25 KiB since the GET ?acl direct response (src/s3/not-implemented.ts) joined the routes.
-    expect(bytes).toBeLessThan(25 * 1024);
+    // 28 KiB since the GET ?acl, ?cors and ?lifecycle direct responses (src/s3/not-implemented.ts) joined the routes.
+    expect(bytes).toBeLessThan(28 * 1024);
     // The command as ECS stores it: a JSON array of strings inside the container definition.
     expect(Buffer.byteLength(JSON.stringify(envoyCommand(settings)))).toBeLessThan(32 * 1024);
   });

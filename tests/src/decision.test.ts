@@ -1,3 +1,4 @@
+import fc from "fast-check";
 import { decide } from "../../src/decision";
 import { parseDeleteObjectsBody } from "../../src/s3/delete-objects";
 import type { GatewayRequest } from "../../src/s3/request";
@@ -94,10 +95,68 @@ describe("the request-to-operation table", () => {
   });
 });
 
+describe("CreateBucket (rclone's bucket check), answered by the gateway", () => {
+  it("answers 409 BucketAlreadyOwnedByYou when the token may write somewhere in the bucket, and never allows it", async () => {
+    for (const grants of [["write:data/team/"], ["*:data/"], ["read:data/", "write:data/inbox/a.csv"]]) {
+      const decision = await fixture.decideWith(grants, { method: "PUT", path: "/data", headers: { "x-amz-acl": "private" } });
+      expect(decision).toMatchObject({ allow: false, status: 409, reason: "bucket-already-owned", error: { code: "BucketAlreadyOwnedByYou", resource: "data" } });
+      expect(decision.allow || decision.error.message).toContain("never forwarded");
+    }
+  });
+
+  it("answers 403 AccessDenied when the token may not write in the bucket, as for any request outside the grants", async () => {
+    for (const grants of [["read:data/", "list:data/", "delete:data/"], ["write:other/"], ["write:datab/"]]) {
+      const decision = await fixture.decideWith(grants, { method: "PUT", path: "/data" });
+      expect(decision).toMatchObject({ allow: false, status: 403, reason: "outside-grants", error: { code: "AccessDenied", message: expect.stringContaining("write somewhere in bucket data") } });
+    }
+  });
+
+  it("checks the token first: no token, or a bad one, is refused as for any other request", async () => {
+    expect(await decide({ method: "PUT", path: "/data", headers: { host: "gw" } }, fixture.context())).toMatchObject({ allow: false, status: 403, reason: "no-token" });
+    expect(await decide({ method: "PUT", path: "/data", headers: { host: "gw", "x-amz-security-token": "a.b.c" } }, fixture.context())).toMatchObject({ allow: false, status: 400 });
+  });
+
+  it("refuses widening headers on it like on any write: ACLs other than private, grants, object lock", async () => {
+    for (const headers of [{ "x-amz-acl": "public-read" }, { "x-amz-grant-full-control": "id=x" }, { "x-amz-bucket-object-lock-enabled": "true" }]) {
+      expect(await fixture.decideWith(["*:data/"], { method: "PUT", path: "/data", headers })).toMatchObject({ allow: false, status: 403, error: { code: "AccessDenied" } });
+    }
+  });
+
+  it("never allows a CreateBucket, whatever the grants (property)", async () => {
+    const grantArb = fc.tuple(fc.constantFrom("read", "write", "list", "delete", "*"), fc.constantFrom("data", "other"), fc.constantFrom("", "team/", "a.csv")).map(([a, b, p]) => `${a}:${b}/${p}`);
+    await fc.assert(
+      fc.asyncProperty(fc.array(grantArb, { minLength: 1, maxLength: 4 }), fc.constantFrom("/data", "/other"), async (grants, path) => {
+        const decision = await fixture.decideWith(grants, { method: "PUT", path });
+        expect(decision.allow).toBe(false);
+        const bucket = path.slice(1);
+        const writes = grants.some((g) => /^(write|\*):/.test(g) && g.split(":")[1]!.startsWith(`${bucket}/`));
+        expect(decision.status).toBe(writes ? 409 : 403);
+      }),
+      { numRuns: 40 },
+    );
+  });
+});
+
+describe("a presigned URL without a token", () => {
+  it("says where the token goes and which presigners add it", async () => {
+    const sigv2 = await decide({ method: "GET", path: "/data/k?AWSAccessKeyId=AKID&Expires=4102444800&Signature=abc", headers: { host: "gw" } }, fixture.context());
+    expect(sigv2).toMatchObject({ allow: false, status: 403, reason: "no-token", error: { code: "AccessDenied" } });
+    expect(sigv2.allow || sigv2.error.message).toMatch(/presigned URL without a token.*aws s3 presign.*s3cmd signurl/);
+    const sigv4 = await decide({ method: "GET", path: "/data/k?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=AKID%2F20300101%2Fus-east-1%2Fs3%2Faws4_request&X-Amz-Signature=abc", headers: { host: "gw" } }, fixture.context());
+    expect(sigv4.allow || sigv4.error.message).toContain("presigned URL without a token");
+  });
+
+  it("keeps the general message for a request that is not a presigned URL", async () => {
+    const plain = await decide({ method: "GET", path: "/data/k", headers: { host: "gw" } }, fixture.context());
+    expect(plain.allow || plain.error.message).toMatch(/^no token/);
+  });
+});
+
 describe("deny by default", () => {
   it.each([
     ["ListBuckets", "GET", "/"],
-    ["CreateBucket", "PUT", "/data"],
+    ["a bucket policy write", "PUT", "/data?policy"],
+    ["a bucket CORS write", "PUT", "/data?cors"],
     ["DeleteBucket", "DELETE", "/data"],
     ["an object ACL", "GET", "/data/k?acl"],
     ["PutObjectAcl", "PUT", "/data/k?acl"],

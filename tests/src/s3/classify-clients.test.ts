@@ -111,7 +111,8 @@ describe("hoisted headers (SDK v3 getSignedUrl puts x-amz-* headers in the query
   });
 
   it("judges any hoisted header exactly as the same header (property)", () => {
-    const nameArb = fc.constantFrom("x-amz-acl", "x-amz-grant-read", "x-amz-tagging", "x-amz-object-lock-mode", "x-amz-meta-a_b", "x-amz-storage-class", "x-amz-website-redirect-location", "x-amz-server-side-encryption", "x-amz-tagging-directive");
+    // Names with '_' differ on purpose: the load balancer drops them as headers, not in a query (header-names.test.ts).
+    const nameArb = fc.constantFrom("x-amz-acl", "x-amz-grant-read", "x-amz-tagging", "x-amz-object-lock-mode", "x-amz-meta-a-b", "x-amz-storage-class", "x-amz-website-redirect-location", "x-amz-server-side-encryption", "x-amz-tagging-directive");
     const valueArb = fc.constantFrom("private", "public-read", "k=v", "STANDARD", "AES256", "/x");
     const requestArb = fc.record({ method: fc.constantFrom("PUT", "POST", "GET"), query: fc.constantFrom("", "uploads", "partNumber=1&uploadId=u") });
     fc.assert(

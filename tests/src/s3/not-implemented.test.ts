@@ -1,31 +1,48 @@
 import fc from "fast-check";
-import { ACL_READ_NOT_IMPLEMENTED, isAclRead } from "../../../src/s3/not-implemented";
+import { NOT_IMPLEMENTED_READS, notImplementedRead } from "../../../src/s3/not-implemented";
 import { parseQuery } from "../../../src/s3/query";
 
-describe("isAclRead (Envoy's 501 for GET ?acl)", () => {
-  it("matches GET with acl present, with or without a value, among other parameters", () => {
-    for (const target of ["/b/k?acl", "/b?acl", "/b/k?acl=", "/b/k?versionId=v&acl", "/?acl"]) expect(isAclRead("GET", target)).toBe(true);
+const PARAMETERS = NOT_IMPLEMENTED_READS.map((r) => r.queryParameter);
+
+describe("notImplementedRead (Envoy's 501 for GET ?acl, ?cors, ?lifecycle)", () => {
+  it("serves exactly the ACL, CORS and lifecycle reads", () => {
+    expect(PARAMETERS).toEqual(["acl", "cors", "lifecycle"]);
+    expect(NOT_IMPLEMENTED_READS.map((r) => r.routeName)).toEqual(["acl_read_not_implemented", "cors_read_not_implemented", "lifecycle_read_not_implemented"]);
   });
 
-  it("leaves every other method, and look-alike parameters, to the authorizer", () => {
-    for (const method of ["PUT", "HEAD", "POST", "DELETE", "get"]) expect(isAclRead(method, "/b/k?acl")).toBe(false);
-    for (const target of ["/b/k", "/b/acl", "/b/k?aclx", "/b/k?ACL", "/b/k?x-acl", "/b/k?a=acl", "/b/k%3Facl"]) expect(isAclRead("GET", target)).toBe(false);
+  it("matches GET with one of them present, with or without a value, among other parameters", () => {
+    for (const target of ["/b/k?acl", "/b?acl", "/b/k?acl=", "/b/k?versionId=v&acl", "/?acl"]) expect(notImplementedRead("GET", target)?.queryParameter).toBe("acl");
+    for (const target of ["/b?cors", "/b?cors=", "/b/k?x=1&cors"]) expect(notImplementedRead("GET", target)?.queryParameter).toBe("cors");
+    for (const target of ["/b?lifecycle", "/b?lifecycle=&x-id=GetBucketLifecycleConfiguration"]) expect(notImplementedRead("GET", target)?.queryParameter).toBe("lifecycle");
   });
 
-  it("agrees with the query as Envoy's present_match reads it: a parameter named exactly acl (property)", () => {
-    const part = fc.oneof(fc.constantFrom("acl", "acl=", "acl=1", "aclx", "ACL", "x=acl", "uploads", "versionId=v"), fc.stringMatching(/^[a-z=]{0,6}$/));
+  it("answers with the first route in Envoy's order when several are present", () => {
+    expect(notImplementedRead("GET", "/b?lifecycle&acl")?.queryParameter).toBe("acl");
+  });
+
+  it("leaves every other method, look-alike and percent-encoded names to the authorizer", () => {
+    for (const method of ["PUT", "HEAD", "POST", "DELETE", "get"]) for (const p of PARAMETERS) expect(notImplementedRead(method, `/b/k?${p}`)).toBeUndefined();
+    for (const target of ["/b/k", "/b/acl", "/b/k?aclx", "/b/k?ACL", "/b/k?x-acl", "/b/k?a=acl", "/b/k%3Facl", "/b?%63ors", "/b?Cors", "/b?policy", "/b?lifecyclex"]) {
+      expect(notImplementedRead("GET", target)).toBeUndefined();
+    }
+  });
+
+  it("agrees with the query as Envoy's present_match reads it: a raw parameter name equal to one of them (property)", () => {
+    const part = fc.oneof(fc.constantFrom("acl", "acl=", "cors=1", "lifecycle", "aclx", "ACL", "x=cors", "%61cl", "uploads", "versionId=v"), fc.stringMatching(/^[a-z=]{0,6}$/));
     fc.assert(
       fc.property(fc.array(part, { maxLength: 4 }), (parts) => {
         const query = parts.join("&");
         const names = query === "" ? [] : query.split("&").map((p) => p.split("=")[0]);
-        expect(isAclRead("GET", `/b/k?${query}`)).toBe(names.includes("acl"));
+        expect(notImplementedRead("GET", `/b/k?${query}`) !== undefined).toBe(names.some((n) => PARAMETERS.includes(n as string)));
       }),
     );
   });
 
   it("answers S3's NotImplemented document with status 501", () => {
-    expect(ACL_READ_NOT_IMPLEMENTED).toMatchObject({ status: 501, contentType: "application/xml" });
-    expect(ACL_READ_NOT_IMPLEMENTED.body).toMatch(/^<Error><Code>NotImplemented<\/Code><Message>[^<]+<\/Message><\/Error>$/);
-    expect(parseQuery("acl").has(ACL_READ_NOT_IMPLEMENTED.queryParameter)).toBe(true);
+    for (const read of NOT_IMPLEMENTED_READS) {
+      expect(read).toMatchObject({ method: "GET", status: 501, contentType: "application/xml" });
+      expect(read.body).toMatch(/^<Error><Code>NotImplemented<\/Code><Message>[^<]+<\/Message><\/Error>$/);
+      expect(parseQuery(read.queryParameter).has(read.queryParameter)).toBe(true);
+    }
   });
 });
