@@ -1,5 +1,7 @@
 import { readFile, writeFile } from "node:fs/promises";
 import { environmentNames, getEnvironment } from "../config";
+import type { EnvironmentConfig } from "../config/environment";
+import { configuredInvokers } from "./core/issuer";
 import { reviewSuppressions } from "./accepted-suppressions";
 import { envoySettingsForEnvironment, renderEnvoyBootstrap, S3_CLUSTER } from "../envoy-templates";
 import { FILTER, S3_LISTENER } from "../envoy-templates/bootstrap";
@@ -56,15 +58,20 @@ async function readPlanFile(path: string, flag: string): Promise<unknown> {
   }
 }
 
-/** Environments whose load balancer a plan must not be able to delete (alb-deletion-protection). */
-export const DELETION_PROTECTED_ENVIRONMENTS: readonly string[] = ["prod"];
-/** Environments whose container images must be pinned by digest (image-not-pinned-by-digest). */
-export const DIGEST_PINNED_ENVIRONMENTS: readonly string[] = ["staging", "prod"];
+/**
+ * The principals the config lets invoke the token issuer (`issuer.invokers`), in whatever shape the
+ * config gives them (a list of ARNs, or a map of names to ARNs); none when it has no issuer.
+ */
+function issuerInvokersOf(config: EnvironmentConfig): string[] {
+  const issuer = (config as { readonly issuer?: { readonly invokers?: unknown } }).issuer;
+  return configuredInvokers(issuer?.invokers);
+}
 
 /** Review options for environment `name`: its account, buckets, ports, Envoy settings, policy and suppressions. */
 export function reviewOptionsFor(name: string, suppressions: readonly Suppression[] = reviewSuppressions): ReviewOptions {
   const config = getEnvironment(name);
   const envoy = envoySettingsForEnvironment(config);
+  // The stack keeps deletion protection on in every configured environment (only the local apply to moto turns it off).
   return {
     environment: name,
     buckets: config.buckets,
@@ -72,8 +79,9 @@ export function reviewOptionsFor(name: string, suppressions: readonly Suppressio
     adminPorts: { [envoy.adminPort]: "Envoy admin", [envoy.authorizerPort]: "authorizer ext_authz", [envoy.authorizerAdminPort]: "authorizer admin" },
     accountId: config.accountId,
     envoy: { settings: envoy, filters: FILTER, s3Listener: S3_LISTENER, s3Cluster: S3_CLUSTER, rendered: renderEnvoyBootstrap(envoy) },
-    requireDeletionProtection: DELETION_PROTECTED_ENVIRONMENTS.includes(name),
-    requireImageDigests: DIGEST_PINNED_ENVIRONMENTS.includes(name),
+    requireDeletionProtection: true,
+    requireImageDigests: (config.imagePinning ?? "digest") === "digest",
+    issuerInvokers: issuerInvokersOf(config),
   };
 }
 

@@ -2,7 +2,9 @@
  * Statements whose wildcards are harmless, recognised by what they are rather than by name, so the
  * report flags only what can grant too much. Pure.
  */
+import { exemptedPrincipals } from "./conditions";
 import type { IamStatement } from "./iam";
+import { display } from "./network";
 import { isAccountRootKeyAdmin } from "./resource-policies";
 
 /**
@@ -17,12 +19,19 @@ const FILTER_POLICY_TYPES = new Set(["aws_vpc_endpoint", "aws_vpc_endpoint_polic
 /** Resource types whose policy's `Resource: "*"` means the resource itself (a key policy names no other key). */
 const SELF_RESOURCE_TYPES = new Set(["aws_kms_key", "aws_kms_key_policy"]);
 
-const isSecureTransportDeny = (s: IamStatement) => s.effect === "Deny" && s.conditions.some((c) => /^Bool(IfExists)? aws:SecureTransport=false$/i.test(c));
+/** A Deny of every request not sent over TLS: principal `*`, one condition `Bool aws:SecureTransport=false`. */
+const isSecureTransportDeny = (s: IamStatement) =>
+  s.effect === "Deny" && !s.notPrincipal && s.principals.some((p) => p === "*" || p === "AWS:*") && s.conditions.length === 1 && /^Bool aws:SecureTransport=false$/i.test(s.conditions[0]!);
 
 /** Why `s` is harmless, or undefined. `type` is the type of the resource holding the policy. */
 export function benignReason(s: IamStatement, type: string | undefined, accountId: string): string | undefined {
   if (isSecureTransportDeny(s)) return "denies every request not sent over TLS (aws:SecureTransport=false)";
-  if (s.effect === "Deny") return "a Deny only takes access away";
+  if (s.effect === "Deny") {
+    // A Deny is harmless only in a form the review understands; what it must cover is checked by
+    // private-key-deny, so a narrowed or mis-keyed Deny is shown with its wildcards, not explained away.
+    const form = exemptedPrincipals(s);
+    return "exempted" in form ? `denies ${s.notAction ? `everything but ${s.actions.join(", ")}` : s.actions.join(", ")} to every principal except ${form.exempted.map((p) => display(p)).join(", ")} (coverage checked by private-key-deny)` : undefined;
+  }
   if (type !== undefined && SELF_RESOURCE_TYPES.has(type) && isAccountRootKeyAdmin(s, accountId)) {
     return "AWS's default key policy: kms:* on this key for this account's root, which delegates key access to IAM policies";
   }

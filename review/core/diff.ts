@@ -7,6 +7,7 @@ import type { ChangeKind, Json, Plan, PlannedResource } from "./plan";
 import { reviewPlan, type Report, type ReviewOptions } from "./report";
 import type { Violation } from "./suppressions";
 import type { EnvoySettingRow } from "./envoy";
+import type { InvokerRow } from "./issuer";
 
 /** Rows present only in the head plan, only in the base plan, or in both with different content. */
 export interface RowDiff<T> {
@@ -42,6 +43,8 @@ export interface ReviewDiff {
   readonly containers: RowDiff<ContainerRow>;
   /** Envoy settings (docs/envoy.md's security table) present in only one plan or with different values. */
   readonly envoy: RowDiff<EnvoySettingRow>;
+  /** Grants to invoke the token issuer added, removed or changed. */
+  readonly invokers: RowDiff<InvokerRow>;
   /** Violations new in the head plan, gone from it, and still there. */
   readonly violations: { readonly added: readonly Violation[]; readonly resolved: readonly Violation[]; readonly remaining: readonly Violation[] };
   /** The full head report (its violations decide the exit code). */
@@ -94,11 +97,20 @@ export function diffResources(base: Plan, head: Plan): ResourceDiff[] {
 
 const violationKey = (v: Violation) => `${v.rule}|${v.address}|${v.subject ?? ""}|${v.message}`;
 
+/**
+ * Rules that judge a plan against what this checkout renders (`envoy-config-drift`: the head's
+ * envoy-templates). The base plan was rendered by the base branch's templates, so its Envoy config
+ * differs from the head's rendering whenever the pull request changes the bootstrap; that is not a
+ * violation of the base, and its disappearance is not a fix. Such findings of the base are left out.
+ */
+const JUDGED_AGAINST_HEAD: ReadonlySet<string> = new Set(["envoy-config-drift"]);
+
 /** Reviews both plans and keeps only what differs; the head plan's violations still decide `passed`. */
 export function diffPlans(base: Plan, head: Plan, options: ReviewOptions): ReviewDiff {
   const b = reviewPlan(base, options);
   const h = reviewPlan(head, options);
-  const violations = diffRows(b.violations, h.violations, violationKey);
+  const baseViolations = b.violations.filter((v) => !JUDGED_AGAINST_HEAD.has(v.rule));
+  const violations = diffRows(baseViolations, h.violations, violationKey);
   const headKeys = new Set(h.violations.map(violationKey));
   return {
     environment: options.environment,
@@ -113,7 +125,8 @@ export function diffPlans(base: Plan, head: Plan, options: ReviewOptions): Revie
     // The command is not a column of the table; an Envoy config change shows in `envoy` instead.
     containers: diffRows(b.containers.containers, h.containers.containers, (c) => `${c.taskDefinition}|${c.name}`, ({ command: _command, ...shown }) => shown),
     envoy: diffRows(b.envoy, h.envoy, (e) => `${e.where}|${e.setting}`),
-    violations: { added: violations.added, resolved: violations.removed, remaining: b.violations.filter((v) => headKeys.has(violationKey(v))) },
+    invokers: diffRows(b.invokers, h.invokers, (i) => `${i.function}|${i.source}|${i.principal}|${i.action}`),
+    violations: { added: violations.added, resolved: violations.removed, remaining: baseViolations.filter((v) => headKeys.has(violationKey(v))) },
     head: h,
   };
 }

@@ -1,6 +1,6 @@
 /**
- * Rules for the internet edge: the load balancer's attributes and listeners, its WAF association,
- * and security-group egress. Each message names the resource, the setting and the fix. Pure.
+ * Rules for the internet edge: the load balancer's attributes and listeners, its WAF association
+ * and WAF log redaction, and security-group egress. Each message names the resource, the setting and the fix. Pure.
  */
 import { display, isPublicCidr } from "./network";
 import { at, listAt, stringAt, type Json, type JsonObject, type PlannedResource, type ResourceIndex } from "./plan";
@@ -19,7 +19,8 @@ export const EDGE_RULES = [
   "alb-deletion-protection",
   "alb-access-logs",
   "waf-association",
-  "egress-all-traffic",
+  "waf-log-redaction",
+  "egress-to-internet",
 ] as const;
 type EdgeRuleName = (typeof EDGE_RULES)[number];
 
@@ -31,7 +32,8 @@ export const EDGE_RULE_SUMMARIES: Readonly<Record<EdgeRuleName, string>> = {
   "alb-deletion-protection": "A load balancer without `enable_deletion_protection` where the environment requires it (prod)",
   "alb-access-logs": "A load balancer without access logs enabled to a bucket",
   "waf-association": "An internet-facing application load balancer with no `aws_wafv2_web_acl_association`",
-  "egress-all-traffic": "An egress rule to a public range (`0.0.0.0/0`, `::/0`) for all protocols or all ports",
+  "waf-log-redaction": "A WAF logging configuration that does not redact the `authorization` and `x-amz-security-token` headers and the query string (presigned URLs carry credentials there)",
+  "egress-to-internet": "An egress rule to a public range (`0.0.0.0/0`, `::/0`, any public CIDR), whatever its ports: the tasks reach only the S3 prefix list and the VPC endpoints' security group",
 };
 
 /** What the edge rules need beyond the plan. */
@@ -116,14 +118,34 @@ function egressRules(index: ResourceIndex): EgressRule[] {
   return rows;
 }
 
-/** Violations of the egress rule. */
+/**
+ * Violations of the egress rule: any rule to a public range. The gateway's tasks reach S3 through the
+ * gateway endpoint's prefix list and AWS APIs through the interface endpoints' security group
+ * (stacks/environment-stack.ts); nothing in the stack needs the internet, NAT or not.
+ */
 export function egressViolations(index: ResourceIndex): Violation[] {
   return egressRules(index)
-    .filter((r) => isPublicCidr(r.destination) && (r.protocol === "all" || (r.fromPort <= 0 && r.toPort >= 65535)))
+    .filter((r) => isPublicCidr(r.destination))
     .map((r) => ({
-      rule: "egress-all-traffic" as const,
+      rule: "egress-to-internet" as const,
       address: r.address,
       subject: `${r.destination} ${r.protocol}`,
-      message: `${r.address} allows ${r.protocol === "all" ? "all traffic" : `${r.protocol} on every port`} out to ${r.destination}; allow only tcp 443 (or the endpoints' security group)`,
+      message: `${r.address} allows ${r.protocol === "all" ? "all traffic" : r.fromPort <= 0 && r.toPort >= 65535 ? `${r.protocol} on every port` : `${r.protocol} ${r.fromPort === r.toPort ? r.fromPort : `${r.fromPort}-${r.toPort}`}`} out to ${r.destination} (cidr_ipv4/cidr_blocks); remove it: egress goes to the S3 prefix list (prefix_list_id) or the endpoints' security group (referenced_security_group_id)`,
     }));
+}
+
+/** What WAF logs must redact: the credential headers, and the query string (presigned URLs' signature and token). */
+export const WAF_REDACTED_HEADERS: readonly string[] = ["authorization", "x-amz-security-token"];
+
+/** Violations of the WAF log redaction rule, one per logging configuration. */
+export function wafLoggingViolations(index: ResourceIndex): Violation[] {
+  return index.ofType("aws_wafv2_web_acl_logging_configuration").flatMap((c): Violation[] => {
+    const fields = listAt(c.values, "redacted_fields") as JsonObject[];
+    const headers = new Set(fields.flatMap((f) => listAt(f, "single_header").map((h) => (stringAt(h, "name") ?? "").toLowerCase())));
+    const query = fields.some((f) => listAt(f, "query_string").length > 0);
+    const missing = [...WAF_REDACTED_HEADERS.filter((h) => !headers.has(h)).map((h) => `header ${h}`), ...(query ? [] : ["the query string"])];
+    return missing.length
+      ? [{ rule: "waf-log-redaction", address: c.address, subject: "redacted_fields", message: `WAF logging ${c.address} redacted_fields does not redact ${missing.join(", ")}, so bearer tokens and presigned credentials reach the log; add redacted_fields { single_header { name = "..." } } for each header and redacted_fields { query_string {} }` }]
+      : [];
+  });
 }

@@ -4,6 +4,7 @@
  * that judge them against the gateway's own settings (`envoySettings`, passed in by the shell). Pure.
  */
 import { parse as parseYaml } from "yaml";
+import { UPSTREAM_PATH_HEADER } from "../../src/contracts/gateway";
 import type { EnvoySettings } from "../../envoy-templates/settings";
 import type { ContainerRow } from "./containers";
 import type { Violation } from "./suppressions";
@@ -21,6 +22,31 @@ export interface EnvoyExpectations {
   /** The bootstrap the renderer makes from these settings (`renderEnvoyBootstrap(settings)`): any other value is drift. */
   readonly rendered: unknown;
 }
+
+/**
+ * The value each security-relevant option must have (docs/envoy.md, "Security-relevant options"),
+ * whatever envoy-templates renders: a changed default there fails the review rather than moving the
+ * baseline with it. `tests/review/docs.test.ts` compares these with the table's Value column.
+ */
+export const ENVOY_SAFE_VALUES = {
+  failureModeAllow: false,
+  statusOnError: 503,
+  /** Longest accepted authorizer check deadline; it must be set (Envoy has no default). */
+  maxAuthzTimeoutMs: 5000,
+  normalizePath: false,
+  mergeSlashes: false,
+  escapedSlashesAction: "KEEP_UNCHANGED",
+  headersWithUnderscoresAction: "ALLOW",
+  acceptHttp10: false,
+  /** Authorizer response headers copied upstream: the new signature and the judged path, nothing else. */
+  allowedUpstreamHeaders: ["authorization", "x-amz-date", "x-amz-security-token", "x-amz-content-sha256", UPSTREAM_PATH_HEADER, "x-amz-copy-source"],
+  /** Client header prefixes stripped before ext_authz. */
+  strippedHeaderPrefixes: ["x-rajee-", "x-envoy-"],
+  /** Admin API bound to loopback. */
+  adminAddresses: ["127.0.0.1", "::1"],
+  /** The only route that may buffer bodies for the check: DeleteObjects, bounded, never partial. */
+  deleteObjects: { method: "POST", queryParameter: "delete", maxRequestBytes: 2 * 1024 * 1024, allowPartialMessage: false },
+} as const;
 
 /** One Envoy configuration found in the plan. */
 export interface EnvoyConfig {
@@ -106,10 +132,62 @@ function statusOnError(authz: Obj | undefined): number | string {
 }
 
 /** True when a route's match is the DeleteObjects route: `POST` with query parameter `delete` present. */
-function isDeleteObjectsRoute(route: Obj, d: EnvoyExpectations["settings"]["extAuthz"]["deleteObjects"]): boolean {
+function isDeleteObjectsRoute(route: Obj, d: { readonly method: string; readonly queryParameter: string }): boolean {
   const method = list(get(route, "match", "headers")).some((h) => get(h, "name") === ":method" && get(h, "string_match", "exact") === d.method);
   const query = list(get(route, "match", "query_parameters")).some((q) => get(q, "name") === d.queryParameter && get(q, "present_match") === true);
   return method && query;
+}
+
+/**
+ * True when a `typed_per_filter_config` entry turns the filter off: ext_authz's own
+ * `ExtAuthzPerRoute.disabled`, or the generic `config.route.v3.FilterConfig.disabled`
+ * (envoy/config/route/v3/route_components.proto, FilterConfig; envoyproxy/envoy#27210).
+ */
+const disablesFilter = (perFilter: unknown): boolean => get(perFilter, "disabled") === true;
+
+/** True when a route sends the request to the S3 cluster (one cluster, weighted clusters, or a cluster named by a header). */
+function forwardsToS3(route: Obj, s3Cluster: string): boolean {
+  const action = get(route, "route");
+  if (!isObj(action)) return false;
+  return action.cluster === s3Cluster || list(get(action, "weighted_clusters", "clusters")).some((c) => get(c, "name") === s3Cluster) || action.cluster_header !== undefined || action.cluster_specifier_plugin !== undefined;
+}
+
+/**
+ * Routes that skip the authorizer: with ext_authz disabled (on the route, its virtual host or its
+ * route configuration) a route may only answer by itself (`direct_response`: the health listener's
+ * `/live`, the 501 not-implemented routes); and a listener without an enabled ext_authz filter may
+ * not route to S3 at all.
+ */
+function bypassViolations(b: Obj, x: EnvoyExpectations): Array<{ subject: string; message: string }> {
+  const out: Array<{ subject: string; message: string }> = [];
+  for (const listener of list(get(b, "static_resources", "listeners"))) {
+    const listenerName = show(get(listener, "name"));
+    for (const chain of list(get(listener, "filter_chains"))) {
+      for (const f of list(get(chain, "filters")).filter((n) => get(n, "name") === "envoy.filters.network.http_connection_manager")) {
+        const hcm = get(f, "typed_config");
+        const authz = filtersOf(isObj(hcm) ? hcm : undefined).find((h) => h.name === x.filters.extAuthz);
+        // HttpFilter.disabled: the filter runs only on routes that enable it.
+        const checked = authz !== undefined && authz.disabled !== true;
+        if (authz !== undefined && authz.disabled === true) out.push({ subject: x.filters.extAuthz, message: `listener ${listenerName}: the ${x.filters.extAuthz} filter is disabled (disabled: true), so only routes that enable it are checked; remove disabled` });
+        const routeConfig = get(hcm, "route_config");
+        const configOff = disablesFilter(get(routeConfig, "typed_per_filter_config", x.filters.extAuthz));
+        for (const vh of list(get(routeConfig, "virtual_hosts"))) {
+          const vhOff = disablesFilter(get(vh, "typed_per_filter_config", x.filters.extAuthz));
+          list(get(vh, "routes")).filter(isObj).forEach((route, i) => {
+            const name = `${listenerName}/${show(get(vh, "name"))}/${route.name === undefined ? `#${i}` : show(route.name)}`;
+            const own = get(route, "typed_per_filter_config", x.filters.extAuthz);
+            const off = own !== undefined ? disablesFilter(own) : vhOff || configOff;
+            if (checked && off && route.direct_response === undefined) {
+              out.push({ subject: `route ${name}`, message: `route ${name} disables ${x.filters.extAuthz} (typed_per_filter_config disabled: true) but ${forwardsToS3(route, x.s3Cluster) ? `forwards to cluster ${x.s3Cluster}` : "does not answer by itself"}; a route without the check must be a direct_response` });
+            } else if (!checked && forwardsToS3(route, x.s3Cluster)) {
+              out.push({ subject: `route ${name}`, message: `route ${name} forwards to cluster ${x.s3Cluster} on listener ${listenerName}, which has no enabled ${x.filters.extAuthz} filter; route S3 only through the checked listener ${x.s3Listener}` });
+            }
+          });
+        }
+      }
+    }
+  }
+  return out;
 }
 
 /** Access-log operators that would write the query string (presigned tokens) or a credential header. */
@@ -164,6 +242,7 @@ export const ENVOY_RULES = [
   "envoy-config-unreadable",
   "envoy-config-drift",
   "envoy-authz-fail-open",
+  "envoy-authz-bypass",
   "envoy-authz-timeout",
   "envoy-path-normalisation",
   "envoy-upstream-headers",
@@ -181,15 +260,16 @@ type EnvoyRuleName = (typeof ENVOY_RULES)[number];
 export const ENVOY_RULE_SUMMARIES: Readonly<Record<EnvoyRuleName, string>> = {
   "envoy-config-unreadable": "A container's `--config-yaml` that does not parse, or has no S3 listener or ext_authz filter",
   "envoy-config-drift": "A container's Envoy config that differs anywhere from what envoy-templates renders for the environment (guards every option of docs/envoy.md, including those without a rule of their own)",
-  "envoy-authz-fail-open": "ext_authz `failure_mode_allow` not false, or `status_on_error` not the settings' status (503)",
-  "envoy-authz-timeout": "ext_authz `server_uri.timeout` missing or not `authorizerTimeoutMs`",
-  "envoy-path-normalisation": "`normalize_path` or `merge_slashes` true, or `path_with_escaped_slashes_action` not `KEEP_UNCHANGED` (any value other than the settings')",
-  "envoy-upstream-headers": "`allowed_upstream_headers` other than exactly the settings' list",
-  "envoy-request-body-scope": "`with_request_body` at filter level, on a route other than DeleteObjects, above its byte limit, or with partial messages",
-  "envoy-header-filters": "The strip-internal-headers or refuse-repeated-headers Lua filter missing, after ext_authz, or not stripping every internal prefix",
-  "envoy-admin-address": "`admin.address` other than the settings' loopback address and port",
+  "envoy-authz-fail-open": "ext_authz `failure_mode_allow` not false, or `status_on_error` not 503",
+  "envoy-authz-bypass": "A route with ext_authz disabled (`typed_per_filter_config`) that is not a `direct_response`, a route to the S3 cluster on a listener without an enabled ext_authz filter, or the ext_authz filter itself `disabled`",
+  "envoy-authz-timeout": "ext_authz `server_uri.timeout` missing, zero or above 5 s",
+  "envoy-path-normalisation": "`normalize_path` or `merge_slashes` true, or `path_with_escaped_slashes_action` not `KEEP_UNCHANGED`",
+  "envoy-upstream-headers": "`allowed_upstream_headers` other than exactly `authorization`, `x-amz-date`, `x-amz-security-token`, `x-amz-content-sha256`, `x-rajee-upstream-path`, `x-amz-copy-source` (the canonical copy source the authorizer signed)",
+  "envoy-request-body-scope": "`with_request_body` at filter level, on a route other than DeleteObjects (`POST` with `?delete`), above 2 MiB, or with partial messages",
+  "envoy-header-filters": "The strip-internal-headers or refuse-repeated-headers Lua filter missing, after ext_authz, or not stripping `x-rajee-` and `x-envoy-`",
+  "envoy-admin-address": "`admin.address` not a loopback address, or not on the settings' admin port",
   "envoy-access-log": "Access-log fields other than the settings', or a field writing the query string or a credential header",
-  "envoy-request-head": "`headers_with_underscores_action` or `accept_http_10` other than the settings' value",
+  "envoy-request-head": "`headers_with_underscores_action` not `ALLOW`, or `accept_http_10` not false",
   "envoy-outlier-ejection": "S3 cluster outlier detection that can eject on S3's answers (5xx, gateway failure, success rate, failure percentage not explicitly 0) or without `split_external_local_origin_errors`",
 };
 
@@ -229,32 +309,40 @@ export function envoyViolations(c: EnvoyConfig, x: EnvoyExpectations): Violation
     return out;
   }
 
+  const safe = ENVOY_SAFE_VALUES;
   const failOpen = get(authz, "failure_mode_allow") ?? false;
-  if (failOpen !== s.extAuthz.failureModeAllow) add("envoy-authz-fail-open", "failure_mode_allow", `ext_authz failure_mode_allow=${show(failOpen)} lets requests through when the authorizer fails; set it to ${show(s.extAuthz.failureModeAllow)}`);
+  if (failOpen !== safe.failureModeAllow) add("envoy-authz-fail-open", "failure_mode_allow", `ext_authz failure_mode_allow=${show(failOpen)} lets requests through when the authorizer fails; set it to ${show(safe.failureModeAllow)}`);
+  const enabled = get(authz, "filter_enabled", "default_value");
+  if (enabled !== undefined && !(get(enabled, "numerator") === 100 && (get(enabled, "denominator") ?? "HUNDRED") === "HUNDRED") && get(authz, "deny_at_disable", "default_value") !== true) {
+    add("envoy-authz-bypass", "filter_enabled", `ext_authz filter_enabled=${show(enabled)} skips the check for some requests, which then pass; remove filter_enabled`);
+  }
   const status = statusOnError(authz);
-  if (status !== s.extAuthz.statusOnError) add("envoy-authz-fail-open", "status_on_error", `ext_authz status_on_error is ${show(status)}; set it to ${s.extAuthz.statusOnError} so clients retry an authorizer outage`);
+  if (status !== safe.statusOnError) add("envoy-authz-fail-open", "status_on_error", `ext_authz status_on_error is ${show(status)}; set it to ${safe.statusOnError} so clients retry an authorizer outage`);
 
   const timeout = get(authz, "http_service", "server_uri", "timeout");
-  if (durationMs(timeout) !== s.extAuthz.timeoutMs) add("envoy-authz-timeout", "server_uri.timeout", `ext_authz http_service.server_uri.timeout=${show(timeout)}; set it to ${s.extAuthz.timeoutMs / 1000}s (authorizerTimeoutMs)`);
+  const timeoutMs = durationMs(timeout);
+  if (timeoutMs === undefined || timeoutMs <= 0 || timeoutMs > safe.maxAuthzTimeoutMs) {
+    add("envoy-authz-timeout", "server_uri.timeout", `ext_authz http_service.server_uri.timeout=${show(timeout)}; set it to ${s.extAuthz.timeoutMs / 1000}s (authorizerTimeoutMs), at most ${safe.maxAuthzTimeoutMs / 1000}s`);
+  }
 
   const pathChecks: Array<[string, unknown, unknown]> = [
-    ["normalize_path", get(hcm, "normalize_path") ?? false, s.paths.normalizePath],
-    ["merge_slashes", get(hcm, "merge_slashes") ?? false, s.paths.mergeSlashes],
-    ["path_with_escaped_slashes_action", get(hcm, "path_with_escaped_slashes_action"), s.paths.escapedSlashesAction],
+    ["normalize_path", get(hcm, "normalize_path") ?? false, safe.normalizePath],
+    ["merge_slashes", get(hcm, "merge_slashes") ?? false, safe.mergeSlashes],
+    ["path_with_escaped_slashes_action", get(hcm, "path_with_escaped_slashes_action"), safe.escapedSlashesAction],
   ];
   for (const [name, actual, expected] of pathChecks) {
     if (actual !== expected) add("envoy-path-normalisation", name, `${name}=${show(actual)} makes Envoy route a different path from the one the authorizer judges; set it to ${show(expected)}`);
   }
 
   const upstream = patterns(get(authz, "http_service", "authorization_response", "allowed_upstream_headers"));
-  const expectedUpstream = s.extAuthz.allowedUpstreamHeaders;
+  const expectedUpstream: readonly string[] = safe.allowedUpstreamHeaders;
   const extra = upstream.filter((h) => !expectedUpstream.includes(h));
   const missing = expectedUpstream.filter((h) => !upstream.includes(h));
   if (extra.length || missing.length) {
     add("envoy-upstream-headers", "allowed_upstream_headers", `allowed_upstream_headers ${extra.length ? `adds ${extra.join(", ")}` : ""}${extra.length && missing.length ? " and " : ""}${missing.length ? `lacks ${missing.join(", ")}` : ""}; use exactly ${expectedUpstream.join(", ")}`);
   }
 
-  const d = s.extAuthz.deleteObjects;
+  const d = safe.deleteObjects;
   if (get(authz, "with_request_body") !== undefined) add("envoy-request-body-scope", "with_request_body", `ext_authz with_request_body is set on the filter, so every request's body is buffered; set it only on the DeleteObjects route`);
   for (const route of routesOf(hcm)) {
     const body = get(route, "typed_per_filter_config", x.filters.extAuthz, "check_settings", "with_request_body");
@@ -265,7 +353,7 @@ export function envoyViolations(c: EnvoyConfig, x: EnvoyExpectations): Violation
       continue;
     }
     const max = Number(get(body, "max_request_bytes"));
-    if (!(max > 0 && max <= d.maxRequestBytes)) add("envoy-request-body-scope", `route ${name}`, `route ${name} with_request_body.max_request_bytes=${show(get(body, "max_request_bytes"))}; set it to ${d.maxRequestBytes}`);
+    if (!(max > 0 && max <= d.maxRequestBytes)) add("envoy-request-body-scope", `route ${name}`, `route ${name} with_request_body.max_request_bytes=${show(get(body, "max_request_bytes"))}; set it to at most ${d.maxRequestBytes}`);
     if ((get(body, "allow_partial_message") ?? false) !== d.allowPartialMessage) add("envoy-request-body-scope", `route ${name}`, `route ${name} with_request_body.allow_partial_message=${show(get(body, "allow_partial_message"))} lets a truncated body be judged; set it to false`);
   }
 
@@ -277,11 +365,12 @@ export function envoyViolations(c: EnvoyConfig, x: EnvoyExpectations): Violation
   }
   const strip = filtersOf(hcm).find((f) => f.name === x.filters.stripInternalHeaders);
   const source = String(get(strip, "typed_config", "default_source_code", "inline_string") ?? "");
-  const unstripped = s.extAuthz.removedRequestHeaderPrefixes.filter((p) => strip && !source.includes(`"${p}"`));
+  const unstripped = safe.strippedHeaderPrefixes.filter((p) => strip && !source.includes(`"${p}"`));
   if (unstripped.length) add("envoy-header-filters", x.filters.stripInternalHeaders, `${x.filters.stripInternalHeaders} does not strip ${unstripped.join(", ")}; render it from removedRequestHeaderPrefixes`);
 
-  const admin = `${show(get(b, "admin", "address", "socket_address", "address"))}:${show(get(b, "admin", "address", "socket_address", "port_value"))}`;
-  if (admin !== `${s.adminAddress}:${s.adminPort}`) add("envoy-admin-address", "admin.address", `admin.address is ${admin}; bind it to ${s.adminAddress}:${s.adminPort} (the admin API can drain and reconfigure Envoy)`);
+  const adminHost = show(get(b, "admin", "address", "socket_address", "address"));
+  const admin = `${adminHost}:${show(get(b, "admin", "address", "socket_address", "port_value"))}`;
+  if (!(safe.adminAddresses as readonly string[]).includes(adminHost) || admin !== `${adminHost}:${s.adminPort}`) add("envoy-admin-address", "admin.address", `admin.address is ${admin}; bind it to ${s.adminAddress}:${s.adminPort} (the admin API can drain and reconfigure Envoy)`);
 
   const logs = list(get(hcm, "access_log"));
   const formats = logs.map((l) => get(l, "typed_config", "log_format", "json_format"));
@@ -297,9 +386,11 @@ export function envoyViolations(c: EnvoyConfig, x: EnvoyExpectations): Violation
   }
 
   const underscores = get(hcm, "common_http_protocol_options", "headers_with_underscores_action") ?? "ALLOW";
-  if (underscores !== s.downstreamHttp.headersWithUnderscoresAction) add("envoy-request-head", "headers_with_underscores_action", `headers_with_underscores_action=${show(underscores)}; set it to ${s.downstreamHttp.headersWithUnderscoresAction} (the gateway emulator and the authorizer assume it)`);
+  if (underscores !== safe.headersWithUnderscoresAction) add("envoy-request-head", "headers_with_underscores_action", `headers_with_underscores_action=${show(underscores)}; set it to ${safe.headersWithUnderscoresAction} (the gateway emulator and the authorizer assume it)`);
   const http10 = get(hcm, "http_protocol_options", "accept_http_10") ?? false;
-  if (http10 !== s.downstreamHttp.acceptHttp10) add("envoy-request-head", "accept_http_10", `http_protocol_options.accept_http_10=${show(http10)}; set it to ${show(s.downstreamHttp.acceptHttp10)}`);
+  if (http10 !== safe.acceptHttp10) add("envoy-request-head", "accept_http_10", `http_protocol_options.accept_http_10=${show(http10)}; set it to ${show(safe.acceptHttp10)}`);
+
+  for (const v of bypassViolations(b, x)) add("envoy-authz-bypass", v.subject, v.message);
 
   const cluster = list(get(b, "static_resources", "clusters")).find((cl) => get(cl, "name") === x.s3Cluster);
   const outlier = get(cluster, "outlier_detection");

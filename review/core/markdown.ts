@@ -3,6 +3,7 @@ import type { ReviewDiff, RowDiff } from "./diff";
 import type { EncryptionRow } from "./encryption";
 import type { EnvoySettingRow } from "./envoy";
 import type { IamStatement } from "./iam";
+import type { InvokerRow } from "./issuer";
 import { describePorts, display, type IngressRule, type Listener, type Subnet } from "./network";
 import type { Report } from "./report";
 import { RULES } from "./rules";
@@ -107,6 +108,9 @@ const CONTAINER_HEADER = ["Task family", "Container", "Image", "CPU", "Memory", 
 const envoyRow = (e: EnvoySettingRow) => [code(e.setting), code(e.value, 200)];
 const ENVOY_HEADER = ["Setting", "Value"];
 
+const invokerRow = (i: InvokerRow) => [i.principal === "*" ? `${WARN} ${code(i.principal)}` : code(i.principal), code(i.action), `${code(i.source)} (${i.kind === "permission" ? "resource permission" : "identity policy"})`, i.conditions === "-" ? "-" : code(i.conditions, 160), code(i.function)];
+const INVOKER_HEADER = ["Principal", "Action", "Source", "Conditions", "Function"];
+
 const violationRow = (v: Violation) => [code(v.rule), code(v.address), cell(v.message, 220)];
 const VIOLATION_HEADER = ["Rule", "Resource", "Problem"];
 
@@ -178,6 +182,10 @@ export function renderReport(report: Report): string {
     }
   }
 
+  if (report.invokers.length) {
+    out.push("### Who may invoke the issuer", "", table(INVOKER_HEADER, report.invokers.map(invokerRow)), "");
+  }
+
   out.push(
     `<details><summary>Changes by resource type (${plural(report.changes.length, "type")})</summary>`,
     "",
@@ -236,6 +244,7 @@ export function renderDiff(diff: ReviewDiff): string {
     ...rowDiff("Encryption at rest", ENCRYPTION_HEADER, diff.encryption, encryptionRow),
     ...rowDiff("Containers", CONTAINER_HEADER, diff.containers, containerRow),
     ...envoyDiff(diff.envoy),
+    ...rowDiff("Who may invoke the issuer", INVOKER_HEADER, diff.invokers, invokerRow),
   ];
   out.push(...(sections.length ? sections : ["No difference between the base and head plans.", ""]));
   return `${out.join("\n").replace(/\n{3,}/g, "\n\n")}\n`;

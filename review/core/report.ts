@@ -6,6 +6,7 @@ import { recogniseBenign } from "./benign";
 import type { EdgeOptions } from "./edge";
 import { envoyConfigs, envoySettingRows, type EnvoyExpectations, type EnvoySettingRow } from "./envoy";
 import { policiesOf, type IamStatement, type UnresolvedPolicy } from "./iam";
+import { issuerInvokers, type InvokerRow } from "./issuer";
 import { networkExposure, type NetworkExposure } from "./network";
 import { ResourceIndex, type Plan } from "./plan";
 import { checkRules, type ConfiguredBuckets } from "./rules";
@@ -40,6 +41,8 @@ export interface ReviewOptions {
   readonly requireDeletionProtection?: boolean;
   /** Container images must be pinned by digest. @default false */
   readonly requireImageDigests?: boolean;
+  /** Principals that may invoke the token issuer (config `issuer.invokers`). @default none */
+  readonly issuerInvokers?: readonly string[];
 }
 
 /** The review of one plan: what a pull request comment shows, and what `--format json` prints. */
@@ -61,6 +64,8 @@ export interface Report {
   readonly containers: { readonly tasks: readonly TaskRow[]; readonly containers: readonly ContainerRow[]; readonly unreadable: readonly UnreadableTaskDefinition[] };
   /** The security-relevant settings of every Envoy configuration in the plan (empty without `envoy` options). */
   readonly envoy: readonly EnvoySettingRow[];
+  /** Who may invoke the token issuer: every grant on a function that serves a Function URL. */
+  readonly invokers: readonly InvokerRow[];
 }
 
 /** Reviews a plan read by `parsePlan`: sections, rule violations, suppressions applied. Pure. */
@@ -91,7 +96,7 @@ export function reviewPlan(plan: Plan, options: ReviewOptions): Report {
     envoyConfigs: configs,
     envoy: options.envoy,
     edge,
-    resourcePolicies: { accountId: options.accountId, requireImageDigests: options.requireImageDigests ?? false },
+    resourcePolicies: { accountId: options.accountId, requireImageDigests: options.requireImageDigests ?? false, issuerInvokers: options.issuerInvokers ?? [] },
   });
   const { violations, suppressed, unused } = applySuppressions(found, suppressions, options.environment);
   const { byType, summary } = countChanges(plan);
@@ -110,5 +115,6 @@ export function reviewPlan(plan: Plan, options: ReviewOptions): Report {
     encryption,
     containers: tasks,
     envoy: options.envoy ? envoySettingRows(configs, options.envoy) : [],
+    invokers: issuerInvokers(index, statements),
   };
 }

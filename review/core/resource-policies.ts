@@ -2,27 +2,35 @@
  * Rules for who may use a resource: secret resource policies, KMS key policies and grants, Lambda
  * Function URLs, the S3 gateway endpoint's policy, and image pinning. Pure.
  */
+import { isOpen, otherAccountsInConditions } from "./conditions";
 import type { ContainerRow } from "./containers";
 import type { IamStatement } from "./iam";
+import { issuerInvokers, issuerViolations } from "./issuer";
 import { display } from "./network";
 import { listAt, stringAt, type ResourceIndex } from "./plan";
 import type { Violation } from "./suppressions";
+import { privateKeyViolations } from "./private-key";
 
 export const RESOURCE_POLICY_RULES = [
   "secret-policy-open",
+  "private-key-deny",
   "kms-key-policy-open",
   "kms-grant-delegation",
   "lambda-url-auth",
+  "issuer-invokers",
   "s3-endpoint-policy-open",
   "image-not-pinned-by-digest",
 ] as const;
 type ResourcePolicyRuleName = (typeof RESOURCE_POLICY_RULES)[number];
 
 export const RESOURCE_POLICY_RULE_SUMMARIES: Readonly<Record<ResourcePolicyRuleName, string>> = {
-  "secret-policy-open": "A secret resource policy that allows anyone (`*`, NotPrincipal) without a condition, or another account",
-  "kms-key-policy-open": "A KMS key policy that allows anyone without a condition, another account, or `kms:*` to anything but this account's root",
+  "secret-policy-open": "A secret resource policy that allows anyone (`*`, NotPrincipal) without a condition confining the caller, or another account",
+  "private-key-deny":
+    "A secret a Lambda rotates (the signing key) whose resource policy, or whose KMS key's policy, lacks a Deny of `GetSecretValue` (`kms:Decrypt`) to `*` except `StringNotEquals aws:PrincipalArn` = the rotation role and the issuer's role",
+  "kms-key-policy-open": "A KMS key policy that allows anyone without a condition confining the caller (positive `aws:PrincipalArn`, `aws:PrincipalAccount`, `aws:PrincipalOrgID`, `kms:CallerAccount`), another account, or `kms:*` to anything but this account's root",
   "kms-grant-delegation": "A KMS grant that includes `CreateGrant` (the grantee may re-delegate) or names a grantee in another account",
   "lambda-url-auth": "A Lambda Function URL whose `authorization_type` is not `AWS_IAM`, or a permission that opens a URL to everyone",
+  "issuer-invokers": "A permission on a function that serves a Function URL (the token issuer) whose principal is `*` or not in the config's `issuer.invokers`",
   "s3-endpoint-policy-open": "An S3 endpoint policy (when present) with an Allow on every resource (`*`) for anyone without a condition",
   "image-not-pinned-by-digest": "A container image pinned by tag rather than `@sha256:` digest where the environment requires digests (staging, prod)",
 };
@@ -31,8 +39,10 @@ export const RESOURCE_POLICY_RULE_SUMMARIES: Readonly<Record<ResourcePolicyRuleN
 export interface ResourcePolicyOptions {
   /** The environment's AWS account (config `accountId`). */
   readonly accountId: string;
-  /** Container images must be pinned by digest (staging, prod). */
+  /** Container images must be pinned by digest (config `imagePinning: "digest"`). */
   readonly requireImageDigests: boolean;
+  /** Principals that may invoke the token issuer (config `issuer.invokers`). */
+  readonly issuerInvokers: readonly string[];
 }
 
 const ACCOUNT_IN_ARN = /^(?:AWS:)?(?:arn:aws[\w-]*:(?:iam|sts)::(\d{12}):|(\d{12})$)/;
@@ -43,9 +53,10 @@ export function principalAccount(principal: string): string | undefined {
   return m ? (m[1] ?? m[2]) : undefined;
 }
 
-const isAnyone = (p: string) => p === "*" || p === "AWS:*";
-const isOpen = (s: IamStatement) => s.effect === "Allow" && (s.notPrincipal || s.principals.some(isAnyone)) && s.conditions.length === 0;
-const otherAccounts = (s: IamStatement, account: string) => (s.effect === "Allow" && account !== "" ? s.principals.filter((p) => p.startsWith("AWS:") && principalAccount(p) !== undefined && principalAccount(p) !== account) : []);
+const otherAccounts = (s: IamStatement, account: string) =>
+  s.effect === "Allow" && account !== ""
+    ? [...s.principals.filter((p) => p.startsWith("AWS:") && principalAccount(p) !== undefined && principalAccount(p) !== account), ...otherAccountsInConditions(s, account).map((a) => `account ${a} (by condition)`)]
+    : [];
 
 /** True when `s` is AWS's default key-policy statement: `kms:*` for this account's root on the key itself. */
 export function isAccountRootKeyAdmin(s: IamStatement, accountId: string): boolean {
@@ -77,11 +88,11 @@ export function resourcePolicyViolations(index: ResourceIndex, statements: reado
     if (s.kind !== "resource" || type === undefined) continue;
     const label = `${s.address} statement ${s.sid}`;
     if (secretTypes.has(type)) {
-      if (isOpen(s)) add("secret-policy-open", s.address, s.sid, `${label} lets anyone call ${s.actions.join(", ")} without a condition; name the reading role`);
+      if (isOpen(s)) add("secret-policy-open", s.address, s.sid, `${label} lets anyone call ${s.actions.join(", ")} without a condition that confines the caller${s.conditions.length ? ` (${s.conditions.join("; ")} does not)` : ""}; name the reading role`);
       for (const p of otherAccounts(s, o.accountId)) add("secret-policy-open", s.address, s.sid, `${label} allows ${p} from another account; grant only roles of ${o.accountId}`);
     }
     if (type === "aws_kms_key" || type === "aws_kms_key_policy") {
-      if (isOpen(s)) add("kms-key-policy-open", s.address, s.sid, `${label} lets anyone use the key (${s.actions.join(", ")}) without a condition; name the principal or add aws:SourceAccount / kms:ViaService`);
+      if (isOpen(s)) add("kms-key-policy-open", s.address, s.sid, `${label} lets anyone use the key (${s.actions.join(", ")}) without a condition that confines the caller${s.conditions.length ? ` (${s.conditions.join("; ")} does not)` : ""}; name the principal, or add StringEquals kms:CallerAccount (with kms:ViaService) or aws:PrincipalArn`);
       for (const p of otherAccounts(s, o.accountId)) add("kms-key-policy-open", s.address, s.sid, `${label} allows ${p} from another account; grant only principals of ${o.accountId}`);
       const admin = s.effect === "Allow" && (s.notAction || s.actions.some((a) => a === "*" || a.toLowerCase() === "kms:*"));
       if (admin && o.accountId !== "" && !isAccountRootKeyAdmin(s, o.accountId)) add("kms-key-policy-open", s.address, s.sid, `${label} allows ${s.notAction ? "NotAction" : "kms:*"} to ${s.principals.join(", ") || "-"}; only arn:aws:iam::${o.accountId}:root may hold kms:* (AWS's default key policy)`);
@@ -109,6 +120,9 @@ export function resourcePolicyViolations(index: ResourceIndex, statements: reado
     const open = stringAt(p.values, "function_url_auth_type") === "NONE" || (/^lambda:InvokeFunctionUrl$/i.test(action) && stringAt(p.values, "principal") === "*");
     if (open) add("lambda-url-auth", p.address, "function_url_auth_type", `permission ${p.address} lets ${display(p.values.principal)} invoke a Function URL without IAM auth; use function_url_auth_type=AWS_IAM and name the caller`);
   }
+
+  for (const v of issuerViolations(index, issuerInvokers(index, statements), o.issuerInvokers, o.accountId)) out.push(v);
+  out.push(...privateKeyViolations(index, statements, o.accountId));
 
   if (o.requireImageDigests) {
     for (const c of containers.filter((x) => !x.imagePinned)) {

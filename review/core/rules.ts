@@ -6,7 +6,7 @@ import { hasWildcard, IDENTITY_POLICY_TYPES, policiesOf, type IamStatement, type
 import { coversPort, describePorts, display, portRange, type IngressRule } from "./network";
 import { at, listAt, UNKNOWN, type PlannedResource, type ResourceIndex } from "./plan";
 import type { RuleName, Violation } from "./suppressions";
-import { EDGE_RULE_SUMMARIES, egressViolations, loadBalancerViolations, type EdgeOptions } from "./edge";
+import { EDGE_RULE_SUMMARIES, egressViolations, loadBalancerViolations, wafLoggingViolations, type EdgeOptions } from "./edge";
 import { ENVOY_RULE_SUMMARIES, envoyViolations, type EnvoyConfig, type EnvoyExpectations } from "./envoy";
 import { RESOURCE_POLICY_RULE_SUMMARIES, resourcePolicyViolations, type ResourcePolicyOptions } from "./resource-policies";
 
@@ -293,7 +293,7 @@ function group<N extends RuleName>(summaries: Readonly<Record<N, string>>, all: 
 }
 
 const envoyRules = group(ENVOY_RULE_SUMMARIES, (ctx) => (ctx.envoy ? ctx.envoyConfigs.flatMap((c) => envoyViolations(c, ctx.envoy!)) : []));
-const edgeRules = group(EDGE_RULE_SUMMARIES, (ctx) => [...loadBalancerViolations(ctx.index, ctx.edge), ...egressViolations(ctx.index)]);
+const edgeRules = group(EDGE_RULE_SUMMARIES, (ctx) => [...loadBalancerViolations(ctx.index, ctx.edge), ...wafLoggingViolations(ctx.index), ...egressViolations(ctx.index)]);
 const resourcePolicyRules = group(RESOURCE_POLICY_RULE_SUMMARIES, (ctx) =>
   resourcePolicyViolations(ctx.index, ctx.statements, ctx.containers, { ...ctx.resourcePolicies, accountId: ctx.resourcePolicies.accountId ?? "" }),
 );

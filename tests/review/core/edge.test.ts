@@ -59,30 +59,55 @@ describe("the load balancer rules", () => {
   });
 });
 
-describe("egress-all-traffic", () => {
+describe("egress-to-internet", () => {
   const egress = (after: Record<string, unknown>): FixtureResource => ({ address: "aws_vpc_security_group_egress_rule.out", after });
+  const fix = "remove it: egress goes to the S3 prefix list (prefix_list_id) or the endpoints' security group (referenced_security_group_id)";
 
-  it("refuses all protocols or all ports to a public range, in each form", () => {
+  it("refuses any egress to a public range, whatever its ports, in each form", () => {
     expect(edgeFindings([egress({ cidr_ipv4: "0.0.0.0/0", ip_protocol: "-1" })])).toEqual([
-      ["egress-all-traffic", "aws_vpc_security_group_egress_rule.out", "aws_vpc_security_group_egress_rule.out allows all traffic out to 0.0.0.0/0; allow only tcp 443 (or the endpoints' security group)"],
+      ["egress-to-internet", "aws_vpc_security_group_egress_rule.out", `aws_vpc_security_group_egress_rule.out allows all traffic out to 0.0.0.0/0 (cidr_ipv4/cidr_blocks); ${fix}`],
     ]);
-    expect(edgeFindings([{ address: "aws_security_group_rule.out", after: { type: "egress", protocol: "tcp", from_port: 0, to_port: 65535, ipv6_cidr_blocks: ["::/0"] } }]).map((f) => f[0])).toEqual(["egress-all-traffic"]);
-    expect(edgeFindings([{ address: "aws_security_group.sg", after: { egress: [{ protocol: "-1", from_port: 0, to_port: 0, cidr_blocks: ["0.0.0.0/0"] }] } }]).map((f) => f[0])).toEqual(["egress-all-traffic"]);
+    expect(edgeFindings([egress({ cidr_ipv4: "0.0.0.0/0", ip_protocol: "tcp", from_port: 443, to_port: 443 })])).toEqual([
+      ["egress-to-internet", "aws_vpc_security_group_egress_rule.out", `aws_vpc_security_group_egress_rule.out allows tcp 443 out to 0.0.0.0/0 (cidr_ipv4/cidr_blocks); ${fix}`],
+    ]);
+    expect(edgeFindings([{ address: "aws_security_group_rule.out", after: { type: "egress", protocol: "tcp", from_port: 0, to_port: 65535, ipv6_cidr_blocks: ["::/0"] } }]).map((f) => f[0])).toEqual(["egress-to-internet"]);
+    expect(edgeFindings([{ address: "aws_security_group.sg", after: { egress: [{ protocol: "tcp", from_port: 443, to_port: 443, cidr_blocks: ["52.95.0.0/16"] }] } }]).map((f) => f[0])).toEqual(["egress-to-internet"]);
   });
 
-  it("allows HTTPS to anywhere and all traffic inside private space", () => {
-    expect(edgeFindings([egress({ cidr_ipv4: "0.0.0.0/0", ip_protocol: "tcp", from_port: 443, to_port: 443 })])).toEqual([]);
+  it("allows egress to a prefix list, a security group, or private space", () => {
+    expect(edgeFindings([egress({ prefix_list_id: "pl-123", ip_protocol: "tcp", from_port: 443, to_port: 443 })])).toEqual([]);
+    expect(edgeFindings([egress({ referenced_security_group_id: "sg-1", ip_protocol: "tcp", from_port: 443, to_port: 443 })])).toEqual([]);
     expect(edgeFindings([egress({ cidr_ipv4: "10.0.0.0/16", ip_protocol: "-1" })])).toEqual([]);
   });
 
-  it("fires exactly for all-protocol or all-port rules to 0.0.0.0/0 (property)", () => {
+  it("fires for every rule to 0.0.0.0/0, whatever protocol and ports (property)", () => {
     fc.assert(
       fc.property(fc.constantFrom("-1", "tcp", "udp"), fc.integer({ min: 0, max: 65535 }), fc.integer({ min: 0, max: 65535 }), (protocol, a, b) => {
         const [from, to] = a <= b ? [a, b] : [b, a];
-        const fired = edgeFindings([egress({ cidr_ipv4: "0.0.0.0/0", ip_protocol: protocol, from_port: from, to_port: to })]).length > 0;
-        expect(fired).toBe(protocol === "-1" || (from === 0 && to === 65535));
+        expect(edgeFindings([egress({ cidr_ipv4: "0.0.0.0/0", ip_protocol: protocol, from_port: from, to_port: to })]).map((f) => f[0])).toEqual(["egress-to-internet"]);
       }),
       { numRuns: 50 },
     );
+  });
+});
+
+describe("waf-log-redaction", () => {
+  const header = (name: string) => ({ single_header: [{ name }], query_string: [], method: [], uri_path: [] });
+  const query = { single_header: [], query_string: [{}], method: [], uri_path: [] };
+  const logging = (redacted: unknown[]): FixtureResource => ({ address: "aws_wafv2_web_acl_logging_configuration.w", after: { redacted_fields: redacted } });
+
+  it("passes a configuration that redacts both credential headers and the query string", () => {
+    expect(edgeFindings([logging([header("authorization"), header("x-amz-security-token"), query])])).toEqual([]);
+  });
+
+  it("names each missing redaction and the fix", () => {
+    expect(edgeFindings([logging([header("authorization")])])).toEqual([
+      [
+        "waf-log-redaction",
+        "aws_wafv2_web_acl_logging_configuration.w",
+        'WAF logging aws_wafv2_web_acl_logging_configuration.w redacted_fields does not redact header x-amz-security-token, the query string, so bearer tokens and presigned credentials reach the log; add redacted_fields { single_header { name = "..." } } for each header and redacted_fields { query_string {} }',
+      ],
+    ]);
+    expect(edgeFindings([logging([])]).map((f) => f[0])).toEqual(["waf-log-redaction"]);
   });
 });

@@ -55,8 +55,53 @@ describe("the Envoy rules", () => {
     expect(change((b) => delete authz(b).status_on_error)).toEqual([["envoy-authz-fail-open", "status_on_error", "ext_authz status_on_error is 403; set it to 503 so clients retry an authorizer outage"]]);
   });
 
-  it("refuse a check timeout other than authorizerTimeoutMs", () => {
-    expect(change((b) => (authz(b).http_service.server_uri.timeout = "30s"))).toEqual([["envoy-authz-timeout", "server_uri.timeout", `ext_authz http_service.server_uri.timeout=30s; set it to ${settings.extAuthz.timeoutMs / 1000}s (authorizerTimeoutMs)`]]);
+  it("refuse a check timeout that is missing, zero or above 5 s", () => {
+    const message = (v: string) => `ext_authz http_service.server_uri.timeout=${v}; set it to ${settings.extAuthz.timeoutMs / 1000}s (authorizerTimeoutMs), at most 5s`;
+    expect(change((b) => (authz(b).http_service.server_uri.timeout = "30s"))).toEqual([["envoy-authz-timeout", "server_uri.timeout", message("30s")]]);
+    expect(change((b) => (authz(b).http_service.server_uri.timeout = "0s"))).toEqual([["envoy-authz-timeout", "server_uri.timeout", message("0s")]]);
+    expect(change((b) => delete authz(b).http_service.server_uri.timeout)).toEqual([["envoy-authz-timeout", "server_uri.timeout", message("unset")]]);
+    expect(change((b) => (authz(b).http_service.server_uri.timeout = "2s"))).toEqual([]);
+  });
+
+  it("judge against the safe values, not the settings: a configuration and expectations that agree on an unsafe value still fail", () => {
+    const edit = (b: Bootstrap) => {
+      hcm(b).http_protocol_options.accept_http_10 = true;
+      authz(b).failure_mode_allow = true;
+      hcm(b).merge_slashes = true;
+    };
+    const unsafe = base();
+    edit(unsafe);
+    const unsafeSettings = {
+      ...settings,
+      downstreamHttp: { ...settings.downstreamHttp, acceptHttp10: true },
+      extAuthz: { ...settings.extAuthz, failureModeAllow: true },
+      paths: { ...settings.paths, mergeSlashes: true },
+    } as unknown as typeof settings;
+    const r = reviewPlan(plan(unsafe), { ...options, envoy: { ...options.envoy!, settings: unsafeSettings, rendered: unsafe } });
+    expect(r.violations.filter((v) => v.rule.startsWith("envoy-")).map((v) => [v.rule, v.subject])).toEqual([
+      ["envoy-authz-fail-open", "failure_mode_allow"],
+      ["envoy-path-normalisation", "merge_slashes"],
+      ["envoy-request-head", "accept_http_10"],
+    ]);
+  });
+
+  it("refuse a route that skips ext_authz unless it answers by itself", () => {
+    const off = { "envoy.filters.http.ext_authz": { "@type": "type.googleapis.com/envoy.extensions.filters.http.ext_authz.v3.ExtAuthzPerRoute", disabled: true } };
+    const routes = (b: Bootstrap) => hcm(b).route_config.virtual_hosts[0].routes as Bootstrap[];
+    // The 501 routes already disable it and answer directly: nothing to say.
+    expect(routes(base()).some((r) => r.typed_per_filter_config?.["envoy.filters.http.ext_authz"]?.disabled === true && r.direct_response)).toBe(true);
+    expect(change((b) => (routes(b).find((r) => r.name === "get_retried")!.typed_per_filter_config = off))).toEqual([
+      ["envoy-authz-bypass", "route s3/s3/get_retried", "route s3/s3/get_retried disables envoy.filters.http.ext_authz (typed_per_filter_config disabled: true) but forwards to cluster s3; a route without the check must be a direct_response"],
+    ]);
+    // The generic FilterConfig form, on the virtual host: every route without its own entry is off.
+    const generic = { "envoy.filters.http.ext_authz": { "@type": "type.googleapis.com/envoy.config.route.v3.FilterConfig", disabled: true } };
+    expect(change((b) => (hcm(b).route_config.virtual_hosts[0].typed_per_filter_config = generic)).map((f) => f[1])).toEqual(["route s3/s3/get_retried", "route s3/s3/head_retried", "route s3/s3/s3"]);
+    // A route to S3 on the health listener, which has no ext_authz at all.
+    const health = (b: Bootstrap) => b.static_resources.listeners[1].filter_chains[0].filters[0].typed_config;
+    expect(change((b) => (health(b).route_config.virtual_hosts[0].routes[0] = { match: { prefix: "/" }, route: { cluster: "s3" } })).map((f) => [f[0], f[1]])).toEqual([["envoy-authz-bypass", "route health/health/#0"]]);
+    // The filter itself disabled, or enabled for only part of the requests.
+    expect(change((b) => (hcm(b).http_filters.find((f: Bootstrap) => f.name === "envoy.filters.http.ext_authz").disabled = true)).map((f) => f[0])).toContain("envoy-authz-bypass");
+    expect(change((b) => (authz(b).filter_enabled = { default_value: { numerator: 50, denominator: "HUNDRED" } })).map((f) => [f[0], f[1]])).toEqual([["envoy-authz-bypass", "filter_enabled"]]);
   });
 
   it("refuse each path normalisation the authorizer does not do", () => {
