@@ -1,7 +1,8 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { EXIT, HELP, runReview } from "../../review/run";
+import { environmentNames, getEnvironment } from "../../config";
+import { EXIT, HELP, reviewOptionsFor, runReview } from "../../review/run";
 import { hasAwsCredentials } from "../../review/terraform";
 import type { Suppression } from "../../review/core";
 
@@ -79,6 +80,16 @@ describe("npm run review", () => {
       stdout: "",
       stderr: `review: --plan ${state}: neither resource_changes nor planned_values; this looks like state, not a plan; pass the output of \`terraform show -json <planfile>\`\n`,
     });
+  });
+});
+
+describe("reviewOptionsFor", () => {
+  it.each(environmentNames)("reads %s's policy from its config: digests by imagePinning, deletion protection always, the issuer's invokers", (name) => {
+    const config = getEnvironment(name);
+    const o = reviewOptionsFor(name);
+    expect([o.requireImageDigests, o.requireDeletionProtection, o.accountId]).toEqual([(config.imagePinning ?? "digest") === "digest", true, config.accountId]);
+    const invokers = (config as { issuer?: { invokers?: readonly string[] } }).issuer?.invokers ?? [];
+    expect(o.issuerInvokers).toEqual([...invokers]);
   });
 });
 

@@ -204,4 +204,20 @@ describe("the Envoy rules", () => {
     expect(md).toContain("### Envoy settings");
     expect(md).toContain("| `aws_ecs_task_definition.gw envoy` | `merge_slashes` | `false` | `true` |");
   });
+
+  it("with --base, does not call a bootstrap change a resolved drift: the base was rendered by the base branch's templates", () => {
+    // The base plan carries the bootstrap of the target branch (here: a different request-headers timeout);
+    // this checkout renders the new one, which the head plan carries.
+    const old = base();
+    hcm(old).request_headers_timeout = "20s";
+    const diff = diffPlans(plan(old), plan(base()), options);
+    const envoyRules = (vs: readonly { rule: string }[]) => vs.filter((v) => v.rule.startsWith("envoy-"));
+    expect([diff.violations.added, diff.violations.resolved, diff.violations.remaining].map(envoyRules)).toEqual([[], [], []]);
+    expect(diff.envoy.changed).toEqual([]);
+    expect(renderDiff(diff)).not.toContain("resolves");
+    // Drift in the head itself is still new.
+    const drifted = base();
+    hcm(drifted).request_headers_timeout = "20s";
+    expect(diffPlans(plan(base()), plan(drifted), options).violations.added.map((v) => v.rule)).toEqual(["envoy-config-drift"]);
+  });
 });
