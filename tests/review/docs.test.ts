@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { RULE_NAMES } from "../../review/core";
 import { RULES } from "../../review/core/rules";
+import { ENVOY_SAFE_VALUES } from "../../review/core/envoy";
 
 /**
  * One source of truth: every security setting the docs list names the plan-review rule that guards
@@ -45,6 +46,45 @@ describe.each(TABLES)("docs/%s, %s", (file, heading, column) => {
     });
     expect(problems).toEqual([]);
     expect(rows.length).toBeGreaterThan(10);
+  });
+});
+
+describe("the security tables together", () => {
+  /** Rules that guard no setting of their own: they report a configuration the other rules cannot read. */
+  const META_RULES = ["envoy-config-unreadable"];
+
+  it("name every rule of the review, so a new rule says which documented setting it guards", () => {
+    const named = new Set(TABLES.flatMap(([file, heading, column]) => {
+      const [header, , ...rows] = tableAfter(doc(file), heading);
+      const at = header!.indexOf(column);
+      return rows.flatMap((row) => rulesIn(row[at] ?? ""));
+    }));
+    expect(RULE_NAMES.filter((r) => !named.has(r) && !META_RULES.includes(r))).toEqual([]);
+  });
+});
+
+describe("docs/envoy.md's Value column and the review's safe values", () => {
+  const [header, , ...rows] = tableAfter(doc("envoy.md"), "## Security-relevant options");
+  const valueAt = header!.indexOf("Value");
+  const valueOf = (option: string) => {
+    const row = rows.find((r) => r[0] === `\`${option}\``);
+    if (row === undefined) throw new Error(`docs/envoy.md has no row for ${option}`);
+    return row[valueAt]!;
+  };
+
+  it.each([
+    ["ext_authz.failure_mode_allow", String(ENVOY_SAFE_VALUES.failureModeAllow)],
+    ["ext_authz.status_on_error", String(ENVOY_SAFE_VALUES.statusOnError)],
+    ["normalize_path", String(ENVOY_SAFE_VALUES.normalizePath)],
+    ["merge_slashes", String(ENVOY_SAFE_VALUES.mergeSlashes)],
+    ["path_with_escaped_slashes_action", ENVOY_SAFE_VALUES.escapedSlashesAction],
+    ["headers_with_underscores_action", ENVOY_SAFE_VALUES.headersWithUnderscoresAction],
+  ])("agree on %s", (option, safe) => {
+    expect(valueOf(option)).toMatch(new RegExp(`^\`${safe}\``));
+  });
+
+  it("agree on the admin address", () => {
+    expect(valueOf("admin.address")).toMatch(new RegExp(`^\`${ENVOY_SAFE_VALUES.adminAddresses[0]}:`));
   });
 });
 
