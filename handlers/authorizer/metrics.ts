@@ -22,15 +22,23 @@ export class AuthorizerMetrics {
   private readonly cache: Counter<"result">;
   private readonly refreshes: Counter<"document" | "trigger" | "result">;
   private readonly rateLimited: Counter;
-  private readonly decisionChildren = new Map<string, Counter.Internal>();
+  /** Counter children by result, then reason: found without building a key string per check. */
+  private readonly decisionChildren = { allow: new Map<string, Counter.Internal>(), deny: new Map<string, Counter.Internal>() };
   private readonly cacheHit: Counter.Internal;
   private readonly cacheMiss: Counter.Internal;
 
+  /**
+   * Per-check counts not yet added to prom-client: an `inc()` there hashes the labels on every
+   * call, so checks add to plain numbers and a scrape (the counters' `collect`) moves them over.
+   */
+  private readonly pending = new Map<Counter.Internal, number>();
+
   constructor(probe: MetricsProbe, options: { defaultMetrics?: boolean } = {}) {
     const registers = [this.registry];
-    this.decisions = new Counter({ name: "rajee_authorizer_decisions_total", help: "Checks answered, by result (allow|deny) and reason code", labelNames: ["result", "reason"], registers });
+    const collect = () => this.flushPending();
+    this.decisions = new Counter({ name: "rajee_authorizer_decisions_total", help: "Checks answered, by result (allow|deny) and reason code", labelNames: ["result", "reason"], registers, collect });
     this.latency = new Histogram({ name: "rajee_authorizer_check_duration_seconds", help: "Time from a check's arrival (body read) to its answer", buckets: LATENCY_BUCKETS_SECONDS, registers });
-    this.cache = new Counter({ name: "rajee_authorizer_token_cache_lookups_total", help: "Verified-token cache lookups, by result (hit|miss)", labelNames: ["result"], registers });
+    this.cache = new Counter({ name: "rajee_authorizer_token_cache_lookups_total", help: "Verified-token cache lookups, by result (hit|miss)", labelNames: ["result"], registers, collect });
     this.refreshes = new Counter({ name: "rajee_authorizer_refreshes_total", help: "Refreshes of a polled document (keys|deny-list), by trigger and result (ok|error)", labelNames: ["document", "trigger", "result"], registers });
     this.rateLimited = new Counter({ name: "rajee_authorizer_rate_limited_total", help: "Checks answered 429 SlowDown by the per-subject rate limit", registers });
     this.cacheHit = this.cache.labels("hit");
@@ -58,18 +66,28 @@ export class AuthorizerMetrics {
   }
 
   decision(result: "allow" | "deny", reason: string, seconds: number): void {
-    const key = `${result}\u0000${reason}`;
-    let child = this.decisionChildren.get(key);
+    const children = this.decisionChildren[result];
+    let child = children.get(reason);
     if (child === undefined) {
       child = this.decisions.labels(result, reason);
-      this.decisionChildren.set(key, child);
+      children.set(reason, child);
     }
-    child.inc();
+    this.count(child);
     this.latency.observe(seconds);
   }
 
   cacheLookup(hit: boolean): void {
-    (hit ? this.cacheHit : this.cacheMiss).inc();
+    this.count(hit ? this.cacheHit : this.cacheMiss);
+  }
+
+  private count(child: Counter.Internal): void {
+    this.pending.set(child, (this.pending.get(child) ?? 0) + 1);
+  }
+
+  /** Adds the pending per-check counts to their prom-client counters (runs at every scrape). */
+  private flushPending(): void {
+    for (const [child, count] of this.pending) child.inc(count);
+    this.pending.clear();
   }
 
   refresh(document: string, trigger: string, ok: boolean): void {
