@@ -2,7 +2,7 @@
  * Statements whose wildcards are harmless, recognised by what they are rather than by name, so the
  * report flags only what can grant too much. Pure.
  */
-import { exemptedPrincipals } from "./conditions";
+import { exemptedPrincipals, parseCondition } from "./conditions";
 import type { IamStatement } from "./iam";
 import { display } from "./network";
 import { isAccountRootKeyAdmin } from "./resource-policies";
@@ -23,12 +23,26 @@ const SELF_RESOURCE_TYPES = new Set(["aws_kms_key", "aws_kms_key_policy"]);
 const isSecureTransportDeny = (s: IamStatement) =>
   s.effect === "Deny" && !s.notPrincipal && s.principals.some((p) => p === "*" || p === "AWS:*") && s.conditions.length === 1 && /^Bool aws:SecureTransport=false$/i.test(s.conditions[0]!);
 
+/**
+ * The services of a key-policy Deny to `*` whose one condition is `StringNotEquals kms:ViaService`
+ * with literal values: the key is usable only through those services. Undefined for any other form.
+ */
+function viaServiceOnly(s: IamStatement): string | undefined {
+  if (s.effect !== "Deny" || s.notPrincipal || s.notAction || !s.principals.some((p) => p === "*" || p === "AWS:*") || s.conditions.length !== 1) return undefined;
+  const c = parseCondition(s.conditions[0]!);
+  const literal = c.values.length > 0 && c.values.every((v) => /^[a-z0-9.-]+\.amazonaws\.com$/.test(v));
+  return c.operator === "StringNotEquals" && c.key.toLowerCase() === "kms:viaservice" && literal && s.actions.every((a) => /^kms:/i.test(a)) ? c.values.join(", ") : undefined;
+}
+
 /** Why `s` is harmless, or undefined. `type` is the type of the resource holding the policy. */
 export function benignReason(s: IamStatement, type: string | undefined, accountId: string): string | undefined {
   if (isSecureTransportDeny(s)) return "denies every request not sent over TLS (aws:SecureTransport=false)";
   if (s.effect === "Deny") {
     // A Deny is harmless only in a form the review understands; what it must cover is checked by
     // private-key-deny, so a narrowed or mis-keyed Deny is shown with its wildcards, not explained away.
+    if (s.conditions.length === 0 && !s.notAction && !s.notResource && !s.notPrincipal) return `denies ${s.actions.join(", ")} outright, with no condition to narrow it`;
+    const via = viaServiceOnly(s);
+    if (via !== undefined) return `denies ${s.actions.join(", ")} on this key to every principal except through ${via} (kms:ViaService)`;
     const form = exemptedPrincipals(s);
     return "exempted" in form ? `denies ${s.notAction ? `everything but ${s.actions.join(", ")}` : s.actions.join(", ")} to every principal except ${form.exempted.map((p) => display(p)).join(", ")} (coverage checked by private-key-deny)` : undefined;
   }

@@ -58,3 +58,33 @@ describe("endpoint policies", () => {
     expect(review([endpoint("*")]).violations.map((v) => v.rule)).toEqual(["iam-wildcard-action", "s3-endpoint-policy-open"]);
   });
 });
+
+describe("Deny statements", () => {
+  const deny = (over: Partial<IamStatement>) => statement({ kind: "resource", effect: "Deny", principals: ["AWS:*"], actions: ["kms:Decrypt"], resources: ["*"], ...over });
+
+  it("are benign only in forms the review understands", () => {
+    expect(benignReason(deny({ conditions: ["Bool aws:SecureTransport=false"] }), "aws_s3_bucket_policy", ACCOUNT)).toMatch(/not sent over TLS/);
+    expect(benignReason(deny({ conditions: ["StringNotEquals aws:PrincipalArn=arn:aws:iam::1:role/r"] }), "aws_kms_key", ACCOUNT)).toMatch(/every principal except arn:aws:iam::1:role\/r/);
+    expect(benignReason(deny({ conditions: ["StringNotEquals kms:ViaService=secretsmanager.eu-west-1.amazonaws.com"] }), "aws_kms_key", ACCOUNT)).toMatch(/except through secretsmanager/);
+    expect(benignReason(statement({ effect: "Deny", actions: ["sts:AssumeRole"], resources: ["*"] }), "aws_iam_role_policy", ACCOUNT)).toMatch(/outright/);
+  });
+
+  it("keep their wildcards when a condition could narrow them in a way the review cannot vouch for", () => {
+    for (const conditions of [
+      ["StringNotEquals aws:username=rotation"],
+      ["StringNotLike aws:PrincipalArn=arn:aws:iam::1:role/*"],
+      ["Bool aws:SecureTransport=false", "StringEquals aws:SourceVpc=vpc-1"],
+      ["StringNotEquals kms:ViaService=*"],
+    ]) {
+      expect([conditions, benignReason(deny({ conditions }), "aws_kms_key", ACCOUNT)]).toEqual([conditions, undefined]);
+    }
+  });
+
+  it("with any condition but the understood ones is never benign (property)", () => {
+    fc.assert(
+      fc.property(fc.constantFrom("StringEquals", "StringNotEquals", "StringLike", "Bool", "ArnNotLike"), fc.constantFrom("aws:SourceIp", "aws:username", "aws:RequestedRegion", "s3:prefix"), fc.stringMatching(/^[a-z0-9.]{1,12}$/), (op, key, value) => {
+        expect(benignReason(deny({ conditions: [`${op} ${key}=${value}`] }), "aws_kms_key", ACCOUNT)).toBeUndefined();
+      }),
+    );
+  });
+});
