@@ -55,7 +55,6 @@ export function tokenRequestEvent(body: unknown, options: { userArn?: string; pa
   return {
     ...AWS_DOCS_EVENT,
     rawPath: path,
-    rawQueryString: "",
     headers: { host: "<url-id>.lambda-url.us-west-2.on.aws", "content-type": options.contentType ?? "application/json", "x-amz-date": "20200312T190358Z" },
     requestContext: {
       ...AWS_DOCS_EVENT.requestContext,
