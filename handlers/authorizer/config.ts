@@ -1,5 +1,5 @@
 import { ConfigError } from "../../src/config-error";
-import { AUTHORIZER_VARIABLES as V } from "../../src/contracts/authorizer-environment";
+import { AUTHORIZER_VARIABLES as V, CLIENT_SIGNATURE_MODES, type ClientSignatureMode } from "../../src/contracts/authorizer-environment";
 import { hasControlCharacter, isHostName, isRegion, parseSecretArn, REGION_EXAMPLE } from "../../src/contracts/aws-names";
 import { CLOCK_SKEW_SECONDS, DEFAULT_LOG_LEVEL, LOG_LEVELS, TOKEN_LIFETIME_SECONDS, type LogLevel } from "../../src/contracts/environment";
 import {
@@ -75,6 +75,10 @@ export interface AuthorizerConfig {
   readonly shutdownTimeoutSeconds: number;
   /** Seconds between CloudWatch EMF lines; 0 disables them. */
   readonly emfIntervalSeconds: number;
+  /** Whether the client's own SigV4 signature is verified (client-signature.ts). */
+  readonly clientSignatures: ClientSignatureMode;
+  /** The private binding keys that open `cnf.jwe`; undefined when none are configured. */
+  readonly bindingKeySource: SourceSpec | undefined;
 }
 
 export const DEFAULT_LISTEN = `${LOOPBACK}:${AUTHORIZER_PORT}`;
@@ -89,6 +93,8 @@ export const DEFAULT_SHUTDOWN_TIMEOUT_SECONDS = 20;
 /** The wait after SIGTERM must end before ECS's SIGKILL, with the same margin Envoy's drain keeps. */
 const MAX_SHUTDOWN_TIMEOUT_SECONDS = ECS_MAX_STOP_TIMEOUT_SECONDS - STOP_TIMEOUT_MARGIN_SECONDS;
 export const DEFAULT_EMF_INTERVAL_SECONDS = 60;
+/** Without the variable, bound tokens are verified and bearer tokens still served; deployments write "required" (src/contracts/authorizer-environment.ts). */
+export const DEFAULT_CLIENT_SIGNATURES: ClientSignatureMode = "when-bound";
 
 /** One setting: its variable, the matching CLI flag, default and allowed values (the docs table is this list). */
 export interface Setting {
@@ -134,6 +140,9 @@ export const SETTINGS: readonly Setting[] = [
   setting(V.s3Endpoint, "s3.<region>.amazonaws.com", "DNS name", "S3 host the upstream signer signs for"),
   setting(V.shutdownTimeoutSeconds, String(DEFAULT_SHUTDOWN_TIMEOUT_SECONDS), `1-${MAX_SHUTDOWN_TIMEOUT_SECONDS} (${DURATION})`, "longest wait for in-flight checks after SIGTERM"),
   setting(V.emfIntervalSeconds, String(DEFAULT_EMF_INTERVAL_SECONDS), `0-3600 (${DURATION}; 0 disables)`, "interval of CloudWatch EMF metric lines on stdout"),
+  setting(V.clientSignatures, DEFAULT_CLIENT_SIGNATURES, CLIENT_SIGNATURE_MODES.join(", "), "verify the client's SigV4 signature with the secret bound to its token: required (bearer tokens refused), when-bound, off"),
+  setting(V.bindingKeysFile, "(none)", "path to a JSON file", `private binding keys ({"keys": [...]}) for local use; at most one of this and ${V.bindingKeysSecretArn}`),
+  setting(V.bindingKeysSecretArn, "(none)", "Secrets Manager secret ARN", "private binding keys that open a bound token's cnf, polled like the signing keys"),
 ];
 
 const KNOWN = new Set(SETTINGS.map((s) => s.env));
@@ -247,6 +256,16 @@ export function parseConfig(rawEnv: Readonly<Record<string, string | undefined>>
     return v;
   }, undefined);
   const s3Endpoint = or(V.s3Endpoint, hostname, s3Region === undefined ? undefined : `s3.${s3Region}.amazonaws.com`);
+  const clientSignatures = or(V.clientSignatures, (n, v) => {
+    if (!(CLIENT_SIGNATURE_MODES as readonly string[]).includes(v)) throw bad(n, v, `is not a mode; use one of ${CLIENT_SIGNATURE_MODES.join(", ")}`);
+    return v as ClientSignatureMode;
+  }, DEFAULT_CLIENT_SIGNATURES);
+  const bindingKeySource = source(V.bindingKeysFile, V.bindingKeysSecretArn, env, false);
+  if (clientSignatures === "required" && bindingKeySource === undefined) {
+    throw new ConfigError(
+      `authorizer: ${V.clientSignatures}=required but no binding keys are configured, so no request could be verified; set ${V.bindingKeysSecretArn} (in AWS) or ${V.bindingKeysFile}, or use ${V.clientSignatures}=when-bound`,
+    );
+  }
 
   return Object.freeze({
     listen: Object.freeze(listen),
@@ -273,6 +292,8 @@ export function parseConfig(rawEnv: Readonly<Record<string, string | undefined>>
     s3Endpoint,
     shutdownTimeoutSeconds: or(V.shutdownTimeoutSeconds, (n, v) => duration(n, v, 1, MAX_SHUTDOWN_TIMEOUT_SECONDS), DEFAULT_SHUTDOWN_TIMEOUT_SECONDS),
     emfIntervalSeconds: or(V.emfIntervalSeconds, (n, v) => duration(n, v, 0, 3600), DEFAULT_EMF_INTERVAL_SECONDS),
+    clientSignatures,
+    bindingKeySource,
   });
 }
 

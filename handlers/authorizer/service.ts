@@ -6,12 +6,13 @@ import type { ClassifyOptions } from "../../src/s3/classify";
 import type { GatewayRequest } from "../../src/s3/request";
 import { cachedVerify } from "./cached-verify";
 import { respond, type CheckResponse, type LocalDeny } from "./check-response";
+import { checkClientSignature, type SignatureDenial } from "./client-signature";
 import type { AuthorizerConfig } from "./config";
 import { DecisionLog } from "./decision-log";
 import { EmfReporter } from "./emf";
 import { AuthorizerMetrics } from "./metrics";
 import { RateLimiter } from "./rate-limiter";
-import type { TextSource } from "./text-source";
+import { sourceFor, type TextSource } from "./text-source";
 import { TokenCache } from "./token-cache";
 import { TrustState } from "./trust-state";
 
@@ -29,6 +30,8 @@ export interface AuthorizerOptions {
   readonly keySource: TextSource;
   /** Where the deny list is read from. @default none: nothing is revoked */
   readonly denyListSource?: TextSource;
+  /** Where the private binding keys are read from. @default the config's bindingKeySource (file or secret); none when it names none */
+  readonly bindingKeySource?: TextSource;
   readonly logger: Logger;
   /** Milliseconds since the epoch; tests pass a controllable clock. @default Date.now */
   readonly clock?: () => number;
@@ -38,6 +41,13 @@ export interface AuthorizerOptions {
   readonly onAllow?: AllowHook;
   /** Adds Node process metrics to `/metrics`. @default false */
   readonly defaultMetrics?: boolean;
+}
+
+/** What one check learnt on the way, for its log line. */
+interface CheckTrace {
+  cache?: "hit" | "miss";
+  /** The client-signature refusal, when the token verified but the request's signature did not. */
+  signature?: SignatureDenial;
 }
 
 /** One check's request-level facts, besides the request itself. */
@@ -67,6 +77,7 @@ export class Authorizer {
   private readonly clock: () => number;
   private readonly onAllow: AllowHook | undefined;
   private readonly classifyOptions: ClassifyOptions;
+  private readonly logger: Logger;
   private draining = false;
   private inFlightChecks = 0;
 
@@ -75,13 +86,16 @@ export class Authorizer {
     this.config = config;
     this.clock = options.clock ?? Date.now;
     this.onAllow = options.onAllow;
+    this.logger = options.logger;
     this.classifyOptions = config.virtualHostDomain === undefined ? {} : { virtualHostDomain: config.virtualHostDomain };
     this.cache = new TokenCache(config.tokenCacheSize);
     this.limiter = new RateLimiter(config.rateLimitPerSecond, config.rateLimitBurst);
+    const bindingKeySource = options.bindingKeySource ?? (config.bindingKeySource === undefined ? undefined : sourceFor(config.bindingKeySource));
     this.trust = new TrustState({
       config,
       keySource: options.keySource,
       ...(options.denyListSource === undefined ? {} : { denyListSource: options.denyListSource }),
+      ...(bindingKeySource === undefined ? {} : { bindingKeySource }),
       clock: this.clock,
       onRefresh: (event, status) => this.log.refresh(event, status),
       onChange: () => this.cache.clear(),
@@ -155,7 +169,7 @@ export class Authorizer {
   async check(request: GatewayRequest, options: CheckOptions): Promise<CheckResponse> {
     const { requestId, started = process.hrtime.bigint() } = options;
     this.inFlightChecks++;
-    const trace: { cache?: "hit" | "miss" } = {};
+    const trace: CheckTrace = {};
     let decision: Decision | undefined;
     let local: LocalDeny | undefined = options.framingDeny;
     let extraHeaders: Record<string, string> = {};
@@ -164,12 +178,18 @@ export class Authorizer {
       local ??= this.trust.notReady(nowMs);
       if (!local) {
         const keysUsed = this.keys.fingerprint;
-        decision = await decide(request, this.context(nowMs, trace));
+        decision = await decide(request, this.context(request, nowMs, trace));
         if (!decision.allow && decision.reason === "unknown-kid") {
           await this.trust.breakGlass(nowMs);
-          if (this.keys.fingerprint !== keysUsed) decision = await decide(request, this.context(nowMs, trace));
+          if (this.keys.fingerprint !== keysUsed) decision = await decide(request, this.context(request, nowMs, trace));
         }
-        if (decision.token !== undefined) {
+        if (trace.signature) {
+          local = { reason: trace.signature.reason, error: trace.signature.error };
+          if (trace.signature.detail !== undefined) {
+            this.logger.warn({ event: "client_signature", request_id: requestId, reason: trace.signature.reason, detail: trace.signature.detail });
+          }
+        }
+        if (!local && decision.token !== undefined) {
           const rate = this.limiter.take(decision.token.subject, nowMs);
           if (!rate.ok) {
             this.log.rateLimit();
@@ -195,8 +215,13 @@ export class Authorizer {
     return response;
   }
 
-  private context(nowMs: number, trace: { cache?: "hit" | "miss" }): DecisionContext {
-    const verify = cachedVerify({
+  /**
+   * The decision context of one check. Its `verify` also checks the client's own SigV4 signature
+   * (client-signature.ts) once the token verifies, before `decide` judges any grant: a refusal is
+   * kept in `trace.signature` and stops `decide` like an invalid token.
+   */
+  private context(request: GatewayRequest, nowMs: number, trace: CheckTrace): DecisionContext {
+    const verifyToken = cachedVerify({
       cache: this.cache,
       keyring: this.trust.keyring(),
       policy: this.trust.policy(),
@@ -206,6 +231,15 @@ export class Authorizer {
         this.log.cacheLookup(hit);
       },
     });
+    const mode = this.config.clientSignatures;
+    const verify: DecisionContext["verify"] = async (token) => {
+      const result = await verifyToken(token);
+      if (!result.ok || mode === "off") return result;
+      const denial = await checkClientSignature({ mode, request, token: result.token, keyring: this.trust.bindingKeys?.value, nowMs });
+      if (denial === undefined) return result;
+      trace.signature = denial;
+      return { ok: false, reason: "client-signature", error: denial.error };
+    };
     return { verify, classify: this.classifyOptions, now: new Date(nowMs) };
   }
 }

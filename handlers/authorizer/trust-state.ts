@@ -3,6 +3,7 @@ import { parseJwksText } from "../../src/keys/jwks";
 import { buildKeyring, type Keyring } from "../../src/keys/keyring";
 import { tokenPolicy, type TokenPolicy } from "../../src/token/policy";
 import type { LocalDeny } from "./check-response";
+import { parseBindingKeys, type BindingKeyring } from "./client-signature";
 import type { AuthorizerConfig } from "./config";
 import { denyListFingerprint, EMPTY_DENY_LIST, parseDenyList, type DenyList } from "./deny-list";
 import { PolledDocument, Poller, type RefreshEvent } from "./polled-document";
@@ -29,6 +30,8 @@ export interface TrustStateOptions {
   readonly keySource: TextSource;
   /** Where the deny list is read from. @default none: nothing is revoked */
   readonly denyListSource?: TextSource;
+  /** Where the private binding keys are read from. @default none: bound tokens cannot be verified */
+  readonly bindingKeySource?: TextSource;
   /** Milliseconds since the epoch. */
   readonly clock: () => number;
   /** Called after every refresh of either document, successful or not. */
@@ -48,6 +51,7 @@ const NOT_READY = (what: string) =>
 export class TrustState {
   readonly keys: PolledDocument<Keyring>;
   readonly denyList: PolledDocument<DenyList> | undefined;
+  readonly bindingKeys: PolledDocument<BindingKeyring> | undefined;
   private readonly config: AuthorizerConfig;
   private readonly pollers: Poller[] = [];
   private policyCache: { list: DenyList; policy: TokenPolicy } | undefined;
@@ -77,6 +81,19 @@ export class TrustState {
             source: options.denyListSource,
             parse: parseDenyList,
             fingerprint: denyListFingerprint,
+            stalenessLimitMs,
+            clock,
+            onRefresh,
+            onChange,
+          });
+    this.bindingKeys =
+      options.bindingKeySource === undefined
+        ? undefined
+        : new PolledDocument<BindingKeyring>({
+            name: "binding-keys",
+            source: options.bindingKeySource,
+            parse: parseBindingKeys,
+            fingerprint: (keyring) => keyring.fingerprint,
             stalenessLimitMs,
             clock,
             onRefresh,
@@ -117,6 +134,9 @@ export class TrustState {
     }
     if (this.denyList && !this.denyList.fresh(nowMs)) {
       return { reason: "deny-list-stale", error: NOT_READY("its revocation list is stale") };
+    }
+    if (this.bindingKeys && !this.bindingKeys.fresh(nowMs)) {
+      return { reason: "binding-keys-stale", error: NOT_READY(this.bindingKeys.value === undefined ? "its binding keys are not loaded yet" : "its binding keys are stale") };
     }
     return undefined;
   }
@@ -163,19 +183,21 @@ export class TrustState {
   }
 
   private documents(): PolledDocument<unknown>[] {
-    const documents = [this.keys, this.denyList] as (PolledDocument<unknown> | undefined)[];
+    const documents = [this.keys, this.denyList, this.bindingKeys] as (PolledDocument<unknown> | undefined)[];
     return documents.filter((d): d is PolledDocument<unknown> => d !== undefined);
   }
 
   private status(name: string): DocumentStatus {
-    const document = (name === "keys" ? this.keys : this.denyList) as PolledDocument<unknown> | undefined;
+    const document = this.documents().find((d) => d.name === name);
     const keyring = name === "keys" ? this.keys.value : undefined;
+    const bindingKids = name === "binding-keys" ? this.bindingKeys?.value?.kids : undefined;
     return {
       fingerprint: document?.fingerprint,
       ageSeconds: document?.ageSeconds(),
       fresh: document?.fresh() ?? false,
       loaded: document?.value !== undefined,
       ...(keyring ? { kids: [...keyring.keys.values()].map((k) => `${k.kid}:${k.state}`) } : {}),
+      ...(bindingKids ? { kids: bindingKids } : {}),
     };
   }
 }

@@ -1,4 +1,5 @@
 import { DEFAULT_LOG_LEVEL, definedOnly, SHARED_VARIABLES, type EnvironmentVariables, type LogLevel } from "./environment";
+import { ConfigError } from "../config-error";
 import { LOOPBACK } from "./gateway";
 
 /**
@@ -28,8 +29,20 @@ export const AUTHORIZER_VARIABLES = Object.freeze({
   s3Region: "RAJEE_S3_REGION",
   s3Endpoint: "RAJEE_S3_ENDPOINT",
   shutdownTimeoutSeconds: "RAJEE_SHUTDOWN_TIMEOUT_SECONDS",
+  clientSignatures: "RAJEE_CLIENT_SIGNATURES",
+  bindingKeysFile: "RAJEE_BINDING_KEYS_FILE",
+  bindingKeysSecretArn: "RAJEE_BINDING_KEYS_SECRET_ARN",
   emfIntervalSeconds: "RAJEE_EMF_INTERVAL_SECONDS",
 } as const);
+
+/**
+ * Whether the authorizer verifies the client's own SigV4 signature (docs/security.md, "Proof of
+ * possession"): `required` refuses bearer tokens (no `cnf`) and verifies every request;
+ * `when-bound` verifies requests whose token is bound and lets bearer tokens through; `off`
+ * verifies nothing (a bound token then works as a bearer token).
+ */
+export const CLIENT_SIGNATURE_MODES = ["required", "when-bound", "off"] as const;
+export type ClientSignatureMode = (typeof CLIENT_SIGNATURE_MODES)[number];
 
 /** The region variable of the AWS SDK (not the authorizer's own): Secrets Manager and STS calls go there. */
 export const AWS_REGION_VARIABLE = "AWS_REGION";
@@ -54,6 +67,10 @@ export interface AuthorizerSettings {
   readonly virtualHostDomain?: string;
   /** Log level. @default "info" */
   readonly logLevel?: LogLevel;
+  /** Client-signature verification; "required" needs bindingKeysSecretArn. @default "required" when bindingKeysSecretArn is set, else "when-bound" */
+  readonly clientSignatures?: ClientSignatureMode;
+  /** Secret holding the private binding keys (`{"keys": [...]}`); required unless clientSignatures is "off". @default none */
+  readonly bindingKeysSecretArn?: string;
 }
 
 /** Where the task runs and which loopback ports the authorizer binds. */
@@ -69,6 +86,10 @@ export interface AuthorizerPlacement {
 /** The authorizer container's environment, in a stable order. Pure; the authorizer's parser reads it back. */
 export function authorizerEnvironment(placement: AuthorizerPlacement, s: AuthorizerSettings): EnvironmentVariables {
   const v = AUTHORIZER_VARIABLES;
+  const clientSignatures = s.clientSignatures ?? (s.bindingKeysSecretArn === undefined ? "when-bound" : "required");
+  if (clientSignatures === "required" && s.bindingKeysSecretArn === undefined) {
+    throw new ConfigError(`authorizer: clientSignatures="required" needs bindingKeysSecretArn (the secret holding the private binding keys); pass it, or use "when-bound"`);
+  }
   return definedOnly({
     [AWS_REGION_VARIABLE]: placement.region,
     [v.listen]: `${LOOPBACK}:${placement.checkPort}`,
@@ -82,5 +103,7 @@ export function authorizerEnvironment(placement: AuthorizerPlacement, s: Authori
     [v.s3Endpoint]: s.s3Endpoint,
     [v.virtualHostDomain]: s.virtualHostDomain,
     [v.logLevel]: s.logLevel ?? DEFAULT_LOG_LEVEL,
+    [v.clientSignatures]: clientSignatures,
+    [v.bindingKeysSecretArn]: s.bindingKeysSecretArn,
   });
 }

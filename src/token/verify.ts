@@ -34,7 +34,9 @@ export type TokenRejection =
   | "not-yet-valid"
   | "lifetime"
   | "grants"
-  | "revoked";
+  | "revoked"
+  /** The token verified, but the request's own SigV4 signature did not (the authorizer's client-signature check). */
+  | "client-signature";
 
 export type VerifyResult =
   | { readonly ok: true; readonly token: VerifiedToken }

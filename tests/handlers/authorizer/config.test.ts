@@ -28,7 +28,28 @@ describe("parseConfig", () => {
       s3Endpoint: undefined,
       shutdownTimeoutSeconds: 20,
       emfIntervalSeconds: 60,
+      clientSignatures: "when-bound",
+      bindingKeySource: undefined,
     });
+  });
+
+  it("reads the client-signature mode and the binding key source", () => {
+    const config = parseConfig({ ...base, RAJEE_CLIENT_SIGNATURES: "required", RAJEE_BINDING_KEYS_SECRET_ARN: ARN.replace("jwks", "binding") });
+    expect(config.clientSignatures).toBe("required");
+    expect(config.bindingKeySource).toEqual({ kind: "secret", arn: ARN.replace("jwks", "binding") });
+    expect(parseConfig({ ...base, RAJEE_CLIENT_SIGNATURES: "off" }).clientSignatures).toBe("off");
+    expect(parseConfig({ ...base, RAJEE_BINDING_KEYS_FILE: "binding.json" }).bindingKeySource).toEqual({ kind: "file", path: "binding.json" });
+  });
+
+  it("refuses required client signatures without binding keys, naming both fixes", () => {
+    expect(() => parseConfig({ ...base, RAJEE_CLIENT_SIGNATURES: "required" })).toThrow(
+      /RAJEE_CLIENT_SIGNATURES=required but no binding keys are configured.*set RAJEE_BINDING_KEYS_SECRET_ARN.*or use RAJEE_CLIENT_SIGNATURES=when-bound/,
+    );
+  });
+
+  it("refuses an unknown client-signature mode and two binding key sources", () => {
+    expect(() => parseConfig({ ...base, RAJEE_CLIENT_SIGNATURES: "optional" })).toThrow(/RAJEE_CLIENT_SIGNATURES="optional" is not a mode; use one of required, when-bound, off/);
+    expect(() => parseConfig({ ...base, RAJEE_BINDING_KEYS_FILE: "a", RAJEE_BINDING_KEYS_SECRET_ARN: ARN })).toThrow(/both RAJEE_BINDING_KEYS_FILE and RAJEE_BINDING_KEYS_SECRET_ARN/);
   });
 
   it("reads every variable the ECS task sets, with durations in any documented form", () => {

@@ -69,7 +69,16 @@ describe("authorizerEnvironment", () => {
       RAJEE_S3_REGION: "eu-west-1",
       RAJEE_S3_ENDPOINT: "s3.eu-west-1.amazonaws.com",
       RAJEE_LOG_LEVEL: "info",
+      RAJEE_CLIENT_SIGNATURES: "when-bound",
     });
+  });
+
+  it("requires client signatures once a binding-key secret is given, and refuses required without one", () => {
+    const binding = JWKS.replace("jwks", "binding");
+    const env = authorizerEnvironment(placement, { ...settings, bindingKeysSecretArn: binding });
+    expect(env).toMatchObject({ RAJEE_CLIENT_SIGNATURES: "required", RAJEE_BINDING_KEYS_SECRET_ARN: binding });
+    expect(parseConfig(env)).toMatchObject({ clientSignatures: "required", bindingKeySource: { kind: "secret", arn: binding } });
+    expect(() => authorizerEnvironment(placement, { ...settings, clientSignatures: "required" })).toThrow(/clientSignatures="required" needs bindingKeysSecretArn/);
   });
 
   it("writes only variables the authorizer documents, and the parser reads back every value for any level and domain", () => {

@@ -1,4 +1,5 @@
 import { Hash } from "@smithy/hash-node";
+import { S3RequestPresigner } from "@aws-sdk/s3-request-presigner";
 import { SignatureV4 } from "@smithy/signature-v4";
 import type { SignedRequest } from "../../../src/sigv4/verify";
 
@@ -45,7 +46,7 @@ const toHttp = (request: ClientRequest) => ({
   hostname: request.host ?? "gateway.example.com",
   path: request.path,
   query: { ...request.query },
-  headers: { host: request.host ?? "gateway.example.com", ...request.headers },
+  headers: { host: request.host ?? "gateway.example.com", ...request.headers } as Record<string, string>,
 });
 
 /** A header-signed request (Authorization, x-amz-date, x-amz-content-sha256, the session token). */
@@ -58,11 +59,11 @@ export async function signHeaders(request: ClientRequest, credential: ClientCred
   return { method: request.method, target: target(request.path, signed.query as Record<string, string>), headers };
 }
 
-/** A presigned URL's request (X-Amz-* in the query, UNSIGNED-PAYLOAD), as @aws-sdk/s3-request-presigner prepares it. */
+/** A presigned URL's request (X-Amz-* in the query, UNSIGNED-PAYLOAD), made by SDK v3's own S3RequestPresigner. */
 export async function presign(request: ClientRequest, credential: ClientCredential, now: Date, expiresIn = 900): Promise<SignedRequest> {
   const http = toHttp(request);
-  http.headers["x-amz-content-sha256"] = "UNSIGNED-PAYLOAD";
-  const signed = await signer(credential).presign(http, { signingDate: now, expiresIn });
+  const presigner = new S3RequestPresigner({ credentials: credential, region: "us-east-1", sha256: Hash.bind(null, "sha256") });
+  const signed = await presigner.presign(http, { signingDate: now, expiresIn });
   const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(signed.headers)) headers[name.toLowerCase()] = value;
   return { method: request.method, target: target(request.path, signed.query as Record<string, string>), headers };
