@@ -5,8 +5,8 @@ import { isAbsolute, join } from "node:path";
 
 /**
  * The cache of `rajee token credential-process`: one file per (issuer URL, grants, lifetime, caller
- * identity), holding the credential_process JSON, so that each aws cli command does not call the
- * issuer again. Files are mode 0600 in a 0700 directory and replaced atomically (write a temporary
+ * identity), holding the credential_process JSON and when it was obtained, so that each aws cli
+ * command does not call the issuer again. Files are mode 0600 in a 0700 directory and replaced atomically (write a temporary
  * file, rename it over), so a reader never sees half a file and concurrent writers never mix theirs.
  */
 
@@ -43,11 +43,12 @@ export interface CacheKeyParts {
 export const REUSE_MARGIN_SECONDS = 15 * 60;
 
 /**
- * The margin for a lifetime: REUSE_MARGIN_SECONDS, or half the lifetime when that is shorter, so a
- * short-lived entry is still reused for its first half rather than never.
+ * The margin for credentials that lived `lifetimeSeconds` when obtained: REUSE_MARGIN_SECONDS, or half
+ * the lifetime when that is shorter, so short-lived credentials are still reused for their first half
+ * rather than never.
  */
-export function reuseMarginSeconds(ttlSeconds: number | undefined): number {
-  return ttlSeconds === undefined ? REUSE_MARGIN_SECONDS : Math.min(REUSE_MARGIN_SECONDS, Math.floor(ttlSeconds / 2));
+export function reuseMarginSeconds(lifetimeSeconds: number): number {
+  return Math.min(REUSE_MARGIN_SECONDS, Math.max(0, Math.floor(lifetimeSeconds / 2)));
 }
 
 /** The cache directory: `$XDG_CACHE_HOME/rajee/credentials` (an absolute one, as the XDG spec requires), else `~/.cache/rajee/credentials`. */
@@ -63,14 +64,8 @@ export function cacheFileName(parts: CacheKeyParts): string {
   return `${createHash("sha256").update(key, "utf8").digest("hex")}.json`;
 }
 
-/** The credentials in `text` when it is a well-formed entry, else undefined. */
-export function parseProcessCredentials(text: string): ProcessCredentials | undefined {
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch {
-    return undefined;
-  }
+/** `value` as credential_process credentials when it is exactly that shape (Version 1, every field), else undefined. */
+export function processCredentialsOf(value: unknown): ProcessCredentials | undefined {
   if (typeof value !== "object" || value === null) return undefined;
   const v = value as Record<string, unknown>;
   const strings = ["AccessKeyId", "SecretAccessKey", "SessionToken", "Expiration"].every((name) => typeof v[name] === "string" && v[name] !== "");
@@ -78,33 +73,56 @@ export function parseProcessCredentials(text: string): ProcessCredentials | unde
   return { Version: 1, AccessKeyId: v.AccessKeyId as string, SecretAccessKey: v.SecretAccessKey as string, SessionToken: v.SessionToken as string, Expiration: v.Expiration as string };
 }
 
-/** Whether an entry may still be handed out at `now`: more than `marginSeconds` before its Expiration. */
-export function isFresh(credentials: ProcessCredentials, now: Date, marginSeconds: number): boolean {
-  return Date.parse(credentials.Expiration) - now.getTime() > marginSeconds * 1000;
+/** One cache file: the credentials and when they were obtained (which, with Expiration, gives their lifetime). */
+export interface CacheEntry {
+  readonly credentials: ProcessCredentials;
+  /** ISO 8601. */
+  readonly obtainedAt: string;
+}
+
+/** The entry in `text` when it is well formed, else undefined. */
+export function parseCacheEntry(text: string): CacheEntry | undefined {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  const entry = value as { credentials?: unknown; obtainedAt?: unknown } | null;
+  if (typeof entry !== "object" || entry === null || typeof entry.obtainedAt !== "string" || Number.isNaN(Date.parse(entry.obtainedAt))) return undefined;
+  const credentials = processCredentialsOf(entry.credentials);
+  return credentials ? { credentials, obtainedAt: entry.obtainedAt } : undefined;
+}
+
+/** Whether an entry may still be handed out at `now`: more than its margin (see reuseMarginSeconds) before its Expiration. */
+export function isFresh(entry: CacheEntry, now: Date): boolean {
+  const expires = Date.parse(entry.credentials.Expiration);
+  const margin = reuseMarginSeconds((expires - Date.parse(entry.obtainedAt)) / 1000);
+  return expires - now.getTime() > margin * 1000;
 }
 
 /**
  * The cached entry at `file` if it is fresh. Anything else (missing, unreadable, corrupt, readable
  * by others, stale) is a miss, never an error: the caller fetches new credentials and replaces it.
  */
-export async function readCached(file: string, now: Date, marginSeconds: number): Promise<ProcessCredentials | undefined> {
+export async function readCached(file: string, now: Date): Promise<ProcessCredentials | undefined> {
   try {
     // A file others may read or write is not trusted: someone may have planted or read it.
     if (((await stat(file)).mode & 0o077) !== 0) return undefined;
-    const credentials = parseProcessCredentials(await readFile(file, "utf8"));
-    return credentials && isFresh(credentials, now, marginSeconds) ? credentials : undefined;
+    const entry = parseCacheEntry(await readFile(file, "utf8"));
+    return entry && isFresh(entry, now) ? entry.credentials : undefined;
   } catch {
     return undefined;
   }
 }
 
 /** Writes an entry: the directory made 0700, the file written 0600 under a unique name, then renamed over `file`. */
-export async function writeCached(dir: string, file: string, credentials: ProcessCredentials): Promise<void> {
+export async function writeCached(dir: string, file: string, entry: CacheEntry): Promise<void> {
   await mkdir(dir, { recursive: true, mode: 0o700 });
   await chmod(dir, 0o700);
   const temporary = join(dir, `.${randomBytes(8).toString("hex")}.tmp`);
   try {
-    await writeFile(temporary, `${JSON.stringify(credentials)}\n`, { mode: 0o600, flag: "wx" });
+    await writeFile(temporary, `${JSON.stringify(entry)}\n`, { mode: 0o600, flag: "wx" });
     await rename(temporary, file);
   } catch (error) {
     await unlink(temporary).catch(() => undefined);

@@ -1,6 +1,6 @@
 import { join } from "node:path";
 import { parseOptions, type Command, type CommandIO } from "../command";
-import { cacheFileName, credentialCacheDir, readCached, reuseMarginSeconds, writeCached, type ProcessCredentials } from "../credential-cache";
+import { cacheFileName, credentialCacheDir, readCached, writeCached, type ProcessCredentials } from "../credential-cache";
 import { callIssuer, ISSUER_CALL_HELP, ISSUER_CALL_OPTIONS, issuerCall, sdkIssuerDeps, type IssuerDeps } from "../issuer-call";
 
 const HELP = `Usage: rajee token credential-process --url URL --grant GRANT [--grant GRANT...] [--ttl 1h] [--profile P] [--region R]
@@ -16,7 +16,9 @@ the gateway as their session token. In ~/.aws/config:
 
 Credentials are cached in $XDG_CACHE_HOME/rajee/credentials/ (else ~/.cache/rajee/credentials/),
 one file per URL, grants, --ttl and profile, mode 0600, and reused while more than 15 minutes
-(or half of --ttl, when shorter) remain, so each aws command does not call the issuer again.
+(or half their lifetime, when shorter) remain, so each aws command does not call the issuer again.
+botocore (aws cli, boto3) asks for new credentials 15 minutes before they expire, so ask for
+--ttl 1h or more: shorter ones are asked for again on every request in their last 15 minutes.
 
 --profile names the credentials that call the issuer: never the profile that runs this command
 (that would run it again, without end; this is detected and refused). When you select the profile
@@ -69,16 +71,16 @@ export function tokenCredentialProcessCommand(deps: IssuerDeps, markChildren: ()
           accessKeyId: call.profile === undefined ? io.env.AWS_ACCESS_KEY_ID : undefined,
         }),
       );
-      const margin = reuseMarginSeconds(call.ttlSeconds);
-      const cached = await readCached(file, deps.now(), margin);
+      const cached = await readCached(file, deps.now());
       if (cached) {
         io.stdout(`${JSON.stringify(cached)}\n`);
         return 0;
       }
       markChildren();
+      const obtainedAt = deps.now();
       const issued = await callIssuer(call, deps);
       const credentials: ProcessCredentials = { Version: 1, ...issued.credentials };
-      await writeCached(dir, file, credentials).catch((error: Error) => {
+      await writeCached(dir, file, { credentials, obtainedAt: obtainedAt.toISOString() }).catch((error: Error) => {
         // The credentials are good; only the next run will have to call the issuer again.
         io.stderr(`warning: cannot cache the credentials in ${dir}: ${error.message}\n`);
       });

@@ -5,7 +5,12 @@ import { parseConfig } from "../../handlers/authorizer/config";
 import { createLogger } from "../../handlers/authorizer/logger";
 import { fileSource, type TextSource } from "../../handlers/authorizer/text-source";
 import { upstreamSigner } from "../../handlers/authorizer/upstream-signing";
+import { createLogger as createIssuerLogger } from "../../handlers/issuer/log";
+import { createIssuerHandler } from "../../handlers/issuer/issuer-handler";
+import type { IssuancePolicy } from "../../src/issuance/policy";
+import type { PrivateSigningKey } from "../../src/keys/generate";
 import { startGatewayEmulator, type GatewayEmulator } from "./gateway-emulator";
+import { startIssuerEndpoint, type DevPrincipals, type IssuerEndpoint } from "./issuer-endpoint";
 import { decisionJoin, type RequestRecord } from "./request-lines";
 import { startS3StandIn, type S3StandIn } from "./s3-standin";
 import { localCertificate, type LocalTls } from "./tls";
@@ -43,6 +48,22 @@ export interface LocalGatewayOptions {
   readonly virtualHostDomain?: string;
   /** Called once per request when its response ends, with the authorizer's decision when it made one. @default none */
   readonly onRequest?: (record: RequestRecord) => void;
+  /** Also run the token issuer on 127.0.0.1, as `npm run dev` does. @default none */
+  readonly issuer?: LocalIssuerOptions;
+}
+
+/** The local token issuer: the real handler behind a stand-in of its Function URL (bin/dev/issuer-endpoint.ts). */
+export interface LocalIssuerOptions {
+  /** Test keys and the principals they stand for (config/dev-principals.json). */
+  readonly principals: DevPrincipals;
+  /** Who may get which grants. */
+  readonly policy: IssuancePolicy;
+  /** The key issued tokens are signed with; its public half must be in the gateway's `keys`. */
+  readonly privateKey: PrivateSigningKey;
+  /** Port of the issuer. @default any free port */
+  readonly port?: number;
+  /** Called once per issuer request with the caller (when the signature checked out) and the status. @default none */
+  readonly onRequest?: (record: { readonly caller: string | undefined; readonly status: number }) => void;
 }
 
 export interface LocalGateway {
@@ -55,6 +76,8 @@ export interface LocalGateway {
   readonly adminUrl: string;
   readonly standIn: S3StandIn;
   readonly emulator: GatewayEmulator;
+  /** The local issuer, when `issuer` was given: `--url` of `rajee token request` (sign for LOCAL_REGION). */
+  readonly issuer?: IssuerEndpoint;
   stop(): Promise<void>;
 }
 
@@ -114,6 +137,16 @@ async function startInFrontOf(standIn: S3StandIn, options: LocalGatewayOptions):
     await authorizer.shutdown(1000);
     throw error;
   }
+  let issuer: IssuerEndpoint | undefined;
+  if (options.issuer) {
+    try {
+      issuer = await startLocalIssuer(options.issuer, config, logDestination);
+    } catch (error) {
+      await emulator.close();
+      await authorizer.shutdown(1000);
+      throw error;
+    }
+  }
   return {
     url: emulator.url,
     caCertificate: tls.cert,
@@ -122,10 +155,35 @@ async function startInFrontOf(standIn: S3StandIn, options: LocalGatewayOptions):
     adminUrl: `http://127.0.0.1:${adminPort}`,
     standIn,
     emulator,
+    ...(issuer ? { issuer } : {}),
     async stop() {
+      await issuer?.close();
       await emulator.close();
       await authorizer.shutdown(1000);
       await standIn.close();
     },
   };
+}
+
+/**
+ * The issuer's real handler, signing with the local key for the `iss` and `aud` this gateway's
+ * authorizer requires, behind the endpoint that checks callers' signatures as a Function URL does.
+ */
+function startLocalIssuer(options: LocalIssuerOptions, authorizer: { issuer: string; audience: string }, logDestination: DestinationStream | undefined): Promise<IssuerEndpoint> {
+  const handler = createIssuerHandler({
+    readPrivateKey: async () => options.privateKey,
+    policy: options.policy,
+    issuer: authorizer.issuer,
+    audience: authorizer.audience,
+    now: () => new Date(),
+    log: createIssuerLogger(logDestination ? "info" : "silent", logDestination ?? { write: () => undefined }),
+    metrics: () => undefined,
+  });
+  return startIssuerEndpoint({
+    principals: options.principals,
+    region: LOCAL_REGION,
+    handler,
+    ...(options.port ? { port: options.port } : {}),
+    ...(options.onRequest ? { onRequest: options.onRequest } : {}),
+  });
 }

@@ -5,11 +5,13 @@ import {
   cacheFileName,
   credentialCacheDir,
   isFresh,
-  parseProcessCredentials,
+  parseCacheEntry,
+  processCredentialsOf,
   readCached,
   REUSE_MARGIN_SECONDS,
   reuseMarginSeconds,
   writeCached,
+  type CacheEntry,
   type ProcessCredentials,
 } from "../../bin/credential-cache";
 import { TempDirs } from "../support/temp";
@@ -21,6 +23,12 @@ const expiringIn = (seconds: number): ProcessCredentials => ({
   SecretAccessKey: "secret",
   SessionToken: "eyJ.token.sig",
   Expiration: new Date(NOW.getTime() + seconds * 1000).toISOString(),
+});
+
+/** An entry obtained `lifetime` seconds before it expires, expiring `remaining` seconds after NOW. */
+const entry = (remaining: number, lifetime = 3600): CacheEntry => ({
+  credentials: expiringIn(remaining),
+  obtainedAt: new Date(NOW.getTime() + (remaining - lifetime) * 1000).toISOString(),
 });
 
 const temp = new TempDirs();
@@ -56,35 +64,41 @@ describe("where credentials are cached", () => {
 describe("when a cached entry is reused", () => {
   it("reuses an entry while more than 15 minutes remain, the window in which botocore refreshes", () => {
     expect(REUSE_MARGIN_SECONDS).toBe(900);
-    expect(isFresh(expiringIn(901), NOW, REUSE_MARGIN_SECONDS)).toBe(true);
-    expect(isFresh(expiringIn(900), NOW, REUSE_MARGIN_SECONDS)).toBe(false);
-    expect(isFresh(expiringIn(-1), NOW, REUSE_MARGIN_SECONDS)).toBe(false);
+    expect(isFresh(entry(901), NOW)).toBe(true);
+    expect(isFresh(entry(900), NOW)).toBe(false);
+    expect(isFresh(entry(-1), NOW)).toBe(false);
   });
 
   it("narrows the margin to half a short lifetime, so short-lived entries are still reused", () => {
-    expect(reuseMarginSeconds(undefined)).toBe(900);
     expect(reuseMarginSeconds(3600)).toBe(900);
     expect(reuseMarginSeconds(1800)).toBe(900);
     expect(reuseMarginSeconds(900)).toBe(450);
     expect(reuseMarginSeconds(60)).toBe(30);
+    expect(reuseMarginSeconds(-5)).toBe(0);
+    expect(isFresh(entry(451, 900), NOW)).toBe(true);
+    expect(isFresh(entry(450, 900), NOW)).toBe(false);
   });
 
   it("never hands out an entry at or past its margin (property)", () => {
     fc.assert(
-      fc.property(fc.integer({ min: -86400, max: 86400 }), fc.integer({ min: 0, max: 3600 }), (remaining, margin) => {
-        expect(isFresh(expiringIn(remaining), NOW, margin)).toBe(remaining > margin);
+      fc.property(fc.integer({ min: -86400, max: 86400 }), fc.integer({ min: 1, max: 43200 }), (remaining, lifetime) => {
+        expect(isFresh(entry(remaining, lifetime), NOW)).toBe(remaining > Math.min(900, Math.floor(lifetime / 2)));
       }),
     );
   });
 
-  it("accepts only Version 1 entries with every field", () => {
+  it("accepts only Version 1 credentials with every field, and entries that say when they were obtained", () => {
     const good = expiringIn(3600);
-    expect(parseProcessCredentials(JSON.stringify(good))).toEqual(good);
-    expect(parseProcessCredentials(JSON.stringify({ ...good, Version: 2 }))).toBeUndefined();
-    expect(parseProcessCredentials(JSON.stringify({ ...good, SessionToken: "" }))).toBeUndefined();
-    expect(parseProcessCredentials(JSON.stringify({ ...good, Expiration: "soon" }))).toBeUndefined();
-    expect(parseProcessCredentials("{\"Version\": 1, \"AccessKey")).toBeUndefined();
-    expect(parseProcessCredentials("null")).toBeUndefined();
+    expect(processCredentialsOf(good)).toEqual(good);
+    expect(processCredentialsOf({ ...good, Version: 2 })).toBeUndefined();
+    expect(processCredentialsOf({ ...good, SessionToken: "" })).toBeUndefined();
+    expect(processCredentialsOf({ ...good, Expiration: "soon" })).toBeUndefined();
+    expect(processCredentialsOf(null)).toBeUndefined();
+    expect(parseCacheEntry(JSON.stringify(entry(3600)))).toEqual(entry(3600));
+    expect(parseCacheEntry(JSON.stringify({ credentials: good }))).toBeUndefined();
+    expect(parseCacheEntry(JSON.stringify(good))).toBeUndefined();
+    expect(parseCacheEntry('{"credentials": {"Version": 1, "AccessKey')).toBeUndefined();
+    expect(parseCacheEntry("null")).toBeUndefined();
   });
 });
 
@@ -92,55 +106,56 @@ describe("the cache files", () => {
   it("writes the entry 0600 in a 0700 directory and reads it back while fresh", async () => {
     const dir = join(temp.make("cache"), "rajee", "credentials");
     const file = join(dir, "entry.json");
-    await writeCached(dir, file, expiringIn(3600));
+    await writeCached(dir, file, entry(3600));
     expect((await stat(dir)).mode & 0o777).toBe(0o700);
     expect((await stat(file)).mode & 0o777).toBe(0o600);
-    expect(await readCached(file, NOW, REUSE_MARGIN_SECONDS)).toEqual(expiringIn(3600));
-    expect(await readCached(file, new Date(NOW.getTime() + 2700_001), REUSE_MARGIN_SECONDS)).toBeUndefined();
+    expect(await readCached(file, NOW)).toEqual(expiringIn(3600));
+    expect(await readCached(file, new Date(NOW.getTime() + 2699_000))).toEqual(expiringIn(3600));
+    expect(await readCached(file, new Date(NOW.getTime() + 2700_000))).toBeUndefined();
     expect(await readdir(dir)).toEqual(["entry.json"]);
   });
 
   it("tightens a cache directory others could read", async () => {
     const dir = temp.make("cache");
     await chmod(dir, 0o755);
-    await writeCached(dir, join(dir, "entry.json"), expiringIn(3600));
+    await writeCached(dir, join(dir, "entry.json"), entry(3600));
     expect((await stat(dir)).mode & 0o777).toBe(0o700);
   });
 
   it("treats a missing, corrupt, unreadable or world-readable entry as a miss, never an error", async () => {
     const dir = temp.make("cache");
-    expect(await readCached(join(dir, "missing.json"), NOW, 0)).toBeUndefined();
+    expect(await readCached(join(dir, "missing.json"), NOW)).toBeUndefined();
     const corrupt = join(dir, "corrupt.json");
     await writeFile(corrupt, "{\"Version\": 1, \"AccessKeyId\": ", { mode: 0o600 });
-    expect(await readCached(corrupt, NOW, 0)).toBeUndefined();
+    expect(await readCached(corrupt, NOW)).toBeUndefined();
     // A directory where the file should be cannot be read as one (and root reads any mode).
     const unreadable = join(dir, "unreadable.json");
     await mkdir(unreadable, { mode: 0o700 });
-    expect(await readCached(unreadable, NOW, 0)).toBeUndefined();
+    expect(await readCached(unreadable, NOW)).toBeUndefined();
     const loose = join(dir, "loose.json");
-    await writeFile(loose, JSON.stringify(expiringIn(3600)), { mode: 0o644 });
+    await writeFile(loose, JSON.stringify(entry(3600)), { mode: 0o644 });
     await chmod(loose, 0o644);
-    expect(await readCached(loose, NOW, 0)).toBeUndefined();
+    expect(await readCached(loose, NOW)).toBeUndefined();
   });
 
   it("replaces a corrupt entry", async () => {
     const dir = temp.make("cache");
     const file = join(dir, "entry.json");
     await writeFile(file, "garbage", { mode: 0o600 });
-    await writeCached(dir, file, expiringIn(3600));
-    expect(await readCached(file, NOW, 0)).toEqual(expiringIn(3600));
+    await writeCached(dir, file, entry(3600));
+    expect(await readCached(file, NOW)).toEqual(expiringIn(3600));
   });
 
   it("leaves one whole entry, and no temporary file, when many writers race", async () => {
     const dir = temp.make("cache");
     const file = join(dir, "entry.json");
-    const written = Array.from({ length: 40 }, (_, i) => ({ ...expiringIn(3600 + i), AccessKeyId: `ASIAWRITER${String(i).padStart(10, "0")}` }));
-    const readers = Array.from({ length: 40 }, () => readCached(file, NOW, 0));
-    await Promise.all([...written.map((c) => writeCached(dir, file, c)), ...readers]);
+    const written = Array.from({ length: 40 }, (_, i) => ({ ...entry(3600), credentials: { ...expiringIn(3600), AccessKeyId: `ASIAWRITER${String(i).padStart(10, "0")}` } }));
+    const readers = Array.from({ length: 40 }, () => readCached(file, NOW));
+    await Promise.all([...written.map((e) => writeCached(dir, file, e)), ...readers]);
     for (const seen of await Promise.all(readers)) {
-      if (seen !== undefined) expect(written).toContainEqual(seen);
+      if (seen !== undefined) expect(written.map((e) => e.credentials)).toContainEqual(seen);
     }
-    const final = parseProcessCredentials(await readFile(file, "utf8"));
+    const final = parseCacheEntry(await readFile(file, "utf8"));
     expect(written).toContainEqual(final);
     expect(await readdir(dir)).toEqual(["entry.json"]);
   });

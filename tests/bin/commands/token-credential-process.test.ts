@@ -23,6 +23,9 @@ function issuedAt(now: Date, ttl: number, serial: number): IssuerAnswer {
   };
 }
 
+/** The issuer's lifetime when none is asked for (min(900, the policy's longest)). */
+const ISSUER_DEFAULT_TTL = 900;
+
 const temp = new TempDirs();
 afterEach(() => temp.removeAll());
 
@@ -37,7 +40,7 @@ function harness(refusal?: IssuerAnswer) {
     region: async () => undefined,
     send: async (request) => {
       calls += 1;
-      return refusal ?? issuedAt(clock.now, (JSON.parse(request.body) as { ttlSeconds?: number }).ttlSeconds ?? 3600, calls);
+      return refusal ?? issuedAt(clock.now, (JSON.parse(request.body) as { ttlSeconds?: number }).ttlSeconds ?? ISSUER_DEFAULT_TTL, calls);
     },
     now: () => clock.now,
   };
@@ -89,6 +92,18 @@ describe("rajee token credential-process", () => {
     expect(renewed.Expiration).toBe("2026-05-01T11:45:00.000Z");
   });
 
+  it("reuses credentials of the issuer's own lifetime, when --ttl is left out, for their first half", async () => {
+    const h = harness();
+    const args = ["--url", URL_TEXT, "--grant", "read:data/a/"];
+    await h.run(args);
+    h.clock.now = new Date(START.getTime() + 449_000);
+    await h.run(args);
+    expect(h.calls()).toBe(1);
+    h.clock.now = new Date(START.getTime() + 450_000);
+    await h.run(args);
+    expect(h.calls()).toBe(2);
+  });
+
   it("keeps one 0600 file per URL, grants, lifetime and profile in a 0700 directory", async () => {
     const h = harness();
     await h.run(ARGS);
@@ -111,7 +126,7 @@ describe("rajee token credential-process", () => {
     const again = await h.run(ARGS);
     expect(again.code).toBe(0);
     expect(JSON.parse(again.stdout).SessionToken).toBe("token-2");
-    expect(JSON.parse(await readFile(join(h.cacheDir, file!), "utf8")).SessionToken).toBe("token-2");
+    expect(JSON.parse(await readFile(join(h.cacheDir, file!), "utf8")).credentials.SessionToken).toBe("token-2");
   });
 
   it("still prints the credentials when the cache cannot be written, with a warning", async () => {
