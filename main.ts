@@ -1,4 +1,5 @@
 import { join } from "node:path";
+import { bundleIssuerLambda } from "./handlers/issuer/bundle";
 import { bundleRotationLambda } from "./handlers/rotation/bundle";
 import { ConfigError } from "./src/config-error";
 import { buildApp, flag, selectEnvironments, synthSummary, terraformRoleOf } from "./stacks/app";
@@ -12,9 +13,11 @@ import { buildApp, flag, selectEnvironments, synthSummary, terraformRoleOf } fro
 try {
   const environments = selectEnvironments(process.argv.slice(2), process.env);
   const rotationBundle = bundleRotationLambda(join(process.cwd(), ".build", "rotation-lambda"));
+  const issuerBundle = bundleIssuerLambda(join(process.cwd(), ".build", "issuer-lambda"));
   const { app, stacks } = buildApp({
     environments,
     rotationBundle,
+    issuerBundle,
     offlinePlan: flag(process.env.RAJEE_OFFLINE_PLAN),
     localBackend: flag(process.env.RAJEE_LOCAL_BACKEND),
     terraformRole: terraformRoleOf(process.env.RAJEE_TERRAFORM_ROLE),

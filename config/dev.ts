@@ -27,6 +27,27 @@ export const dev: EnvironmentConfig = {
   domain: "s3.dev.rajee.example.com",
   ingressCidrs: ["0.0.0.0/0"],
   token: { issuer: "https://issuer.dev.rajee.example.com", audience: "rajee-dev", maxLifetimeSeconds: 43200, clockSkewSeconds: 30 },
+  issuer: {
+    // Any principal of the account may call the URL (its own IAM policy must allow it too); the rules decide what it gets.
+    invokers: ["111111111111"],
+    policy: {
+      rules: [
+        {
+          // IAM Identity Center's role for the DataScientist permission set (its name ends in a random suffix).
+          // Each data scientist reads and writes under their own folder, named by their session (their SSO user name).
+          principals: ["arn:aws:iam::111111111111:role/aws-reserved/sso.amazonaws.com/eu-west-1/AWSReservedSSO_DataScientist_*"],
+          grants: ["read:rajee-dev-data/users/${aws:sessionName}/", "list:rajee-dev-data/users/${aws:sessionName}/", "write:rajee-dev-data/users/${aws:sessionName}/"],
+          maxLifetimeSeconds: 28800,
+        },
+        {
+          // The CI role uploads build artefacts.
+          principals: ["arn:aws:iam::111111111111:role/rajee-dev-ci"],
+          grants: ["write:rajee-dev-data/ci/"],
+          maxLifetimeSeconds: 3600,
+        },
+      ],
+    },
+  },
   rotationDays: 7,
   logRetentionDays: 14,
   accessLogRetentionDays: 7,

@@ -1,6 +1,7 @@
 import type { CapacityProviderShare, FargateCapacityProvider } from "../modules/proxy-service/proxy-service";
 import type { ServiceScaling } from "../modules/proxy-service/scaling";
 import type { TaskSize } from "../modules/proxy-service/task-size";
+import type { IssuancePolicy } from "../src/issuance/policy";
 
 /** Where Terraform keeps an environment's state. */
 export type BackendConfig =
@@ -42,6 +43,16 @@ export interface TokenSettings {
   readonly clockSkewSeconds: number;
 }
 
+/** The token issuer: a Lambda behind a Function URL that only SigV4-signed callers listed in `invokers` reach. */
+export interface IssuerConfig {
+  /** Who may get which grants. */
+  readonly policy: IssuancePolicy;
+  /** Who may call the Function URL (lambda:InvokeFunctionUrl): 12-digit account ids or IAM role ARNs, cross-account allowed. */
+  readonly invokers: readonly string[];
+  /** Reserved concurrency of the issuer Lambda (bounds its rate). @default 5 */
+  readonly reservedConcurrency?: number;
+}
+
 /** Everything that differs between environments. One file per environment: `config/<name>.ts`. */
 export interface EnvironmentConfig {
   /** Environment name: stack `rajee-<name>`, resource name prefix, `Environment` tag. */
@@ -76,6 +87,13 @@ export interface EnvironmentConfig {
    * pulled through the environment's ECR pull-through cache (`<account>.dkr.ecr.<region>.amazonaws.com/rajee-<name>/envoyproxy/envoy:...@sha256:...`)
    */
   readonly envoyImage?: string;
+  /**
+   * The file still holds the repository's example values (accounts, certificate, image digests), so
+   * synth accepts image digests that are obvious placeholders (a long run of one character, e.g.
+   * `sha256:000…0002`). Delete it before the first real deploy: synth then names every placeholder
+   * digest left. @default false
+   */
+  readonly example?: boolean;
   /** Whether images must be pinned by digest (`digest`) or may be pinned by tag alone (`tag`, development only). @default "digest" */
   readonly imagePinning?: "digest" | "tag";
   /** Fargate capacity providers and their shares (Spot for non-production). @default undefined (on-demand Fargate) */
@@ -94,6 +112,8 @@ export interface EnvironmentConfig {
   readonly ingressCidrs: readonly string[];
   /** Token settings shared by authorizers and the rotation Lambda. */
   readonly token: TokenSettings;
+  /** The token issuer: its issuance policy, who may call it, and its concurrency. */
+  readonly issuer: IssuerConfig;
   /** Days between signing-key rotations (Secrets Manager rotation schedule). */
   readonly rotationDays: number;
   /** CloudWatch Logs retention, days (one of the values CloudWatch accepts). */

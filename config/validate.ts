@@ -1,10 +1,12 @@
 import { ConfigError } from "../src/config-error";
 import { ACCOUNT_ID, ECR_IMAGE, isDomainName, isRegion, parseCertificateArn, parseRoleArn, REGION_EXAMPLE } from "../src/contracts/aws-names";
 import { clockSkewProblem, tokenLifetimeProblem } from "../src/contracts/environment";
+import { issuancePolicyProblems } from "../src/issuance/policy";
 import { bucketNameProblem } from "../src/s3/bucket-name";
 import { prefixProblem } from "../modules/access-policy/s3-actions";
 import { accessLogRetentionProblem, wafRateLimitProblem } from "../modules/load-balancer/load-balancer";
 import { cidrProblem, parseCidr } from "../modules/network/cidr";
+import { invokersProblems, reservedConcurrencyProblem } from "../modules/issuer/issuer";
 import { alarmEmailProblem } from "../modules/observability/alarms";
 import { logRetentionProblem } from "../modules/observability/retention";
 import { scalingProblems } from "../modules/proxy-service/scaling";
@@ -59,7 +61,9 @@ export function validateEnvironment(config: EnvironmentConfig): EnvironmentConfi
   }
   if (!["none", "single", "per-az"].includes(c.natGateways)) bad("natGateways", c.natGateways, "must be none, single or per-az");
 
+  const beforeBuckets = problems.length;
   checkBuckets(c, bad);
+  const bucketsOk = problems.length === beforeBuckets;
 
   const pinning = c.imagePinning ?? "digest";
   if (pinning !== "digest" && pinning !== "tag") bad("imagePinning", pinning, "must be digest or tag");
@@ -68,6 +72,13 @@ export function validateEnvironment(config: EnvironmentConfig): EnvironmentConfi
   // The tasks reach only ECR (egress to the VPC endpoints), so Envoy must come from ECR too; the default mirrors it there.
   const envoyImage = c.envoyImage === undefined ? undefined : imagePinProblem(c.envoyImage, pinning === "tag" ? "tag" : "digest");
   if (envoyImage) bad("envoyImage", c.envoyImage, `${envoyImage}; or omit it to pull the default through the ECR mirror`);
+  if (c.example !== undefined && typeof c.example !== "boolean") bad("example", c.example, "must be true (the file holds example values) or omitted");
+  if (c.example !== true) {
+    for (const [field, image] of [["authorizerImage", c.authorizerImage], ["envoyImage", c.envoyImage]] as const) {
+      const placeholder = image === undefined ? undefined : placeholderDigestProblem(image);
+      if (placeholder) bad(field, image, placeholder);
+    }
+  }
   if (c.slowStartSeconds !== undefined && (!Number.isInteger(c.slowStartSeconds) || (c.slowStartSeconds !== 0 && (c.slowStartSeconds < 30 || c.slowStartSeconds > 900)))) {
     bad("slowStartSeconds", c.slowStartSeconds, "is outside the ALB range; use 30-900, or 0 for off");
   }
@@ -88,6 +99,7 @@ export function validateEnvironment(config: EnvironmentConfig): EnvironmentConfi
   });
 
   checkToken(c, bad);
+  checkIssuer(c, bad, problems, bucketsOk);
   if (!Number.isInteger(c.rotationDays) || c.rotationDays < 1 || c.rotationDays > 365) {
     bad("rotationDays", c.rotationDays, "must be a whole number of days, 1-365");
   } else {
@@ -151,6 +163,52 @@ function checkToken(c: EnvironmentConfig, bad: Bad): void {
   if (lifetime) bad("token.maxLifetimeSeconds", t.maxLifetimeSeconds, lifetime);
   const skew = clockSkewProblem(t.clockSkewSeconds);
   if (skew) bad("token.clockSkewSeconds", t.clockSkewSeconds, skew);
+}
+
+/** Longest run of one character a real SHA-256 digest plausibly has; a longer run is a placeholder (e.g. 000…0002). */
+const PLACEHOLDER_RUN = /([0-9a-f])\1{15}/;
+
+/** Why the digest `image` is pinned by is an obvious placeholder (all zeros, one repeated character); undefined otherwise. */
+export function placeholderDigestProblem(image: string): string | undefined {
+  const digest = /@sha256:([0-9a-f]{64})$/.exec(image)?.[1];
+  if (digest === undefined || !PLACEHOLDER_RUN.test(digest)) return undefined;
+  return "is pinned by a placeholder digest (a run of one repeated character no real image has); replace it with the digest `docker push` printed";
+}
+
+function checkIssuer(c: EnvironmentConfig, bad: Bad, problems: string[], bucketsOk: boolean): void {
+  const issuer = c.issuer as EnvironmentConfig["issuer"] | undefined;
+  if (issuer === undefined) {
+    bad("issuer", issuer, "is missing; every environment has an issuer: set issuer.policy and issuer.invokers");
+    return;
+  }
+  for (const p of issuancePolicyProblems(issuer.policy, { maxLifetimeSeconds: c.token.maxLifetimeSeconds })) problems.push(`issuer.policy.${p}`);
+  for (const p of invokersProblems(issuer.invokers)) problems.push(`issuer.${p}`);
+  if (issuer.reservedConcurrency !== undefined) {
+    const why = reservedConcurrencyProblem(issuer.reservedConcurrency);
+    if (why) bad("issuer.reservedConcurrency", issuer.reservedConcurrency, why);
+  }
+  // A grant outside what the gateway serves would issue tokens no request can use (judged once the buckets themselves are valid).
+  if (!bucketsOk) return;
+  const rules = Array.isArray(issuer.policy.rules) ? issuer.policy.rules : [];
+  rules.forEach((rule, r) => {
+    (Array.isArray(rule.grants) ? rule.grants : []).forEach((grant: unknown, g: number) => {
+      const why = typeof grant === "string" ? grantOutsideBucketsProblem(grant, c.buckets) : undefined;
+      if (why) bad(`issuer.policy.rules[${r}].grants[${g}]`, grant, why);
+    });
+  });
+}
+
+/** Why `grant` reaches outside the buckets and prefixes the gateway serves; undefined when inside (or unparseable: the policy check names that). */
+export function grantOutsideBucketsProblem(grant: string, buckets: EnvironmentConfig["buckets"]): string | undefined {
+  const m = /^[^:]*:([^/]+)\/(.*)$/.exec(grant);
+  if (!m) return undefined;
+  const [, bucket, path] = m as unknown as [string, string, string];
+  const access = Object.hasOwn(buckets, bucket) ? buckets[bucket] : undefined;
+  if (!access) return `names bucket ${bucket}, which the gateway does not serve; use one of ${Object.keys(buckets).join(", ")} or add it to buckets`;
+  // Up to the first variable, the path is fixed: it must lie inside one served prefix.
+  const fixed = path.split("${")[0]!;
+  const inside = access.prefixes.some((prefix) => fixed.startsWith(prefix));
+  return inside ? undefined : `reaches outside the prefixes the gateway serves in ${bucket} (${access.prefixes.map((p) => JSON.stringify(p)).join(", ")}); narrow the grant or add the prefix`;
 }
 
 function checkBackend(c: EnvironmentConfig, bad: Bad): void {

@@ -11,6 +11,8 @@ export interface AppOptions {
   readonly environments: readonly string[];
   /** The rotation Lambda bundle, shared by every stack. */
   readonly rotationBundle: LambdaBundle;
+  /** The issuer Lambda bundle, shared by every stack. @default defaultIssuerBundle() */
+  readonly issuerBundle?: LambdaBundle;
   /** Where to write (`cdktf.out` unless CDKTF_OUTDIR says otherwise). @default cdktf's default */
   readonly outdir?: string;
   /** Synthesize for an offline `terraform plan` (see EnvironmentStackProps.offlinePlan). @default false */
@@ -29,6 +31,7 @@ export function buildApp(options: AppOptions): { app: App; stacks: EnvironmentSt
       new EnvironmentStack(app, stackName(name), {
         config: getEnvironment(name),
         rotationBundle: options.rotationBundle,
+        ...(options.issuerBundle === undefined ? {} : { issuerBundle: options.issuerBundle }),
         offlinePlan: options.offlinePlan ?? false,
         localBackend: options.localBackend ?? false,
         terraformRole: options.terraformRole ?? "apply",

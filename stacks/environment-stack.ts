@@ -1,3 +1,4 @@
+import { join } from "node:path";
 import { Construct } from "constructs";
 import { Aspects, LocalBackend, S3Backend, TerraformOutput, TerraformStack } from "cdktf";
 import { AcmCertificate } from "@cdktf/provider-aws/lib/acm-certificate";
@@ -6,17 +7,21 @@ import type { EnvironmentConfig } from "../config/environment";
 import { ECR_IMAGE } from "../src/contracts/aws-names";
 import { envoyCommand, envoySettingsForEnvironment, ENVOY_IMAGE, renderEnvoyBootstrap, S3_CLUSTER } from "../envoy-templates";
 import { FILTER, S3_LISTENER } from "../envoy-templates/bootstrap";
+import { bundleIssuerLambda } from "../handlers/issuer/bundle";
 import { AccessPolicy } from "../modules/access-policy/access-policy";
 import { ImageMirror, mirroredImage } from "../modules/image-mirror/image-mirror";
+import { Issuer, issuerRoleArn } from "../modules/issuer/issuer";
 import { LoadBalancer } from "../modules/load-balancer/load-balancer";
 import { PlanRole } from "../modules/plan-role/plan-role";
 import { Network } from "../modules/network/network";
 import { Alarms } from "../modules/observability/alarms";
 import { Dashboard } from "../modules/observability/dashboard";
 import { LogGroups } from "../modules/observability/log-groups";
+import { AUTHORIZER_CONTAINER } from "../modules/proxy-service/containers";
 import { ProxyService } from "../modules/proxy-service/proxy-service";
 import { partitionOf } from "../modules/shared/policy";
 import { SigningKeys, type LambdaBundle } from "../modules/signing-keys/signing-keys";
+import { issuerEnvironment } from "../src/contracts/issuer-environment";
 import { checkInvariants } from "./invariants";
 import { IgnoreLocalApiGaps, localProviderSettings } from "./local-api";
 
@@ -25,6 +30,8 @@ export interface EnvironmentStackProps {
   readonly config: EnvironmentConfig;
   /** The rotation Lambda's zip (`bundleRotationLambda(dir)`), bundled once per synth. */
   readonly rotationBundle: LambdaBundle;
+  /** The issuer Lambda's zip, bundled once per synth. @default defaultIssuerBundle() (bundled once per process into .build/issuer-lambda) */
+  readonly issuerBundle?: LambdaBundle;
   /**
    * Plan without AWS access: the provider skips its credential, account-id, metadata and region
    * checks, cannot enforce `allowed_account_ids`, and does not assume `assumeRoleArn`. Only for offline `terraform plan` in tests and CI;
@@ -59,11 +66,12 @@ export function stackName(environment: string): string {
 }
 
 /** The rotation Lambda's log group, created up front so its retention and key are ours. */
-export function logGroupNames(environment: string): { envoy: string; authorizer: string; rotation: string; flowLogs: string; waf: string } {
+export function logGroupNames(environment: string): { envoy: string; authorizer: string; rotation: string; issuer: string; flowLogs: string; waf: string } {
   return {
     envoy: `/rajee/${environment}/envoy`,
     authorizer: `/rajee/${environment}/authorizer`,
     rotation: `/rajee/${environment}/key-rotation`,
+    issuer: `/rajee/${environment}/issuer`,
     flowLogs: `/rajee/${environment}/vpc-flow-logs`,
     // WAF logs only to groups named aws-waf-logs-*.
     waf: `aws-waf-logs-${stackName(environment)}`,
@@ -84,6 +92,8 @@ export class EnvironmentStack extends TerraformStack {
   readonly planRole: PlanRole | undefined;
   readonly logGroups: LogGroups;
   readonly signingKeys: SigningKeys;
+  /** The token issuer (Lambda behind an AWS_IAM Function URL). */
+  readonly issuer: Issuer;
   readonly accessPolicy: AccessPolicy;
   readonly loadBalancer: LoadBalancer;
   readonly proxyService: ProxyService;
@@ -157,8 +167,28 @@ export class EnvironmentStack extends TerraformStack {
       rotationDays: c.rotationDays,
       maxTokenLifetimeSeconds: c.token.maxLifetimeSeconds,
       clockSkewSeconds: c.token.clockSkewSeconds,
+      issuerRoleArn: issuerRoleArn(name, c.accountId, c.region),
       // moto's RotateSecret invokes the Lambda, which needs Docker (docs/infrastructure.md).
       ...(localApi === undefined ? {} : { rotationSchedule: false }),
+    });
+    this.issuer = new Issuer(this, "issuer", {
+      namePrefix: name,
+      accountId: c.accountId,
+      region: c.region,
+      bundle: props.issuerBundle ?? defaultIssuerBundle(),
+      environment: issuerEnvironment({
+        privateKeySecretArn: this.signingKeys.privateKeySecretArn,
+        issuer: c.token.issuer,
+        audience: c.token.audience,
+        policy: c.issuer.policy,
+        maxTokenLifetimeSeconds: c.token.maxLifetimeSeconds,
+      }),
+      logGroupName: this.logGroups.names.issuer as string,
+      logGroupArn: this.logGroups.arns.issuer as string,
+      privateKeySecretArn: this.signingKeys.privateKeySecretArn,
+      privateKeyKmsKeyArn: this.signingKeys.privateKeyKmsKeyArn,
+      invokers: c.issuer.invokers,
+      reservedConcurrency: c.issuer.reservedConcurrency,
     });
 
     // The tasks reach only ECR: Envoy's image comes through the account's pull-through cache unless configured.
@@ -249,6 +279,7 @@ export class EnvironmentStack extends TerraformStack {
       s3ListenerName: S3_LISTENER,
       s3ClusterName: S3_CLUSTER,
       extAuthzFilterName: FILTER.extAuthz,
+      tokens: { authorizer: containerEnvironment(this.proxyService, AUTHORIZER_CONTAINER), issuer: this.issuer.environment },
     });
     this.alarms = new Alarms(this, "alarms", {
       namePrefix: name,
@@ -260,6 +291,7 @@ export class EnvironmentStack extends TerraformStack {
       authorizerLogGroupName: this.logGroups.names.authorizer as string,
       rotationLogGroupName: this.logGroups.names.rotation as string,
       rotationFunctionName: this.signingKeys.rotationFunctionName,
+      issuerFunctionName: this.issuer.functionName,
       rotationDays: c.rotationDays,
       // Half of Envoy's budget for a check: past it, checks start failing closed with 503.
       authzLatencyP99ThresholdMs: envoy.extAuthz.timeoutMs / 2,
@@ -273,6 +305,7 @@ export class EnvironmentStack extends TerraformStack {
       serviceName: this.proxyService.serviceName,
       logMetricNamespace: this.alarms.metricNamespace,
       rotationFunctionName: this.signingKeys.rotationFunctionName,
+      issuerFunctionName: this.issuer.functionName,
     });
 
     this.planRole =
@@ -297,9 +330,19 @@ export class EnvironmentStack extends TerraformStack {
     new TerraformOutput(this, "jwks_secret_arn", { value: this.signingKeys.jwksSecretArn });
     new TerraformOutput(this, "private_key_secret_arn", { value: this.signingKeys.privateKeySecretArn });
     new TerraformOutput(this, "task_role_arn", { value: this.accessPolicy.taskRoleArn });
+    new TerraformOutput(this, "issuer_url", {
+      value: this.issuer.functionUrl,
+      description: "The token issuer: POST SigV4-signed (service lambda) requests here; give it to the invokers in config issuer.invokers",
+    });
     new TerraformOutput(this, "alarm_topic_arn", { value: this.alarms.topicArn });
     if (this.planRole) new TerraformOutput(this, "plan_role_arn", { value: this.planRole.roleArn, description: "Repository secret RAJEE_PLAN_ROLE_<ENV>" });
   }
+}
+
+/** The environment variables container `name` of the service is deployed with. */
+export function containerEnvironment(service: ProxyService, name: string): Record<string, string> {
+  const container = service.containerDefinitions.find((d) => d.name === name);
+  return Object.fromEntries((container?.environment ?? []).map((pair) => [pair.name ?? "", pair.value ?? ""]));
 }
 
 /** ECR repository ARNs of the images that live in ECR (Docker Hub images need no permission). */
@@ -309,4 +352,12 @@ export function ecrRepositoryArns(partition: string, images: readonly string[]):
     return m ? [`arn:${partition}:ecr:${m[2]}:${m[1]}:repository/${m[3]}`] : [];
   });
   return [...new Set(arns)].sort();
+}
+
+let issuerBundleOfProcess: LambdaBundle | undefined;
+
+/** The issuer Lambda bundled once per process into `.build/issuer-lambda` (for stacks built without `issuerBundle`). */
+export function defaultIssuerBundle(): LambdaBundle {
+  issuerBundleOfProcess ??= bundleIssuerLambda(join(process.cwd(), ".build", "issuer-lambda"));
+  return issuerBundleOfProcess;
 }

@@ -9,6 +9,9 @@ import type { TargetHealthCheck } from "../modules/load-balancer/load-balancer";
 import { FARGATE_MAX_STOP_TIMEOUT_SECONDS } from "../modules/proxy-service/proxy-service";
 import type { HealthCheckTiming } from "../modules/proxy-service/task-size";
 import { ConfigError } from "../src/config-error";
+import { AUTHORIZER_VARIABLES } from "../src/contracts/authorizer-environment";
+import type { EnvironmentVariables } from "../src/contracts/environment";
+import { ISSUER_VARIABLES } from "../src/contracts/issuer-environment";
 
 /**
  * Envoy's defaults for the outlier-detection enforcement fields (percent of detections acted on),
@@ -48,6 +51,13 @@ export interface InvariantInputs {
   readonly s3ClusterName: string;
   /** Name of the ext_authz filter in the listener's chain. */
   readonly extAuthzFilterName: string;
+  /** The environment variables each token process is deployed with: who mints and who verifies must agree. */
+  readonly tokens: {
+    /** The authorizer container's variables (its task definition). */
+    readonly authorizer: EnvironmentVariables;
+    /** The issuer Lambda's variables. */
+    readonly issuer: EnvironmentVariables;
+  };
 }
 
 type Obj = Record<string, unknown>;
@@ -220,7 +230,55 @@ export function invariantProblems(i: InvariantInputs): string[] {
     }
     for (const field of Object.keys(OUTLIER_ENFORCEMENT_DEFAULTS)) zero(field);
   }
+  problems.push(...tokenProblems(i.tokens));
   return problems;
+}
+
+/**
+ * 6. The issuer mints what the authorizers accept: the same `iss` and `aud`, and no rule of the
+ *    issuance policy (nor the issuer's own limit) longer than the authorizers' maximum lifetime.
+ */
+export function tokenProblems(t: InvariantInputs["tokens"]): string[] {
+  const problems: string[] = [];
+  const a = AUTHORIZER_VARIABLES;
+  const v = ISSUER_VARIABLES;
+  for (const [field, issuerName, authorizerName] of [["issuer", v.issuer, a.issuer], ["audience", v.audience, a.audience]] as const) {
+    if (t.issuer[issuerName] !== t.authorizer[authorizerName]) {
+      problems.push(
+        `issuer ${issuerName}=${JSON.stringify(t.issuer[issuerName])} differs from the authorizers' ${authorizerName}=${JSON.stringify(t.authorizer[authorizerName])} ` +
+          `(every token it issued would be refused); give both token.${field}`,
+      );
+    }
+  }
+  const accepted = Number(t.authorizer[a.maxTokenLifetimeSeconds]);
+  const limit = Number(t.issuer[v.maxTokenLifetimeSeconds]);
+  if (!Number.isFinite(accepted)) {
+    problems.push(`authorizer ${a.maxTokenLifetimeSeconds} is not set; the issuer's lifetimes cannot be checked against it`);
+    return problems;
+  }
+  if (!(limit <= accepted)) {
+    problems.push(`issuer ${v.maxTokenLifetimeSeconds}=${String(t.issuer[v.maxTokenLifetimeSeconds])} is above the authorizers' ${accepted}; give both token.maxLifetimeSeconds`);
+  }
+  for (const [index, seconds] of ruleLifetimes(t.issuer[v.policy]).entries()) {
+    if (!(seconds <= accepted)) {
+      problems.push(
+        `issuer policy rules[${index}].maxLifetimeSeconds=${String(seconds)} is above the authorizers' token maxLifetimeSeconds=${accepted} ` +
+          "(its longest tokens would be refused); shorten the rule",
+      );
+    }
+  }
+  return problems;
+}
+
+/** Each rule's maxLifetimeSeconds in the issuer's policy variable (NaN where one is not a number). */
+function ruleLifetimes(policyJson: string | undefined): number[] {
+  let policy: unknown;
+  try {
+    policy = JSON.parse(policyJson ?? "");
+  } catch {
+    return [Number.NaN];
+  }
+  return list(isObj(policy) ? policy.rules : undefined).map((rule) => (isObj(rule) && typeof rule.maxLifetimeSeconds === "number" ? rule.maxLifetimeSeconds : Number.NaN));
 }
 
 /** Throws one ConfigError listing every broken rule. */

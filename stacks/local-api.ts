@@ -18,6 +18,7 @@ import { ConfigError } from "../src/config-error";
 export const LOCAL_ENDPOINT_SERVICES = [
   "acm",
   "appautoscaling",
+  "cloudformation",
   "cloudwatch",
   "ec2",
   "ecr",

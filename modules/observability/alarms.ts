@@ -27,6 +27,10 @@ export interface AlarmsProps {
   readonly rotationLogGroupName: string;
   /** Name of the rotation Lambda (`AWS/Lambda` dimension `FunctionName`). */
   readonly rotationFunctionName: string;
+  /** Name of the token issuer Lambda (`AWS/Lambda` dimension `FunctionName`, its Function URL's metrics too). */
+  readonly issuerFunctionName: string;
+  /** Issuer requests answered 4xx (denied by the policy, malformed, or refused by IAM) in 5 minutes that count as a spike. @default 20 */
+  readonly issuerDenialThreshold?: number;
   /** Days between scheduled signing-key rotations (the secret's rotation schedule). */
   readonly rotationDays: number;
   /** Days past the schedule before a missing rotation alarms (1-30). @default 2 */
@@ -48,6 +52,7 @@ export interface AlarmsProps {
 
 export const DEFAULT_HTTP_5XX_THRESHOLD = 10;
 export const DEFAULT_DENIAL_THRESHOLD = 100;
+export const DEFAULT_ISSUER_DENIAL_THRESHOLD = 20;
 export const DEFAULT_ROTATION_MARGIN_DAYS = 2;
 export const DEFAULT_AUTHZ_LATENCY_P99_THRESHOLD_MS = 500;
 /**
@@ -76,13 +81,17 @@ export type AlarmKey =
   | "rotationFailure"
   | "authzLatencyP99"
   | "rotationLambdaErrors"
-  | "signingKeyAge";
+  | "signingKeyAge"
+  | "issuerErrors"
+  | "issuerThrottles"
+  | "issuerDenialSpike";
 
 /**
  * An encrypted SNS topic mailing `alarmEmail`, and alarms for load balancer 5xx, target 5xx (Envoy
  * answers 503 when the authorizer is down), unhealthy or missing targets, a spike of denials, a
  * failed key rotation (logged failure or a Lambda error), a slow authorizer (p99 latency), and a
- * signing key older than the rotation schedule plus a margin (no rotation succeeded). Denials and
+ * signing key older than the rotation schedule plus a margin (no rotation succeeded), and the token
+ * issuer's errors, throttles and a spike of refused requests (its Function URL's `Url4xxCount`). Denials and
  * rotation failures are counted from the logs with metric filters; latency and key age come from
  * the authorizer's EMF lines.
  */
@@ -98,6 +107,7 @@ export class Alarms extends Construct {
     const namespace = props.metricNamespace ?? `rajee/${props.namePrefix}`;
     const http5xx = props.http5xxThreshold ?? DEFAULT_HTTP_5XX_THRESHOLD;
     const denials = props.denialThreshold ?? DEFAULT_DENIAL_THRESHOLD;
+    const issuerDenials = props.issuerDenialThreshold ?? DEFAULT_ISSUER_DENIAL_THRESHOLD;
     const marginDays = props.rotationMarginDays ?? DEFAULT_ROTATION_MARGIN_DAYS;
     const latencyMs = props.authzLatencyP99ThresholdMs ?? DEFAULT_AUTHZ_LATENCY_P99_THRESHOLD_MS;
     const emf = props.emfNamespace ?? EMF_NAMESPACE;
@@ -113,6 +123,8 @@ export class Alarms extends Construct {
     if (!Number.isInteger(marginDays) || marginDays < 1 || marginDays > 30) problems.push(`rotationMarginDays=${marginDays} must be 1-30 days`);
     if (!Number.isFinite(latencyMs) || latencyMs <= 0) problems.push(`authzLatencyP99ThresholdMs=${latencyMs} must be a positive number of milliseconds`);
     if (props.rotationFunctionName === "") problems.push("rotationFunctionName is empty; pass the rotation Lambda's name");
+    if (props.issuerFunctionName === "") problems.push("issuerFunctionName is empty; pass the issuer Lambda's name");
+    if (!Number.isInteger(issuerDenials) || issuerDenials < 1) problems.push(`issuerDenialThreshold=${issuerDenials} must be a positive whole number of requests`);
     throwProblems("alarms", problems);
     this.metricNamespace = namespace;
 
@@ -163,6 +175,7 @@ export class Alarms extends Construct {
     });
     const maxKeyAgeSeconds = (props.rotationDays + marginDays) * DAY_SECONDS;
     const lb = { LoadBalancer: props.loadBalancerArnSuffix };
+    const issuer = { FunctionName: props.issuerFunctionName };
     const lbTarget = { LoadBalancer: props.loadBalancerArnSuffix, TargetGroup: props.targetGroupArnSuffix };
     const specs: Record<AlarmKey, Omit<CloudwatchMetricAlarmConfig, "alarmName">> = {
       alb5xx: {
@@ -216,6 +229,22 @@ export class Alarms extends Construct {
           `The current signing key is older than ${props.rotationDays} days (the rotation schedule) + ${marginDays} days: no rotation has succeeded since. See docs/operations.md.`,
         namespace: emf, metricName: EMF_METRICS.signingKeyAgeSeconds,
         statistic: "Minimum", period: ONE_HOUR, evaluationPeriods: 1, threshold: maxKeyAgeSeconds, comparisonOperator: "GreaterThanThreshold",
+      },
+      issuerErrors: {
+        alarmDescription: "The token issuer failed (threw, timed out or could not read the signing key): callers get 500 and no tokens. See docs/operations.md.",
+        namespace: "AWS/Lambda", metricName: "Errors", dimensions: issuer,
+        statistic: "Sum", period: FIVE_MINUTES, evaluationPeriods: 1, threshold: 1, comparisonOperator: "GreaterThanOrEqualToThreshold",
+      },
+      issuerThrottles: {
+        alarmDescription: "Issuer requests were throttled: its reserved concurrency is exhausted (a caller in a loop, or the limit is too low for real demand).",
+        namespace: "AWS/Lambda", metricName: "Throttles", dimensions: issuer,
+        statistic: "Sum", period: FIVE_MINUTES, evaluationPeriods: 1, threshold: 1, comparisonOperator: "GreaterThanOrEqualToThreshold",
+      },
+      issuerDenialSpike: {
+        alarmDescription:
+          `More than ${issuerDenials} issuer requests answered 4xx in 5 minutes (grants the policy does not allow, IAM refusals, malformed requests): a misconfigured caller, or someone probing the policy.`,
+        namespace: "AWS/Lambda", metricName: "Url4xxCount", dimensions: issuer,
+        statistic: "Sum", period: FIVE_MINUTES, evaluationPeriods: 1, threshold: issuerDenials, comparisonOperator: "GreaterThanOrEqualToThreshold",
       },
     };
     const alarmNames = {} as Record<AlarmKey, string>;

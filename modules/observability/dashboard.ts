@@ -20,6 +20,8 @@ export interface DashboardProps {
   readonly logMetricNamespace: string;
   /** Name of the rotation Lambda (its `AWS/Lambda` errors are charted). */
   readonly rotationFunctionName: string;
+  /** Name of the token issuer Lambda (its invocations, Function URL answers, errors and throttles are charted). */
+  readonly issuerFunctionName: string;
   /** Namespace of the authorizer's EMF metrics (`Decisions` and `AuthzLatencyMs` by `Result`, `SigningKeyAgeSeconds`). @default EMF_NAMESPACE ("rajee") */
   readonly emfNamespace?: string;
 }
@@ -29,7 +31,7 @@ export const DEFAULT_EMF_NAMESPACE = EMF_NAMESPACE;
 
 type Metric = (string | Record<string, string>)[];
 
-/** One CloudWatch dashboard: traffic, errors, latency, decisions, task health and capacity. */
+/** One CloudWatch dashboard: traffic, errors, latency, decisions, task health and capacity, key rotation and the token issuer. */
 export class Dashboard extends Construct {
   readonly dashboardName: string;
   /** The dashboard body as data (for tests and docs). */
@@ -42,6 +44,7 @@ export class Dashboard extends Construct {
     const lb = ["LoadBalancer", props.loadBalancerArnSuffix];
     const tg = [...lb, "TargetGroup", props.targetGroupArnSuffix];
     const svc = ["ClusterName", props.clusterName, "ServiceName", props.serviceName];
+    const issuer = ["FunctionName", props.issuerFunctionName];
     const widget = (title: string, metrics: Metric[], stat = "Sum") => ({
       type: "metric",
       width: 12,
@@ -79,6 +82,16 @@ export class Dashboard extends Construct {
           ["AWS/Lambda", "Errors", "FunctionName", props.rotationFunctionName],
         ]),
         widget("Signing key age (s)", [[emf, EMF_METRICS.signingKeyAgeSeconds]], "Maximum"),
+        // The issuer row: what callers got from the Function URL, then what the function did.
+        widget("Issuer requests", [
+          ["AWS/Lambda", "UrlRequestCount", ...issuer],
+          ["AWS/Lambda", "Url4xxCount", ...issuer],
+          ["AWS/Lambda", "Url5xxCount", ...issuer],
+        ]),
+        widget("Issuer errors and throttles", [
+          ["AWS/Lambda", "Errors", ...issuer],
+          ["AWS/Lambda", "Throttles", ...issuer],
+        ]),
       ],
     };
     const dashboard = new CloudwatchDashboard(this, "dashboard", {

@@ -3,7 +3,12 @@ import { dev } from "../../config/dev";
 import { prod } from "../../config/prod";
 import { staging } from "../../config/staging";
 import type { EnvironmentConfig } from "../../config/environment";
+import fc from "fast-check";
 import { environmentNames, getEnvironment, validateEnvironment } from "../../config";
+import { placeholderDigestProblem } from "../../config/validate";
+
+/** A digest as `docker push` prints one (the SHA-256 of a manifest): no long run of one character. */
+const REAL_DIGEST = "b2f3ae1c54d8e9f07a6c3d2e1f0a9b8c7d6e5f4a3b2c1d0e9f8a7b6c5d4e3f2a";
 
 /** Dev with `patch` applied on top (one level deep for nested objects). */
 function devWith(patch: Partial<Record<keyof EnvironmentConfig, unknown>>): EnvironmentConfig {
@@ -189,12 +194,103 @@ describe("environment config", () => {
   it("accepts an ECR-mirrored Envoy image without NAT", () => {
     const config = devWith({
       natGateways: "none",
-      envoyImage: `111111111111.dkr.ecr.eu-west-1.amazonaws.com/envoy:v1.34.1@sha256:${"a".repeat(64)}`,
+      envoyImage: `111111111111.dkr.ecr.eu-west-1.amazonaws.com/envoy:v1.34.1@sha256:${REAL_DIGEST}`,
     });
     expect(problemsOf(config)).toEqual([]);
   });
 
   it("accepts a local backend", () => {
     expect(problemsOf(devWith({ backend: { kind: "local" } }))).toEqual([]);
+  });
+
+  const issuer = dev.issuer;
+  const issuerCases: Array<[string, Partial<EnvironmentConfig["issuer"]>, string[]]> = [
+    [
+      "a wildcard invoker",
+      { invokers: ["arn:aws:iam::111111111111:role/*"] },
+      [`issuer.invokers[0]="arn:aws:iam::111111111111:role/*" contains '*'; list account ids or role ARNs exactly (a wildcard would let anyone matching call the issuer)`],
+    ],
+    ["no invoker", { invokers: [] }, ["issuer.invokers=[] is empty, so nobody could call the issuer; list the account ids or role ARNs that may"]],
+    ["a repeated invoker", { invokers: ["111111111111", "111111111111"] }, ['issuer.invokers[1]="111111111111" is listed twice; list each invoker once']],
+    [
+      "an invoker that is a user",
+      { invokers: ["arn:aws:iam::111111111111:user/bob"] },
+      ['issuer.invokers[0]="arn:aws:iam::111111111111:user/bob" is neither a 12-digit account id nor an IAM role ARN; use e.g. 123456789012 or arn:aws:iam::123456789012:role/analyst'],
+    ],
+    ["zero reserved concurrency", { reservedConcurrency: 0 }, ["issuer.reservedConcurrency=0 must be a whole number 1-100; use e.g. 5"]],
+    ["too much reserved concurrency", { reservedConcurrency: 101 }, ["issuer.reservedConcurrency=101 must be a whole number 1-100; use e.g. 5"]],
+    ["an empty policy", { policy: { rules: [] } }, [expect.stringMatching(/^config "dev": issuer\.policy\.rules is empty, so no caller could get a token;/) as unknown as string]],
+    [
+      "a rule longer than the tokens live",
+      { policy: { rules: [{ principals: ["111111111111"], grants: ["read:rajee-dev-data/x/"], maxLifetimeSeconds: 86400 }] } },
+      [expect.stringMatching(/^config "dev": issuer\.policy\.rules\[0\]\.maxLifetimeSeconds=86400 is not a whole number of seconds in 60-43200/) as unknown as string],
+    ],
+    [
+      "a grant of a bucket the gateway does not serve",
+      { policy: { rules: [{ principals: ["111111111111"], grants: ["read:other-bucket/x/"], maxLifetimeSeconds: 60 }] } },
+      ['issuer.policy.rules[0].grants[0]="read:other-bucket/x/" names bucket other-bucket, which the gateway does not serve; use one of rajee-dev-data or add it to buckets'],
+    ],
+  ];
+
+  it.each(issuerCases)("rejects an issuer with %s, naming the setting", (_label, patch, messages) => {
+    expect(problemsOf(devWith({ issuer: { ...structuredClone(issuer), ...patch } }))).toEqual(messages.map((m) => (typeof m === "string" ? `config "dev": ${m}` : m)));
+  });
+
+  it("rejects a missing issuer: every environment has one", () => {
+    expect(problemsOf(devWith({ issuer: undefined }))).toEqual(['config "dev": issuer=undefined is missing; every environment has an issuer: set issuer.policy and issuer.invokers']);
+  });
+
+  it("rejects a grant reaching outside the prefixes the gateway serves, judging only the part before a variable", () => {
+    const rule = (grants: string[]) => ({ principals: ["222222222222"], grants, maxLifetimeSeconds: 60 });
+    const withGrants = (grants: string[]) => ({ ...structuredClone(staging), issuer: { ...staging.issuer, policy: { rules: [rule(grants)] } } });
+    expect(problemsOf(withGrants(["read:rajee-staging-data/shared/a/", "write:rajee-staging-data/partners/${aws:accountId}/"]))).toEqual([]);
+    expect(problemsOf(withGrants(["read:rajee-staging-data/", "read:rajee-staging-data/${aws:sessionName}/", "read:rajee-staging-data/share"]))).toEqual(
+      ["read:rajee-staging-data/", "read:rajee-staging-data/${aws:sessionName}/", "read:rajee-staging-data/share"].map(
+        (g, i) =>
+          `config "staging": issuer.policy.rules[0].grants[${i}]=${JSON.stringify(g)} reaches outside the prefixes the gateway serves in rajee-staging-data ("shared/", "partners/"); narrow the grant or add the prefix`,
+      ),
+    );
+  });
+
+  it("gives every environment an issuer whose invokers and rules pass, and prod no whole account as invoker", () => {
+    for (const name of environmentNames) expect(getEnvironment(name).issuer.invokers.length).toBeGreaterThan(0);
+    expect(prod.issuer.invokers.filter((i) => /^\d{12}$/.test(i))).toEqual([]);
+  });
+
+  it("gives every environment but dev a plan role for pull-request plans", () => {
+    for (const name of environmentNames.filter((n) => n !== "dev")) {
+      expect(getEnvironment(name).planRole?.githubRepository).toMatch(/^[\w.-]+\/[\w.-]+$/);
+    }
+  });
+
+  it("refuses placeholder digests unless the file says it holds example values", () => {
+    for (const config of [staging, prod]) {
+      expect(config.example).toBe(true);
+      expect(problemsOf({ ...config, example: undefined })).toEqual([
+        `config "${config.name}": authorizerImage=${JSON.stringify(config.authorizerImage)} is pinned by a placeholder digest (a run of one repeated character no real image has); replace it with the digest \`docker push\` printed`,
+      ]);
+      const real = config.authorizerImage.replace(/@sha256:[0-9a-f]{64}$/, `@sha256:${REAL_DIGEST}`);
+      expect(problemsOf({ ...config, example: undefined, authorizerImage: real })).toEqual([]);
+    }
+    const mirrored = `111111111111.dkr.ecr.eu-west-1.amazonaws.com/envoy:v1.34.1@sha256:${"0".repeat(64)}`;
+    expect(problemsOf(devWith({ envoyImage: mirrored }))).toEqual([
+      `config "dev": envoyImage=${JSON.stringify(mirrored)} is pinned by a placeholder digest (a run of one repeated character no real image has); replace it with the digest \`docker push\` printed`,
+    ]);
+  });
+
+  it("judges a digest a placeholder exactly when it has a run of 16 or more of one character", () => {
+    const hex = fc.constantFrom(..."0123456789abcdef".split(""));
+    fc.assert(
+      fc.property(fc.array(hex, { minLength: 64, maxLength: 64 }), fc.nat(48), fc.integer({ min: 16, max: 64 }), hex, (chars, at, run, c) => {
+        const random = chars.join("");
+        const image = (d: string) => `111111111111.dkr.ecr.eu-west-1.amazonaws.com/a:1@sha256:${d}`;
+        const longest = Math.max(...(random.match(/(.)\1*/g) ?? []).map((m) => m.length));
+        expect(placeholderDigestProblem(image(random)) === undefined).toBe(longest < 16);
+        const start = Math.min(at, 64 - run);
+        const planted = random.slice(0, start) + c.repeat(run) + random.slice(start + run);
+        expect(placeholderDigestProblem(image(planted))).toBeDefined();
+      }),
+      { numRuns: 200 },
+    );
   });
 });

@@ -55,6 +55,7 @@ describe("Alarms", () => {
     authorizerLogGroupName: "/rajee/test/authorizer",
     rotationLogGroupName: "/rajee/test/key-rotation",
     rotationFunctionName: "rajee-test-key-rotation",
+    issuerFunctionName: "rajee-test-issuer",
     rotationDays: 7,
   };
   const s = synth((scope: Construct) => new Alarms(scope, "alarms", props));
@@ -69,7 +70,7 @@ describe("Alarms", () => {
     expect(onlyResource(s, "aws_sns_topic_subscription")).toMatchObject({ protocol: "email", endpoint: "oncall@example.com" });
   });
 
-  it("alarms on 5xx, unhealthy and missing targets, denial spikes, rotation failures, latency, Lambda errors and key age", () => {
+  it("alarms on 5xx, unhealthy and missing targets, denial spikes, rotation failures, latency, Lambda errors, key age and the issuer", () => {
     const alarms = Object.values(resourcesOf(s, "aws_cloudwatch_metric_alarm")).map((a) => [a.alarm_name, a.namespace, a.metric_name, a.comparison_operator, a.threshold]);
     expect(alarms.sort()).toEqual([
       ["rajee-test-alb5xx", "AWS/ApplicationELB", "HTTPCode_ELB_5XX_Count", "GreaterThanOrEqualToThreshold", 10],
@@ -81,6 +82,9 @@ describe("Alarms", () => {
       ["rajee-test-authz-latency-p99", undefined, undefined, "GreaterThanThreshold", 500],
       ["rajee-test-rotation-lambda-errors", "AWS/Lambda", "Errors", "GreaterThanOrEqualToThreshold", 1],
       ["rajee-test-signing-key-age", "rajee", "SigningKeyAgeSeconds", "GreaterThanThreshold", 777600],
+      ["rajee-test-issuer-errors", "AWS/Lambda", "Errors", "GreaterThanOrEqualToThreshold", 1],
+      ["rajee-test-issuer-throttles", "AWS/Lambda", "Throttles", "GreaterThanOrEqualToThreshold", 1],
+      ["rajee-test-issuer-denial-spike", "AWS/Lambda", "Url4xxCount", "GreaterThanOrEqualToThreshold", 20],
     ].sort());
     const topic = refOf(s, "aws_sns_topic", "topic", "arn");
     for (const a of Object.values(resourcesOf(s, "aws_cloudwatch_metric_alarm"))) expect(a.alarm_actions).toEqual([topic]);
@@ -108,6 +112,17 @@ describe("Alarms", () => {
       period: 300,
       evaluation_periods: 1,
     });
+  });
+
+  it("alarms on the issuer's errors, throttles and refused requests, each for its own function over five minutes", () => {
+    for (const name of ["rajee-test-issuer-errors", "rajee-test-issuer-throttles", "rajee-test-issuer-denial-spike"]) {
+      expect(alarmNamed(name)).toMatchObject({ dimensions: { FunctionName: "rajee-test-issuer" }, statistic: "Sum", period: 300, evaluation_periods: 1 });
+    }
+    const strict = synth((scope: Construct) => new Alarms(scope, "alarms", { ...props, issuerDenialThreshold: 5 }));
+    expect(Object.values(resourcesOf(strict, "aws_cloudwatch_metric_alarm")).find((x) => x.alarm_name === "rajee-test-issuer-denial-spike")?.threshold).toBe(5);
+    expect(() => synth((scope: Construct) => new Alarms(scope, "alarms", { ...props, issuerDenialThreshold: 0 }))).toThrow(
+      new ConfigError("alarms: issuerDenialThreshold=0 must be a positive whole number of requests"),
+    );
   });
 
   it("alarms when the newest signing key is older than the schedule plus the margin, within CloudWatch's evaluation range", () => {
@@ -153,7 +168,7 @@ describe("Alarms", () => {
 });
 
 describe("Dashboard", () => {
-  it("charts traffic, errors, latency, decisions, targets, capacity and rotation", () => {
+  it("charts traffic, errors, latency, decisions, targets, capacity, rotation and the issuer", () => {
     let titles: string[] = [];
     let widgets: Record<string, { metrics: unknown[]; stat: string }> = {};
     const s = synth((scope: Construct) => {
@@ -166,6 +181,7 @@ describe("Dashboard", () => {
         serviceName: "rajee-test-gateway",
         logMetricNamespace: "rajee/rajee-test",
         rotationFunctionName: "rajee-test-key-rotation",
+        issuerFunctionName: "rajee-test-issuer",
       });
       titles = d.body.widgets.map((w) => (w as { properties: { title: string } }).properties.title);
       widgets = Object.fromEntries(
@@ -185,6 +201,20 @@ describe("Dashboard", () => {
       "Service CPU and memory (%)",
       "Key rotation failures",
       "Signing key age (s)",
+      "Issuer requests",
+      "Issuer errors and throttles",
+    ]);
+    expect(widgets["Issuer requests"]).toEqual({
+      metrics: [
+        ["AWS/Lambda", "UrlRequestCount", "FunctionName", "rajee-test-issuer"],
+        ["AWS/Lambda", "Url4xxCount", "FunctionName", "rajee-test-issuer"],
+        ["AWS/Lambda", "Url5xxCount", "FunctionName", "rajee-test-issuer"],
+      ],
+      stat: "Sum",
+    });
+    expect(widgets["Issuer errors and throttles"]?.metrics).toEqual([
+      ["AWS/Lambda", "Errors", "FunctionName", "rajee-test-issuer"],
+      ["AWS/Lambda", "Throttles", "FunctionName", "rajee-test-issuer"],
     ]);
     // The authorizer publishes AuthzLatencyMs only with its Result dimension: without it the chart is empty.
     expect(widgets["Authorization latency p99 (ms)"]).toEqual({

@@ -13,7 +13,7 @@ interface StackJson extends Synthesized {
 
 function stackJson(name: string, options: { offlinePlan?: boolean; localBackend?: boolean; terraformRole?: "plan" | "apply" } = {}): StackJson {
   return withTestApp((app) => {
-    const stack = new EnvironmentStack(app, `rajee-${name}`, { config: getEnvironment(name), rotationBundle: FAKE_BUNDLE, ...options });
+    const stack = new EnvironmentStack(app, `rajee-${name}`, { config: getEnvironment(name), rotationBundle: FAKE_BUNDLE, issuerBundle: FAKE_BUNDLE, ...options });
     return JSON.parse(Testing.synth(stack, true)) as StackJson;
   });
 }
@@ -53,10 +53,10 @@ describe("EnvironmentStack", () => {
   });
 
   it("creates the plan role only when the environment names its repository, and outputs its ARN", () => {
-    expect(staging.resource?.aws_iam_role_policy_attachment).toBeUndefined();
+    expect(stackJson("dev").resource?.aws_iam_role_policy_attachment).toBeUndefined();
     const withPlanRole = withTestApp((app) => {
       const config = { ...getEnvironment("staging"), planRole: { githubRepository: "example/rajee" } };
-      return JSON.parse(Testing.synth(new EnvironmentStack(app, "rajee-staging", { config, rotationBundle: FAKE_BUNDLE }), true)) as StackJson;
+      return JSON.parse(Testing.synth(new EnvironmentStack(app, "rajee-staging", { config, rotationBundle: FAKE_BUNDLE, issuerBundle: FAKE_BUNDLE }), true)) as StackJson;
     });
     const role = Object.values(withPlanRole.resource?.aws_iam_role ?? {}).find((r) => r.name === "rajee-staging-plan")!;
     expect(JSON.parse(role.assume_role_policy as string).Statement[0].Condition.StringEquals["token.actions.githubusercontent.com:sub"]).toBe("repo:example/rajee:pull_request");

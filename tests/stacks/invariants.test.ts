@@ -2,8 +2,9 @@ import fc from "fast-check";
 import { getEnvironment } from "../../config";
 import { envoySettings, envoySettingsForEnvironment, renderEnvoyBootstrap, S3_CLUSTER } from "../../envoy-templates";
 import { FILTER, S3_LISTENER } from "../../envoy-templates/bootstrap";
-import { EnvironmentStack } from "../../stacks/environment-stack";
-import { checkInvariants, durationMs, invariantProblems, type InvariantInputs } from "../../stacks/invariants";
+import { AUTHORIZER_CONTAINER } from "../../modules/proxy-service/containers";
+import { containerEnvironment, EnvironmentStack } from "../../stacks/environment-stack";
+import { checkInvariants, durationMs, invariantProblems, tokenProblems, type InvariantInputs } from "../../stacks/invariants";
 import { ConfigError } from "../../src/config-error";
 import { FAKE_BUNDLE } from "../modules/synth";
 import { withTestApp } from "../support/temp";
@@ -18,7 +19,7 @@ jest.mock("../../stacks/invariants", () => {
 type Obj = any;
 
 function stack(name: string): EnvironmentStack {
-  return withTestApp((app) => new EnvironmentStack(app, `rajee-${name}`, { config: getEnvironment(name), rotationBundle: FAKE_BUNDLE }));
+  return withTestApp((app) => new EnvironmentStack(app, `rajee-${name}`, { config: getEnvironment(name), rotationBundle: FAKE_BUNDLE, issuerBundle: FAKE_BUNDLE }));
 }
 
 /** The inputs the dev stack checks, built from its resolved values and the rendered bootstrap. */
@@ -43,6 +44,7 @@ function devInputs(): InvariantInputs {
     s3ListenerName: S3_LISTENER,
     s3ClusterName: S3_CLUSTER,
     extAuthzFilterName: FILTER.extAuthz,
+    tokens: { authorizer: containerEnvironment(s.proxyService, AUTHORIZER_CONTAINER), issuer: s.issuer.environment },
   };
 }
 
@@ -197,6 +199,7 @@ describe("cross-component invariants", () => {
       expect(seen.loadBalancer.deregistrationDelaySeconds).toBe(90);
       expect(seen.proxyService.envoyStopTimeoutSeconds).toBe(120);
       expect(seen.bootstrap).toEqual(renderEnvoyBootstrap(envoySettingsForEnvironment(getEnvironment("staging"))));
+      expect([seen.tokens.authorizer.RAJEE_ISSUER, seen.tokens.issuer.RAJEE_ISSUER]).toEqual(["https://issuer.staging.rajee.example.com", "https://issuer.staging.rajee.example.com"]);
       spy.mockImplementation(() => {
         throw new ConfigError("invariants: broken");
       });
@@ -210,6 +213,52 @@ describe("cross-component invariants", () => {
     const i = { ...clone(), bootstrap: renderEnvoyBootstrap(envoySettings({ s3Region: "eu-west-1" })), s3ClusterName: "nope" };
     expect(invariantProblems(i)).toEqual([
       "envoy bootstrap has no cluster nope; the invariants cannot be checked, render it with renderEnvoyBootstrap(settings)",
+    ]);
+  });
+});
+
+describe("token invariants between the issuer and the authorizers", () => {
+  const tokens = () => clone().tokens;
+  const policyWith = (lifetimes: number[]) => JSON.stringify({ rules: lifetimes.map((maxLifetimeSeconds) => ({ principals: ["111111111111"], grants: ["read:b/"], maxLifetimeSeconds })) });
+
+  it("hold for what dev deploys: the same iss and aud, and every rule within the authorizers' lifetime", () => {
+    const t = tokens();
+    expect([t.issuer.RAJEE_ISSUER, t.issuer.RAJEE_AUDIENCE]).toEqual([t.authorizer.RAJEE_ISSUER, t.authorizer.RAJEE_AUDIENCE]);
+    expect(tokenProblems(t)).toEqual([]);
+  });
+
+  it("refuse an issuer whose iss or aud differs from the authorizers'", () => {
+    const t = tokens();
+    expect(tokenProblems({ ...t, issuer: { ...t.issuer, RAJEE_ISSUER: "https://elsewhere", RAJEE_AUDIENCE: "other" } })).toEqual([
+      `issuer RAJEE_ISSUER="https://elsewhere" differs from the authorizers' RAJEE_ISSUER=${JSON.stringify(t.authorizer.RAJEE_ISSUER)} (every token it issued would be refused); give both token.issuer`,
+      `issuer RAJEE_AUDIENCE="other" differs from the authorizers' RAJEE_AUDIENCE=${JSON.stringify(t.authorizer.RAJEE_AUDIENCE)} (every token it issued would be refused); give both token.audience`,
+    ]);
+  });
+
+  it("flag exactly the rules and limits longer than the authorizers' maximum lifetime", () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 60, max: 86400 }), fc.array(fc.integer({ min: 60, max: 86400 }), { minLength: 1, maxLength: 4 }), fc.integer({ min: 60, max: 86400 }), (accepted, rules, limit) => {
+        const t = tokens();
+        const problems = tokenProblems({
+          authorizer: { ...t.authorizer, RAJEE_MAX_TOKEN_LIFETIME_SECONDS: String(accepted) },
+          issuer: { ...t.issuer, RAJEE_MAX_TOKEN_LIFETIME_SECONDS: String(limit), RAJEE_ISSUANCE_POLICY: policyWith(rules) },
+        });
+        const expected = [
+          ...(limit > accepted ? [`issuer RAJEE_MAX_TOKEN_LIFETIME_SECONDS=${limit} is above the authorizers' ${accepted}; give both token.maxLifetimeSeconds`] : []),
+          ...rules.flatMap((r, i) =>
+            r > accepted ? [`issuer policy rules[${i}].maxLifetimeSeconds=${r} is above the authorizers' token maxLifetimeSeconds=${accepted} (its longest tokens would be refused); shorten the rule`] : [],
+          ),
+        ];
+        expect(problems).toEqual(expected);
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it("refuse a policy variable that is not JSON rather than pass it", () => {
+    const t = tokens();
+    expect(tokenProblems({ ...t, issuer: { ...t.issuer, RAJEE_ISSUANCE_POLICY: "{" } })).toEqual([
+      `issuer policy rules[0].maxLifetimeSeconds=NaN is above the authorizers' token maxLifetimeSeconds=${t.authorizer.RAJEE_MAX_TOKEN_LIFETIME_SECONDS} (its longest tokens would be refused); shorten the rule`,
     ]);
   });
 });

@@ -15,7 +15,7 @@ const ENDPOINT = "http://127.0.0.1:45123";
 
 function stackJson(name: string, localEndpoint?: string): StackJson {
   return withTestApp((app) => {
-    const stack = new EnvironmentStack(app, `rajee-${name}`, { config: getEnvironment(name), rotationBundle: FAKE_BUNDLE, localEndpoint });
+    const stack = new EnvironmentStack(app, `rajee-${name}`, { config: getEnvironment(name), rotationBundle: FAKE_BUNDLE, issuerBundle: FAKE_BUNDLE, localEndpoint });
     return JSON.parse(Testing.synth(stack)) as StackJson;
   });
 }
@@ -45,7 +45,7 @@ describe("the local variant of a stack (localEndpoint)", () => {
 
   it("has an endpoint for the service of every resource type it creates", () => {
     const serviceOf: Record<string, string> = {
-      acm: "acm", appautoscaling: "appautoscaling", cloudwatch: "cloudwatch", default: "ec2", ecs: "ecs", eip: "ec2", flow: "ec2", iam: "iam",
+      acm: "acm", appautoscaling: "appautoscaling", cloudformation: "cloudformation", cloudwatch: "cloudwatch", default: "ec2", ecs: "ecs", eip: "ec2", flow: "ec2", iam: "iam",
       internet: "ec2", kms: "kms", lambda: "lambda", lb: "elbv2", nat: "ec2", route: "ec2", s3: "s3", secretsmanager: "secretsmanager",
       security: "ec2", sns: "sns", subnet: "ec2", vpc: "ec2", wafv2: "wafv2",
     };
@@ -90,7 +90,8 @@ describe("the local variant of a stack (localEndpoint)", () => {
     expect(ignored(local, "aws_ecs_service")).toEqual([
       ["availability_zone_rebalancing", "capacity_provider_strategy", "desired_count", "enable_ecs_managed_tags", "health_check_grace_period_seconds", "launch_type"],
     ]);
-    expect(ignored(local, "aws_lambda_function")).toEqual([["logging_config"]]);
+    // Both functions: the key rotation and the issuer.
+    expect(ignored(local, "aws_lambda_function")).toEqual([["logging_config"], ["logging_config"]]);
     const rules = resources(local, "aws_vpc_security_group_ingress_rule");
     for (const rule of rules) {
       const lifecycle = (rule.lifecycle as { ignore_changes?: string[] } | undefined)?.ignore_changes;
@@ -113,7 +114,7 @@ describe("the local variant of a stack (localEndpoint)", () => {
     // The real stack ignores only what it always did.
     expect(ignored(dev, "aws_ecs_task_definition")).toEqual([[]]);
     expect(ignored(dev, "aws_ecs_service")).toEqual([["desired_count"]]);
-    expect(ignored(dev, "aws_lambda_function")).toEqual([[]]);
+    expect(ignored(dev, "aws_lambda_function")).toEqual([[], []]);
     expect(LOCAL_API_GAPS.every((gap) => gap.reason.length > 20)).toBe(true);
   });
 

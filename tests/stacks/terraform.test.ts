@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { App } from "cdktf";
 import { getEnvironment } from "../../config";
+import { bundleIssuerLambda } from "../../handlers/issuer/bundle";
 import { bundleRotationLambda } from "../../handlers/rotation/bundle";
 import { EnvironmentStack } from "../../stacks/environment-stack";
 import { explainSkip, initAndValidate, planJson, terraformSetup, type PlanJson } from "../support/terraform";
@@ -27,9 +28,10 @@ describeTerraform("terraform", () => {
     const outdir = mkdtempSync(join(tmpdir(), "rajee-synth-"));
     dirs.push(outdir, setup.workDir);
     const rotationBundle = bundleRotationLambda(join(outdir, "rotation"));
+    const issuerBundle = bundleIssuerLambda(join(outdir, "issuer"));
     const app = new App({ outdir });
-    for (const name of ENVIRONMENTS) new EnvironmentStack(app, `rajee-${name}`, { config: getEnvironment(name), rotationBundle });
-    new EnvironmentStack(app, "rajee-dev-offline", { config: getEnvironment("dev"), rotationBundle, offlinePlan: true, localBackend: true });
+    for (const name of ENVIRONMENTS) new EnvironmentStack(app, `rajee-${name}`, { config: getEnvironment(name), rotationBundle, issuerBundle });
+    new EnvironmentStack(app, "rajee-dev-offline", { config: getEnvironment("dev"), rotationBundle, issuerBundle, offlinePlan: true, localBackend: true });
     app.synth();
     const dir = (stack: string) => join(outdir, "stacks", stack);
     // One stack at a time: concurrent inits sharing one plugin cache collide (a cache entry being
@@ -66,10 +68,11 @@ describeTerraform("terraform", () => {
       expect(counts).toEqual({
         aws_appautoscaling_policy: 2,
         aws_appautoscaling_target: 1,
+        aws_cloudformation_stack: 1,
         aws_cloudwatch_dashboard: 1,
-        aws_cloudwatch_log_group: 5,
+        aws_cloudwatch_log_group: 6,
         aws_cloudwatch_log_metric_filter: 2,
-        aws_cloudwatch_metric_alarm: 9,
+        aws_cloudwatch_metric_alarm: 12,
         aws_default_security_group: 1,
         aws_ecr_pull_through_cache_rule: 1,
         aws_ecs_cluster: 1,
@@ -78,13 +81,14 @@ describeTerraform("terraform", () => {
         aws_ecs_task_definition: 1,
         aws_eip: 1,
         aws_flow_log: 1,
-        aws_iam_role: 4,
-        aws_iam_role_policy: 4,
+        aws_iam_role: 5,
+        aws_iam_role_policy: 5,
         aws_internet_gateway: 1,
         aws_kms_alias: 3,
         aws_kms_key: 4,
-        aws_lambda_function: 1,
-        aws_lambda_permission: 1,
+        aws_lambda_function: 2,
+        aws_lambda_function_url: 1,
+        aws_lambda_permission: 2,
         aws_lb: 1,
         aws_lb_listener: 2,
         aws_lb_target_group: 1,
@@ -166,7 +170,16 @@ describeTerraform("terraform", () => {
       expect(one("aws_secretsmanager_secret_rotation").rotation_rules).toEqual([
         expect.objectContaining({ automatically_after_days: 7 }),
       ]);
-      expect(one("aws_lambda_function")).toMatchObject({ runtime: "nodejs22.x", handler: "index.handler", architectures: ["arm64"] });
+      const rotation = after("aws_lambda_function").find((f) => f.function_name === "rajee-dev-key-rotation");
+      expect(rotation).toMatchObject({ runtime: "nodejs22.x", handler: "index.handler", architectures: ["arm64"] });
+    });
+
+    it("plans the issuer on Node.js 22 behind an AWS_IAM Function URL, one URL permission per invoker, with its reserved concurrency", () => {
+      const issuer = after("aws_lambda_function").find((f) => f.function_name === "rajee-dev-issuer");
+      expect(issuer).toMatchObject({ runtime: "nodejs22.x", handler: "index.handler", architectures: ["arm64"], reserved_concurrent_executions: 5 });
+      expect(one("aws_lambda_function_url")).toMatchObject({ authorization_type: "AWS_IAM", cors: [] });
+      const urlPermissions = after("aws_lambda_permission").filter((p) => p.action === "lambda:InvokeFunctionUrl");
+      expect(urlPermissions.map((p) => [p.principal, p.function_url_auth_type])).toEqual([["111111111111", "AWS_IAM"]]);
     });
 
     it("plans the WAF rate rule and the per-IP limit from the config", () => {

@@ -76,7 +76,7 @@ async function eventually(what: string, condition: () => boolean, timeoutMs = 50
 describe("the deployed task", () => {
   it("carries the commands these tests execute: the dev stack's equal the generators' output for its settings", () => {
     const synthesized = withTestApp((app) => {
-      const stack = new EnvironmentStack(app, "rajee-dev", { config: getEnvironment("dev"), rotationBundle: FAKE_BUNDLE });
+      const stack = new EnvironmentStack(app, "rajee-dev", { config: getEnvironment("dev"), rotationBundle: FAKE_BUNDLE, issuerBundle: FAKE_BUNDLE });
       return JSON.parse(Testing.synth(stack, true)) as Record<string, never>;
     });
     const dev = byName(containersOf(onlyResource(synthesized, "aws_ecs_task_definition")));
