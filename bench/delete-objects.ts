@@ -1,5 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { cpus, loadavg, tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseConfig } from "../handlers/authorizer/config";
 import { createLogger } from "../handlers/authorizer/logger";
@@ -9,7 +8,7 @@ import { generateSigningKeyPair } from "../src/keys/generate";
 import { DELETE_OBJECTS_MAX_BODY_BYTES } from "../src/s3/delete-objects";
 import type { GatewayRequest } from "../src/s3/request";
 import { mintToken } from "../src/token/mint";
-import type { Benchmark } from "./run";
+import { round } from "./stats";
 import { AUTHORIZER_VARIABLES } from "../src/contracts/authorizer-environment";
 
 /** Both bodies are exactly this long: the DeleteObjects limit, the most an attacker can send. */
@@ -53,95 +52,78 @@ async function perCallMs(fn: () => Promise<unknown>): Promise<number> {
   return times[Math.floor(times.length / 2)] as number;
 }
 
-const ms = (n: number) => `${n < 1 ? n.toFixed(3) : n.toFixed(2)} ms`;
-const row = (cells: (string | number)[]) => `| ${cells.join(" | ")} |`;
+export interface DeleteObjectsResults {
+  readonly body_bytes: number;
+  /** Milliseconds per check, by case. */
+  readonly cases: { readonly name: string; readonly ms: number }[];
+  /** Attack over valid, without and with a token; target <= TARGET_RATIO. */
+  readonly ratio_without_token: number;
+  readonly ratio_with_token: number;
+  readonly target_ratio: number;
+  /** A legitimate GET judged while four attack checks are in flight, ms. */
+  readonly legit_get_ms: { readonly behind: "anonymous" | "authenticated"; readonly median: number; readonly max: number }[];
+}
 
-export const deleteObjectsBenchmark: Benchmark = {
-  name: "delete-objects",
-  async run() {
-    const dir = mkdtempSync(join(tmpdir(), "rajee-bench-"));
-    try {
-      const pair = await generateSigningKeyPair();
-      const jwksPath = join(dir, "jwks.json");
-      writeFileSync(jwksPath, JSON.stringify({ keys: [pair.publicKey] }));
-      const token = await mintToken({ key: pair.privateKey, subject: "bench", grants: ["delete:data/team/", "read:data/"], ttlSeconds: 3600, issuer: "rajee", audience: "rajee" });
-      const authorizer = new Authorizer({
-        config: parseConfig({ [AUTHORIZER_VARIABLES.jwksFile]: jwksPath, [AUTHORIZER_VARIABLES.rateLimitPerSecond]: "0" }),
-        keySource: fileSource(jwksPath),
-        logger: createLogger("info", { write: () => {} }),
-      });
-      await authorizer.keys.refresh("start");
+/** Attack vs valid DeleteObjects bodies of the same size, in-process. */
+export async function runDeleteObjects(dir: string): Promise<DeleteObjectsResults> {
+  const pair = await generateSigningKeyPair();
+  const jwksPath = join(dir, "delete-objects-jwks.json");
+  writeFileSync(jwksPath, JSON.stringify({ keys: [pair.publicKey] }));
+  const token = await mintToken({ key: pair.privateKey, subject: "bench", grants: ["delete:data/team/", "read:data/"], ttlSeconds: 3600, issuer: "rajee", audience: "rajee" });
+  const authorizer = new Authorizer({
+    config: parseConfig({ [AUTHORIZER_VARIABLES.jwksFile]: jwksPath, [AUTHORIZER_VARIABLES.rateLimitPerSecond]: "0" }),
+    keySource: fileSource(jwksPath),
+    logger: createLogger("info", { write: () => {} }),
+  });
+  await authorizer.keys.refresh("start");
 
-      const attack = attackBody();
-      const valid = validBody();
-      if (attack.length !== BODY_BYTES || valid.length !== BODY_BYTES) throw new Error("bodies must both be exactly the limit");
-      const deleteRequest = (body: Buffer, withToken: boolean): GatewayRequest => ({
-        method: "POST",
-        path: "/data?delete",
-        headers: { host: "gw.example.com", "content-md5": "x", ...(withToken ? { "x-amz-security-token": token } : {}) },
-        body,
-      });
-      const expectStatus = async (request: GatewayRequest, status: number) => {
-        const response = await authorizer.check(request, { requestId: "bench" });
-        if (response.status !== status) throw new Error(`expected ${status}, got ${response.status}: ${response.body}`);
-      };
-      const cases = [
-        { name: "no token, attack body", request: deleteRequest(attack, false), status: 403 },
-        { name: "no token, valid body", request: deleteRequest(valid, false), status: 403 },
-        { name: "valid token, attack body (400 MalformedXML)", request: deleteRequest(attack, true), status: 400 },
-        { name: "valid token, valid 1000-key body (200)", request: deleteRequest(valid, true), status: 200 },
-      ];
-      const timings: number[] = [];
-      for (const c of cases) await expectStatus(c.request, c.status);
-      for (const c of cases) timings.push(await perCallMs(() => expectStatus(c.request, c.status)));
-      const [anonAttack, anonValid, authAttack, authValid] = timings as [number, number, number, number];
+  const attack = attackBody();
+  const valid = validBody();
+  if (attack.length !== BODY_BYTES || valid.length !== BODY_BYTES) throw new Error("bodies must both be exactly the limit");
+  const deleteRequest = (body: Buffer, withToken: boolean): GatewayRequest => ({
+    method: "POST",
+    path: "/data?delete",
+    headers: { host: "gw.example.com", "content-md5": "x", ...(withToken ? { "x-amz-security-token": token } : {}) },
+    body,
+  });
+  const expectStatus = async (request: GatewayRequest, status: number) => {
+    const response = await authorizer.check(request, { requestId: "bench" });
+    if (response.status !== status) throw new Error(`expected ${status}, got ${response.status}: ${response.body}`);
+  };
+  const cases = [
+    { name: "no token, attack body", request: deleteRequest(attack, false), status: 403 },
+    { name: "no token, valid body", request: deleteRequest(valid, false), status: 403 },
+    { name: "valid token, attack body (400 MalformedXML)", request: deleteRequest(attack, true), status: 400 },
+    { name: "valid token, valid 1000-key body (200)", request: deleteRequest(valid, true), status: 200 },
+  ];
+  const timings: number[] = [];
+  for (const c of cases) await expectStatus(c.request, c.status);
+  for (const c of cases) timings.push(await perCallMs(() => expectStatus(c.request, c.status)));
+  const [anonAttack, anonValid, authAttack, authValid] = timings as [number, number, number, number];
 
-      // A legitimate GET judged while four attack checks are in flight (the issue: four pushed it past 1 s).
-      const get: GatewayRequest = { method: "GET", path: "/data/team/a", headers: { host: "gw.example.com", "x-amz-security-token": token } };
-      const legit: { median: number; max: number }[] = [];
-      for (const [request, status] of [[cases[0]!.request, 403], [cases[2]!.request, 400]] as const) {
-        const samples: number[] = [];
-        for (let i = 0; i <= 15; i++) {
-          const attacks = Array.from({ length: 4 }, () => expectStatus(request, status));
-          const started = process.hrtime.bigint();
-          await expectStatus(get, 200);
-          const elapsed = Number(process.hrtime.bigint() - started) / 1e6;
-          await Promise.all(attacks);
-          if (i > 0) samples.push(elapsed);
-        }
-        samples.sort((a, b) => a - b);
-        legit.push({ median: samples[Math.floor(samples.length / 2)] as number, max: samples[samples.length - 1] as number });
-      }
-
-      const anonRatio = anonAttack / anonValid;
-      const authRatio = authAttack / authValid;
-      const verdict = (r: number) => (r <= TARGET_RATIO ? `${r.toFixed(2)}x (target <= ${TARGET_RATIO}x: met)` : `${r.toFixed(2)}x (target <= ${TARGET_RATIO}x: MISSED)`);
-      return [
-        "## DeleteObjects bodies: attack vs valid",
-        "",
-        `Machine: ${cpus().length} × ${cpus()[0]?.model.trim() ?? "unknown CPU"}, Node ${process.version}, ${new Date().toISOString().slice(0, 10)}, ` +
-          `1-minute load average ${loadavg()[0]?.toFixed(2)} at the start.`,
-        "Command: `npm run bench -- delete-objects` (bench/delete-objects.ts).",
-        "",
-        "`Authorizer.check` in-process (the whole check: classification, token, body, grants, log line); median of 15 batches after a warm-up.",
-        `Both bodies are exactly ${BODY_BYTES} bytes (the DeleteObjects limit): the attack is one \`<Key>\` of about 2 million \`&\`;`,
-        "the valid body is 1000 keys of 1000 bytes padded with whitespace between elements. Token checks hit the cache.",
-        "",
-        row(["request", "per check"]),
-        row(["---", "---"]),
-        ...cases.map((c, i) => row([c.name, ms(timings[i] as number)])),
-        "",
-        row(["ratio", "attack / valid"]),
-        row(["---", "---"]),
-        row(["without a token (the body is never read)", verdict(anonRatio)]),
-        row(["with a valid token (the body is read, refused at its first bad byte)", verdict(authRatio)]),
-        "",
-        "A legitimate GET judged while four attack checks are in flight (15 rounds; the issue: four attack bodies pushed it past Envoy's 1 s check timeout):",
-        `behind four anonymous attack bodies, median ${ms(legit[0]!.median)}, slowest ${ms(legit[0]!.max)};`,
-        `behind four authenticated ones, median ${ms(legit[1]!.median)}, slowest ${ms(legit[1]!.max)}.`,
-      ].join("\n");
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
+  // A legitimate GET judged while four attack checks are in flight (the issue: four pushed it past 1 s).
+  const get: GatewayRequest = { method: "GET", path: "/data/team/a", headers: { host: "gw.example.com", "x-amz-security-token": token } };
+  const legit: DeleteObjectsResults["legit_get_ms"][number][] = [];
+  for (const [behind, request, status] of [["anonymous", cases[0]!.request, 403], ["authenticated", cases[2]!.request, 400]] as const) {
+    const samples: number[] = [];
+    for (let i = 0; i <= 15; i++) {
+      const attacks = Array.from({ length: 4 }, () => expectStatus(request, status));
+      const started = process.hrtime.bigint();
+      await expectStatus(get, 200);
+      const elapsed = Number(process.hrtime.bigint() - started) / 1e6;
+      await Promise.all(attacks);
+      if (i > 0) samples.push(elapsed);
     }
-  },
-};
+    samples.sort((a, b) => a - b);
+    legit.push({ behind, median: round(samples[Math.floor(samples.length / 2)] as number, 3), max: round(samples[samples.length - 1] as number, 3) });
+  }
+  authorizer.stop();
+  return {
+    body_bytes: BODY_BYTES,
+    cases: cases.map((c, i) => ({ name: c.name, ms: round(timings[i] as number, 3) })),
+    ratio_without_token: round(anonAttack / anonValid, 2),
+    ratio_with_token: round(authAttack / authValid, 2),
+    target_ratio: TARGET_RATIO,
+    legit_get_ms: legit,
+  };
+}

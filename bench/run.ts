@@ -1,65 +1,177 @@
-import { readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
-import { authorizerBenchmark } from "./authorizer";
-import { deleteObjectsBenchmark } from "./delete-objects";
+import { bundleAuthorizer } from "../handlers/authorizer/bundle";
+import { generateSigningKeyPair } from "../src/keys/generate";
+import { mintToken } from "../src/token/mint";
+import { runHttp, type HttpSetup } from "./authorizer";
+import { runDeleteObjects } from "./delete-objects";
+import { runEndToEnd } from "./end-to-end";
+import { cleanUpAll } from "./processes";
+import { renderBenchmarks, SOAK_SVG } from "./report";
+import { LIMITS, SECTION_NAMES, summarize, type BenchResults, type RunContext, type SectionName } from "./results";
+import { runScaling } from "./scaling";
+import { runSoak } from "./soak";
+import { lineChartSvg } from "./svg-plot";
+import { wrkInstalled } from "./wrk";
 
-/** One benchmark: runs, and returns its section of docs/benchmarks.md (markdown). */
-export interface Benchmark {
-  readonly name: string;
-  run(): Promise<string>;
-}
-
-/** Every benchmark `npm run bench` knows. Add one by adding its module here. */
-const BENCHMARKS: readonly Benchmark[] = [authorizerBenchmark, deleteObjectsBenchmark];
-
-const RESULTS = join(__dirname, "..", "docs", "benchmarks.md");
-const HEADER = `# Benchmarks
-
-Produced by \`npm run bench\` (all benchmarks) or \`npm run bench -- <name>\` (one). Each section is
-rewritten by its benchmark; numbers are from the machine named in the section, so compare ratios
-against the baseline measured in the same run, not absolute figures across machines.
+const ROOT = join(__dirname, "..");
+const LATEST = join(__dirname, "results", "latest.json");
+const QUICK = join(__dirname, "results", "quick.tmp");
+const ANALYSIS = join(__dirname, "analysis.md");
+const DOC = join(ROOT, "docs", "benchmarks.md");
+const USAGE = `usage: npm run bench -- [--quick] [--force] [--render] [${SECTION_NAMES.join("|")}]...
+  (no section)  every section
+  --quick       short smoke run (under a minute); writes only bench/results/quick.tmp
+  --force       write results even when the 1-minute load average exceeds the core count
+  --render      rewrite docs/benchmarks.md (and the soak plot) from bench/results/latest.json; measure nothing
 `;
 
-/** Replaces (or appends) the benchmark's marked section, leaving the others as they are. */
-function writeSection(name: string, body: string): void {
-  let text: string;
-  try {
-    text = readFileSync(RESULTS, "utf8");
-  } catch {
-    text = HEADER;
-  }
-  const begin = `<!-- bench:${name} -->`;
-  const end = `<!-- /bench:${name} -->`;
-  const section = `${begin}\n${body.trim()}\n${end}`;
-  const start = text.indexOf(begin);
-  const stop = text.indexOf(end);
-  text = start >= 0 && stop > start ? text.slice(0, start) + section + text.slice(stop + end.length) : `${text.trimEnd()}\n\n${section}\n`;
-  writeFileSync(RESULTS, text);
+/** 100 grants, the last one matching the benchmark request: a scan would read them all. */
+const GRANTS = [...Array.from({ length: 99 }, (_, i) => `read:data/other-${i}/`), "read:data/reports/"];
+
+function machine(): RunContext["machine"] {
+  return { cpus: cpus().length, cpu_model: cpus()[0]?.model.trim() ?? "unknown CPU", node: process.version, platform: `${process.platform}-${process.arch}` };
 }
 
-async function main(): Promise<number> {
-  const wanted = process.argv.slice(2);
-  const unknown = wanted.filter((w) => !BENCHMARKS.some((b) => b.name === w));
-  if (unknown.length > 0) {
-    process.stderr.write(`bench: unknown benchmark(s) ${unknown.join(", ")}; known: ${BENCHMARKS.map((b) => b.name).join(", ")}\n`);
-    return 2;
+const readLatest = (): BenchResults | undefined => {
+  try {
+    return JSON.parse(readFileSync(LATEST, "utf8")) as BenchResults;
+  } catch {
+    return undefined;
   }
-  for (const benchmark of BENCHMARKS.filter((b) => wanted.length === 0 || wanted.includes(b.name))) {
-    process.stdout.write(`== ${benchmark.name}\n`);
-    const section = await benchmark.run();
-    writeSection(benchmark.name, section);
-    process.stdout.write(`${section}\n`);
+};
+
+/** docs/benchmarks.md and the soak plot from results. */
+function writeDocs(results: BenchResults): void {
+  writeFileSync(DOC, renderBenchmarks(results, readFileSync(ANALYSIS, "utf8")));
+  const soak = results.sections.soak;
+  if (soak && !("skipped" in soak)) {
+    const t = (s: { t: number }) => s.t;
+    writeFileSync(
+      join(ROOT, "docs", SOAK_SVG),
+      lineChartSvg(`Authorizer at ${soak.rate} req/s for ${soak.seconds} s (${soak.context.measured_at.slice(0, 10)})`, [
+        { label: "Resident set size", unit: "MiB", points: soak.samples.map((s) => [t(s), s.rss_mib]), limit: { value: LIMITS.rssMiB, label: `target ${LIMITS.rssMiB} MiB` } },
+        { label: "Event-loop delay p99 per second", unit: "ms", points: soak.samples.map((s) => [t(s), s.loop_p99_ms]) },
+      ]),
+    );
   }
-  process.stdout.write(`results written to ${RESULTS}\n`);
+}
+
+function printTable(results: BenchResults): void {
+  const lines = [
+    "",
+    "target".padEnd(56) + "limit".padEnd(16) + "measured",
+    ...results.targets.map((t) => `${t.name.padEnd(56)}${t.target.padEnd(16)}${t.measured}${t.met ? "" : "   MISSED"}`),
+  ];
+  const http = results.sections.http;
+  if (http && !("skipped" in http)) {
+    lines.push("", "fixed rate".padEnd(30) + "p50 µs".padStart(10) + "p99 µs".padStart(10) + "p99.9 µs".padStart(10));
+    for (const r of http.fixed_rate) lines.push(`${`${r.server} ${r.rate}/s`.padEnd(30)}${String(r.p50_us).padStart(10)}${String(r.p99_us).padStart(10)}${String(r.p999_us).padStart(10)}`);
+  }
+  if (results.decide_us) lines.push("", `decide µs by grant count: ${JSON.stringify(results.decide_us)}`);
+  if (results.verify_cached_us) lines.push(`verify µs cached ${JSON.stringify(results.verify_cached_us)}, uncached ${JSON.stringify(results.verify_uncached_us)}`);
+  const e2e = results.sections.e2e;
+  if (e2e && !("skipped" in e2e)) {
+    lines.push("", "whole path".padEnd(16) + "overhead p50 / p95 / p99 (ms)".padEnd(36) + "MB/s direct / gateway");
+    for (const r of e2e.rows) lines.push(`${`${r.operation} ${r.size}`.padEnd(16)}${`${r.overhead_ms.p50} / ${r.overhead_ms.p95} / ${r.overhead_ms.p99}`.padEnd(36)}${r.bytes >= 1024 ** 2 ? `${r.direct_mb_s} / ${r.gateway_mb_s}` : "-"}`);
+  }
+  process.stdout.write(`${lines.join("\n")}\n`);
+}
+
+async function main(argv: readonly string[]): Promise<number> {
+  const flags = new Set(argv.filter((a) => a.startsWith("--")));
+  const names = argv.filter((a) => !a.startsWith("--"));
+  const unknown = [...[...flags].filter((f) => !["--quick", "--force", "--render", "--help"].includes(f)), ...names.filter((n) => !SECTION_NAMES.includes(n as SectionName))];
+  if (flags.has("--help") || unknown.length > 0) {
+    process.stderr.write(`${unknown.length > 0 ? `bench: unknown ${unknown.join(", ")}\n` : ""}${USAGE}`);
+    return unknown.length > 0 ? 2 : 0;
+  }
+  if (flags.has("--render")) {
+    const latest = readLatest();
+    if (!latest) throw new Error(`${LATEST} is missing: run npm run bench first`);
+    writeDocs(latest);
+    process.stdout.write(`${DOC} rewritten from ${LATEST}\n`);
+    return 0;
+  }
+  const quick = flags.has("--quick");
+  const load = loadavg().map((n) => Math.round(n * 100) / 100);
+  const overloaded = (load[0] as number) > cpus().length;
+  const publish = !quick && (!overloaded || flags.has("--force"));
+  if (overloaded) {
+    process.stderr.write(
+      `bench: the 1-minute load average is ${load[0]} on ${cpus().length} cores: figures will be noisy. ` +
+        (flags.has("--force") ? "Writing results anyway (--force).\n" : "Results go to bench/results/quick.tmp, not docs/ (pass --force to write them).\n"),
+    );
+  }
+  const wanted = names.length > 0 ? (names as SectionName[]) : SECTION_NAMES;
+  const context = (): RunContext => ({ measured_at: new Date().toISOString(), machine: machine(), load_average_start: loadavg().map((n) => Math.round(n * 100) / 100) });
+
+  const dir = mkdtempSync(join(tmpdir(), "rajee-bench-"));
+  const sections: Record<string, unknown> = {};
+  try {
+    const pair = await generateSigningKeyPair();
+    const jwksPath = join(dir, "jwks.json");
+    writeFileSync(jwksPath, JSON.stringify({ keys: [pair.publicKey] }));
+    const token = await mintToken({ key: pair.privateKey, subject: "bench", grants: GRANTS, ttlSeconds: 3600, issuer: "rajee", audience: "rajee" });
+    const needsBundle = wanted.includes("http") || wanted.includes("soak");
+    const setup: HttpSetup = { mainJs: needsBundle ? bundleAuthorizer(join(dir, "app")).files.main.path : "", jwksPath, token, dir, quick };
+    for (const name of wanted) {
+      process.stdout.write(`== ${name}${quick ? " (quick)" : ""}\n`);
+      const started = context();
+      switch (name) {
+        case "http":
+          sections.http = wrkInstalled() ? { ...(await runHttp(setup)), context: started } : { skipped: "wrk is not installed (apt-get install -y wrk)", context: started };
+          break;
+        case "scaling":
+          sections.scaling = { ...(await runScaling(dir, quick)), context: started };
+          break;
+        case "e2e":
+          sections.e2e = { ...(await runEndToEnd(dir, quick)), context: started };
+          break;
+        case "soak":
+          sections.soak = { ...(await runSoak(setup)), context: started };
+          break;
+        case "delete-objects":
+          sections["delete-objects"] = { ...(await runDeleteObjects(dir)), context: started };
+          break;
+      }
+    }
+  } finally {
+    await cleanUpAll();
+    rmSync(dir, { recursive: true, force: true });
+  }
+
+  const merged = { ...(publish ? readLatest()?.sections : {}), ...sections } as BenchResults["sections"];
+  const results = summarize(merged, new Date().toISOString(), machine(), load);
+  printTable(results);
+  mkdirSync(join(__dirname, "results"), { recursive: true });
+  if (!publish) {
+    writeFileSync(QUICK, `${JSON.stringify(results, null, 2)}\n`);
+    process.stdout.write(`\nresults written to ${QUICK} (not published: ${quick ? "--quick" : "machine overloaded"})\n`);
+    return 0;
+  }
+  writeFileSync(LATEST, `${JSON.stringify(results, null, 2)}\n`);
+  writeDocs(results);
+  process.stdout.write(`\nresults written to ${LATEST} and ${DOC}\n`);
   return 0;
 }
 
 if (require.main === module) {
-  main().then(
+  let interrupted = false;
+  const interrupt = (signal: NodeJS.Signals) => {
+    if (interrupted) return;
+    interrupted = true;
+    process.stderr.write(`bench: ${signal}: stopping the processes this run started\n`);
+    void cleanUpAll().finally(() => process.exit(130));
+  };
+  process.on("SIGINT", interrupt);
+  process.on("SIGTERM", interrupt);
+  main(process.argv.slice(2)).then(
     (code) => process.exit(code),
     (error: unknown) => {
       process.stderr.write(`bench: ${(error as Error).stack ?? String(error)}\n`);
-      process.exit(1);
+      void cleanUpAll().finally(() => process.exit(1));
     },
   );
 }

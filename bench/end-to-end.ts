@@ -1,0 +1,125 @@
+import { writeFileSync } from "node:fs";
+import http from "node:http";
+import https from "node:https";
+import { join } from "node:path";
+import type { Readable } from "node:stream";
+import { GetObjectCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import { LOCAL_REGION, LOCAL_TASK_ROLE, startLocalGateway } from "../bin/dev/local-gateway";
+import { motoAvailability } from "../bin/dev/moto-server";
+import { generateSigningKeyPair } from "../src/keys/generate";
+import { mintToken } from "../src/token/mint";
+import { registerCleanup } from "./processes";
+import { quantile, round } from "./stats";
+
+/** Object sizes and how many transfers of each, per direction and path (full run / --quick). */
+export const TRANSFERS = [
+  { label: "1 KiB", bytes: 1024, count: 200, quickCount: 20 },
+  { label: "1 MiB", bytes: 1024 ** 2, count: 40, quickCount: 4 },
+  { label: "100 MiB", bytes: 100 * 1024 ** 2, count: 3, quickCount: 0 },
+] as const;
+const BUCKET = "bench";
+const WARM_UP = 2;
+
+export interface EndToEndRow {
+  readonly operation: "GET" | "PUT";
+  readonly size: string;
+  readonly bytes: number;
+  readonly count: number;
+  readonly direct_ms: { p50: number; p95: number; p99: number };
+  readonly gateway_ms: { p50: number; p95: number; p99: number };
+  /** Gateway minus direct, per percentile, ms and percent of direct. */
+  readonly overhead_ms: { p50: number; p95: number; p99: number };
+  readonly overhead_pct: { p50: number; p95: number; p99: number };
+  /** Bytes over the median transfer time, MB/s (10^6 bytes). */
+  readonly direct_mb_s: number;
+  readonly gateway_mb_s: number;
+}
+
+export type EndToEndResults = { readonly skipped: string } | { readonly rows: EndToEndRow[]; readonly skipped_sizes: string[] };
+
+async function drain(body: unknown): Promise<number> {
+  let bytes = 0;
+  for await (const chunk of body as Readable) bytes += (chunk as Buffer).length;
+  return bytes;
+}
+
+const ms = (ns: bigint) => Number(ns) / 1e6;
+
+/**
+ * The whole path: one SDK v3 client through the local gateway (HTTPS Envoy emulator, the real
+ * authorizer with upstream signing, the S3 stand-in) and the same client straight to the stand-in
+ * (moto behind its SigV4-verifying layer, over HTTP), requests alternating between the two.
+ */
+export async function runEndToEnd(dir: string, quick: boolean): Promise<EndToEndResults> {
+  const moto = motoAvailability();
+  if (!moto.ok) return { skipped: `moto is not available (${moto.reason})` };
+  const pair = await generateSigningKeyPair();
+  const jwksPath = join(dir, "e2e-jwks.json");
+  writeFileSync(jwksPath, JSON.stringify({ keys: [pair.publicKey] }));
+  const gateway = await startLocalGateway({ buckets: [BUCKET], keys: jwksPath, env: { RAJEE_RATE_LIMIT_PER_SECOND: "0" } });
+  const unregister = registerCleanup(() => gateway.stop());
+  const httpsAgent = new https.Agent({ ca: gateway.caCertificate, keepAlive: true });
+  const httpAgent = new http.Agent({ keepAlive: true });
+  try {
+    const token = await mintToken({ key: pair.privateKey, subject: "bench", grants: [`*:${BUCKET}/`], ttlSeconds: 3600, issuer: "rajee", audience: "rajee" });
+    const common = { region: LOCAL_REGION, forcePathStyle: true, maxAttempts: 1 };
+    const clients = {
+      gateway: new S3Client({ ...common, endpoint: gateway.url, credentials: { accessKeyId: "AKIDANYTHING", secretAccessKey: "anything", sessionToken: token }, requestHandler: { httpsAgent } }),
+      direct: new S3Client({ ...common, endpoint: gateway.standIn.url, credentials: { ...LOCAL_TASK_ROLE }, requestHandler: { httpAgent } }),
+    };
+    const rows: EndToEndRow[] = [];
+    const skipped: string[] = [];
+    for (const size of TRANSFERS) {
+      const count = quick ? size.quickCount : size.count;
+      if (count === 0) {
+        skipped.push(size.label);
+        continue;
+      }
+      const body = Buffer.alloc(size.bytes, 0x61);
+      const key = `object-${size.bytes}`;
+      const operations = {
+        PUT: (client: S3Client) => client.send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: body })).then(() => size.bytes),
+        GET: async (client: S3Client) => drain((await client.send(new GetObjectCommand({ Bucket: BUCKET, Key: key }))).Body),
+      };
+      for (const operation of ["PUT", "GET"] as const) {
+        const times: Record<"gateway" | "direct", number[]> = { gateway: [], direct: [] };
+        for (let i = 0; i < count + WARM_UP; i++) {
+          for (const path of ["gateway", "direct"] as const) {
+            const started = process.hrtime.bigint();
+            const bytes = await operations[operation](clients[path]);
+            const elapsed = ms(process.hrtime.bigint() - started);
+            if (bytes !== size.bytes) throw new Error(`${operation} ${size.label} via ${path} moved ${bytes} bytes`);
+            if (i >= WARM_UP) times[path].push(elapsed);
+          }
+        }
+        const stats = (values: number[]) => {
+          const sorted = [...values].sort((a, b) => a - b);
+          return { p50: quantile(sorted, 0.5), p95: quantile(sorted, 0.95), p99: quantile(sorted, 0.99) };
+        };
+        const direct = stats(times.direct);
+        const viaGateway = stats(times.gateway);
+        const each = (f: (p: "p50" | "p95" | "p99") => number) => ({ p50: f("p50"), p95: f("p95"), p99: f("p99") });
+        rows.push({
+          operation,
+          size: size.label,
+          bytes: size.bytes,
+          count,
+          direct_ms: each((p) => round(direct[p], 3)),
+          gateway_ms: each((p) => round(viaGateway[p], 3)),
+          overhead_ms: each((p) => round(viaGateway[p] - direct[p], 3)),
+          overhead_pct: each((p) => round((100 * (viaGateway[p] - direct[p])) / direct[p], 1)),
+          direct_mb_s: round(size.bytes / 1e6 / (direct.p50 / 1000), 1),
+          gateway_mb_s: round(size.bytes / 1e6 / (viaGateway.p50 / 1000), 1),
+        });
+      }
+    }
+    clients.gateway.destroy();
+    clients.direct.destroy();
+    return { rows, skipped_sizes: skipped };
+  } finally {
+    httpsAgent.destroy();
+    httpAgent.destroy();
+    unregister();
+    await gateway.stop();
+  }
+}

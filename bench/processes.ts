@@ -1,0 +1,146 @@
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { openSync, readFileSync, closeSync } from "node:fs";
+import { get } from "node:http";
+import { createServer } from "node:net";
+import { AUTHORIZER_VARIABLES } from "../src/contracts/authorizer-environment";
+import { AUTHORIZER_READY_PATH, LOOPBACK } from "../src/contracts/gateway";
+
+/** A server process this benchmark started: stopped by its own PID only. */
+export interface ServerProcess {
+  readonly pid: number;
+  /** `http://127.0.0.1:<port>`: the port under load. */
+  readonly url: string;
+  /** Resident set size now, MiB. */
+  rssMiB(): number;
+  /** SIGTERM, then SIGKILL after 5 s; resolves when it exited. */
+  stop(): Promise<void>;
+}
+
+/** Cleanups of what is running now (servers, the local gateway), for an interrupted run. */
+const cleanups = new Set<() => Promise<void>>();
+
+/** Registers a cleanup to run if the benchmark is interrupted; returns its removal. */
+export function registerCleanup(cleanup: () => Promise<void>): () => void {
+  cleanups.add(cleanup);
+  return () => cleanups.delete(cleanup);
+}
+
+/** Runs every registered cleanup (SIGINT/SIGTERM of the benchmark): each stops only what this run started. */
+export async function cleanUpAll(): Promise<void> {
+  await Promise.allSettled([...cleanups].map((cleanup) => cleanup()));
+  cleanups.clear();
+}
+
+/** A free port on 127.0.0.1 (bound and released; the server binds it right after). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer().listen(0, LOOPBACK, () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+    server.on("error", reject);
+  });
+}
+
+function ok(url: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const request = get(url, (res) => {
+      res.resume();
+      resolve(res.statusCode === 200);
+    });
+    request.on("error", () => resolve(false));
+    request.setTimeout(1000, () => request.destroy());
+  });
+}
+
+async function waitReady(url: string, child: ChildProcess, deadlineMs = 15_000): Promise<void> {
+  const until = Date.now() + deadlineMs;
+  while (Date.now() < until) {
+    if (child.exitCode !== null) throw new Error(`server exited (${child.exitCode}) before ${url} answered`);
+    if (await ok(url)) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`${url} not ready within ${deadlineMs} ms`);
+}
+
+/** VmRSS of a process, MiB (Linux /proc; `ps` elsewhere). */
+export function rssMiB(pid: number): number {
+  try {
+    const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
+    if (match) return Number(match[1]) / 1024;
+  } catch {
+    // Not Linux: ask ps.
+  }
+  const out = spawnSync("ps", ["-o", "rss=", "-p", String(pid)], { encoding: "utf8" }).stdout.trim();
+  return Number(out) / 1024;
+}
+
+function wrap(child: ChildProcess, port: number): ServerProcess {
+  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  const pid = child.pid as number;
+  const stop = async () => {
+    unregister();
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    child.kill("SIGTERM");
+    const timer = setTimeout(() => child.kill("SIGKILL"), 5000);
+    await exited;
+    clearTimeout(timer);
+  };
+  const unregister = registerCleanup(stop);
+  return { pid, url: `http://${LOOPBACK}:${port}`, rssMiB: () => rssMiB(pid), stop };
+}
+
+/** The reference: node:http answering 200 with an empty body, nothing else. */
+export async function startNullServer(): Promise<ServerProcess> {
+  const port = await freePort();
+  const code = `require("node:http").createServer((q, s) => s.end()).listen(${port}, ${JSON.stringify(LOOPBACK)}); process.on("SIGTERM", () => process.exit(0));`;
+  const child = spawn(process.execPath, ["-e", code], { stdio: "ignore" });
+  const server = wrap(child, port);
+  try {
+    await waitReady(`${server.url}/`, child);
+  } catch (error) {
+    await server.stop();
+    throw error;
+  }
+  return server;
+}
+
+export interface AuthorizerProcessOptions {
+  /** The bundled container entry, `main.js` (handlers/authorizer/bundle.ts). */
+  readonly mainJs: string;
+  readonly jwksPath: string;
+  /** Extra `RAJEE_*` settings. */
+  readonly env?: Readonly<Record<string, string>>;
+  /** Extra node options before the script, e.g. `--cpu-prof`. */
+  readonly nodeArgs?: readonly string[];
+  /** Where stdout (log and EMF lines) goes. @default /dev/null */
+  readonly stdoutPath?: string;
+}
+
+/** The authorizer as the container runs it (`node main.js`), on loopback ports, rate limit off. */
+export async function startAuthorizer(options: AuthorizerProcessOptions): Promise<ServerProcess> {
+  const port = await freePort();
+  const adminPort = await freePort();
+  const out = openSync(options.stdoutPath ?? "/dev/null", "w");
+  const v = AUTHORIZER_VARIABLES;
+  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), options.mainJs], {
+    stdio: ["ignore", out, "inherit"],
+    env: {
+      PATH: process.env.PATH ?? "/usr/bin:/bin",
+      [v.jwksFile]: options.jwksPath,
+      [v.listen]: `${LOOPBACK}:${port}`,
+      [v.adminListen]: `${LOOPBACK}:${adminPort}`,
+      [v.rateLimitPerSecond]: "0",
+      ...options.env,
+    },
+  });
+  closeSync(out);
+  const server = wrap(child, port);
+  try {
+    await waitReady(`http://${LOOPBACK}:${adminPort}${AUTHORIZER_READY_PATH}`, child);
+  } catch (error) {
+    await server.stop();
+    throw error;
+  }
+  return server;
+}

@@ -1,0 +1,209 @@
+import type { FixedRateRow, HttpResults } from "./authorizer";
+import type { DeleteObjectsResults } from "./delete-objects";
+import type { EndToEndResults } from "./end-to-end";
+import type { BenchResults, RunContext, Skipped } from "./results";
+import type { ScalingResults } from "./scaling";
+import type { SoakResults } from "./soak";
+
+/** The soak plot, beside docs/benchmarks.md. */
+export const SOAK_SVG = "benchmarks-soak.svg";
+
+const row = (cells: readonly (string | number)[]) => `| ${cells.join(" | ")} |`;
+const table = (header: readonly string[], rows: readonly (readonly (string | number)[])[]) => [row(header), row(header.map(() => "---")), ...rows.map(row)];
+const us = (n: number) => `${n} µs`;
+const context = (c: RunContext) =>
+  `Measured ${c.measured_at.slice(0, 16).replace("T", " ")} UTC on ${c.machine.cpus} × ${c.machine.cpu_model}, Node ${c.machine.node}; ` +
+  `load average at the start ${c.load_average_start.map((n) => n.toFixed(2)).join(", ")} (1, 5, 15 min).`;
+const skipped = (section: object): section is Skipped => "skipped" in section;
+
+function httpSection(http: HttpResults & { context: RunContext }): string[] {
+  const ratio = (r: { rps: number }) => `${((100 * r.rps) / http.baseline.rps).toFixed(0)} %`;
+  const fixedRow = (r: FixedRateRow) => [r.server === "null" ? "null node:http server" : "authorizer, cache hits", `${r.rate}/s for ${r.seconds} s`, us(r.p50_us), us(r.p99_us), us(r.p999_us), us(r.max_us), `${r.answered}${r.failed ? ` (${r.failed} failed)` : ""}`, us(r.sender_lag_p99_us)];
+  return [
+    "## Authorizer over HTTP",
+    "",
+    context(http.context),
+    "",
+    "GET /data/reports/q1.csv with a token of 100 grants in `x-amz-security-token` (the last grant matches) and an",
+    "`x-request-id` (Envoy always sends one), answered 200. The authorizer is the bundled container entry",
+    "(`node main.js`: info-level JSON decision lines to /dev/null, EMF on, no upstream signer: signing is",
+    "measured in-process below). The null server (node:http answering 200 with an empty body) gets the same",
+    "request in the same run; the load generator shares the machine's cores, so compare with it, not across machines.",
+    "",
+    `### Closed loop: wrk -t1 -c${http.connections} -d${http.seconds}s --latency, after a warm-up`,
+    "",
+    ...table(
+      ["server", "req/s", "vs null server", "p50", "p99"],
+      [
+        ["null node:http server", http.baseline.rps, "100 %", us(http.baseline.p50_us), us(http.baseline.p99_us)],
+        ["authorizer, token cache hits", http.cached.rps, ratio(http.cached), us(http.cached.p50_us), us(http.cached.p99_us)],
+        ["authorizer, cache off (EdDSA verify every check)", http.uncached.rps, ratio(http.uncached), us(http.uncached.p50_us), us(http.uncached.p99_us)],
+      ],
+    ),
+    "",
+    `Authorizer RSS after the cache-hit run: ${http.rss_mib} MiB.`,
+    "",
+    "### Fixed rate (open loop, corrected for coordinated omission)",
+    "",
+    "bench/open-loop.ts sends request i at start + i/rate on 32 keep-alive connections whatever the answers",
+    "before it did, and measures each latency from that due time (as wrk2 does), with `process.hrtime.bigint()`;",
+    "every latency is kept, so percentiles are exact. \"sender lag\" is how late the sender itself noticed a",
+    "request was due: when it is large the machine, not the server, was slow. One second at the rate first, unrecorded.",
+    "",
+    ...table(["server", "rate", "p50", "p99", "p99.9", "max", "answered", "sender lag p99"], http.fixed_rate.map(fixedRow)),
+    "",
+    `### CPU profile of the authorizer under the closed-loop load (node --cpu-prof, ${http.profile.seconds} s, idle samples left out)`,
+    "",
+    "Busy time by area (`native`: bindings such as the socket write, which includes the kernel's loopback",
+    "work; `app`: the bundle, i.e. the authorizer and the libraries it inlines; `node`: Node's own JavaScript):",
+    Object.entries(http.profile.areas)
+      .map(([area, percent]) => `${area} ${percent} %`)
+      .join(", ") + ".",
+    "",
+    ...table(
+      ["function (self time)", "where", "% of busy samples"],
+      http.profile.top.map((t) => [`\`${t.name}\``, t.where, t.percent]),
+    ),
+  ];
+}
+
+function scalingSection(s: ScalingResults & { context: RunContext }): string[] {
+  const counts = Object.keys(s.decide_us);
+  return [
+    "## Scaling (in-process)",
+    "",
+    context(s.context),
+    "",
+    "Median of batches (`process.hrtime.bigint()`), after a warm-up. Tokens hold n grants of which the last matches.",
+    "`decide` is the decision with the cached verifier on a hit (token spelling, SHA-256 cache lookup,",
+    "classification, grants); `Authorizer.check` adds the decision log line, metrics and rate limit.",
+    "",
+    ...table(
+      ["grants", "token chars", "grant check", "decide (cache hit)", "Authorizer.check (cache hit)"],
+      counts.map((n) => [n, s.token_chars[n] ?? "", us(s.grant_check_us[n] as number), us(s.decide_us[n] as number), us(s.check_us[n] as number)]),
+    ),
+    "",
+    ...table(
+      ["other path", "per call"],
+      [
+        ["DeleteObjects of 1,000 keys, one prefix grant (`Authorizer.check`)", us(s.delete_objects_us.one_prefix_grant)],
+        ["DeleteObjects of 1,000 keys, one exact grant per key (1,000 grants)", us(s.delete_objects_us.grant_per_key)],
+        ...Object.keys(s.verify_cached_us).map((alg) => [`${alg} token, cached verifier on a hit`, us(s.verify_cached_us[alg] as number)]),
+        ...Object.keys(s.verify_uncached_us).map((alg) => [`${alg} token, full verification (signature and claims)`, us(s.verify_uncached_us[alg] as number)]),
+        ["upstream SigV4 signing of one allowed GET", us(s.upstream_signing_us)],
+      ],
+    ),
+  ];
+}
+
+function endToEndSection(e: EndToEndResults & { context: RunContext }): string[] {
+  if (skipped(e)) return ["## Whole path: client through the local gateway vs straight to the S3 stand-in", "", `Skipped: ${e.skipped}.`];
+  const ms = (n: number) => `${n} ms`;
+  const pct = (n: number) => `${n} %`;
+  return [
+    "## Whole path: client through the local gateway vs straight to the S3 stand-in",
+    "",
+    context(e.context),
+    "",
+    "One AWS SDK v3 client, two endpoints, requests alternating: through `startLocalGateway` (the Envoy emulator",
+    "over HTTPS, the real authorizer with upstream signing, the stand-in) and straight to the stand-in (moto",
+    "behind its SigV4-verifying layer, plain HTTP). Overhead = gateway − direct at each percentile, so it",
+    "includes TLS and the emulator, which is a Node stand-in for Envoy, not Envoy. Throughput is the size over",
+    "the median time.",
+    ...(e.skipped_sizes.length > 0 ? ["", `Not run in this mode: ${e.skipped_sizes.join(", ")}.`] : []),
+    "",
+    ...table(
+      ["operation", "count", "direct p50 / p95 / p99", "gateway p50 / p95 / p99", "overhead p50", "overhead p95", "overhead p99", "MB/s direct / gateway"],
+      e.rows.map((r) => [
+        `${r.operation} ${r.size}`,
+        r.count,
+        `${r.direct_ms.p50} / ${r.direct_ms.p95} / ${r.direct_ms.p99} ms`,
+        `${r.gateway_ms.p50} / ${r.gateway_ms.p95} / ${r.gateway_ms.p99} ms`,
+        `${ms(r.overhead_ms.p50)} (${pct(r.overhead_pct.p50)})`,
+        `${ms(r.overhead_ms.p95)} (${pct(r.overhead_pct.p95)})`,
+        `${ms(r.overhead_ms.p99)} (${pct(r.overhead_pct.p99)})`,
+        r.bytes >= 1024 ** 2 ? `${r.direct_mb_s} / ${r.gateway_mb_s}` : "—",
+      ]),
+    ),
+  ];
+}
+
+function soakSection(s: SoakResults & { context: RunContext }): string[] {
+  const every = s.samples.filter((_, i) => i % 5 === 0 || i === s.samples.length - 1);
+  return [
+    "## Soak",
+    "",
+    context(s.context),
+    "",
+    `The authorizer at ${s.rate} req/s for ${s.seconds} s (open loop, cache hits), with a probe preloaded`,
+    "(bench/loop-probe.ts) writing its RSS and event-loop delay (`monitorEventLoopDelay`) each second.",
+    `Latency over the soak: p50 ${us(s.p50_us)}, p99 ${us(s.p99_us)}, p99.9 ${us(s.p999_us)}; ${s.answered} answered, ${s.failed} failed.`,
+    `RSS: ${s.rss_start_mib} MiB at the first sample, ${s.rss_end_mib} MiB at the last, ${s.rss_max_mib} MiB at most;`,
+    `growth ${s.rss_growth_mib} MiB (mean of the last 10 samples minus that of samples 5-14). Worst loop delay p99 in a second: ${s.loop_p99_max_ms} ms.`,
+    "",
+    `![RSS and event-loop delay over the soak](${SOAK_SVG})`,
+    "",
+    ...table(
+      ["t", "RSS", "loop delay p50", "p99", "max"],
+      every.map((x) => [`${x.t} s`, `${x.rss_mib} MiB`, `${x.loop_p50_ms} ms`, `${x.loop_p99_ms} ms`, `${x.loop_max_ms} ms`]),
+    ),
+  ];
+}
+
+function deleteObjectsSection(d: DeleteObjectsResults & { context: RunContext }): string[] {
+  const verdict = (r: number) => `${r}x (target <= ${d.target_ratio}x: ${r <= d.target_ratio ? "met" : "MISSED"})`;
+  return [
+    "## DeleteObjects bodies: attack vs valid",
+    "",
+    context(d.context),
+    "",
+    "`Authorizer.check` in-process (the whole check: classification, token, body, grants, log line); median of 15 batches after a warm-up.",
+    `Both bodies are exactly ${d.body_bytes} bytes (the DeleteObjects limit): the attack is one \`<Key>\` of about 2 million \`&\`;`,
+    "the valid body is 1000 keys of 1000 bytes padded with whitespace between elements. Token checks hit the cache.",
+    "",
+    ...table(["request", "per check"], d.cases.map((c) => [c.name, `${c.ms} ms`])),
+    "",
+    ...table(
+      ["ratio", "attack / valid"],
+      [
+        ["without a token (the body is never read)", verdict(d.ratio_without_token)],
+        ["with a valid token (the body is read, refused at its first bad byte)", verdict(d.ratio_with_token)],
+      ],
+    ),
+    "",
+    "A legitimate GET judged while four attack checks are in flight (15 rounds; the issue: four attack bodies pushed it past Envoy's 1 s check timeout):",
+    d.legit_get_ms.map((l) => `behind four ${l.behind} attack bodies, median ${l.median} ms, slowest ${l.max} ms`).join("; ") + ".",
+  ];
+}
+
+/** docs/benchmarks.md from bench/results/latest.json and the hand-written analysis (bench/analysis.md). */
+export function renderBenchmarks(results: BenchResults, analysis: string): string {
+  const s = results.sections;
+  const parts: string[][] = [
+    [
+      "# Benchmarks",
+      "",
+      "Generated by `npm run bench` from `bench/results/latest.json`; do not edit by hand (the analysis comes",
+      "from `bench/analysis.md`). `npm run bench -- <section>...` measures some sections (http, scaling, e2e,",
+      "soak, delete-objects) and keeps the others; `--quick` is a short smoke run that writes only",
+      "`bench/results/quick.tmp`; `--render` rewrites this page from latest.json. A run refuses to write results",
+      "when the 1-minute load average at its start exceeds the core count, unless `--force`. Everything runs on",
+      "127.0.0.1 with bounded durations and stops only the processes it started.",
+      "",
+      "## Targets",
+      "",
+      ...table(
+        ["target", "limit", "measured", ""],
+        results.targets.map((t) => [t.name, t.target, t.measured, t.met ? "met" : "**MISSED**"]),
+      ),
+      "",
+      analysis.trim(),
+    ],
+  ];
+  if (s.http) parts.push(skipped(s.http) ? ["## Authorizer over HTTP", "", `Skipped: ${s.http.skipped}.`] : httpSection(s.http));
+  if (s.scaling && !skipped(s.scaling)) parts.push(scalingSection(s.scaling));
+  if (s.e2e) parts.push(endToEndSection(s.e2e));
+  if (s.soak) parts.push(skipped(s.soak) ? ["## Soak", "", `Skipped: ${s.soak.skipped}.`] : soakSection(s.soak));
+  if (s["delete-objects"] && !skipped(s["delete-objects"])) parts.push(deleteObjectsSection(s["delete-objects"]));
+  return `${parts.map((p) => p.join("\n")).join("\n\n")}\n`;
+}

@@ -1,0 +1,77 @@
+import { buildSync } from "esbuild";
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { openLoop } from "./open-loop";
+import { startAuthorizer } from "./processes";
+import { round } from "./stats";
+import { REQUEST_PATH, requestHeaders, type HttpSetup } from "./authorizer";
+
+/** Rate of the soak, requests per second. */
+export const SOAK_RATE = 2000;
+
+export interface SoakSample {
+  readonly t: number;
+  readonly rss_mib: number;
+  readonly loop_p50_ms: number;
+  readonly loop_p99_ms: number;
+  readonly loop_max_ms: number;
+}
+
+export interface SoakResults {
+  readonly rate: number;
+  readonly seconds: number;
+  readonly samples: SoakSample[];
+  readonly rss_start_mib: number;
+  readonly rss_end_mib: number;
+  readonly rss_max_mib: number;
+  /** Mean RSS of the last 10 samples minus that of samples 5-14 (after start-up and JIT), MiB. */
+  readonly rss_growth_mib: number;
+  readonly loop_p99_max_ms: number;
+  readonly p50_us: number;
+  readonly p99_us: number;
+  readonly p999_us: number;
+  readonly answered: number;
+  readonly failed: number;
+}
+
+const mean = (values: number[]) => values.reduce((a, b) => a + b, 0) / Math.max(1, values.length);
+
+/** The authorizer at SOAK_RATE for `seconds`, its RSS and event-loop delay sampled each second by a preloaded probe. */
+export async function runSoak(setup: HttpSetup): Promise<SoakResults> {
+  const seconds = setup.quick ? 6 : 60;
+  const probeJs = join(setup.dir, "loop-probe.js");
+  buildSync({ entryPoints: [join(__dirname, "loop-probe.ts")], outfile: probeJs, bundle: true, platform: "node", target: "node20", format: "cjs", logLevel: "error" });
+  const probeFile = join(setup.dir, "soak-probe.jsonl");
+  const server = await startAuthorizer({ mainJs: setup.mainJs, jwksPath: setup.jwksPath, nodeArgs: ["--require", probeJs], env: { BENCH_PROBE_FILE: probeFile } });
+  let result;
+  try {
+    result = await openLoop({ url: `${server.url}${REQUEST_PATH}`, headers: requestHeaders(setup.token), ratePerSecond: SOAK_RATE, seconds });
+    await new Promise((r) => setTimeout(r, 1100));
+  } finally {
+    await server.stop();
+  }
+  if (result.non2xx > 0) throw new Error(`soak: ${result.non2xx} answers were not 2xx`);
+  const samples = existsSync(probeFile)
+    ? readFileSync(probeFile, "utf8")
+        .trim()
+        .split("\n")
+        .map((line) => JSON.parse(line) as SoakSample)
+    : [];
+  if (samples.length < 2) throw new Error(`soak: the probe wrote ${samples.length} samples to ${probeFile}`);
+  const rss = samples.map((s) => s.rss_mib);
+  return {
+    rate: SOAK_RATE,
+    seconds,
+    samples,
+    rss_start_mib: rss[0] as number,
+    rss_end_mib: rss[rss.length - 1] as number,
+    rss_max_mib: Math.max(...rss),
+    rss_growth_mib: round(mean(rss.slice(-10)) - mean(rss.slice(5, 15)), 1),
+    loop_p99_max_ms: Math.max(...samples.map((s) => s.loop_p99_ms)),
+    p50_us: round(result.p50Us),
+    p99_us: round(result.p99Us),
+    p999_us: round(result.p999Us),
+    answered: result.answered,
+    failed: result.failed,
+  };
+}

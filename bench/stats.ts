@@ -1,0 +1,24 @@
+/** Small statistics over samples; pure. */
+
+/** The q-quantile (0..1) of `sorted` (ascending), nearest rank: a value that was measured, never interpolated. */
+export function quantile(sorted: ArrayLike<number>, q: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  const rank = Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1));
+  return sorted[rank] as number;
+}
+
+export function median(values: readonly number[]): number {
+  return quantile([...values].sort((a, b) => a - b), 0.5);
+}
+
+/** p50, p99 and p99.9 of latencies in microseconds (sorts a copy). */
+export function percentiles(samplesUs: Float64Array): { p50Us: number; p99Us: number; p999Us: number; maxUs: number } {
+  const sorted = Float64Array.from(samplesUs).sort();
+  return { p50Us: quantile(sorted, 0.5), p99Us: quantile(sorted, 0.99), p999Us: quantile(sorted, 0.999), maxUs: sorted.length > 0 ? (sorted[sorted.length - 1] as number) : Number.NaN };
+}
+
+/** Rounds to `digits` decimals (for results files people read). */
+export function round(value: number, digits = 1): number {
+  const scale = 10 ** digits;
+  return Math.round(value * scale) / scale;
+}

@@ -1,0 +1,21 @@
+/**
+ * Microseconds per call of `fn`: calls are batched so each batch lasts about `batchMs` (cheap calls
+ * are otherwise below the timer's noise), and the median of `rounds` batches after a warm-up batch
+ * is reported (the median resists another process taking the core for a moment).
+ */
+export async function perCallUs(fn: () => unknown, options: { rounds?: number; batchMs?: number } = {}): Promise<number> {
+  const rounds = options.rounds ?? 9;
+  const batchMs = options.batchMs ?? 20;
+  const probe = process.hrtime.bigint();
+  for (let i = 0; i < 5; i++) await fn();
+  const oneUs = Math.max(Number(process.hrtime.bigint() - probe) / 5000, 0.01);
+  const batch = Math.max(1, Math.ceil((batchMs * 1000) / oneUs));
+  const times: number[] = [];
+  for (let round = 0; round <= rounds; round++) {
+    const started = process.hrtime.bigint();
+    for (let i = 0; i < batch; i++) await fn();
+    if (round > 0) times.push(Number(process.hrtime.bigint() - started) / 1000 / batch);
+  }
+  times.sort((a, b) => a - b);
+  return times[Math.floor(times.length / 2)] as number;
+}
