@@ -1,4 +1,5 @@
 import { join } from "node:path";
+import { selfRunningProcess } from "../aws-profile";
 import { parseOptions, type Command, type CommandIO } from "../command";
 import { cacheFileName, credentialCacheDir, readCached, writeCached, type ProcessCredentials } from "../credential-cache";
 import { callIssuer, ISSUER_CALL_HELP, ISSUER_CALL_OPTIONS, issuerCall, sdkIssuerDeps, type IssuerDeps } from "../issuer-call";
@@ -45,6 +46,21 @@ function nestedRunError(io: CommandIO): Error {
   );
 }
 
+/** The profile whose credentials the SDK will use to call the issuer, when one is named or the default one is read. */
+function signingProfile(profile: string | undefined, env: Readonly<Record<string, string | undefined>>): string | undefined {
+  if (profile !== undefined) return profile;
+  if (env.AWS_PROFILE) return env.AWS_PROFILE;
+  // With keys in the environment the SDK never reads the default profile.
+  return env.AWS_ACCESS_KEY_ID ? undefined : "default";
+}
+
+function selfRunningError(profile: string, flagged: boolean): Error {
+  const source = flagged ? `--profile ${profile}` : profile === "default" ? "the default profile" : `AWS_PROFILE=${profile} (inherited from the aws command)`;
+  return new Error(
+    `${source} would sign the call to the issuer with credentials from its own credential_process, which is this command: it would run itself without end. Give --profile a profile holding your own AWS credentials (SSO, access keys, a role), not the one that runs credential_process`,
+  );
+}
+
 /** Marks the environment the AWS SDK's credential processes inherit (the I/O shell's side of NESTED_RUN_VARIABLE). */
 function markNestedRuns(): void {
   process.env[NESTED_RUN_VARIABLE] = "1";
@@ -76,6 +92,8 @@ export function tokenCredentialProcessCommand(deps: IssuerDeps, markChildren: ()
         io.stdout(`${JSON.stringify(cached)}\n`);
         return 0;
       }
+      const profile = signingProfile(call.profile, io.env);
+      if (profile !== undefined && (await selfRunningProcess(profile, io.env)) !== undefined) throw selfRunningError(profile, call.profile !== undefined);
       markChildren();
       const obtainedAt = deps.now();
       const issued = await callIssuer(call, deps);

@@ -40,6 +40,8 @@ export const PROFILES = {
   aliceWritesShared: "alice-writes-shared",
   /** a principal no rule names. */
   outsider: "outsider",
+  /** calls the issuer with its own credentials, i.e. runs itself: refused, not recursed. */
+  loop: "loop",
 } as const;
 
 export interface IssuerFixture {
@@ -94,6 +96,7 @@ export async function startIssuerFixture(): Promise<IssuerFixture> {
         profile(PROFILES.alice, process("alice-keys", ["list:data/users/alice/", "read:data/users/alice/"])),
         profile(PROFILES.aliceWritesShared, process("alice-keys", ["write:data/shared/"])),
         profile(PROFILES.outsider, process("outsider-keys", ["read:data/shared/"])),
+        profile(PROFILES.loop, process(PROFILES.loop, ["read:data/shared/"])),
       ].join("\n"),
     );
     const keys = (name: string, p: { accessKeyId: string; secretAccessKey: string }) => `[${name}]\naws_access_key_id = ${p.accessKeyId}\naws_secret_access_key = ${p.secretAccessKey}\n`;

@@ -149,6 +149,17 @@ describe("rajee token credential-process", () => {
     expect(h.calls()).toBe(0);
   });
 
+  it("refuses a signing profile whose own credential_process is this command, before asking the SDK", async () => {
+    const h = harness();
+    const config = join(temp.make("aws"), "config");
+    await writeFile(config, `[profile data]\ncredential_process = rajee token credential-process --url ${URL_TEXT} --grant read:data/a/\n[profile sso]\nsso_session = corp\n`);
+    await expect(h.run([...ARGS, "--profile", "data"], { AWS_CONFIG_FILE: config })).rejects.toThrow(/^--profile data would sign the call to the issuer with credentials from its own credential_process/);
+    await expect(h.run(ARGS, { AWS_CONFIG_FILE: config, AWS_PROFILE: "data" })).rejects.toThrow(/^AWS_PROFILE=data \(inherited from the aws command\) would sign/);
+    expect(h.calls()).toBe(0);
+    expect((await h.run([...ARGS, "--profile", "sso"], { AWS_CONFIG_FILE: config, AWS_PROFILE: "data" })).code).toBe(0);
+    expect(h.calls()).toBe(1);
+  });
+
   it("fails with the issuer's refusal and caches nothing", async () => {
     const h = harness({ status: 403, body: JSON.stringify({ error: { code: "AccessDenied", message: "grant write:data/x/ is not covered by any rule for arn:aws:iam::111111111111:user/u" } }) });
     await expect(h.run(["--url", URL_TEXT, "--grant", "write:data/x/"])).rejects.toThrow("the issuer refused (403 AccessDenied): grant write:data/x/ is not covered by any rule");
