@@ -125,7 +125,7 @@ export function diffPlans(base: Plan, head: Plan, options: ReviewOptions): Revie
     // The command is not a column of the table; an Envoy config change shows in `envoy` instead.
     containers: diffRows(b.containers.containers, h.containers.containers, (c) => `${c.taskDefinition}|${c.name}`, ({ command: _command, ...shown }) => shown),
     envoy: diffRows(b.envoy, h.envoy, (e) => `${e.where}|${e.setting}`),
-    invokers: diffRows(b.invokers, h.invokers, (i) => `${i.function}|${i.source}|${i.principal}|${i.action}`),
+    invokers: diffRows(b.invokers, h.invokers, (i) => `${i.function}|${i.source}`),
     violations: { added: violations.added, resolved: violations.removed, remaining: baseViolations.filter((v) => headKeys.has(violationKey(v))) },
     head: h,
   };

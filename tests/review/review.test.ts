@@ -121,7 +121,7 @@ describeTerraform("npm run review on offline plans", () => {
   const plans: Record<string, Plan> = {};
   const reports: Record<string, Report> = {};
   let devRun: { code: number; stderr: string; report: Report } | undefined;
-  const expected: { edited?: Report } = {};
+  const expected: { edited?: Report; nine?: Report[] } = {};
 
   beforeAll(async () => {
     if (!setup.ok) return;
@@ -227,6 +227,7 @@ describeTerraform("npm run review on offline plans", () => {
         "### Encryption at rest",
         "### Containers",
         `### Envoy configuration (${devRun!.report.envoy[0]!.where})`,
+        "### Who may invoke the issuer",
       ]);
       expect(md).not.toContain("⚠️");
       expect(md).toContain("| `ext_authz.failure_mode_allow` | `false` |");
@@ -258,8 +259,8 @@ describeTerraform("npm run review on offline plans", () => {
         ["container-hardening", "aws_ecs_task_definition.planted-task", "container debug runs with a writable root filesystem (set readonlyRootFilesystem: true); the image's default user, often root (set user to a numeric non-root uid:gid); no init process to forward SIGTERM (set linuxParameters.initProcessEnabled: true)"],
         ["task-role-s3-outside-buckets", "aws_iam_role_policy.planted-debug", "task role aws_iam_role.access-policy_task-role, policy statement Debug: bucket someone-elses-bucket is not configured (configured: rajee-dev-data)"],
         ["envoy-config-unreadable", "aws_ecs_task_definition.planted-task", "container proxy's Envoy config: --config-yaml does not parse (Flow sequence in block collection must be sufficiently indented and end with a ] at line 1, column 17:); render it with envoy-templates (renderEnvoyYaml)"],
-        ["egress-all-traffic", "aws_vpc_security_group_egress_rule.planted-egress-all", "aws_vpc_security_group_egress_rule.planted-egress-all allows all traffic out to 0.0.0.0/0; allow only tcp 443 (or the endpoints' security group)"],
-        ["secret-policy-open", "aws_secretsmanager_secret_policy.planted-secret-policy", "aws_secretsmanager_secret_policy.planted-secret-policy statement Anyone lets anyone call secretsmanager:GetSecretValue without a condition; name the reading role"],
+        ["egress-to-internet", "aws_vpc_security_group_egress_rule.planted-egress-all", "aws_vpc_security_group_egress_rule.planted-egress-all allows all traffic out to 0.0.0.0/0 (cidr_ipv4/cidr_blocks); remove it: egress goes to the S3 prefix list (prefix_list_id) or the endpoints' security group (referenced_security_group_id)"],
+        ["secret-policy-open", "aws_secretsmanager_secret_policy.planted-secret-policy", "aws_secretsmanager_secret_policy.planted-secret-policy statement Anyone lets anyone call secretsmanager:GetSecretValue without a condition that confines the caller; name the reading role"],
         ["kms-key-policy-open", "aws_kms_key.planted-key", "aws_kms_key.planted-key statement OtherAccount allows AWS:arn:aws:iam::999999999999:root from another account; grant only principals of 111111111111"],
         ["kms-grant-delegation", "aws_kms_grant.planted-grant", "KMS grant aws_kms_grant.planted-grant includes CreateGrant, so aws_iam_role.access-policy_task-role can grant the key on; remove CreateGrant"],
         ["lambda-url-auth", "aws_lambda_function_url.planted-url", "Function URL aws_lambda_function_url.planted-url authorization_type=NONE: anyone on the internet can invoke it; set it to AWS_IAM"],
@@ -317,8 +318,93 @@ describeTerraform("npm run review on offline plans", () => {
       expected.edited = r;
     });
 
+    it("fails each problem the second review planted, naming the resource, the setting and the fix", () => {
+      const dev = reviewOptionsFor("dev");
+      const review = (plan: Plan, options = dev) => reviewPlan(plan, options);
+      const found = (r: Report) => r.violations.map((v) => [v.rule, short(v.address), v.subject]);
+      const secretPolicy = "aws_secretsmanager_secret_policy.signing-keys_private-key-policy";
+      const editSecretDeny = (edit: (statement: Bootstrap) => void) => (v: JsonObject) => {
+        const doc = JSON.parse(v.policy as string) as { Statement: Bootstrap[] };
+        edit(doc.Statement.find((x) => x.Effect === "Deny")!);
+        v.policy = JSON.stringify(doc);
+      };
+      const reports9: Report[] = [];
+      const check = (r: Report, want: unknown[][], fix: RegExp) => {
+        expect(found(r)).toEqual(want);
+        for (const v of r.violations) expect(v.message).toMatch(fix);
+        reports9.push(r);
+      };
+
+      // 1. The private key's resource policy removed.
+      check(review(editPlan(plans.dev!, {}, [secretPolicy])), [["private-key-deny", "aws_secretsmanager_secret.signing-keys_private-key", "aws_secretsmanager_secret_policy"]], /add an aws_secretsmanager_secret_policy with a Deny of secretsmanager:GetSecretValue/);
+      // 2. Its Deny narrowed to PutSecretValue, or keyed on the wrong condition key.
+      check(review(editPlan(plans.dev!, { [secretPolicy]: editSecretDeny((d) => (d.Action = ["secretsmanager:PutSecretValue"])) })), [["private-key-deny", secretPolicy, "policy"]], /does not cover secretsmanager:GetSecretValue.*; deny secretsmanager:GetSecretValue to Principal "\*"/);
+      check(review(editPlan(plans.dev!, { [secretPolicy]: editSecretDeny((d) => (d.Condition = { StringNotEquals: { "aws:username": Object.values(d.Condition.StringNotEquals)[0] } })) })), [["private-key-deny", secretPolicy, "policy"]], /its condition key is aws:username, not aws:PrincipalArn/);
+      // 3. A key-policy Allow to AWS:* under a negative condition.
+      const openKey = editPlan(plans.dev!, {
+        "aws_kms_key.log-groups_key": (v) => {
+          const doc = JSON.parse(v.policy as string) as { Statement: Bootstrap[] };
+          doc.Statement.push({ Sid: "AnyoneButOne", Effect: "Allow", Principal: { AWS: "*" }, Action: "kms:Decrypt", Resource: "*", Condition: { StringNotEquals: { "aws:PrincipalArn": "arn:aws:iam::111111111111:role/intruder" } } });
+          v.policy = JSON.stringify(doc);
+        },
+      });
+      check(review(openKey), [["kms-key-policy-open", "aws_kms_key.log-groups_key", "AnyoneButOne"]], /without a condition that confines the caller \(StringNotEquals aws:PrincipalArn=.*does not\); name the principal/);
+      // 4. Egress tcp/443 to 0.0.0.0/0.
+      const egress = editPlan(plans.dev!, { "aws_vpc_security_group_egress_rule.proxy-service_https-out-endpoints-0": (v) => Object.assign(v, { cidr_ipv4: "0.0.0.0/0", referenced_security_group_id: null }) });
+      check(review(egress), [["egress-to-internet", "aws_vpc_security_group_egress_rule.proxy-service_https-out-endpoints-0", "0.0.0.0/0 tcp"]], /allows tcp 443 out to 0\.0\.0\.0\/0.*prefix_list_id/);
+      // 5. WAF logging's redaction removed.
+      const waf = editPlan(plans.dev!, { "aws_wafv2_web_acl_logging_configuration.load-balancer_waf-logging": (v) => (v.redacted_fields = (v.redacted_fields as JsonObject[]).slice(0, 1)) });
+      check(review(waf), [["waf-log-redaction", "aws_wafv2_web_acl_logging_configuration.load-balancer_waf-logging", "redacted_fields"]], /does not redact header x-amz-security-token, the query string.*add redacted_fields/);
+      // 6. accept_http_10's default flipped in the settings: the plan and the rendering agree, the safe value does not.
+      let flipped: Bootstrap | undefined;
+      const http10 = editPlan(plans.dev!, { "aws_ecs_task_definition.proxy-service_task": (v) => editEnvoy(v, (b) => ((hcm(b).http_protocol_options.accept_http_10 = true), (flipped = b))) });
+      const agreeing = { ...dev, envoy: { ...dev.envoy!, rendered: flipped, settings: { ...dev.envoy!.settings, downstreamHttp: { ...dev.envoy!.settings.downstreamHttp, acceptHttp10: true } } } };
+      check(review(http10, agreeing), [["envoy-request-head", "aws_ecs_task_definition.proxy-service_task", "accept_http_10"]], /accept_http_10=true; set it to false/);
+      // 7. With --base, a bootstrap change is not a resolved drift (the base was rendered by the base branch).
+      const oldBootstrap = editPlan(plans.dev!, { "aws_ecs_task_definition.proxy-service_task": (v) => editEnvoy(v, (b) => (hcm(b).request_headers_timeout = "20s")) });
+      const diff = diffPlans(oldBootstrap, plans.dev!, dev);
+      expect([diff.passed, diff.violations.added, diff.violations.resolved, diff.violations.remaining]).toEqual([true, [], [], []]);
+      expect(renderDiff(diff)).not.toContain("resolves");
+      // 8. A route to S3 with ext_authz disabled.
+      const bypass = editPlan(plans.dev!, {
+        "aws_ecs_task_definition.proxy-service_task": (v) =>
+          editEnvoy(v, (b) => {
+            const route = hcm(b).route_config.virtual_hosts[0].routes.find((r: Bootstrap) => r.name === "get_retried");
+            route.typed_per_filter_config = { "envoy.filters.http.ext_authz": { "@type": "type.googleapis.com/envoy.extensions.filters.http.ext_authz.v3.ExtAuthzPerRoute", disabled: true } };
+          }),
+      });
+      check(review(bypass), [["envoy-config-drift", "aws_ecs_task_definition.proxy-service_task", "--config-yaml"], ["envoy-authz-bypass", "aws_ecs_task_definition.proxy-service_task", "route s3/s3/get_retried"]], /change envoySettings|must be a direct_response/);
+      // 9. Deletion protection and digests from the config: staging pins by digest, every environment protects the load balancer.
+      const unprotected = editPlan(plans.dev!, { "aws_lb.load-balancer_alb": (v) => (v.enable_deletion_protection = false) });
+      check(review(unprotected), [["alb-deletion-protection", "aws_lb.load-balancer_alb", "enable_deletion_protection"]], /set it to true/);
+      expect(found(review(plans.dev!, reviewOptionsFor("staging"))).filter(([rule]) => rule === "image-not-pinned-by-digest")).toEqual([["image-not-pinned-by-digest", "aws_ecs_task_definition.proxy-service_task", "authorizer"]]);
+      expected.nine = reports9;
+    });
+
+    it("fails an issuer that anyone, or anyone the config does not list, may invoke, and shows who may", () => {
+      const dev = reviewOptionsFor("dev");
+      const permission = "aws_lambda_permission.issuer_invoke-url-InvokeUrl-111111111111";
+      expect(reviewPlan(plans.dev!, dev).invokers.map((i) => [i.principal, i.action, short(i.source.split(" ")[0]!)])).toEqual([
+        ["111111111111", "lambda:InvokeFunctionUrl", permission],
+        ["111111111111", "lambda:InvokeFunction", "aws_cloudformation_stack.issuer_invoke-through-url"],
+      ]);
+      const none = reviewPlan(editPlan(plans.dev!, { "aws_lambda_function_url.issuer_url": (v) => (v.authorization_type = "NONE") }), dev);
+      expect(none.violations.map((v) => [v.rule, short(v.address)])).toEqual([["lambda-url-auth", "aws_lambda_function_url.issuer_url"]]);
+      const anyone = reviewPlan(editPlan(plans.dev!, { [permission]: (v) => (v.principal = "*") }), dev);
+      expect(anyone.violations.map((v) => [v.rule, short(v.address)])).toEqual([["lambda-url-auth", permission], ["issuer-invokers", permission]]);
+      const stranger = reviewPlan(editPlan(plans.dev!, { [permission]: (v) => (v.principal = "arn:aws:iam::999999999999:role/stranger") }), dev);
+      expect(stranger.violations.map((v) => [v.rule, short(v.address), v.message.replace(/_[0-9A-F]{8}\b/g, "")])).toEqual([
+        ["issuer-invokers", permission, `permission ${permission} lets arn:aws:iam::999999999999:role/stranger call lambda:InvokeFunctionUrl on issuer rajee-dev-issuer, but the config's issuer.invokers lists 111111111111; add the principal to issuer.invokers in config/<env>.ts or remove the permission`],
+      ]);
+      const md = renderDiff(diffPlans(plans.dev!, editPlan(plans.dev!, { [permission]: (v) => (v.principal = "arn:aws:iam::999999999999:role/stranger") }), dev));
+      expect(md).toContain("### Who may invoke the issuer");
+      expect(md).toContain("| ✏️ now | `arn:aws:iam::999999999999:role/stranger` | `lambda:InvokeFunctionUrl` |");
+      expect(renderReport(reviewPlan(plans.dev!, dev))).toContain("### Who may invoke the issuer");
+      expected.nine = [...(expected.nine ?? []), none, anyone, stranger];
+    });
+
     it("fires every rule of docs/plan-review.md on one planted problem or another", () => {
-      const fired = new Set([...reports.planted!.violations, ...expected.edited!.violations].map((v) => v.rule));
+      const fired = new Set([...reports.planted!.violations, ...expected.edited!.violations, ...expected.nine!.flatMap((r) => r.violations)].map((v) => v.rule));
       expect([...RULE_NAMES].filter((rule) => !fired.has(rule))).toEqual([]);
     });
 
@@ -337,7 +423,7 @@ describeTerraform("npm run review on offline plans", () => {
       );
       const withEgress = { ...planted, resources: [...planted.resources, ...plans["rajee-dev-planted"]!.resources.filter((r) => short(r.address) === "aws_vpc_security_group_egress_rule.planted-egress-all")] };
       const diff = diffPlans(plans.dev!, withEgress, reviewOptionsFor("dev"));
-      expect(diff.violations.added.map((v) => v.rule)).toEqual(["envoy-config-drift", "envoy-authz-fail-open", "envoy-path-normalisation", "alb-invalid-headers", "alb-desync-mode", "waf-association", "egress-all-traffic"]);
+      expect(diff.violations.added.map((v) => v.rule)).toEqual(["envoy-config-drift", "envoy-authz-fail-open", "envoy-path-normalisation", "alb-invalid-headers", "alb-desync-mode", "waf-association", "egress-to-internet"]);
       const md = renderDiff(diff);
       expect(md).toContain("| `ext_authz.failure_mode_allow` | `false` | `true` |");
       expect(md).toContain("| `merge_slashes` | `false` | `true` |");
