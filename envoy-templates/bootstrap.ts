@@ -1,4 +1,4 @@
-import { CLIENT_REQUEST_METADATA, recordClientRequestLua, refuseRepeatedHeadersLua, stripInternalHeadersLua, upstreamPathLua } from "./lua";
+import { clientContentLengthLua, CLIENT_REQUEST_METADATA, recordClientRequestLua, refuseRepeatedHeadersLua, stripInternalHeadersLua, upstreamPathLua } from "./lua";
 import { NOT_IMPLEMENTED_READS } from "../src/s3/not-implemented";
 import { repeatedHeaderXml, SINGLE_VALUE_HEADERS } from "../src/s3/single-headers";
 import type { EnvoySettings, HeaderNameSet } from "./settings";
@@ -19,6 +19,7 @@ export const HEALTH_LISTENER = "health";
 export const FILTER = {
   stripInternalHeaders: "rajee.strip_internal_headers",
   refuseRepeatedHeaders: "rajee.refuse_repeated_headers",
+  clientContentLength: "rajee.client_content_length",
   extAuthz: "envoy.filters.http.ext_authz",
   upstreamPath: "rajee.upstream_path",
   healthCheck: "envoy.filters.http.health_check",
@@ -254,8 +255,9 @@ function s3Listener(s: EnvoySettings): JsonObject {
       luaFilter(CLIENT_REQUEST_METADATA.namespace, recordClientRequestLua()),
       luaFilter(FILTER.stripInternalHeaders, stripInternalHeadersLua(s.extAuthz.removedRequestHeaderPrefixes)),
       luaFilter(FILTER.refuseRepeatedHeaders, refuseRepeatedHeadersLua(SINGLE_VALUE_HEADERS, repeatedHeaderXml)),
+      luaFilter(FILTER.clientContentLength, clientContentLengthLua(s.extAuthz.clientContentLengthHeader)),
       extAuthzFilter(s),
-      luaFilter(FILTER.upstreamPath, upstreamPathLua(s.extAuthz.upstreamPathHeader)),
+      luaFilter(FILTER.upstreamPath, upstreamPathLua(s.extAuthz.upstreamPathHeader, [s.extAuthz.clientContentLengthHeader])),
       { name: FILTER.router, typed_config: { "@type": T.router, suppress_envoy_headers: true } },
     ],
     route_config: {

@@ -40,15 +40,38 @@ end
 }
 
 /**
- * Runs after ext_authz: when the authorizer returned `header` (copied onto the request through
+ * Runs after the internal headers are stripped and before ext_authz: copies the client's
+ * Content-Length into `header`, because the check request ext_authz sends carries its own length
+ * (0, or the buffered body's) instead of the client's (source/extensions/filters/common/ext_authz/
+ * ext_authz_http_impl.cc), and the authorizer needs the client's value to verify a signature that
+ * covers it. A client cannot set `header` itself: its `x-rajee-` prefix was stripped just before.
+ */
+export function clientContentLengthLua(header: string): string {
+  if (!/^x-rajee-[a-z0-9-]+$/.test(header)) throw new Error(`header ${JSON.stringify(header)} is not a lower-case x-rajee- token`);
+  return `function envoy_on_request(handle)
+  local headers = handle:headers()
+  local length = headers:get("content-length")
+  if length ~= nil then
+    headers:replace("${header}", length)
+  end
+end
+`;
+}
+
+/**
+ * Runs after ext_authz: removes the internal headers in `internal` (the client's copied
+ * Content-Length), which S3 must never see; then, when the authorizer returned `header` (copied onto the request through
  * `allowed_upstream_headers`), it becomes `:path` and is removed, so S3 receives exactly the path
  * the authorizer judged and signed. A value that is not an origin-form path fails closed with 503.
  */
-export function upstreamPathLua(header: string): string {
-  if (!/^[a-z0-9-]+$/.test(header)) throw new Error(`header ${JSON.stringify(header)} is not a lower-case token`);
+export function upstreamPathLua(header: string, internal: readonly string[] = []): string {
+  for (const name of [header, ...internal]) {
+    if (!/^[a-z0-9-]+$/.test(name)) throw new Error(`header ${JSON.stringify(name)} is not a lower-case token`);
+  }
+  const removals = internal.map((name) => `  headers:remove("${name}")\n`).join("");
   return `function envoy_on_request(handle)
   local headers = handle:headers()
-  local path = headers:get("${header}")
+${removals}  local path = headers:get("${header}")
   if path == nil then
     return
   end

@@ -16,6 +16,7 @@ import {
   LOOPBACK,
   STOP_TIMEOUT_MARGIN_SECONDS,
   UPSTREAM_PATH_HEADER,
+  CLIENT_CONTENT_LENGTH_HEADER,
 } from "../src/contracts/gateway";
 
 /**
@@ -142,6 +143,8 @@ export interface ExtAuthzSettings {
   readonly removedRequestHeaderPrefixes: readonly string[];
   /** Header the authorizer sets when the upstream path differs from the client's; a Lua filter moves it to `:path`. */
   readonly upstreamPathHeader: string;
+  /** Header a Lua filter copies the client's Content-Length into before the check (the check request replaces it); removed before S3. */
+  readonly clientContentLengthHeader: string;
   /** The only route that buffers the request body and sends it to the authorizer. */
   readonly deleteObjects: DeleteObjectsRoute;
 }
@@ -256,10 +259,35 @@ export { ECS_MAX_STOP_TIMEOUT_SECONDS };
 /** Seconds between the end of Envoy's drain and ECS's SIGKILL (the gateway contract's margin). */
 export { STOP_TIMEOUT_MARGIN_SECONDS };
 
-/** Headers the authorizer's classifier and signer read, beyond Envoy's defaults. */
+/**
+ * Headers sent to the authorizer beyond Envoy's defaults: what its classifier and signer read, and
+ * every header an S3 client may sign, so it can verify the client's signature. Captured signed
+ * lists (tests/envoy-templates/client-signed-headers.test.ts): aws cli v1/v2 and boto3 sign
+ * content-md5, content-type, range, if-match and x-amz-*; SDK v3 also content-length,
+ * amz-sdk-invocation-id and amz-sdk-request; rclone and s3cmd content-length. The client's
+ * content-length reaches the authorizer as CLIENT_CONTENT_LENGTH_HEADER: the check request's own
+ * Content-Length replaces it (Envoy's ext_authz_http_impl.cc).
+ */
 export const EXT_AUTHZ_ALLOWED_REQUEST_HEADERS: HeaderNameSet = Object.freeze({
-  exact: Object.freeze(["authorization", "content-md5", "content-type", "content-encoding", "x-request-id"]),
-  prefixes: Object.freeze(["x-amz-"]),
+  exact: Object.freeze([
+    "authorization",
+    "content-md5",
+    "content-type",
+    "content-encoding",
+    "x-request-id",
+    "content-disposition",
+    "content-language",
+    "cache-control",
+    "expires",
+    "date",
+    "range",
+    "if-match",
+    "if-none-match",
+    "if-modified-since",
+    "if-unmodified-since",
+    CLIENT_CONTENT_LENGTH_HEADER,
+  ]),
+  prefixes: Object.freeze(["x-amz-", "amz-sdk-"]),
 });
 
 /** Exactly the headers the authorizer returns on 200 (docs/design.md section 5). */
@@ -457,6 +485,7 @@ export function envoySettings(input: EnvoySettingsInput): EnvoySettings {
       allowedClientHeaders: EXT_AUTHZ_ALLOWED_CLIENT_HEADERS,
       removedRequestHeaderPrefixes: REMOVED_REQUEST_HEADER_PREFIXES,
       upstreamPathHeader: UPSTREAM_PATH_HEADER,
+      clientContentLengthHeader: CLIENT_CONTENT_LENGTH_HEADER,
       deleteObjects: Object.freeze({
         method: "POST",
         queryParameter: "delete",

@@ -134,6 +134,24 @@ export const EMULATED_ENVOY_RULES = Object.freeze({
     envoy: "`GET` with an `acl`, `cors` or `lifecycle` query parameter (its name as sent: route matching does not percent-decode names): S3's 501 `NotImplemented` XML as a direct response, ext_authz disabled on the route; nothing reaches the authorizer or S3",
     source: `${DOCS}api-v3/config/route/v3/route_components.proto (Route.direct_response, Route.response_headers_to_add, QueryParameterMatcher); ${DOCS}api-v3/extensions/filters/http/ext_authz/v3/ext_authz.proto (ExtAuthzPerRoute.disabled); source/common/router/config_impl.cc (matchRoute: QueryParamsMulti::parseQueryString, which source/common/http/utility.cc runs with decode_params=false)`,
   },
+  "check-request-headers": {
+    rule: "Only allowed headers reach the authorizer",
+    setting: "`extAuthz.allowedRequestHeaders` (`allowed_headers`)",
+    envoy: "the check request carries `:method`, `:path`, `:authority` (as `host`), `authorization` and the headers the allow-list matches; no other client header",
+    source: `${DOCS}api-v3/extensions/filters/http/ext_authz/v3/ext_authz.proto (allowed_headers); ${SRC}source/extensions/filters/common/ext_authz/ext_authz_http_impl.cc (RawHttpClientImpl::check)`,
+  },
+  "check-request-content-length": {
+    rule: "The check request's own Content-Length",
+    setting: "-",
+    envoy: "the check request's Content-Length is the length of the body sent to the authorizer (0 without one), never the client's",
+    source: `${SRC}source/extensions/filters/common/ext_authz/ext_authz_http_impl.cc (RawHttpClientImpl::check: content-length set at initialisation, the client's skipped)`,
+  },
+  "client-content-length-copied": {
+    rule: "Client Content-Length copied for the check",
+    setting: "`extAuthz.clientContentLengthHeader` (Lua `rajee.client_content_length`, removed again by `rajee.upstream_path`)",
+    envoy: "the client's Content-Length is copied to `x-rajee-client-content-length` before ext_authz (a client's own copy was stripped with the other `x-rajee-*`) and removed before S3",
+    source: `envoy-templates/lua.ts (clientContentLengthLua, upstreamPathLua); ${DOCS}configuration/http/http_filters/lua_filter`,
+  },
   "upstream-path-swap": {
     rule: "Upstream path applied after the check",
     setting: "`extAuthz.upstreamPathHeader` (Lua `rajee.upstream_path`)",

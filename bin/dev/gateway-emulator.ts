@@ -150,6 +150,10 @@ export async function startGatewayEmulator(options: GatewayEmulatorOptions): Pro
       request.pause();
     }
 
+    // Lua rajee.client_content_length: the client's Content-Length copied for the authorizer (the check request carries its own).
+    const clientLength = headers.find(([name]) => name === "content-length")?.[1];
+    if (clientLength !== undefined) headers = [...headers.filter(([name]) => name !== authz.clientContentLengthHeader), [authz.clientContentLengthHeader, clientLength]];
+
     // ext_authz: Envoy's defaults (:authority as host, authorization) plus the allow-list, repeats as repeated lines.
     const checkHeaders = headers.filter(([name]) => name === "host" || name === "authorization" || matches(authz.allowedRequestHeaders, name));
     const answer = await check(authorizer, authorizerAgent, method, path, checkHeaders, body, authz.timeoutMs);
@@ -168,6 +172,8 @@ export async function startGatewayEmulator(options: GatewayEmulatorOptions): Pro
     const setNames = authz.allowedUpstreamHeaders.filter((name) => answer.headers[name] !== undefined);
     headers = headers.filter(([name]) => !toRemove.includes(name) && !setNames.includes(name));
     for (const name of setNames) headers.push([name, String(answer.headers[name])]);
+    // Lua rajee.upstream_path: the internal copy of the client's Content-Length is removed, then the path swapped.
+    headers = headers.filter(([name]) => name !== authz.clientContentLengthHeader);
     let upstreamPath = path;
     const swapped = headers.find(([name]) => name === authz.upstreamPathHeader);
     if (swapped) {

@@ -236,6 +236,24 @@ const cases: Record<EmulatedRuleName, () => Promise<void>> = {
     expect((await send("GET /b?%63ors HTTP/1.1\r\nhost: s3.local\r\n\r\n")).status).toBe(403);
     expect(authorizer.seen.map((r) => r.url)).toEqual(["/b/k?acl", "/b/k?aclx", "/b?%63ors"]);
   },
+  "check-request-headers": async () => {
+    const raw = "GET /b/k HTTP/1.1\r\nhost: s3.local\r\nrange: bytes=0-9\r\namz-sdk-request: attempt=1\r\nx-amz-date: 20250101T000000Z\r\nuser-agent: test\r\naccept-encoding: identity\r\nx-custom: 1\r\n\r\n";
+    expect((await send(raw)).status).toBe(200);
+    expect(names(authorizer.seen[0]).filter((n) => !["content-length", "x-request-id", "connection"].includes(n))).toEqual(["host", "range", "amz-sdk-request", "x-amz-date"]);
+    expect(values(upstream.seen[0], "user-agent")).toEqual(["test"]);
+  },
+  "check-request-content-length": async () => {
+    expect((await send("PUT /b/k HTTP/1.1\r\nhost: s3.local\r\ncontent-length: 5\r\n\r\nhello")).status).toBe(200);
+    expect(values(authorizer.seen[0], "content-length")).toEqual(["0"]);
+    expect(values(upstream.seen[0], "content-length")).toEqual(["5"]);
+  },
+  "client-content-length-copied": async () => {
+    expect((await send("PUT /b/k HTTP/1.1\r\nhost: s3.local\r\nx-rajee-client-content-length: 999\r\ncontent-length: 5\r\n\r\nhello")).status).toBe(200);
+    expect(values(authorizer.seen[0], "x-rajee-client-content-length")).toEqual(["5"]);
+    expect(names(upstream.seen[0])).not.toContain("x-rajee-client-content-length");
+    expect((await send("GET /b/k HTTP/1.1\r\nhost: s3.local\r\n\r\n")).status).toBe(200);
+    expect(names(authorizer.seen[1])).not.toContain("x-rajee-client-content-length");
+  },
   "upstream-path-swap": async () => {
     nextAuthorizerAnswer = () => ({ status: 200, headers: { ...SIGNED, "x-rajee-upstream-path": "/bucket/a%20b" } });
     expect((await send("GET /?X-Amz-Security-Token=t HTTP/1.1\r\nhost: bucket.s3.local\r\n\r\n")).status).toBe(200);

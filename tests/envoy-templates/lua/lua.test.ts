@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import fc from "fast-check";
 import { envoySettings } from "../../../envoy-templates";
-import { refuseRepeatedHeadersLua, stripInternalHeadersLua, upstreamPathLua } from "../../../envoy-templates/lua";
+import { clientContentLengthLua, refuseRepeatedHeadersLua, stripInternalHeadersLua, upstreamPathLua } from "../../../envoy-templates/lua";
 import { repeatedHeaderXml, SINGLE_VALUE_HEADERS } from "../../../src/s3/single-headers";
 
 /**
@@ -20,7 +20,8 @@ if (!LUA) {
 
 const settings = envoySettings({ s3Region: "eu-west-1" });
 const STRIP = stripInternalHeadersLua(settings.extAuthz.removedRequestHeaderPrefixes);
-const UPSTREAM = upstreamPathLua(settings.extAuthz.upstreamPathHeader);
+const UPSTREAM = upstreamPathLua(settings.extAuthz.upstreamPathHeader, [settings.extAuthz.clientContentLengthHeader]);
+const CONTENT_LENGTH = clientContentLengthLua(settings.extAuthz.clientContentLengthHeader);
 const REFUSE = refuseRepeatedHeadersLua(SINGLE_VALUE_HEADERS, repeatedHeaderXml);
 
 let dir: string;
@@ -106,6 +107,12 @@ describeLua("upstream_path", () => {
     ).toEqual({ headers: [[":path", "/bucket/a%20b"], ["authorization", "AWS4-HMAC-SHA256 ..."]] });
   });
 
+  it("removes the copied client Content-Length, so S3 never sees an internal header", () => {
+    expect(run(UPSTREAM, [[":path", "/bucket/key"], ["content-length", "11"], ["x-rajee-client-content-length", "11"]])).toEqual({
+      headers: [[":path", "/bucket/key"], ["content-length", "11"]],
+    });
+  });
+
   it("leaves the request alone when the authorizer returned no upstream path", () => {
     const headers: Headers = [[":path", "/bucket/key"], [":method", "PUT"]];
     expect(run(UPSTREAM, headers)).toEqual({ headers });
@@ -114,6 +121,24 @@ describeLua("upstream_path", () => {
   it.each([["bucket/key"], ["/bucket/a b"], ["/bucket/a\u0001b"], [""]])("fails closed with 503 on a malformed value %j", (value) => {
     const result = run(UPSTREAM, [[":path", "/bucket/key"], ["x-rajee-upstream-path", value]]);
     expect(result).toEqual({ headers: [[":path", "/bucket/key"]], respond: "503" });
+  });
+});
+
+describeLua("client_content_length", () => {
+  it("copies the client's Content-Length for the authorizer, which the check request would otherwise replace", () => {
+    expect(run(CONTENT_LENGTH, [[":method", "PUT"], ["content-length", "11"]])).toEqual({
+      headers: [[":method", "PUT"], ["content-length", "11"], ["x-rajee-client-content-length", "11"]],
+    });
+  });
+
+  it("adds nothing when the client sent no Content-Length", () => {
+    const headers: Headers = [[":method", "GET"], [":path", "/b/k"]];
+    expect(run(CONTENT_LENGTH, headers)).toEqual({ headers });
+  });
+
+  it("after the internal headers are stripped, carries only the client's real length, whatever the client claims", () => {
+    const stripped = run(STRIP, [[":method", "PUT"], ["x-rajee-client-content-length", "0"], ["content-length", "5"]]);
+    expect(run(CONTENT_LENGTH, stripped.headers).headers).toEqual([[":method", "PUT"], ["content-length", "5"], ["x-rajee-client-content-length", "5"]]);
   });
 });
 
@@ -180,6 +205,8 @@ describe("Lua source generation", () => {
   it("refuses a prefix or header that would break out of a Lua string", () => {
     expect(() => stripInternalHeadersLua(['x-"); os.exit() --'])).toThrow('header prefix "x-\\"); os.exit() --" is not a lower-case token');
     expect(() => upstreamPathLua("X-Path")).toThrow('header "X-Path" is not a lower-case token');
+    expect(() => upstreamPathLua("x-path", ['x"); os.exit() --'])).toThrow("is not a lower-case token");
+    expect(() => clientContentLengthLua("content-length")).toThrow('header "content-length" is not a lower-case x-rajee- token');
     expect(() => refuseRepeatedHeadersLua([{ name: 'x"', code: "InvalidRequest" }], repeatedHeaderXml)).toThrow('header "x\\"" is not a lower-case token');
   });
 });
