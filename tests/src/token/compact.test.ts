@@ -115,6 +115,15 @@ describe("one token, one spelling", () => {
     expect(verified).toBe(0);
   });
 
+  it("answers a token seen before as the first time, and a respelling that keeps its signature by scanning it", () => {
+    expect(compactTokenProblem(token)).toBeUndefined();
+    expect(compactTokenProblem(token)).toBeUndefined();
+    const [header, payload, signature] = token.split(".") as [string, string, string];
+    expect(compactTokenProblem(`${header}.${payload}=.${signature}`)).toMatch(/^token payload /);
+    expect(compactTokenProblem(`${header}.${payload.slice(0, 4)}\t${payload.slice(4)}.${signature}`)).toMatch(/^token payload contains whitespace/);
+    expect(compactTokenProblem(token)).toBeUndefined();
+  });
+
   it("refuses every non-canonical spelling of a valid token, in all three segments", async () => {
     const context = fixture.context();
     await fc.assert(
