@@ -1,7 +1,5 @@
 import { readFile, writeFile } from "node:fs/promises";
 import { environmentNames, getEnvironment } from "../config";
-import type { EnvironmentConfig } from "../config/environment";
-import { configuredInvokers } from "./core/issuer";
 import { reviewSuppressions } from "./accepted-suppressions";
 import { envoySettingsForEnvironment, renderEnvoyBootstrap, S3_CLUSTER } from "../envoy-templates";
 import { FILTER, S3_LISTENER } from "../envoy-templates/bootstrap";
@@ -27,12 +25,12 @@ export const HELP = `Usage: npm run review -- --env NAME [--plan PLAN.json] [--b
 
 Reviews an environment's Terraform plan for security: changes by type with destructive ones first,
 every IAM statement (wildcards flagged, known-benign forms explained), network exposure, encryption
-at rest, the container table, the Envoy settings inside the task definition, and the policy rules of
-docs/plan-review.md. Exits 1 when a rule is broken (suppressions with a
+at rest, the container table, the Envoy settings inside the task definition, who may invoke the
+token issuer, and the policy rules of docs/plan-review.md. Exits 1 when a rule is broken (suppressions with a
 reason live in review/accepted-suppressions.ts).
 
 Options:
-  --env NAME        environment in config/ (${environmentNames.join(", ")}); selects account, buckets, Envoy settings and suppressions
+  --env NAME        environment in config/ (${environmentNames.join(", ")}); selects account, buckets, Envoy settings, image pinning, issuer invokers and suppressions
   --plan FILE       \`terraform show -json <planfile>\` output to review; without it the environment is
                     synthesized, initialised and planned here (offline when no AWS credentials are set)
   --base FILE       a second plan (e.g. of the target branch): report only what differs from it
@@ -58,15 +56,6 @@ async function readPlanFile(path: string, flag: string): Promise<unknown> {
   }
 }
 
-/**
- * The principals the config lets invoke the token issuer (`issuer.invokers`), in whatever shape the
- * config gives them (a list of ARNs, or a map of names to ARNs); none when it has no issuer.
- */
-function issuerInvokersOf(config: EnvironmentConfig): string[] {
-  const issuer = (config as { readonly issuer?: { readonly invokers?: unknown } }).issuer;
-  return configuredInvokers(issuer?.invokers);
-}
-
 /** Review options for environment `name`: its account, buckets, ports, Envoy settings, policy and suppressions. */
 export function reviewOptionsFor(name: string, suppressions: readonly Suppression[] = reviewSuppressions): ReviewOptions {
   const config = getEnvironment(name);
@@ -81,7 +70,7 @@ export function reviewOptionsFor(name: string, suppressions: readonly Suppressio
     envoy: { settings: envoy, filters: FILTER, s3Listener: S3_LISTENER, s3Cluster: S3_CLUSTER, rendered: renderEnvoyBootstrap(envoy) },
     requireDeletionProtection: true,
     requireImageDigests: (config.imagePinning ?? "digest") === "digest",
-    issuerInvokers: issuerInvokersOf(config),
+    issuerInvokers: config.issuer.invokers,
   };
 }
 

@@ -97,17 +97,6 @@ export function issuerInvokers(index: ResourceIndex, statements: readonly IamSta
   return rows;
 }
 
-/**
- * Every principal an issuer setting of the config names: role or user ARNs and 12-digit account ids,
- * found anywhere in it (a list of ARNs, or a map of names to ARNs or to objects holding one).
- */
-export function configuredInvokers(value: unknown): string[] {
-  if (typeof value === "string") return /^arn:|^\d{12}$/.test(value) ? [value] : [];
-  if (Array.isArray(value)) return value.flatMap(configuredInvokers);
-  if (typeof value === "object" && value !== null) return Object.values(value).flatMap(configuredInvokers);
-  return [];
-}
-
 /** `arn:aws:iam::1:role/x` -> `iam::1:role/x`: the same principal in any partition. */
 const withoutPartition = (arn: string) => arn.replace(/^arn:aws[\w-]*:/, "");
 

@@ -88,8 +88,7 @@ describe("reviewOptionsFor", () => {
     const config = getEnvironment(name);
     const o = reviewOptionsFor(name);
     expect([o.requireImageDigests, o.requireDeletionProtection, o.accountId]).toEqual([(config.imagePinning ?? "digest") === "digest", true, config.accountId]);
-    const invokers = (config as { issuer?: { invokers?: readonly string[] } }).issuer?.invokers ?? [];
-    expect(o.issuerInvokers).toEqual([...invokers]);
+    expect(o.issuerInvokers).toEqual(config.issuer.invokers);
   });
 });
 
