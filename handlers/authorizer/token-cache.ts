@@ -7,7 +7,8 @@ interface Entry {
 }
 
 /**
- * Verified tokens by SHA-256 of the token, least recently used evicted first. Only canonical
+ * Verified tokens by a key the caller derives from the token (cached-verify.ts: its signature
+ * segment, a hit also needing the whole text equal), least recently used evicted first. Only canonical
  * spellings reach it (src/token/compact.ts): `<token>==` or a token with a tab inside is refused
  * before any lookup, so padding variants cannot fill it with copies of one token. An entry never
  * outlives its token's `exp`; `clear()` runs whenever the keys or the deny list change. Only

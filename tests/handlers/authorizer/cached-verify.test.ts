@@ -36,6 +36,21 @@ describe("the verified-token cache in front of verifyToken", () => {
     expect(cache.size).toBe(0);
   });
 
+  it("answers from the cache only the exact token verified, not another ending in the same signature", async () => {
+    const cache = new TokenCache(10);
+    const lookups: boolean[] = [];
+    const verify = verifier(cache, lookups);
+    const token = await fixture.mint(["read:data/"]);
+    const other = await fixture.mint(["*:data/"]);
+    const [, , signature] = token.split(".") as [string, string, string];
+    const [header, payload] = other.split(".") as [string, string];
+    expect((await verify(token)).ok).toBe(true);
+    const forged = await verify(`${header}.${payload}.${signature}`);
+    expect(forged).toMatchObject({ ok: false });
+    expect(lookups).toEqual([false, false]);
+    expect(await verify(token)).toMatchObject({ ok: true, token: { grants: [expect.objectContaining({ source: "read:data/" })] } });
+  });
+
   it("does not cache a refused token, so a later policy or key change is judged afresh", async () => {
     const cache = new TokenCache(10);
     const lookups: boolean[] = [];
