@@ -100,6 +100,13 @@ describe("anyPrincipalMatches", () => {
     expect(anyPrincipalMatches([`arn:aws:iam::${ACCOUNT}:role/analyst`], caller(`arn:aws:iam::${ACCOUNT}:user/analyst`))).toBe(false);
   });
 
+  it("matches IAM Identity Center sessions through the reserved role's path and generated suffix", () => {
+    const pattern = `arn:aws:iam::${ACCOUNT}:role/aws-reserved/sso.amazonaws.com/eu-west-1/AWSReservedSSO_DataScientist_*`;
+    expect(principalPatternProblem(pattern)).toBeUndefined();
+    expect(anyPrincipalMatches([pattern], session("AWSReservedSSO_DataScientist_0123456789abcdef", "alice@example.com"))).toBe(true);
+    expect(anyPrincipalMatches([pattern], session("AWSReservedSSO_Admin_0123456789abcdef", "alice@example.com"))).toBe(false);
+  });
+
   it("keeps partitions apart", () => {
     expect(anyPrincipalMatches([`arn:aws:iam::${ACCOUNT}:role/analyst`], session("analyst", "alice", ACCOUNT, "aws-cn"))).toBe(false);
     expect(anyPrincipalMatches([`arn:aws-cn:iam::${ACCOUNT}:role/analyst`], session("analyst", "alice", ACCOUNT, "aws-cn"))).toBe(true);
