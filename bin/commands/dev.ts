@@ -1,7 +1,11 @@
 import { existsSync } from "node:fs";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import net from "node:net";
-import { join } from "node:path";
+import { join, relative } from "node:path";
+import { dev as devEnvironment } from "../../config/dev";
+import devPrincipals from "../../config/dev-principals.json";
+import { parseDevPrincipals } from "../dev/issuer-endpoint";
+import { grantsFor, issuerProfileNames, issuerProfiles, policyBuckets } from "../dev/issuer-profile";
 import { LOCAL_REGION, startLocalGateway } from "../dev/local-gateway";
 import { formatRequestLine } from "../dev/request-lines";
 import { keptCertificate } from "../dev/tls";
@@ -22,10 +26,15 @@ Prints the lines to paste into a shell to use it with the aws cli, then one line
 (method, path, status, the authorizer's decision and reason, time). Needs moto:
 pip install "moto[server]".
 
+Beside it runs the token issuer, as a Function URL would: callers sign with the test keys of
+config/dev-principals.json, and the dev environment's issuance policy (config/dev.ts) decides
+what they get. The banner shows an AWS profile whose credential_process gets them
+(docs/issuing.md, "Getting credentials"); the buckets that policy names are created too.
+
 Every option is checked before anything starts; a bad one exits 2 and starts nothing.
 What is kept in --dir and reused on the next start: the signing key (tokens printed earlier stay
 valid until they expire), the HTTPS certificate (AWS_CA_BUNDLE), the port (tried first; a new
-one only when it is taken) and the objects (saved to --dir/s3 on Ctrl-C or SIGTERM; a process
+one only when it is taken; the issuer's likewise) and the objects (saved to --dir/s3 on Ctrl-C or SIGTERM; a process
 killed any other way loses the objects written since it started). So the pasted lines keep
 working across restarts.
 
@@ -42,7 +51,16 @@ Options:
 
 /** Files in the working folder. */
 const PORT_FILE = "gateway-port";
+const ISSUER_PORT_FILE = "issuer-port";
 const AWS_VIRTUAL_CONFIG_FILE = "aws-virtual.config";
+const AWS_ISSUER_CONFIG_FILE = "aws-issuer.config";
+
+/** The dev principal whose profile the banner shows (config/dev-principals.json). */
+const SHOWN_PRINCIPAL = "alice";
+/** Lifetime the shown profile asks for: long enough that botocore's 15-minute refresh window does not make it ask on every request. */
+const PROFILE_TTL_SECONDS = 3600;
+/** How to run rajee from any directory, for the credential_process line. */
+const RAJEE = `node ${join(__dirname, "..", "rajee.js")}`;
 
 async function devKey(dir: string): Promise<{ key: PrivateSigningKey; keyFile: string; jwks: string }> {
   const keyFile = join(dir, "private.jwk.json");
@@ -83,6 +101,13 @@ async function choosePort(options: DevOptions, io: CommandIO): Promise<number> {
   return 0;
 }
 
+/** The issuer's port: the last run's if free (so pasted profiles keep working), else 0 (any). */
+async function chooseIssuerPort(dir: string): Promise<number> {
+  const file = join(dir, ISSUER_PORT_FILE);
+  const kept = existsSync(file) ? Number((await readFile(file, "utf8")).trim()) : NaN;
+  return Number.isInteger(kept) && kept >= 1 && kept <= 65535 && (await portFree(kept)) ? kept : 0;
+}
+
 /** An AWS config file that turns on virtual-hosted addressing, for AWS_CONFIG_FILE. */
 function awsVirtualConfig(region: string): string {
   return `# Written by 'npm run dev': use with AWS_CONFIG_FILE=<this file> for virtual-hosted addressing.\n[default]\nregion = ${region}\ns3 =\n  addressing_style = virtual\n`;
@@ -111,21 +136,48 @@ export const dev: Command = {
     const tls = await keptCertificate(dir, domain);
     if (tls.renewed) io.stderr(`made a new HTTPS certificate (${tls.renewed}); clients need the new AWS_CA_BUNDLE below\n`);
     const port = await choosePort(options, io);
+    const issuerPort = await chooseIssuerPort(dir);
+    const principals = parseDevPrincipals(devPrincipals, "config/dev-principals.json");
+    const policy = devEnvironment.issuer.policy;
+    const logIssuer = (record: { caller: string | undefined; status: number }) => io.stdout(`issuer ${record.status} ${record.caller ?? "(refused before the issuer: see the client's message)"}\n`);
 
     io.stderr(`starting moto (S3), the authorizer and the gateway emulator (state in ${dir})...\n`);
     const gateway = await startLocalGateway({
-      buckets: [bucket],
+      // The buckets the dev issuance policy names too, so the credentials it issues have something to reach.
+      buckets: [...new Set([bucket, ...policyBuckets(policy)])],
       keys: jwks,
       directory: join(dir, "s3"),
       tls,
       virtualHostDomain: domain,
       ...(port ? { port } : {}),
       ...(options.quiet ? {} : { onRequest: (record) => io.stdout(`${formatRequestLine(record)}\n`) }),
+      issuer: { principals, policy, privateKey: key, ...(issuerPort ? { port: issuerPort } : {}), ...(options.quiet ? {} : { onRequest: logIssuer }) },
     }).catch((error: NodeJS.ErrnoException) => {
       // Taken between the check above and the listen: the same clear message.
       throw error.code === "EADDRINUSE" && port ? portInUse(port) : error;
     });
     await writeFile(join(dir, PORT_FILE), `${gateway.emulator.port}\n`);
+    const issuer = gateway.issuer!;
+    await writeFile(join(dir, ISSUER_PORT_FILE), `${issuer.port}\n`);
+    const shown = principals.principals[SHOWN_PRINCIPAL]!;
+    const allowed = grantsFor(policy, shown.arn);
+    const names = issuerProfileNames(SHOWN_PRINCIPAL);
+    const issuerConfig = join(dir, AWS_ISSUER_CONFIG_FILE);
+    const profiles = allowed
+      ? issuerProfiles({
+          name: SHOWN_PRINCIPAL,
+          principal: shown,
+          grants: allowed.grants,
+          ttlSeconds: Math.min(PROFILE_TTL_SECONDS, allowed.maxLifetimeSeconds),
+          issuerUrl: issuer.url,
+          region: LOCAL_REGION,
+          gatewayUrl: gateway.url,
+          caFile: tls.caFile,
+          rajee: RAJEE,
+        })
+      : undefined;
+    if (profiles) await writeFile(issuerConfig, `# Written by 'npm run dev': profiles that get credentials from the local issuer.\n${profiles}`, { mode: 0o600 });
+    const listed = allowed?.grants.find((g) => g.startsWith("list:"))?.slice("list:".length);
     const virtualConfig = join(dir, AWS_VIRTUAL_CONFIG_FILE);
     await writeFile(virtualConfig, awsVirtualConfig(LOCAL_REGION));
     const p = gateway.emulator.port;
@@ -146,7 +198,18 @@ Virtual-hosted addressing (${bucket}.${domain} must resolve to 127.0.0.1; see do
 Mint other tokens with:
   export AWS_SESSION_TOKEN=$(npm run --silent rajee -- token mint --key ${keyFile} --sub you --grant read:${bucket}/some/prefix/)
 
-Kept in ${dir} and reused on restart: the signing key, the certificate and port ${p},
+Token issuer at ${issuer.url} (sign for ${LOCAL_REGION}): the dev environment's issuance policy
+(config/dev.ts), callers' test keys in config/dev-principals.json. ${
+      profiles
+        ? `${SHOWN_PRINCIPAL} (${shown.arn}) may get ${allowed!.grants.join(", ")}.
+Profiles that get her credentials from it, written to ${relative(process.cwd(), issuerConfig) || issuerConfig}; paste into ~/.aws/config, or:
+${profiles.replace(/^(?=.)/gm, "  ").trimEnd()}
+
+  AWS_CONFIG_FILE=${issuerConfig} aws --profile ${names.profile} --endpoint-url ${gateway.url} s3 ls s3://${listed ?? `${bucket}/`}`
+        : `No rule of it names ${SHOWN_PRINCIPAL} (${shown.arn}).`
+    }
+
+Kept in ${dir} and reused on restart: the signing key, the certificate, port ${p} and the issuer's port ${issuer.port},
 so these lines stay valid (the token until it expires). ${options.quiet ? "" : "One line per request follows; "}Ctrl-C to stop.
 `);
     // A Ctrl-C may arrive twice (from the terminal and relayed by tsx/npm): stay until saved.

@@ -14,11 +14,11 @@ import { makeTempDir, removeTempDir } from "../support/temp";
  * it), each calling the issuer with a dev principal's keys from a credentials file.
  */
 
-/** Data scientists may list and read their own prefix and read shared/; nobody may write shared/. */
+/** Data scientists (config/dev-principals.json's alice and bob) may list and read their own prefix and read shared/; nobody may write shared/. */
 export const ISSUANCE_POLICY: IssuancePolicy = {
   rules: [
     {
-      principals: ["arn:aws:iam::111111111111:role/DataScientist"],
+      principals: ["arn:aws:iam::111111111111:role/aws-reserved/sso.amazonaws.com/eu-west-1/AWSReservedSSO_DataScientist_*"],
       grants: ["list:data/users/${aws:sessionName}/", "read:data/users/${aws:sessionName}/", "read:data/shared/"],
       maxLifetimeSeconds: 3600,
     },

@@ -49,7 +49,7 @@ describe("the local issuer's Function URL check", () => {
       callerId: expect.stringMatching(/^AROA[0-9A-F]{17}:alice$/),
       cognitoIdentity: null,
       principalOrgId: null,
-      userArn: "arn:aws:sts::111111111111:assumed-role/DataScientist/alice",
+      userArn: "arn:aws:sts::111111111111:assumed-role/AWSReservedSSO_DataScientist_0123456789abcdef/alice",
       userId: expect.stringMatching(/^AROA[0-9A-F]{17}:alice$/),
     });
     expect(event.headers["content-type"]).toBe("application/json");
