@@ -19,3 +19,30 @@ export async function perCallUs(fn: () => unknown, options: { rounds?: number; b
   times.sort((a, b) => a - b);
   return times[Math.floor(times.length / 2)] as number;
 }
+
+/**
+ * Microseconds per call of each function, measured in interleaved rounds (one batch of each per
+ * round, median over rounds), so a change in the machine's load touches all of them alike. Every
+ * function is warmed up first.
+ */
+export async function interleavedPerCallUs(fns: readonly (() => unknown)[], options: { rounds?: number; batchMs?: number } = {}): Promise<number[]> {
+  const rounds = options.rounds ?? 9;
+  const batchMs = options.batchMs ?? 20;
+  const batches: number[] = [];
+  for (const fn of fns) {
+    const probe = process.hrtime.bigint();
+    for (let i = 0; i < 20; i++) await fn();
+    const oneUs = Math.max(Number(process.hrtime.bigint() - probe) / 20_000, 0.01);
+    batches.push(Math.max(1, Math.ceil((batchMs * 1000) / oneUs)));
+  }
+  const times: number[][] = fns.map(() => []);
+  for (let round = 0; round <= rounds; round++) {
+    for (const [index, fn] of fns.entries()) {
+      const batch = batches[index] as number;
+      const started = process.hrtime.bigint();
+      for (let i = 0; i < batch; i++) await fn();
+      if (round > 0) (times[index] as number[]).push(Number(process.hrtime.bigint() - started) / 1000 / batch);
+    }
+  }
+  return times.map((t) => [...t].sort((a, b) => a - b)[Math.floor(t.length / 2)] as number);
+}
