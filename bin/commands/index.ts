@@ -1,5 +1,17 @@
 /* eslint-disable @typescript-eslint/no-require-imports -- commands are required when first used, see `lazy` */
 import type { Command } from "../command";
+// Type-only: the modules themselves are loaded by `lazy`; these name what each one provides.
+import type { authorizer } from "./authorizer";
+import type { dev } from "./dev";
+import type { envoyRender } from "./envoy-render";
+import type { keysGenerate } from "./keys-generate";
+import type { keysRotate } from "./keys-rotate";
+import type { keysStatus } from "./keys-status";
+import type { simulate } from "./simulate";
+import type { tokenCredentialProcess } from "./token-credential-process";
+import type { tokenInspect } from "./token-inspect";
+import type { tokenMint } from "./token-mint";
+import type { tokenRequest } from "./token-request";
 
 /**
  * A command whose module is loaded only when it is used (its summary, help or run). `rajee token
@@ -30,15 +42,15 @@ function lazy(path: readonly string[], load: () => Command): Command {
 
 /** Every `rajee` subcommand. Add a command by adding its module here. */
 export const commands: Command[] = [
-  lazy(["keys", "generate"], () => (require("./keys-generate") as typeof import("./keys-generate")).keysGenerate),
-  lazy(["keys", "rotate"], () => (require("./keys-rotate") as typeof import("./keys-rotate")).keysRotate),
-  lazy(["keys", "status"], () => (require("./keys-status") as typeof import("./keys-status")).keysStatus),
-  lazy(["token", "mint"], () => (require("./token-mint") as typeof import("./token-mint")).tokenMint),
-  lazy(["token", "request"], () => (require("./token-request") as typeof import("./token-request")).tokenRequest),
-  lazy(["token", "credential-process"], () => (require("./token-credential-process") as typeof import("./token-credential-process")).tokenCredentialProcess),
-  lazy(["token", "inspect"], () => (require("./token-inspect") as typeof import("./token-inspect")).tokenInspect),
-  lazy(["simulate"], () => (require("./simulate") as typeof import("./simulate")).simulate),
-  lazy(["envoy", "render"], () => (require("./envoy-render") as typeof import("./envoy-render")).envoyRender),
-  lazy(["dev"], () => (require("./dev") as typeof import("./dev")).dev),
-  lazy(["authorizer"], () => (require("./authorizer") as typeof import("./authorizer")).authorizer),
+  lazy(["keys", "generate"], () => (require("./keys-generate") as { keysGenerate: typeof keysGenerate }).keysGenerate),
+  lazy(["keys", "rotate"], () => (require("./keys-rotate") as { keysRotate: typeof keysRotate }).keysRotate),
+  lazy(["keys", "status"], () => (require("./keys-status") as { keysStatus: typeof keysStatus }).keysStatus),
+  lazy(["token", "mint"], () => (require("./token-mint") as { tokenMint: typeof tokenMint }).tokenMint),
+  lazy(["token", "request"], () => (require("./token-request") as { tokenRequest: typeof tokenRequest }).tokenRequest),
+  lazy(["token", "credential-process"], () => (require("./token-credential-process") as { tokenCredentialProcess: typeof tokenCredentialProcess }).tokenCredentialProcess),
+  lazy(["token", "inspect"], () => (require("./token-inspect") as { tokenInspect: typeof tokenInspect }).tokenInspect),
+  lazy(["simulate"], () => (require("./simulate") as { simulate: typeof simulate }).simulate),
+  lazy(["envoy", "render"], () => (require("./envoy-render") as { envoyRender: typeof envoyRender }).envoyRender),
+  lazy(["dev"], () => (require("./dev") as { dev: typeof dev }).dev),
+  lazy(["authorizer"], () => (require("./authorizer") as { authorizer: typeof authorizer }).authorizer),
 ];
