@@ -21,7 +21,7 @@ import { AUTHORIZER_CONTAINER } from "../modules/proxy-service/containers";
 import { ProxyService } from "../modules/proxy-service/proxy-service";
 import { partitionOf } from "../modules/shared/policy";
 import { SigningKeys, type LambdaBundle } from "../modules/signing-keys/signing-keys";
-import { issuerEnvironment } from "../src/contracts/issuer-environment";
+import { DEFAULT_KEY_CACHE_SECONDS, issuerEnvironment } from "../src/contracts/issuer-environment";
 import { checkInvariants } from "./invariants";
 import { IgnoreLocalApiGaps, localProviderSettings } from "./local-api";
 
@@ -182,6 +182,8 @@ export class EnvironmentStack extends TerraformStack {
         audience: c.token.audience,
         policy: c.issuer.policy,
         maxTokenLifetimeSeconds: c.token.maxLifetimeSeconds,
+        // A retired key stays published lifetime + skew: signing with a cached key longer than the skew could outlive it (docs/operations.md).
+        keyCacheSeconds: Math.min(DEFAULT_KEY_CACHE_SECONDS, c.token.clockSkewSeconds),
       }),
       logGroupName: this.logGroups.names.issuer as string,
       logGroupArn: this.logGroups.arns.issuer as string,

@@ -235,8 +235,9 @@ export function invariantProblems(i: InvariantInputs): string[] {
 }
 
 /**
- * 6. The issuer mints what the authorizers accept: the same `iss` and `aud`, and no rule of the
- *    issuance policy (nor the issuer's own limit) longer than the authorizers' maximum lifetime.
+ * 6. The issuer mints what the authorizers accept: the same `iss` and `aud`, no rule of the
+ *    issuance policy (nor the issuer's own limit) longer than the authorizers' maximum lifetime, and
+ *    no signing key cached longer than the authorizers' clock skew.
  */
 export function tokenProblems(t: InvariantInputs["tokens"]): string[] {
   const problems: string[] = [];
@@ -249,6 +250,14 @@ export function tokenProblems(t: InvariantInputs["tokens"]): string[] {
           `(every token it issued would be refused); give both token.${field}`,
       );
     }
+  }
+  const cache = Number(t.issuer[v.keyCacheSeconds]);
+  const skew = Number(t.authorizer[a.clockSkewSeconds]);
+  if (!(cache <= skew)) {
+    problems.push(
+      `issuer ${v.keyCacheSeconds}=${String(t.issuer[v.keyCacheSeconds])} is above the authorizers' ${a.clockSkewSeconds}=${String(t.authorizer[a.clockSkewSeconds])} ` +
+        "(a retired key stays published only lifetime + skew, so a key cached longer could sign tokens that outlive it); cache the key at most the skew",
+    );
   }
   const accepted = Number(t.authorizer[a.maxTokenLifetimeSeconds]);
   const limit = Number(t.issuer[v.maxTokenLifetimeSeconds]);

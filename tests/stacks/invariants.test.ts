@@ -255,6 +255,17 @@ describe("token invariants between the issuer and the authorizers", () => {
     );
   });
 
+  it("refuse an issuer that caches the signing key longer than the authorizers' clock skew, and accept exactly up to it", () => {
+    const t = tokens();
+    const skew = Number(t.authorizer.RAJEE_CLOCK_SKEW_SECONDS);
+    expect(Number(t.issuer.RAJEE_KEY_CACHE_SECONDS)).toBeLessThanOrEqual(skew);
+    expect(tokenProblems({ ...t, issuer: { ...t.issuer, RAJEE_KEY_CACHE_SECONDS: String(skew) } })).toEqual([]);
+    expect(tokenProblems({ ...t, issuer: { ...t.issuer, RAJEE_KEY_CACHE_SECONDS: String(skew + 1) } })).toEqual([
+      `issuer RAJEE_KEY_CACHE_SECONDS=${skew + 1} is above the authorizers' RAJEE_CLOCK_SKEW_SECONDS=${skew} ` +
+        "(a retired key stays published only lifetime + skew, so a key cached longer could sign tokens that outlive it); cache the key at most the skew",
+    ]);
+  });
+
   it("refuse a policy variable that is not JSON rather than pass it", () => {
     const t = tokens();
     expect(tokenProblems({ ...t, issuer: { ...t.issuer, RAJEE_ISSUANCE_POLICY: "{" } })).toEqual([
