@@ -30,7 +30,7 @@ export const ROWS = [
   { id: "presign-put", label: "presigned PUT" },
   { id: "keys-special", label: "keys with space, unicode, `+ % ~ = & # ? ;`" },
   { id: "keys-slashes", label: "keys with `//` and a trailing `/`" },
-  { id: "metadata-underscore", label: "metadata name with `_`" },
+  { id: "metadata-underscore", label: "metadata name with `_` refused, naming it" },
   { id: "denied-read", label: "denied: get outside the grant" },
   { id: "denied-write", label: "denied: put outside the grant" },
   { id: "denied-list", label: "denied: list outside the grant" },

@@ -51,9 +51,8 @@ describeWithRclone(`${version ?? "rclone"} defaults through the gateway`, () => 
       RCLONE_CONFIG_GW_ACCESS_KEY_ID: "AKIDANYTHING",
       RCLONE_CONFIG_GW_SECRET_ACCESS_KEY: "anything",
       RCLONE_CONFIG_GW_SESSION_TOKEN: token,
-      // By default rclone first tries CreateBucket (PUT /data), which the gateway does not serve;
-      // rclone's no_check_bucket skips it. See docs/decisions.md.
-      RCLONE_CONFIG_GW_NO_CHECK_BUCKET: "true",
+      // rclone's default no_check_bucket = false: it first sends CreateBucket (PUT /data), which
+      // the gateway answers 409 BucketAlreadyOwnedByYou without forwarding it (src/s3/create-bucket.ts).
     };
     await writeFile(env.RCLONE_CONFIG!, "");
     await writeFile(join(fx.dir, "a.txt"), "rclone upload");
@@ -66,6 +65,8 @@ describeWithRclone(`${version ?? "rclone"} defaults through the gateway`, () => 
     const upload = await rclone("copyto", "a.txt", "gw:data/team/a.txt", "--dump", "headers");
     expect(upload).toMatchObject({ code: 0 });
     expect(upload.stderr).toMatch(/X-Amz-Acl: private/i);
+    // Its CreateBucket was answered by the gateway, never forwarded.
+    expect(fx.gateway.standIn.records.filter((r) => r.method === "PUT" && r.target.split("?")[0] === "/data")).toEqual([]);
     const copy = await rclone("copyto", "gw:data/team/a.txt", "gw:data/team/b.txt", "--dump", "headers");
     expect(copy).toMatchObject({ code: 0 });
     expect(copy.stderr).toMatch(/X-Amz-Copy-Source:/i);
