@@ -1,0 +1,73 @@
+import { writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { UsageError } from "../../bin/command";
+import { callIssuer, issuerCall, sdkIssuerDeps, type IssuerDeps } from "../../bin/issuer-call";
+import { TempDirs } from "../support/temp";
+
+const temp = new TempDirs();
+const saved = { ...process.env };
+afterEach(() => {
+  temp.removeAll();
+  for (const name of ["AWS_REGION", "AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE", "AWS_PROFILE", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"]) {
+    if (saved[name] === undefined) delete process.env[name];
+    else process.env[name] = saved[name];
+  }
+});
+
+/** AWS files in a scratch folder, named by the environment variables the SDK reads. */
+async function awsFiles(config: string, credentials: string): Promise<void> {
+  const dir = temp.make("aws-files");
+  await writeFile(join(dir, "config"), config);
+  await writeFile(join(dir, "credentials"), credentials);
+  process.env.AWS_CONFIG_FILE = join(dir, "config");
+  process.env.AWS_SHARED_CREDENTIALS_FILE = join(dir, "credentials");
+  for (const name of ["AWS_REGION", "AWS_PROFILE", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"]) delete process.env[name];
+}
+
+describe("one call to the issuer", () => {
+  it("checks every option before anything is signed", () => {
+    expect(issuerCall({ url: "https://a.lambda-url.eu-west-1.on.aws/", grant: ["read:data/a/", "list:data/a/"], ttl: "2h", profile: "sso" })).toMatchObject({
+      grants: ["read:data/a/", "list:data/a/"],
+      ttlSeconds: 7200,
+      profile: "sso",
+      region: undefined,
+    });
+    expect(() => issuerCall({ url: "https://a.lambda-url.eu-west-1.on.aws/", grant: ["read:data"] })).toThrow(UsageError);
+  });
+
+  it("finds the region before asking for credentials, so a region error costs no SSO or IMDS round trip", async () => {
+    const order: string[] = [];
+    const deps: IssuerDeps = {
+      credentials: async () => {
+        order.push("credentials");
+        return { accessKeyId: "a", secretAccessKey: "s" };
+      },
+      region: async () => {
+        order.push("region");
+        return undefined;
+      },
+      send: async () => ({ status: 500, body: "" }),
+      now: () => new Date(),
+    };
+    await expect(callIssuer(issuerCall({ url: "https://issuer.example.com/", grant: ["read:data/a/"] }), deps)).rejects.toThrow(/pass --region/);
+    expect(order).toEqual(["region"]);
+  });
+});
+
+describe("the SDK's chains behind the commands", () => {
+  it("takes the region from AWS_REGION, else from the profile", async () => {
+    await awsFiles("[profile sso]\nregion = ap-southeast-2\n[default]\nregion = eu-north-1\n", "");
+    expect(await sdkIssuerDeps.region("sso")).toBe("ap-southeast-2");
+    expect(await sdkIssuerDeps.region(undefined)).toBe("eu-north-1");
+    process.env.AWS_REGION = "us-west-2";
+    expect(await sdkIssuerDeps.region("sso")).toBe("us-west-2");
+  });
+
+  it("takes the credentials of --profile, not the environment's", async () => {
+    await awsFiles("", "[sso]\naws_access_key_id = AKIAFROMPROFILE00001\naws_secret_access_key = from-profile\n");
+    process.env.AWS_ACCESS_KEY_ID = "AKIAFROMENVIRONMENT1";
+    process.env.AWS_SECRET_ACCESS_KEY = "from-environment";
+    expect(await sdkIssuerDeps.credentials("sso")).toMatchObject({ accessKeyId: "AKIAFROMPROFILE00001", secretAccessKey: "from-profile" });
+    expect(await sdkIssuerDeps.credentials(undefined)).toMatchObject({ accessKeyId: "AKIAFROMENVIRONMENT1" });
+  });
+});
