@@ -190,6 +190,13 @@ function bypassViolations(b: Obj, x: EnvoyExpectations): Array<{ subject: string
   return out;
 }
 
+/** Routes of the S3 listener that disable ext_authz on their own entry, with what they do instead. */
+function uncheckedRoutes(hcm: Obj | undefined, x: EnvoyExpectations): string[] {
+  return routesOf(hcm)
+    .filter((r) => disablesFilter(get(r, "typed_per_filter_config", x.filters.extAuthz)))
+    .map((r) => `${show(r.name)}: ${r.direct_response !== undefined ? `direct_response ${show(get(r, "direct_response", "status"))}` : forwardsToS3(r, x.s3Cluster) ? `route to ${x.s3Cluster}` : "route"}`);
+}
+
 /** Access-log operators that would write the query string (presigned tokens) or a credential header. */
 const LEAKY_OPERATORS: ReadonlyArray<readonly [RegExp, string]> = [
   [/%REQ\((?:[^)]*\?)?:PATH\)/i, "the path with its query string (presigned URLs carry the token there)"],
@@ -224,6 +231,7 @@ export function envoySettingRows(configs: readonly EnvoyConfig[], x: EnvoyExpect
       ["ext_authz.with_request_body (filter)", get(authz, "with_request_body")],
       ["ext_authz.with_request_body (routes)", bodyRoutes.map((r) => `${show(r.name)}: ${show(get(r, "typed_per_filter_config", x.filters.extAuthz, "check_settings", "with_request_body"))}`).join("; ") || "none"],
       ["http_filters (S3 listener)", filtersOf(hcm).map((f) => f.name).join(" → ")],
+      ["routes without ext_authz (S3 listener)", uncheckedRoutes(hcm, x).join("; ") || "none"],
       ["normalize_path", get(hcm, "normalize_path") ?? false],
       ["merge_slashes", get(hcm, "merge_slashes") ?? false],
       ["path_with_escaped_slashes_action", get(hcm, "path_with_escaped_slashes_action")],

@@ -48,6 +48,9 @@ describe("the Envoy rules", () => {
       "admin.address": `${settings.adminAddress}:${settings.adminPort}`,
       "ext_authz...allowed_upstream_headers": settings.extAuthz.allowedUpstreamHeaders.join(", "),
     });
+    const unchecked = rows.find((r) => r.setting === "routes without ext_authz (S3 listener)")!.value.split("; ");
+    expect(unchecked.length).toBeGreaterThan(0);
+    for (const route of unchecked) expect(route).toMatch(/^[a-z_]+: direct_response 501$/);
   });
 
   it("refuse an ext_authz that fails open or answers errors with 403", () => {
