@@ -4,9 +4,12 @@ import { monitorEventLoopDelay } from "node:perf_hooks";
 /**
  * Preloaded into the authorizer for the soak (`node --require loop-probe.js main.js`, bundled by
  * soak.ts): once a second, appends one JSON line with the process's RSS and the event loop's delay
- * over that second to the file named by BENCH_PROBE_FILE. Reads nothing of the authorizer.
+ * over that second to the file named by PROBE_FILE_VARIABLE. Reads nothing of the authorizer; does
+ * nothing where the variable is unset (the benchmark process itself imports the name).
  */
-const file = process.env.BENCH_PROBE_FILE;
+export const PROBE_FILE_VARIABLE = "BENCH_PROBE_FILE";
+
+const file = process.env[PROBE_FILE_VARIABLE];
 if (file) {
   const delay = monitorEventLoopDelay({ resolution: 10 });
   delay.enable();

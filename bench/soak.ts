@@ -1,6 +1,7 @@
 import { buildSync } from "esbuild";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
+import { PROBE_FILE_VARIABLE } from "./loop-probe";
 import { openLoop } from "./open-loop";
 import { startAuthorizer } from "./processes";
 import { round } from "./stats";
@@ -42,7 +43,7 @@ export async function runSoak(setup: HttpSetup): Promise<SoakResults> {
   const probeJs = join(setup.dir, "loop-probe.js");
   buildSync({ entryPoints: [join(__dirname, "loop-probe.ts")], outfile: probeJs, bundle: true, platform: "node", target: "node20", format: "cjs", logLevel: "error" });
   const probeFile = join(setup.dir, "soak-probe.jsonl");
-  const server = await startAuthorizer({ mainJs: setup.mainJs, jwksPath: setup.jwksPath, nodeArgs: ["--require", probeJs], env: { BENCH_PROBE_FILE: probeFile } });
+  const server = await startAuthorizer({ mainJs: setup.mainJs, jwksPath: setup.jwksPath, nodeArgs: ["--require", probeJs], env: { [PROBE_FILE_VARIABLE]: probeFile } });
   let result;
   try {
     result = await openLoop({ url: `${server.url}${REQUEST_PATH}`, headers: requestHeaders(setup.token), ratePerSecond: SOAK_RATE, seconds });

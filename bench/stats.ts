@@ -7,10 +7,6 @@ export function quantile(sorted: ArrayLike<number>, q: number): number {
   return sorted[rank] as number;
 }
 
-export function median(values: readonly number[]): number {
-  return quantile([...values].sort((a, b) => a - b), 0.5);
-}
-
 /** p50, p99 and p99.9 of latencies in microseconds (sorts a copy). */
 export function percentiles(samplesUs: Float64Array): { p50Us: number; p99Us: number; p999Us: number; maxUs: number } {
   const sorted = Float64Array.from(samplesUs).sort();
