@@ -1,7 +1,9 @@
 import type { Server } from "node:http";
 import type { Logger } from "pino";
+import { baselineSettings, parameterSource, RuntimeSettingsPoller } from "./runtime-settings";
 import { buildAdminServer, buildCheckServer, listen } from "./server";
 import { Authorizer, type AuthorizerOptions } from "./service";
+import type { TextSource } from "./text-source";
 
 /** The authorizer with its two servers, built but not listening (tests drive it in-process). */
 export interface AuthorizerApp {
@@ -10,6 +12,8 @@ export interface AuthorizerApp {
   readonly checkServer: Server;
   /** Operations port server (`RAJEE_ADMIN_LISTEN`). */
   readonly adminServer: Server;
+  /** The runtime settings poller, when a runtime parameter is configured. */
+  readonly runtime: RuntimeSettingsPoller | undefined;
   /** Loads keys (first attempt), then listens on both ports; resolves to the bound ports. */
   start(): Promise<{ checkPort: number; adminPort: number }>;
   /**
@@ -22,16 +26,43 @@ export interface AuthorizerApp {
 /** How often idle keep-alive connections are closed while draining (they become idle as checks finish). */
 const DRAIN_SWEEP_MS = 25;
 
-export function build(options: AuthorizerOptions): AuthorizerApp {
+/** Where the runtime settings come from, and how often they are read. */
+export interface RuntimeSettingsSource {
+  readonly source: TextSource;
+  /** @default the key refresh interval */
+  readonly intervalMs?: number;
+}
+
+export interface BuildOptions extends AuthorizerOptions {
+  /** @default the config's runtimeParameter read from SSM; none when it names none */
+  readonly runtimeSettings?: RuntimeSettingsSource;
+}
+
+export function build(options: BuildOptions): AuthorizerApp {
   const logger: Logger = options.logger;
   const authorizer = new Authorizer(options);
+  const runtimeSource =
+    options.runtimeSettings ?? (options.config.runtimeParameter === undefined ? undefined : { source: parameterSource(options.config.runtimeParameter) });
+  const runtime =
+    runtimeSource === undefined
+      ? undefined
+      : new RuntimeSettingsPoller({
+          source: runtimeSource.source,
+          baseline: baselineSettings(options.config),
+          intervalMs: runtimeSource.intervalMs ?? options.config.refreshIntervalSeconds * 1000,
+          logger,
+          apply: (settings) => {
+            logger.level = settings.logLevel;
+            authorizer.applyRuntime(settings);
+          },
+        });
   const checkServer = buildCheckServer(authorizer, logger);
   const adminServer = buildAdminServer(authorizer, logger);
   let stopping: Promise<{ drained: boolean }> | undefined;
 
   async function start() {
     const adminPort = await listen(adminServer, options.config.adminListen);
-    await authorizer.start();
+    await Promise.all([authorizer.start(), runtime?.start()]);
     const checkPort = await listen(checkServer, options.config.listen);
     const ready = authorizer.ready();
     logger.info(
@@ -59,6 +90,7 @@ export function build(options: AuthorizerOptions): AuthorizerApp {
     clearTimeout(timer);
     if (!drained) checkServer.closeAllConnections();
     authorizer.stop();
+    runtime?.stop();
     await new Promise<void>((resolve) => {
       if (!adminServer.listening) return resolve();
       adminServer.close(() => resolve());
@@ -72,6 +104,7 @@ export function build(options: AuthorizerOptions): AuthorizerApp {
     authorizer,
     checkServer,
     adminServer,
+    runtime,
     start,
     shutdown(timeoutMs) {
       stopping ??= drain(timeoutMs);

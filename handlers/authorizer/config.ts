@@ -79,6 +79,8 @@ export interface AuthorizerConfig {
   readonly clientSignatures: ClientSignatureMode;
   /** The private binding keys that open `cnf.jwe`; undefined when none are configured. */
   readonly bindingKeySource: SourceSpec | undefined;
+  /** SSM parameter of the runtime settings (runtime-settings.ts); undefined: the values above only. */
+  readonly runtimeParameter: string | undefined;
 }
 
 export const DEFAULT_LISTEN = `${LOOPBACK}:${AUTHORIZER_PORT}`;
@@ -143,8 +145,11 @@ export const SETTINGS: readonly Setting[] = [
   setting(V.clientSignatures, DEFAULT_CLIENT_SIGNATURES, CLIENT_SIGNATURE_MODES.join(", "), "verify the client's SigV4 signature with the secret bound to its token: required (bearer tokens refused), when-bound, off"),
   setting(V.bindingKeysFile, "(none)", "path to a JSON file", `private binding keys ({"keys": [...]}) for local use; at most one of this and ${V.bindingKeysSecretArn}`),
   setting(V.bindingKeysSecretArn, "(none)", "Secrets Manager secret ARN", "private binding keys that open a bound token's cnf, polled like the signing keys"),
+  setting(V.runtimeParameter, "(none)", "SSM parameter name, e.g. /rajee/dev/runtime", "runtime settings (log level, decision sampling, rate limit) polled like the keys (docs/observability.md)"),
 ];
 
+/** A hierarchical SSM parameter name (Systems Manager user guide, "Requirements and constraints for parameter names"). */
+const SSM_PARAMETER_NAME = /^\/[A-Za-z0-9_.\-/]{1,1010}$/;
 const KNOWN = new Set(SETTINGS.map((s) => s.env));
 const LOOPBACK_V4 = /^127\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/;
 
@@ -294,6 +299,10 @@ export function parseConfig(rawEnv: Readonly<Record<string, string | undefined>>
     emfIntervalSeconds: or(V.emfIntervalSeconds, (n, v) => duration(n, v, 0, 3600), DEFAULT_EMF_INTERVAL_SECONDS),
     clientSignatures,
     bindingKeySource,
+    runtimeParameter: or(V.runtimeParameter, (n, v) => {
+      if (!SSM_PARAMETER_NAME.test(v)) throw bad(n, v, "is not an SSM parameter name; use e.g. /rajee/dev/runtime");
+      return v;
+    }, undefined),
   });
 }
 

@@ -3,6 +3,9 @@ import { allowed, denialError, type CheckOutcome } from "./check-response";
 import type { EmfReporter } from "./emf";
 import type { AuthorizerMetrics } from "./metrics";
 import type { RefreshEvent } from "./polled-document";
+import { SAMPLING_OFF, type DecisionSampling } from "../../src/runtime-settings/runtime-document";
+import type { GatewayRequest } from "../../src/s3/request";
+import { isSampled, sampledInput, samplingEnabled } from "./sampling";
 import type { DocumentStatus } from "./trust-state";
 
 /** One judged check, as the log line and the metrics see it. */
@@ -14,6 +17,8 @@ export interface CheckRecord extends CheckOutcome {
   readonly status: number;
   /** Whether the verified-token cache answered; unset when no token was verified. */
   readonly cache?: "hit" | "miss";
+  /** The request judged, for sampled decision lines (sampling.ts). @default not sampled */
+  readonly request?: GatewayRequest;
 }
 
 /**
@@ -21,6 +26,9 @@ export interface CheckRecord extends CheckOutcome {
  * Prometheus counters and histogram, and the EMF window (when enabled). No decision is made here.
  */
 export class DecisionLog {
+  /** Which decision lines carry the redacted request (runtime settings). @default off */
+  sampling: DecisionSampling = SAMPLING_OFF;
+
   constructor(
     private readonly logger: Logger,
     private readonly metrics: AuthorizerMetrics,
@@ -40,6 +48,7 @@ export class DecisionLog {
     const classified = decision?.request;
     const token = decision?.token;
     const error = denialError(record);
+    const sampled = record.request !== undefined && samplingEnabled(this.sampling) && isSampled(this.sampling, token?.subject);
     this.logger[level]({
       event: "decision",
       request_id: record.requestId,
@@ -57,6 +66,7 @@ export class DecisionLog {
       token_place: decision?.allow ? decision.tokenPlace : undefined,
       cache: record.cache,
       latency_ms: Math.round(latencyMs * 1000) / 1000,
+      ...(sampled ? { sampled: true, input: sampledInput(record.request as GatewayRequest) } : {}),
     });
   }
 

@@ -16,6 +16,9 @@ export const REDACT_PATHS: readonly string[] = [
   "path",
   "url",
   "query",
+  // Sampled decision lines (sampling.ts) show headers by allow-list; these are the second layer.
+  "input.headers.authorization",
+  'input.headers["x-amz-security-token"]',
 ];
 
 /** Bytes of log lines gathered before one write to stdout (sonic-boom's `minLength`; it must stay below 16 KiB). */

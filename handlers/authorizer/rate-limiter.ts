@@ -16,10 +16,16 @@ export class RateLimiter {
   private readonly buckets = new Map<string, Bucket>();
 
   constructor(
-    private readonly ratePerSecond: number,
-    private readonly burst: number,
+    private ratePerSecond: number,
+    private burst: number,
     private readonly maxSubjects = RATE_LIMITER_MAX_SUBJECTS,
   ) {}
+
+  /** Changes the rate and burst (runtime settings); buckets keep their tokens, capped at the new burst on their next take. */
+  configure(ratePerSecond: number, burst: number): void {
+    this.ratePerSecond = ratePerSecond;
+    this.burst = burst;
+  }
 
   get enabled(): boolean {
     return this.ratePerSecond > 0;

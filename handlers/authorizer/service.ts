@@ -11,6 +11,7 @@ import type { AuthorizerConfig } from "./config";
 import { DecisionLog } from "./decision-log";
 import { EmfReporter } from "./emf";
 import { AuthorizerMetrics } from "./metrics";
+import type { RuntimeSettings } from "../../src/runtime-settings/runtime-document";
 import { RateLimiter } from "./rate-limiter";
 import { sourceFor, type TextSource } from "./text-source";
 import { TokenCache } from "./token-cache";
@@ -147,6 +148,16 @@ export class Authorizer {
     this.emf?.stop();
   }
 
+  /**
+   * Applies the runtime settings (runtime-settings.ts) that concern checks: the per-subject rate
+   * (burst: the configured one at the configured rate, else twice the rate) and decision sampling.
+   */
+  applyRuntime(settings: RuntimeSettings): void {
+    const rate = settings.rateLimitPerSubject;
+    this.limiter.configure(rate, rate === this.config.rateLimitPerSecond ? this.config.rateLimitBurst : Math.max(1, 2 * rate));
+    this.log.sampling = settings.decisionSampling;
+  }
+
   /** From now on `/readyz` fails, so Envoy sends no new checks; checks that still arrive are answered. */
   startDraining(): void {
     this.draining = true;
@@ -211,7 +222,7 @@ export class Authorizer {
     }
     const outcome = { decision, local, extraHeaders };
     const response = respond(outcome, requestId);
-    this.log.decision({ ...outcome, requestId, started, status: response.status, ...(trace.cache ? { cache: trace.cache } : {}) });
+    this.log.decision({ ...outcome, requestId, started, status: response.status, request, ...(trace.cache ? { cache: trace.cache } : {}) });
     return response;
   }
 

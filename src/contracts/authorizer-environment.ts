@@ -33,7 +33,13 @@ export const AUTHORIZER_VARIABLES = Object.freeze({
   bindingKeysFile: "RAJEE_BINDING_KEYS_FILE",
   bindingKeysSecretArn: "RAJEE_BINDING_KEYS_SECRET_ARN",
   emfIntervalSeconds: "RAJEE_EMF_INTERVAL_SECONDS",
+  runtimeParameter: "RAJEE_RUNTIME_PARAMETER",
 } as const);
+
+/** The runtime-settings parameter of an environment (docs/observability.md): one JSON document operators may change. */
+export function runtimeParameterName(environment: string): string {
+  return `/rajee/${environment}/runtime`;
+}
 
 /**
  * Whether the authorizer verifies the client's own SigV4 signature (docs/security.md, "Proof of
@@ -71,6 +77,8 @@ export interface AuthorizerSettings {
   readonly clientSignatures?: ClientSignatureMode;
   /** Secret holding the private binding keys (`{"keys": [...]}`); required unless clientSignatures is "off". @default none */
   readonly bindingKeysSecretArn?: string;
+  /** SSM parameter of the runtime settings (`runtimeParameterName(env)`), polled like the keys. @default none (the environment's values only) */
+  readonly runtimeParameterName?: string;
 }
 
 /** Where the task runs and which loopback ports the authorizer binds. */
@@ -105,5 +113,6 @@ export function authorizerEnvironment(placement: AuthorizerPlacement, s: Authori
     [v.logLevel]: s.logLevel ?? DEFAULT_LOG_LEVEL,
     [v.clientSignatures]: clientSignatures,
     [v.bindingKeysSecretArn]: s.bindingKeysSecretArn,
+    [v.runtimeParameter]: s.runtimeParameterName,
   });
 }

@@ -1,5 +1,5 @@
 import { request as httpRequest } from "node:http";
-import { build, type AuthorizerApp } from "../../../handlers/authorizer/app";
+import { build, type AuthorizerApp, type RuntimeSettingsSource } from "../../../handlers/authorizer/app";
 import { parseConfig, type AuthorizerConfig } from "../../../handlers/authorizer/config";
 import { createLogger } from "../../../handlers/authorizer/logger";
 import type { AllowHook } from "../../../handlers/authorizer/service";
@@ -76,6 +76,7 @@ export interface HarnessOptions {
   readonly denyListSource?: TextSource;
   readonly clock?: TestClock;
   readonly onAllow?: AllowHook;
+  readonly runtimeSettings?: RuntimeSettingsSource;
 }
 
 /** Builds the real app on 127.0.0.1 (ephemeral ports) with a controllable source, clock and log capture. */
@@ -99,6 +100,7 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
     ...(options.clock ? { clock: options.clock.read } : {}),
     emfWrite: (line) => void emf.push(line),
     ...(options.onAllow ? { onAllow: options.onAllow } : {}),
+    ...(options.runtimeSettings ? { runtimeSettings: options.runtimeSettings } : {}),
   });
   const { checkPort, adminPort } = await app.start();
   return {
