@@ -118,6 +118,8 @@ export async function startIssuerFixture(): Promise<IssuerFixture> {
         AWS_EC2_METADATA_DISABLED: "true",
         AWS_PAGER: "",
         GATEWAY_URL: gateway.url,
+        // The run's temp folder, where tsx (starting rajee for credential_process) keeps its cache.
+        ...(globalThis.process.env.TMPDIR ? { TMPDIR: globalThis.process.env.TMPDIR } : {}),
       },
       issuerRequests,
       stop: async () => {
