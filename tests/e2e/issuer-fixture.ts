@@ -86,17 +86,17 @@ export async function startIssuerFixture(): Promise<IssuerFixture> {
     const cacheHome = join(dir, "cache");
     // The files and cache are named in the command too, for clients (the JavaScript SDK) that start it with their own environment.
     const files = `env XDG_CACHE_HOME=${cacheHome} AWS_CONFIG_FILE=${configFile} AWS_SHARED_CREDENTIALS_FILE=${credentialsFile}`;
-    const process = (keys: string, grants: string[]) =>
+    const credentialProcess = (keys: string, grants: string[]) =>
       `${files} node ${RAJEE} token credential-process --url ${issuerUrl} --region ${LOCAL_REGION} --profile ${keys} ${grants.map((g) => `--grant ${g}`).join(" ")}`;
     const profile = (name: string, command: string) => `[profile ${name}]\nregion = ${LOCAL_REGION}\ncredential_process = ${command}\ns3 =\n  addressing_style = path\n`;
     await writeFile(caFile, gateway.caCertificate);
     await writeFile(
       configFile,
       [
-        profile(PROFILES.alice, process("alice-keys", ["list:data/users/alice/", "read:data/users/alice/"])),
-        profile(PROFILES.aliceWritesShared, process("alice-keys", ["write:data/shared/"])),
-        profile(PROFILES.outsider, process("outsider-keys", ["read:data/shared/"])),
-        profile(PROFILES.loop, process(PROFILES.loop, ["read:data/shared/"])),
+        profile(PROFILES.alice, credentialProcess("alice-keys", ["list:data/users/alice/", "read:data/users/alice/"])),
+        profile(PROFILES.aliceWritesShared, credentialProcess("alice-keys", ["write:data/shared/"])),
+        profile(PROFILES.outsider, credentialProcess("outsider-keys", ["read:data/shared/"])),
+        profile(PROFILES.loop, credentialProcess(PROFILES.loop, ["read:data/shared/"])),
       ].join("\n"),
     );
     const keys = (name: string, p: { accessKeyId: string; secretAccessKey: string }) => `[${name}]\naws_access_key_id = ${p.accessKeyId}\naws_secret_access_key = ${p.secretAccessKey}\n`;
@@ -109,7 +109,7 @@ export async function startIssuerFixture(): Promise<IssuerFixture> {
       dir,
       cacheDir: join(cacheHome, "rajee", "credentials"),
       env: {
-        PATH: globalThis.process.env.PATH ?? "/usr/bin:/bin",
+        PATH: process.env.PATH ?? "/usr/bin:/bin",
         HOME: dir,
         XDG_CACHE_HOME: cacheHome,
         AWS_CONFIG_FILE: configFile,
@@ -119,7 +119,7 @@ export async function startIssuerFixture(): Promise<IssuerFixture> {
         AWS_PAGER: "",
         GATEWAY_URL: gateway.url,
         // The run's temp folder, where tsx (starting rajee for credential_process) keeps its cache.
-        ...(globalThis.process.env.TMPDIR ? { TMPDIR: globalThis.process.env.TMPDIR } : {}),
+        ...(process.env.TMPDIR ? { TMPDIR: process.env.TMPDIR } : {}),
       },
       issuerRequests,
       stop: async () => {
