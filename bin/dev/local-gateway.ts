@@ -140,7 +140,7 @@ async function startInFrontOf(standIn: S3StandIn, options: LocalGatewayOptions):
   let issuer: IssuerEndpoint | undefined;
   if (options.issuer) {
     try {
-      issuer = await startLocalIssuer(options.issuer, config, logDestination);
+      issuer = await startLocalIssuer(options.issuer, config, options.logDestination);
     } catch (error) {
       await emulator.close();
       await authorizer.shutdown(1000);
