@@ -1,5 +1,6 @@
 import { Testing } from "cdktf";
-import { getEnvironment } from "../../config";
+import { environmentNames, getEnvironment } from "../../config";
+import { loadIssuerSettings } from "../../src/contracts/issuer-environment";
 import { EnvironmentStack, ecrRepositoryArns } from "../../stacks/environment-stack";
 import { selectEnvironments, terraformRoleOf } from "../../stacks/app";
 import { ConfigError } from "../../src/config-error";
@@ -145,6 +146,30 @@ describe("EnvironmentStack", () => {
       expect([service(json).launch_type, service(json).capacity_provider_strategy, targets(json).slow_start]).toEqual(["FARGATE", undefined, 30]);
     }
     expect(targets(dev).slow_start).toBe(0);
+  });
+
+  it.each(environmentNames)("gives the %s issuer Lambda an environment its own parser reads back as the configuration set it", (name) => {
+    const config = getEnvironment(name);
+    const json = name === "staging" ? staging : stackJson(name);
+    const fn = Object.values(json.resource?.aws_lambda_function ?? {}).find((f) => f.function_name === `rajee-${name}-issuer`)!;
+    const secretId = Object.keys(json.resource?.aws_secretsmanager_secret ?? {}).find((id) => id.includes("private-key"))!;
+    const secretArn = `arn:aws:secretsmanager:${config.region}:${config.accountId}:secret:rajee-${name}/signing/private-key-AbCdEf`;
+    // What Terraform hands Lambda: `$${` is a literal `${`, and the secret reference becomes the secret's ARN.
+    const deployed = Object.fromEntries(
+      Object.entries((fn.environment as { variables: Record<string, string> }).variables).map(([k, v]) => [
+        k,
+        v === `\${aws_secretsmanager_secret.${secretId}.arn}` ? secretArn : v.replace(/\$\$\{/g, "${"),
+      ]),
+    );
+    const settings = loadIssuerSettings(deployed);
+    expect(settings).toMatchObject({ privateKeySecretArn: secretArn, issuer: config.token.issuer, audience: config.token.audience, maxTokenLifetimeSeconds: config.token.maxLifetimeSeconds });
+    expect(settings.policy).toEqual(config.issuer.policy);
+    expect(settings.keyCacheSeconds).toBeLessThanOrEqual(config.token.clockSkewSeconds);
+  });
+
+  it("outputs the issuer's Function URL for operators to hand out", () => {
+    const output = (staging as unknown as { output: Record<string, { value: string }> }).output.issuer_url;
+    expect(output?.value).toMatch(/^\$\{aws_lambda_function_url\.issuer_url_[0-9A-F]+\.function_url\}$/);
   });
 
   it("pulls ECR images with repository-scoped permissions and Docker Hub images with none", () => {

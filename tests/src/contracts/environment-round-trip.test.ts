@@ -19,7 +19,7 @@ type Env = Record<string, string>;
 type StackClass = typeof EnvironmentStack;
 
 function synthesize(config: EnvironmentConfig, Stack: StackClass): Synthesized {
-  return withTestApp((app) => JSON.parse(Testing.synth(new Stack(app, `rajee-${config.name}`, { config, rotationBundle: FAKE_BUNDLE }), true)) as Synthesized);
+  return withTestApp((app) => JSON.parse(Testing.synth(new Stack(app, `rajee-${config.name}`, { config, rotationBundle: FAKE_BUNDLE, issuerBundle: FAKE_BUNDLE }), true)) as Synthesized);
 }
 
 /**
@@ -43,7 +43,7 @@ function authorizerEnvironmentOf(json: Synthesized, config: EnvironmentConfig): 
 }
 
 function rotationEnvironmentOf(json: Synthesized, config: EnvironmentConfig): Env {
-  const functions = Object.values(json.resource?.aws_lambda_function ?? {});
+  const functions = Object.values(json.resource?.aws_lambda_function ?? {}).filter((f) => f.function_name === `rajee-${config.name}-key-rotation`);
   expect(functions).toHaveLength(1);
   const variables = (functions[0]!.environment as { variables: Env }).variables;
   return Object.fromEntries(Object.entries(variables).map(([name, value]) => [name, resolveSecretArns(value, json, config)]));
