@@ -167,6 +167,14 @@ describe("EnvironmentStack", () => {
     expect(settings.keyCacheSeconds).toBeLessThanOrEqual(config.token.clockSkewSeconds);
   });
 
+  it("logs the issuer to its own group, encrypted with the logs key and kept for the environment's retention", () => {
+    const group = Object.entries(staging.resource?.aws_cloudwatch_log_group ?? {}).find(([, g]) => g.name === "/rajee/staging/issuer")!;
+    expect(group[1].retention_in_days).toBe(30);
+    expect(group[1].kms_key_id).toMatch(/^\$\{aws_kms_key\.log-groups_key_[0-9A-F]+\.arn\}$/);
+    const fn = Object.values(staging.resource?.aws_lambda_function ?? {}).find((f) => f.function_name === "rajee-staging-issuer")!;
+    expect(fn.logging_config).toEqual({ log_format: "Text", log_group: `\${aws_cloudwatch_log_group.${group[0]}.name}` });
+  });
+
   it("outputs the issuer's Function URL for operators to hand out", () => {
     const output = (staging as unknown as { output: Record<string, { value: string }> }).output.issuer_url;
     expect(output?.value).toMatch(/^\$\{aws_lambda_function_url\.issuer_url_[0-9A-F]+\.function_url\}$/);
