@@ -20,7 +20,7 @@ export const EXIT = { ok: 0, failed: 1, config: 2 } as const;
 export interface RunOptions {
   /** Emits SIGTERM / SIGINT (the process, or a test's emitter). */
   readonly signals: EventEmitter;
-  /** Where JSON log lines and EMF lines go. @default stdout, buffered (`stdoutDestination`), flushed at exit */
+  /** Where JSON log lines and EMF lines go. @default stdout in batches (`stdoutDestination`), flushed at exit */
   readonly destination?: DestinationStream & { flushSync?: () => void };
   /** Where a configuration error is printed. @default stderr */
   readonly stderr?: (text: string) => void;
