@@ -26,6 +26,12 @@ export interface ClosedLoopRow {
   readonly rps: number;
   readonly p50_us: number;
   readonly p99_us: number;
+  /**
+   * The server's CPU time (user + system, /proc) over the measured run per request answered. Less
+   * sensitive than req/s to other work on the machine: the ratio of these predicts the req/s ratio
+   * of a server that is CPU-bound.
+   */
+  readonly cpu_us_per_request: number;
 }
 
 export interface FixedRateRow {
@@ -60,7 +66,7 @@ export function requestHeaders(token: string): Record<string, string> {
   return { "x-amz-security-token": token, "x-request-id": "0f9e5a4c-bench" };
 }
 
-const closed = (r: WrkResult): ClosedLoopRow => ({ rps: Math.round(r.requestsPerSecond), p50_us: round(r.p50Us), p99_us: round(r.p99Us) });
+const closed = (r: WrkResult & { cpuUs: number }): ClosedLoopRow => ({ rps: Math.round(r.requestsPerSecond), p50_us: round(r.p50Us), p99_us: round(r.p99Us), cpu_us_per_request: round(r.cpuUs / r.requests) });
 
 function fixed(server: FixedRateRow["server"], seconds: number, r: OpenLoopResult): FixedRateRow {
   return {
@@ -107,7 +113,9 @@ export async function runHttp(setup: HttpSetup): Promise<HttpResults> {
   const load = async (name: string, server: ServerProcess) => {
     const run = { url: `${server.url}${REQUEST_PATH}`, connections: CONNECTIONS, headers };
     mustAllow(name, wrk({ ...run, seconds: warmSeconds }));
-    return mustAllow(name, wrk({ ...run, seconds }));
+    const cpuBefore = server.cpuUs();
+    const result = mustAllow(name, wrk({ ...run, seconds }));
+    return { ...result, cpuUs: server.cpuUs() - cpuBefore };
   };
   const rates = async (name: FixedRateRow["server"], server: ServerProcess) => {
     const rows: FixedRateRow[] = [];

@@ -12,6 +12,8 @@ export interface ServerProcess {
   readonly url: string;
   /** Resident set size now, MiB. */
   rssMiB(): number;
+  /** CPU time used so far (user + system), microseconds; NaN where /proc is missing. */
+  cpuUs(): number;
   /** SIGTERM, then SIGKILL after 5 s; resolves when it exited. */
   stop(): Promise<void>;
 }
@@ -63,6 +65,16 @@ async function waitReady(url: string, child: ChildProcess, deadlineMs = 15_000):
   throw new Error(`${url} not ready within ${deadlineMs} ms`);
 }
 
+/** User plus system CPU time of a process, microseconds (Linux /proc; clock ticks of 1/100 s). */
+export function cpuUs(pid: number): number {
+  try {
+    const fields = (readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1] as string).split(" ");
+    return (Number(fields[11]) + Number(fields[12])) * 10_000;
+  } catch {
+    return Number.NaN;
+  }
+}
+
 /** VmRSS of a process, MiB (Linux /proc; `ps` elsewhere). */
 export function rssMiB(pid: number): number {
   try {
@@ -87,7 +99,7 @@ function wrap(child: ChildProcess, port: number): ServerProcess {
     clearTimeout(timer);
   };
   const unregister = registerCleanup(stop);
-  return { pid, url: `http://${LOOPBACK}:${port}`, rssMiB: () => rssMiB(pid), stop };
+  return { pid, url: `http://${LOOPBACK}:${port}`, rssMiB: () => rssMiB(pid), cpuUs: () => cpuUs(pid), stop };
 }
 
 /** The reference: node:http answering 200 with an empty body, nothing else. */

@@ -26,9 +26,9 @@ function http(cachedRps: number, cachedP99: number) {
   return {
     seconds: 10,
     connections: 8,
-    baseline: { rps: 60000, p50_us: 80, p99_us: 400 },
-    cached: { rps: cachedRps, p50_us: 150, p99_us: cachedP99 },
-    uncached: { rps: 5000, p50_us: 1500, p99_us: 5000 },
+    baseline: { rps: 60000, p50_us: 80, p99_us: 400, cpu_us_per_request: 12 },
+    cached: { rps: cachedRps, p50_us: 150, p99_us: cachedP99, cpu_us_per_request: 30 },
+    uncached: { rps: 5000, p50_us: 1500, p99_us: 5000, cpu_us_per_request: 200 },
     rss_mib: 90,
     fixed_rate: [],
     profile: { seconds: 8, top: [{ name: "writeLatin1String", where: "(native)", percent: 40 }], areas: { native: 50, app: 30 } },
@@ -62,7 +62,7 @@ describe("benchmark results", () => {
   it("renders the targets, a miss in bold, and the analysis into the page", () => {
     const results: BenchResults = summarize({ http: http(30000, 500) }, "now", machine, [0.5]);
     const page = renderBenchmarks(results, "## What the profile shows\n\nText.");
-    expect(page).toContain("| throughput on cache hits vs the null server | >= 0.6x | 0.5x (30000 / 60000 req/s) | **MISSED** |");
+    expect(page).toContain("| throughput on cache hits vs the null server | >= 0.6x | 0.5x (30000 / 60000 req/s; CPU per request 0.4x) | **MISSED** |");
     expect(page).toContain("## What the profile shows");
     expect(page).toContain("| `writeLatin1String` | (native) | 40 |");
   });
