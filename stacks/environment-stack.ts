@@ -19,6 +19,10 @@ import { Dashboard } from "../modules/observability/dashboard";
 import { LogGroups } from "../modules/observability/log-groups";
 import { AUTHORIZER_CONTAINER } from "../modules/proxy-service/containers";
 import { ProxyService } from "../modules/proxy-service/proxy-service";
+import { RuntimeParameter } from "../modules/proxy-service/runtime-parameter";
+import { DEFAULT_RATE_LIMIT_PER_SECOND } from "../handlers/authorizer/config";
+import { DEFAULT_LOG_LEVEL } from "../src/contracts/environment";
+import { SAMPLING_OFF } from "../src/runtime-settings/runtime-document";
 import { partitionOf } from "../modules/shared/policy";
 import { SigningKeys, type LambdaBundle } from "../modules/signing-keys/signing-keys";
 import { DEFAULT_KEY_CACHE_SECONDS, issuerEnvironment } from "../src/contracts/issuer-environment";
@@ -97,6 +101,8 @@ export class EnvironmentStack extends TerraformStack {
   readonly accessPolicy: AccessPolicy;
   readonly loadBalancer: LoadBalancer;
   readonly proxyService: ProxyService;
+  /** The runtime-settings parameter the authorizers poll. */
+  readonly runtimeParameter: RuntimeParameter;
   readonly alarms: Alarms;
   readonly dashboard: Dashboard;
 
@@ -234,6 +240,11 @@ export class EnvironmentStack extends TerraformStack {
       // A local apply is destroyed at once; AWS environments keep the protection.
       ...(localApi === undefined ? {} : { deletionProtection: false }),
     });
+    this.runtimeParameter = new RuntimeParameter(this, "runtime-parameter", {
+      environment: c.name,
+      taskRoleName: this.accessPolicy.taskRoleName,
+      initial: { logLevel: DEFAULT_LOG_LEVEL, decisionSampling: SAMPLING_OFF, rateLimitPerSubject: DEFAULT_RATE_LIMIT_PER_SECOND },
+    });
     this.proxyService = new ProxyService(this, "proxy-service", {
       namePrefix: name,
       region: c.region,
@@ -256,6 +267,7 @@ export class EnvironmentStack extends TerraformStack {
         s3Region: envoy.s3Region,
         s3Endpoint: envoy.s3Endpoint,
         virtualHostDomain: c.domain,
+        runtimeParameterName: this.runtimeParameter.parameterName,
       },
       logGroups: { envoy: this.logGroups.names.envoy as string, authorizer: this.logGroups.names.authorizer as string },
       size: c.task,

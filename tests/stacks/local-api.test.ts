@@ -47,7 +47,7 @@ describe("the local variant of a stack (localEndpoint)", () => {
     const serviceOf: Record<string, string> = {
       acm: "acm", appautoscaling: "appautoscaling", cloudformation: "cloudformation", cloudwatch: "cloudwatch", default: "ec2", ecs: "ecs", eip: "ec2", flow: "ec2", iam: "iam",
       internet: "ec2", kms: "kms", lambda: "lambda", lb: "elbv2", nat: "ec2", route: "ec2", s3: "s3", secretsmanager: "secretsmanager",
-      security: "ec2", sns: "sns", subnet: "ec2", vpc: "ec2", wafv2: "wafv2",
+      security: "ec2", sns: "sns", ssm: "ssm", subnet: "ec2", vpc: "ec2", wafv2: "wafv2",
     };
     for (const type of types(local)) {
       const word = type.replace(/^aws_/, "").split("_")[0]!;
