@@ -264,7 +264,8 @@ export { STOP_TIMEOUT_MARGIN_SECONDS };
  * every header an S3 client may sign, so it can verify the client's signature. Captured signed
  * lists (tests/envoy-templates/client-signed-headers.test.ts): aws cli v1/v2 and boto3 sign
  * content-md5, content-type, range, if-match and x-amz-*; SDK v3 also content-length,
- * amz-sdk-invocation-id and amz-sdk-request; rclone and s3cmd content-length. The client's
+ * amz-sdk-invocation-id and amz-sdk-request; rclone and s3cmd content-length, and rclone
+ * accept-encoding on downloads (it sets `gzip` itself, to keep Go from decompressing). The client's
  * content-length reaches the authorizer as CLIENT_CONTENT_LENGTH_HEADER: the check request's own
  * Content-Length replaces it (Envoy's ext_authz_http_impl.cc).
  */
@@ -285,6 +286,7 @@ export const EXT_AUTHZ_ALLOWED_REQUEST_HEADERS: HeaderNameSet = Object.freeze({
     "if-none-match",
     "if-modified-since",
     "if-unmodified-since",
+    "accept-encoding",
     CLIENT_CONTENT_LENGTH_HEADER,
   ]),
   prefixes: Object.freeze(["x-amz-", "amz-sdk-"]),

@@ -44,7 +44,7 @@ describe("ext_authz", () => {
       { exact: "content-type", ignore_case: true },
       { exact: "content-encoding", ignore_case: true },
       { exact: "x-request-id", ignore_case: true },
-      ...["content-disposition", "content-language", "cache-control", "expires", "date", "range", "if-match", "if-none-match", "if-modified-since", "if-unmodified-since", "x-rajee-client-content-length"].map((exact) => ({ exact, ignore_case: true })),
+      ...["content-disposition", "content-language", "cache-control", "expires", "date", "range", "if-match", "if-none-match", "if-modified-since", "if-unmodified-since", "accept-encoding", "x-rajee-client-content-length"].map((exact) => ({ exact, ignore_case: true })),
       { prefix: "x-amz-", ignore_case: true },
       { prefix: "amz-sdk-", ignore_case: true },
     ]);

@@ -28,6 +28,7 @@ const CAPTURED: Record<string, readonly string[]> = {
   ],
   "SDK v3 GetObject with Range": ["amz-sdk-invocation-id", "amz-sdk-request", "host", "range", "x-amz-checksum-mode", "x-amz-content-sha256", "x-amz-date", "x-amz-security-token", "x-amz-user-agent"],
   "rclone copyto (PutObject)": ["content-length", "content-md5", "content-type", "host", "x-amz-acl", "x-amz-content-sha256", "x-amz-date", "x-amz-meta-mtime", "x-amz-security-token"],
+  "rclone cat (GetObject)": ["accept-encoding", "host", "x-amz-content-sha256", "x-amz-date", "x-amz-security-token"],
   "s3cmd put": ["content-length", "content-type", "host", "x-amz-content-sha256", "x-amz-date", "x-amz-meta-s3cmd-attrs", "x-amz-security-token", "x-amz-storage-class"],
 };
 

@@ -53,6 +53,7 @@ describe("envoySettings defaults", () => {
           "if-none-match",
           "if-modified-since",
           "if-unmodified-since",
+          "accept-encoding",
           "x-rajee-client-content-length",
         ],
         prefixes: ["x-amz-", "amz-sdk-"],

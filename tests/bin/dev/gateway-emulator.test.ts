@@ -239,7 +239,7 @@ const cases: Record<EmulatedRuleName, () => Promise<void>> = {
   "check-request-headers": async () => {
     const raw = "GET /b/k HTTP/1.1\r\nhost: s3.local\r\nrange: bytes=0-9\r\namz-sdk-request: attempt=1\r\nx-amz-date: 20250101T000000Z\r\nuser-agent: test\r\naccept-encoding: identity\r\nx-custom: 1\r\n\r\n";
     expect((await send(raw)).status).toBe(200);
-    expect(names(authorizer.seen[0]).filter((n) => !["content-length", "x-request-id", "connection"].includes(n))).toEqual(["host", "range", "amz-sdk-request", "x-amz-date"]);
+    expect(names(authorizer.seen[0]).filter((n) => !["content-length", "x-request-id", "connection"].includes(n))).toEqual(["host", "range", "amz-sdk-request", "x-amz-date", "accept-encoding"]);
     expect(values(upstream.seen[0], "user-agent")).toEqual(["test"]);
   },
   "check-request-content-length": async () => {
