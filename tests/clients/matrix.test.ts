@@ -111,7 +111,8 @@ async function runColumn(client: ClientId, path: string): Promise<void> {
   let ops: ClientOps;
   let close = () => {};
   if (client === "sdk-v3") ({ ops, close } = sdkV3Ops(setup));
-  else ops = { "aws-cli-v2": awsCliOps, "aws-cli-v1": awsCliOps, boto3: boto3Ops, rclone: rcloneOps, s3cmd: s3cmdOps }[client](path, setup);
+  else if (client === "boto3") ({ ops, close } = boto3Ops(path, setup));
+  else ops = { "aws-cli-v2": awsCliOps, "aws-cli-v1": awsCliOps, rclone: rcloneOps, s3cmd: s3cmdOps }[client](path, setup);
   const ctx: ScenarioContext = { ops, s3: behindTheGateway(), dir, prefix: `team/${client}/`, caPem: fx.gateway.caCertificate, payloads };
   try {
     for (const row of ROWS) {

@@ -1,8 +1,10 @@
-"""One boto3 call per run, for the client matrix (tests/clients/adapters/boto3.ts).
+"""boto3 calls for the client matrix (tests/clients/adapters/boto3.ts), one process per column.
 
 The client is boto3.client("s3") with only what a user sets, all from the environment:
 AWS_ENDPOINT_URL, AWS_DEFAULT_REGION, AWS_CA_BUNDLE and the credentials with the JWT as
-AWS_SESSION_TOKEN. Usage: python3 boto3_ops.py <operation> '<json arguments>'; prints a JSON result.
+AWS_SESSION_TOKEN. Usage: python3 boto3_ops.py serve, then one JSON request per line on stdin,
+{"operation": ..., "args": {...}}; each is answered by one JSON line on stdout, {"result": ...} or
+{"error": "<what boto3 raised>"}. Python and boto3 start once, not once per call.
 """
 import json
 import sys
@@ -12,9 +14,7 @@ import boto3
 BUCKET = "data"
 
 
-def main():
-    operation, args = sys.argv[1], json.loads(sys.argv[2])
-    s3 = boto3.client("s3")
+def run(s3, operation, args):
     if operation == "upload":
         s3.upload_file(args["file"], BUCKET, args["key"], ExtraArgs=args.get("extra"))
         return None
@@ -75,5 +75,19 @@ def check_deleted(response):
         raise SystemExit("DeleteObjects errors: " + json.dumps(response["Errors"]))
 
 
+def serve():
+    s3 = boto3.client("s3")
+    for line in sys.stdin:
+        request = json.loads(line)
+        try:
+            answer = {"result": run(s3, request["operation"], request["args"])}
+        except (Exception, SystemExit) as error:  # pylint: disable=broad-except
+            answer = {"error": f"{type(error).__name__}: {error}"}
+        sys.stdout.write(json.dumps(answer) + "\n")
+        sys.stdout.flush()
+
+
 if __name__ == "__main__":
-    print(json.dumps(main()))
+    if sys.argv[1:] != ["serve"]:
+        raise SystemExit("usage: boto3_ops.py serve")
+    serve()
