@@ -27,13 +27,7 @@ export interface BindingPrivateKey extends BindingPublicKey {
   readonly d: string;
 }
 
-/** The `cnf` claim of a bound token. */
-export interface Confirmation {
-  /** Compact JWE of {@link BoundSecret}, encrypted to the binding key named by its `kid`. */
-  readonly jwe: string;
-}
-
-/** What the `cnf.jwe` holds: the credential's secret and its access key id, so neither can be paired with another credential's. */
+/** What a bound token's `cnf.jwe` (a compact JWE, encrypted to the binding key its `kid` names) holds: the credential's secret and its access key id, so neither can be paired with another credential's. */
 export interface BoundSecret {
   readonly accessKeyId: string;
   readonly secretAccessKey: string;
