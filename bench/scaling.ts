@@ -25,7 +25,7 @@ export const GRANT_COUNTS = [1, 10, 100, 1000] as const;
 export const DELETE_KEYS = 1000;
 
 export interface ScalingResults {
-  /** `decide` with the cached verifier on a hit: token spelling, SHA-256 lookup, classification, grants. By grant count. */
+  /** `decide` with the cached verifier on a hit: token spelling, cache lookup by signature, classification, grants. By grant count. */
   readonly decide_us: Record<string, number>;
   /** The grant check alone (`authorizeClassified`), by grant count. */
   readonly grant_check_us: Record<string, number>;
