@@ -1,3 +1,5 @@
+import type { IncomingMessage } from "node:http";
+import { hasBody } from "../../../handlers/authorizer/server";
 import type { GeneratedKeyPair } from "../../../src/keys/generate";
 import { jwksText, keyPair, MemorySource, mint, parseErrorXml, startHarness, TestClock, type Harness, type RawResponse } from "./support";
 
@@ -45,6 +47,21 @@ describe("check port over HTTP", () => {
     const body = "<Delete><Object><Key>tmp/a</Key></Object><Object><Key>tmp/b</Key></Object></Delete>";
     const response = await harness.check({ method: "POST", path: "/data?delete", headers: withToken(), body });
     expect(response.status).toBe(200);
+  });
+
+  it("reads a DeleteObjects body sent chunked, without content-length", async () => {
+    const granted = "<Delete><Object><Key>tmp/a</Key></Object></Delete>";
+    expect((await harness.check({ method: "POST", path: "/data?delete", headers: withToken({ "transfer-encoding": "chunked" }), body: granted })).status).toBe(200);
+    const outside = "<Delete><Object><Key>reports/a</Key></Object></Delete>";
+    expectDenial(await harness.check({ method: "POST", path: "/data?delete", headers: withToken({ "transfer-encoding": "chunked" }), body: outside }), 403, "AccessDenied");
+  });
+
+  it("expects a body only when content-length is above 0 or transfer-encoding is present", () => {
+    const req = (headers: Record<string, string>) => ({ headers }) as unknown as IncomingMessage;
+    expect(hasBody(req({}))).toBe(false);
+    expect(hasBody(req({ "content-length": "0" }))).toBe(false);
+    expect(hasBody(req({ "content-length": "12" }))).toBe(true);
+    expect(hasBody(req({ "transfer-encoding": "chunked" }))).toBe(true);
   });
 
   it("answers 403 AccessDenied without a token", async () => {
