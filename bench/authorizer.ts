@@ -106,7 +106,7 @@ function mustAllow(name: string, r: WrkResult): WrkResult {
 export async function runHttp(setup: HttpSetup): Promise<HttpResults> {
   const seconds = setup.quick ? 2 : 10;
   const warmSeconds = setup.quick ? 1 : 2;
-  const fixedSeconds = setup.quick ? 2 : 10;
+  const fixedSeconds = setup.quick ? 1 : 10;
   const headers = requestHeaders(setup.token);
   const authorizer = (env: Record<string, string> = {}, nodeArgs: string[] = []) => () => startAuthorizer({ mainJs: setup.mainJs, jwksPath: setup.jwksPath, env, nodeArgs });
 
@@ -121,7 +121,7 @@ export async function runHttp(setup: HttpSetup): Promise<HttpResults> {
     const rows: FixedRateRow[] = [];
     for (const rate of FIXED_RATES) {
       const run = { url: `${server.url}${REQUEST_PATH}`, headers, ratePerSecond: rate };
-      await openLoop({ ...run, seconds: 1 });
+      await openLoop({ ...run, seconds: setup.quick ? 0.5 : 1 });
       const result = await openLoop({ ...run, seconds: fixedSeconds });
       if (result.non2xx > 0) throw new Error(`${name} at ${rate}/s: ${result.non2xx} answers were not 2xx`);
       rows.push(fixed(name, fixedSeconds, result));
@@ -135,7 +135,7 @@ export async function runHttp(setup: HttpSetup): Promise<HttpResults> {
 
   const profileDir = join(setup.dir, "cpu-profile");
   mkdirSync(profileDir, { recursive: true });
-  const profileSeconds = setup.quick ? 2 : 8;
+  const profileSeconds = setup.quick ? 1 : 8;
   await withServer(authorizer({}, ["--cpu-prof", `--cpu-prof-dir=${profileDir}`]), async (server) => {
     const run = { url: `${server.url}${REQUEST_PATH}`, connections: CONNECTIONS, headers };
     wrk({ ...run, seconds: warmSeconds });

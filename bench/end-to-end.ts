@@ -13,8 +13,8 @@ import { quantile, round } from "./stats";
 
 /** Object sizes and how many transfers of each, per direction and path (full run / --quick). */
 export const TRANSFERS = [
-  { label: "1 KiB", bytes: 1024, count: 200, quickCount: 20 },
-  { label: "1 MiB", bytes: 1024 ** 2, count: 40, quickCount: 4 },
+  { label: "1 KiB", bytes: 1024, count: 200, quickCount: 10 },
+  { label: "1 MiB", bytes: 1024 ** 2, count: 40, quickCount: 3 },
   { label: "100 MiB", bytes: 100 * 1024 ** 2, count: 3, quickCount: 0 },
 ] as const;
 const BUCKET = "bench";
