@@ -4,6 +4,7 @@ import type { Command } from "../command";
 import type { authorizer } from "./authorizer";
 import type { dev } from "./dev";
 import type { envoyRender } from "./envoy-render";
+import type { keysBinding } from "./keys-binding";
 import type { keysGenerate } from "./keys-generate";
 import type { keysRotate } from "./keys-rotate";
 import type { keysStatus } from "./keys-status";
@@ -43,6 +44,7 @@ function lazy(path: readonly string[], load: () => Command): Command {
 /** Every `rajee` subcommand. Add a command by adding its module here. */
 export const commands: Command[] = [
   lazy(["keys", "generate"], () => (require("./keys-generate") as { keysGenerate: typeof keysGenerate }).keysGenerate),
+  lazy(["keys", "binding"], () => (require("./keys-binding") as { keysBinding: typeof keysBinding }).keysBinding),
   lazy(["keys", "rotate"], () => (require("./keys-rotate") as { keysRotate: typeof keysRotate }).keysRotate),
   lazy(["keys", "status"], () => (require("./keys-status") as { keysStatus: typeof keysStatus }).keysStatus),
   lazy(["token", "mint"], () => (require("./token-mint") as { tokenMint: typeof tokenMint }).tokenMint),
