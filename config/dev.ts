@@ -27,6 +27,8 @@ export const dev: EnvironmentConfig = {
   domain: "s3.dev.rajee.example.com",
   ingressCidrs: ["0.0.0.0/0"],
   token: { issuer: "https://issuer.dev.rajee.example.com", audience: "rajee-dev", maxLifetimeSeconds: 43200, clockSkewSeconds: 30 },
+  // Bound credentials are verified; bearer tokens (rajee token mint without --binding-key) still work in dev.
+  clientSignatures: "when-bound",
   issuer: {
     // Any principal of the account may call the URL (its own IAM policy must allow it too); the rules decide what it gets.
     invokers: ["111111111111"],

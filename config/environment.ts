@@ -1,6 +1,7 @@
 import type { CapacityProviderShare, FargateCapacityProvider } from "../modules/proxy-service/proxy-service";
 import type { ServiceScaling } from "../modules/proxy-service/scaling";
 import type { TaskSize } from "../modules/proxy-service/task-size";
+import type { ClientSignatureMode } from "../src/contracts/authorizer-environment";
 import type { IssuancePolicy } from "../src/issuance/policy";
 
 /** Where Terraform keeps an environment's state. */
@@ -112,6 +113,13 @@ export interface EnvironmentConfig {
   readonly ingressCidrs: readonly string[];
   /** Token settings shared by authorizers and the rotation Lambda. */
   readonly token: TokenSettings;
+  /**
+   * Whether authorizers verify clients' own SigV4 signatures (proof of possession, docs/security.md):
+   * "required" refuses bearer tokens, "when-bound" verifies bound tokens and serves bearer tokens,
+   * "off" verifies nothing. "required" needs the environment's binding-key secret.
+   * @default "required" when the environment has a binding-key secret, "when-bound" until then
+   */
+  readonly clientSignatures?: ClientSignatureMode;
   /** The token issuer: its issuance policy, who may call it, and its concurrency. */
   readonly issuer: IssuerConfig;
   /** Days between signing-key rotations (Secrets Manager rotation schedule). */

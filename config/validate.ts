@@ -1,3 +1,4 @@
+import { CLIENT_SIGNATURE_MODES } from "../src/contracts/authorizer-environment";
 import { ConfigError } from "../src/config-error";
 import { ACCOUNT_ID, ECR_IMAGE, isDomainName, isRegion, parseCertificateArn, parseRoleArn, REGION_EXAMPLE } from "../src/contracts/aws-names";
 import { clockSkewProblem, tokenLifetimeProblem } from "../src/contracts/environment";
@@ -48,6 +49,10 @@ export function validateEnvironment(config: EnvironmentConfig): EnvironmentConfi
     else if (role.account !== c.accountId) {
       bad("assumeRoleArn", c.assumeRoleArn, `is in account ${role.account}, not accountId=${c.accountId}; use a role in the environment's account`);
     }
+  }
+
+  if (c.clientSignatures !== undefined && !(CLIENT_SIGNATURE_MODES as readonly string[]).includes(c.clientSignatures)) {
+    bad("clientSignatures", c.clientSignatures, `is not a mode; use one of ${CLIENT_SIGNATURE_MODES.join(", ")} or omit it`);
   }
 
   const regionOk = isRegion(c.region);

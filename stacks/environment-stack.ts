@@ -267,6 +267,7 @@ export class EnvironmentStack extends TerraformStack {
         s3Region: envoy.s3Region,
         s3Endpoint: envoy.s3Endpoint,
         virtualHostDomain: c.domain,
+        ...(c.clientSignatures === undefined ? {} : { clientSignatures: c.clientSignatures }),
         runtimeParameterName: this.runtimeParameter.parameterName,
       },
       logGroups: { envoy: this.logGroups.names.envoy as string, authorizer: this.logGroups.names.authorizer as string },

@@ -160,6 +160,7 @@ describe("environment config", () => {
     ],
     ["bad alarm email", { alarmEmail: "oncall" }, 'alarmEmail="oncall" is not an email address; use e.g. oncall@example.com'],
     ["WAF limit below 10", { wafRateLimit: 5 }, "wafRateLimit=5 must be a whole number of requests per 5 minutes, 10-2000000000 (WAF limits)"],
+    ["unknown client-signature mode", { clientSignatures: "sometimes" as never }, 'clientSignatures="sometimes" is not a mode; use one of required, when-bound, off or omit it'],
     [
       "state key with a leading slash",
       { backend: { kind: "s3", bucket: "rajee-state", key: "/dev.tfstate" } },
