@@ -102,9 +102,11 @@ describe("validate.rules are enforced", () => {
   });
 
   it("a required oneof that is unset (route action)", () => {
+    // The catch-all forwarding route, last in the list.
+    const last = hcm(base()).route_config.virtual_hosts[0].routes.length - 1;
     expectViolation(
-      (c) => delete hcm(c).route_config.virtual_hosts[0].routes[3].route,
-      `${HCM}.route_config.virtual_hosts[0].routes[3].action`,
+      (c) => delete hcm(c).route_config.virtual_hosts[0].routes[last].route,
+      `${HCM}.route_config.virtual_hosts[0].routes[${last}].action`,
       "exactly one of route, redirect, direct_response, filter_action, non_forwarding_action is required",
     );
   });
