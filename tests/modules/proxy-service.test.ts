@@ -102,6 +102,7 @@ describe("ProxyService", () => {
       { name: "RAJEE_S3_ENDPOINT", value: "s3.eu-west-1.amazonaws.com" },
       { name: "RAJEE_VIRTUAL_HOST_DOMAIN", value: "s3.example.com" },
       { name: "RAJEE_LOG_LEVEL", value: "info" },
+      { name: "RAJEE_CLIENT_SIGNATURES", value: "when-bound" },
     ]);
   });
 
