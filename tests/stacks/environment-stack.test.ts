@@ -175,6 +175,15 @@ describe("EnvironmentStack", () => {
     expect(fn.logging_config).toEqual({ log_format: "Text", log_group: `\${aws_cloudwatch_log_group.${group[0]}.name}` });
   });
 
+  it("names the issuer's actual role as the private key's reader in the secret and key policies", () => {
+    const roles = Object.values(staging.resource?.aws_iam_role ?? {}).map((r) => r.name);
+    expect(roles).toContain("rajee-staging-issuer");
+    const secretPolicy = JSON.parse(Object.values(staging.resource?.aws_secretsmanager_secret_policy ?? {})[0]!.policy as string) as {
+      Statement: Array<{ Condition: { StringNotEquals: { "aws:PrincipalArn": string[] } } }>;
+    };
+    expect(secretPolicy.Statement[0]!.Condition.StringNotEquals["aws:PrincipalArn"][1]).toBe("arn:aws:iam::222222222222:role/rajee-staging-issuer");
+  });
+
   it("outputs the issuer's Function URL for operators to hand out", () => {
     const output = (staging as unknown as { output: Record<string, { value: string }> }).output.issuer_url;
     expect(output?.value).toMatch(/^\$\{aws_lambda_function_url\.issuer_url_[0-9A-F]+\.function_url\}$/);
