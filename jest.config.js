@@ -1,4 +1,4 @@
-/** Tests run TypeScript through swc (fast) in CommonJS; jose ships ESM only, so it is transformed too. */
+/** Tests run TypeScript through swc (fast) in CommonJS; jose ships ESM only, and the OpenTelemetry exporters load http with import(), so both are transformed too. */
 module.exports = {
   testEnvironment: "node",
   // src/, handlers/ and review/ are roots too (no tests live there) so that coverage counts the files no test imports.
@@ -7,7 +7,7 @@ module.exports = {
   transform: {
     "^.+\\.(t|j)s$": ["@swc/jest", { jsc: { target: "es2022" }, module: { type: "commonjs" } }],
   },
-  transformIgnorePatterns: ["/node_modules/(?!(jose)/)"],
+  transformIgnorePatterns: ["/node_modules/(?!(jose|@opentelemetry)/)"],
   testTimeout: 30000,
   // Each run gets its own TMPDIR under .build/tmp, removed at the end; scratch directories the tests
   // left in it fail the run (tests/support/temp-run.ts, docs/ci.md).

@@ -5,6 +5,7 @@ import type { AddressInfo, Socket } from "node:net";
 import type { EnvoySettings, HeaderNameSet } from "../../envoy-templates";
 import { admitRequestHead, type Admitted, type HeaderList, type LocalReply } from "./envoy-request-head";
 import { readBounded } from "./read-bounded";
+import { gatewaySpans, type GatewayTracing } from "./otlp-gateway-spans";
 
 /**
  * A small Node proxy that does what the rendered Envoy configuration does, for tests and `npm run dev`
@@ -25,6 +26,8 @@ export interface GatewayEmulatorOptions {
   readonly port?: number;
   /** Called once per request when its response ends or the connection goes; `npm run dev` prints it. @default none */
   readonly onExchange?: (exchange: Exchange) => void;
+  /** Spans like Envoy's OpenTelemetry tracer: one per request, a child per check, `traceparent` sent to the authorizer. @default none */
+  readonly tracing?: GatewayTracing;
 }
 
 /** One request as the client saw it. `requestId` is the `x-request-id` sent to the authorizer ("" if refused before). */
@@ -118,6 +121,7 @@ export async function startGatewayEmulator(options: GatewayEmulatorOptions): Pro
   // Envoy pools connections to both clusters.
   const authorizerAgent = new http.Agent({ keepAlive: true });
   const upstreamAgent = new http.Agent({ keepAlive: true });
+  const spans = options.tracing ? gatewaySpans(options.tracing) : undefined;
 
   const handle = async (request: http.IncomingMessage, response: http.ServerResponse, expectation: boolean, seen: { requestId: string }) => {
     const hasBody = Number(request.headers["content-length"] ?? 0) > 0 || request.headers["transfer-encoding"] !== undefined;
@@ -156,7 +160,11 @@ export async function startGatewayEmulator(options: GatewayEmulatorOptions): Pro
 
     // ext_authz: Envoy's defaults (:authority as host, authorization) plus the allow-list, repeats as repeated lines.
     const checkHeaders = headers.filter(([name]) => name === "host" || name === "authorization" || matches(authz.allowedRequestHeaders, name));
+    // Tracing: the request's span, and the check's child span whose context the authorizer receives.
+    const traced = spans?.request(headers.find(([name]) => name === "traceparent")?.[1], method, response);
+    if (traced) checkHeaders.push(["traceparent", traced.checkTraceparent]);
     const answer = await check(authorizer, authorizerAgent, method, path, checkHeaders, body, authz.timeoutMs);
+    traced?.checkEnded(answer === "error" ? undefined : answer.status);
     if (answer === "error" || answer.status >= 500) return reply(authz.statusOnError);
     if (answer.status !== 200) {
       const passed: http.OutgoingHttpHeaders = {};
@@ -267,6 +275,7 @@ export async function startGatewayEmulator(options: GatewayEmulatorOptions): Pro
       await new Promise<void>((resolve) => server.close(() => resolve()));
       authorizerAgent.destroy();
       upstreamAgent.destroy();
+      await spans?.shutdown();
     },
   };
 }

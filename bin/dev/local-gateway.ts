@@ -10,6 +10,7 @@ import { createIssuerHandler } from "../../handlers/issuer/issuer-handler";
 import type { IssuancePolicy } from "../../src/issuance/policy";
 import type { PrivateSigningKey } from "../../src/keys/generate";
 import { startGatewayEmulator, type GatewayEmulator } from "./gateway-emulator";
+import type { GatewayTracing } from "./otlp-gateway-spans";
 import { startIssuerEndpoint, type DevPrincipals, type IssuerEndpoint } from "./issuer-endpoint";
 import { decisionJoin, type RequestRecord } from "./request-lines";
 import { startS3StandIn, type S3StandIn } from "./s3-standin";
@@ -50,6 +51,8 @@ export interface LocalGatewayOptions {
   readonly onRequest?: (record: RequestRecord) => void;
   /** Also run the token issuer on 127.0.0.1, as `npm run dev` does. @default none */
   readonly issuer?: LocalIssuerOptions;
+  /** Send the emulator's and the authorizer's spans to this OTLP/HTTP endpoint (bin/dev/otlp-receiver.ts). @default none */
+  readonly tracing?: Omit<GatewayTracing, "serviceName">;
 }
 
 /** The local token issuer: the real handler behind a stand-in of its Function URL (bin/dev/issuer-endpoint.ts). */
@@ -109,6 +112,7 @@ async function startInFrontOf(standIn: S3StandIn, options: LocalGatewayOptions):
     [v.emfIntervalSeconds]: "0",
     [v.logLevel]: logDestination ? "info" : "silent",
     ...(options.virtualHostDomain ? { [v.virtualHostDomain]: options.virtualHostDomain } : {}),
+    ...(options.tracing ? { [v.tracingEndpoint]: options.tracing.endpoint, [v.tracingSamplingRatio]: String(options.tracing.samplingRatio) } : {}),
     ...options.env,
   });
   const authorizer = build({
@@ -131,6 +135,7 @@ async function startInFrontOf(standIn: S3StandIn, options: LocalGatewayOptions):
       upstreamUrl: standIn.url,
       tls,
       ...(options.port ? { port: options.port } : {}),
+      ...(options.tracing ? { tracing: options.tracing } : {}),
       ...(onRequest && join ? { onExchange: (exchange) => onRequest(join.record(exchange)) } : {}),
     });
   } catch (error) {

@@ -4,6 +4,7 @@ import { baselineSettings, parameterSource, RuntimeSettingsPoller } from "./runt
 import { buildAdminServer, buildCheckServer, listen } from "./server";
 import { Authorizer, type AuthorizerOptions } from "./service";
 import type { TextSource } from "./text-source";
+import { CheckTracer } from "./tracing";
 
 /** The authorizer with its two servers, built but not listening (tests drive it in-process). */
 export interface AuthorizerApp {
@@ -23,6 +24,9 @@ export interface AuthorizerApp {
   shutdown(timeoutMs: number): Promise<{ drained: boolean }>;
 }
 
+/** `service.name` of the authorizer's spans. */
+export const AUTHORIZER_SERVICE_NAME = "rajee-authorizer";
+
 /** How often idle keep-alive connections are closed while draining (they become idle as checks finish). */
 const DRAIN_SWEEP_MS = 25;
 
@@ -40,7 +44,9 @@ export interface BuildOptions extends AuthorizerOptions {
 
 export function build(options: BuildOptions): AuthorizerApp {
   const logger: Logger = options.logger;
-  const authorizer = new Authorizer(options);
+  const tracing = options.config.tracing;
+  const tracer = options.tracer ?? (tracing === undefined ? undefined : new CheckTracer({ ...tracing, serviceName: AUTHORIZER_SERVICE_NAME }));
+  const authorizer = new Authorizer({ ...options, ...(tracer ? { tracer } : {}) });
   const runtimeSource =
     options.runtimeSettings ?? (options.config.runtimeParameter === undefined ? undefined : { source: parameterSource(options.config.runtimeParameter) });
   const runtime =
@@ -91,6 +97,7 @@ export function build(options: BuildOptions): AuthorizerApp {
     if (!drained) checkServer.closeAllConnections();
     authorizer.stop();
     runtime?.stop();
+    await tracer?.shutdown().catch((error: unknown) => logger.warn({ event: "tracing_flush_failed", error: (error as Error).message }, "spans not sent at shutdown"));
     await new Promise<void>((resolve) => {
       if (!adminServer.listening) return resolve();
       adminServer.close(() => resolve());

@@ -81,6 +81,8 @@ export interface AuthorizerConfig {
   readonly bindingKeySource: SourceSpec | undefined;
   /** SSM parameter of the runtime settings (runtime-settings.ts); undefined: the values above only. */
   readonly runtimeParameter: string | undefined;
+  /** Where spans of checks go (tracing.ts); undefined: none are exported. */
+  readonly tracing: { readonly endpoint: string; readonly samplingRatio: number } | undefined;
 }
 
 export const DEFAULT_LISTEN = `${LOOPBACK}:${AUTHORIZER_PORT}`;
@@ -95,6 +97,7 @@ export const DEFAULT_SHUTDOWN_TIMEOUT_SECONDS = 20;
 /** The wait after SIGTERM must end before ECS's SIGKILL, with the same margin Envoy's drain keeps. */
 const MAX_SHUTDOWN_TIMEOUT_SECONDS = ECS_MAX_STOP_TIMEOUT_SECONDS - STOP_TIMEOUT_MARGIN_SECONDS;
 export const DEFAULT_EMF_INTERVAL_SECONDS = 60;
+export const DEFAULT_TRACING_SAMPLING_RATIO = 0.05;
 /** Without the variable, bound tokens are verified and bearer tokens still served; deployments write "required" (src/contracts/authorizer-environment.ts). */
 export const DEFAULT_CLIENT_SIGNATURES: ClientSignatureMode = "when-bound";
 
@@ -145,6 +148,8 @@ export const SETTINGS: readonly Setting[] = [
   setting(V.clientSignatures, DEFAULT_CLIENT_SIGNATURES, CLIENT_SIGNATURE_MODES.join(", "), "verify the client's SigV4 signature with the secret bound to its token: required (bearer tokens refused), when-bound, off"),
   setting(V.bindingKeysFile, "(none)", "path to a JSON file", `private binding keys ({"keys": [...]}) for local use; at most one of this and ${V.bindingKeysSecretArn}`),
   setting(V.bindingKeysSecretArn, "(none)", "Secrets Manager secret ARN", "private binding keys that open a bound token's cnf, polled like the signing keys"),
+  setting(V.tracingEndpoint, "(none: no spans exported)", "http(s) URL of an OTLP/HTTP traces endpoint", "where spans of checks go, e.g. http://127.0.0.1:4318/v1/traces (docs/observability.md)"),
+  setting(V.tracingSamplingRatio, String(DEFAULT_TRACING_SAMPLING_RATIO), "0-1", "share of traces without a sampling decision that are recorded; Envoy's traceparent decides the others"),
   setting(V.runtimeParameter, "(none)", "SSM parameter name, e.g. /rajee/dev/runtime", "runtime settings (log level, decision sampling, rate limit) polled like the keys (docs/observability.md)"),
 ];
 
@@ -224,6 +229,25 @@ function algorithms(name: string, value: string): SigningAlgorithm[] {
   return list as SigningAlgorithm[];
 }
 
+function tracing(env: Readonly<Record<string, string>>): AuthorizerConfig["tracing"] {
+  const endpoint = env[V.tracingEndpoint];
+  const ratioText = env[V.tracingSamplingRatio];
+  let samplingRatio = DEFAULT_TRACING_SAMPLING_RATIO;
+  if (ratioText !== undefined) {
+    samplingRatio = Number(ratioText);
+    if (!/^\d+(\.\d+)?$/.test(ratioText) || samplingRatio > 1) throw bad(V.tracingSamplingRatio, ratioText, "is not a number in 0-1; use e.g. 0.05");
+  }
+  if (endpoint === undefined) return undefined;
+  let url: URL;
+  try {
+    url = new URL(endpoint);
+  } catch {
+    throw bad(V.tracingEndpoint, endpoint, "is not a URL; use e.g. http://127.0.0.1:4318/v1/traces");
+  }
+  if (url.protocol !== "http:" && url.protocol !== "https:") throw bad(V.tracingEndpoint, endpoint, "is not an http(s) URL; use e.g. http://127.0.0.1:4318/v1/traces");
+  return Object.freeze({ endpoint, samplingRatio });
+}
+
 /**
  * Parses and validates the authorizer's settings from `RAJEE_*` variables. Empty values count as
  * unset. Throws one ConfigError naming the variable, the bad value and what is allowed.
@@ -299,6 +323,7 @@ export function parseConfig(rawEnv: Readonly<Record<string, string | undefined>>
     emfIntervalSeconds: or(V.emfIntervalSeconds, (n, v) => duration(n, v, 0, 3600), DEFAULT_EMF_INTERVAL_SECONDS),
     clientSignatures,
     bindingKeySource,
+    tracing: tracing(env),
     runtimeParameter: or(V.runtimeParameter, (n, v) => {
       if (!SSM_PARAMETER_NAME.test(v)) throw bad(n, v, "is not an SSM parameter name; use e.g. /rajee/dev/runtime");
       return v;

@@ -6,6 +6,7 @@ import type { RefreshEvent } from "./polled-document";
 import { SAMPLING_OFF, type DecisionSampling } from "../../src/runtime-settings/runtime-document";
 import type { GatewayRequest } from "../../src/s3/request";
 import { isSampled, sampledInput, samplingEnabled } from "./sampling";
+import { traceIdOf, type CheckTracer, type TraceIds } from "./tracing";
 import type { DocumentStatus } from "./trust-state";
 
 /** One judged check, as the log line and the metrics see it. */
@@ -33,6 +34,7 @@ export class DecisionLog {
     private readonly logger: Logger,
     private readonly metrics: AuthorizerMetrics,
     private readonly emf: EmfReporter | undefined,
+    private readonly tracer?: CheckTracer,
   ) {}
 
   /** A check's decision: counted, timed, and logged at info (allow) or warn (deny). */
@@ -43,9 +45,10 @@ export class DecisionLog {
     const reason = local?.reason ?? (decision && !decision.allow ? decision.reason : "allowed");
     this.metrics.decision(result, reason, latencyMs / 1000);
     this.emf?.decision(result, latencyMs);
+    const classified = decision?.request;
+    const ids = this.trace(record, result, reason, latencyMs, classified?.operation);
     const level = result === "allow" ? "info" : "warn";
     if (!this.logger.isLevelEnabled(level)) return;
-    const classified = decision?.request;
     const token = decision?.token;
     const error = denialError(record);
     const sampled = record.request !== undefined && samplingEnabled(this.sampling) && isSampled(this.sampling, token?.subject);
@@ -66,7 +69,30 @@ export class DecisionLog {
       token_place: decision?.allow ? decision.tokenPlace : undefined,
       cache: record.cache,
       latency_ms: Math.round(latencyMs * 1000) / 1000,
+      ...(ids ? { trace_id: ids.traceId, ...(ids.spanId ? { span_id: ids.spanId } : {}) } : {}),
       ...(sampled ? { sampled: true, input: sampledInput(record.request as GatewayRequest) } : {}),
+    });
+  }
+
+  /** The check's span when tracing exports; else the trace id its headers name, if any. */
+  private trace(record: CheckRecord, result: "allow" | "deny", reason: string, latencyMs: number, operation: string | undefined): Partial<TraceIds> | undefined {
+    const request = record.request;
+    if (request === undefined) return undefined;
+    if (this.tracer === undefined) {
+      const traceId = traceIdOf(request.headers);
+      return traceId === undefined ? undefined : { traceId };
+    }
+    const endMs = Date.now();
+    return this.tracer.record({
+      headers: request.headers,
+      method: request.method,
+      startMs: endMs - latencyMs,
+      endMs,
+      status: record.status,
+      decision: result,
+      reason,
+      operation,
+      cache: record.cache,
     });
   }
 

@@ -15,6 +15,7 @@ import type { RuntimeSettings } from "../../src/runtime-settings/runtime-documen
 import { RateLimiter } from "./rate-limiter";
 import { sourceFor, type TextSource } from "./text-source";
 import { TokenCache } from "./token-cache";
+import type { CheckTracer } from "./tracing";
 import { TrustState } from "./trust-state";
 
 export type { LocalDeny } from "./check-response";
@@ -42,6 +43,8 @@ export interface AuthorizerOptions {
   readonly onAllow?: AllowHook;
   /** Adds Node process metrics to `/metrics`. @default false */
   readonly defaultMetrics?: boolean;
+  /** Records a span per check (tracing.ts). @default none: log lines carry the incoming trace id only */
+  readonly tracer?: CheckTracer;
 }
 
 /** What one check learnt on the way, for its log line. */
@@ -123,7 +126,7 @@ export class Authorizer {
             },
             this.clock,
           );
-    this.log = new DecisionLog(options.logger, this.metrics, this.emf);
+    this.log = new DecisionLog(options.logger, this.metrics, this.emf, options.tracer);
   }
 
   /** The signing keys, polled (TrustState). */

@@ -34,7 +34,17 @@ export const AUTHORIZER_VARIABLES = Object.freeze({
   bindingKeysSecretArn: "RAJEE_BINDING_KEYS_SECRET_ARN",
   emfIntervalSeconds: "RAJEE_EMF_INTERVAL_SECONDS",
   runtimeParameter: "RAJEE_RUNTIME_PARAMETER",
+  tracingEndpoint: "RAJEE_TRACING_ENDPOINT",
+  tracingSamplingRatio: "RAJEE_TRACING_SAMPLING_RATIO",
 } as const);
+
+/** Where the authorizer sends its spans (OTLP/HTTP) and which share of new traces it records. */
+export interface AuthorizerTracing {
+  /** OTLP/HTTP traces URL, e.g. `http://127.0.0.1:4318/v1/traces` (the collector in the task). */
+  readonly endpoint: string;
+  /** 0-1; Envoy's decision, carried by `traceparent`, takes precedence. */
+  readonly samplingRatio: number;
+}
 
 /** The runtime-settings parameter of an environment (docs/observability.md): one JSON document operators may change. */
 export function runtimeParameterName(environment: string): string {
@@ -79,6 +89,8 @@ export interface AuthorizerSettings {
   readonly bindingKeysSecretArn?: string;
   /** SSM parameter of the runtime settings (`runtimeParameterName(env)`), polled like the keys. @default none (the environment's values only) */
   readonly runtimeParameterName?: string;
+  /** Spans of checks. @default none (log lines still carry the incoming trace id) */
+  readonly tracing?: AuthorizerTracing;
 }
 
 /** Where the task runs and which loopback ports the authorizer binds. */
@@ -114,5 +126,7 @@ export function authorizerEnvironment(placement: AuthorizerPlacement, s: Authori
     [v.clientSignatures]: clientSignatures,
     [v.bindingKeysSecretArn]: s.bindingKeysSecretArn,
     [v.runtimeParameter]: s.runtimeParameterName,
+    [v.tracingEndpoint]: s.tracing?.endpoint,
+    [v.tracingSamplingRatio]: s.tracing === undefined ? undefined : String(s.tracing.samplingRatio),
   });
 }
