@@ -12,6 +12,10 @@ export const HTTP2_DRAIN_TIMEOUT_SECONDS = 5;
 
 export const S3_CLUSTER = "s3";
 export const AUTHORIZER_CLUSTER = "authorizer";
+/** The OpenTelemetry collector in the task (present only when tracing is on). */
+export const COLLECTOR_CLUSTER = "otel_collector";
+/** Span tag holding the ALB's `X-Amzn-Trace-Id`, so a trace leads to the load balancer's record. */
+export const ALB_TRACE_TAG = "aws.alb.trace_id";
 export const S3_LISTENER = "s3";
 export const HEALTH_LISTENER = "health";
 
@@ -40,6 +44,7 @@ const T = {
   httpProtocolOptions: `${TYPE}envoy.extensions.upstreams.http.v3.HttpProtocolOptions`,
   downstreamConnections: `${TYPE}envoy.extensions.resource_monitors.downstream_connections.v3.DownstreamConnectionsConfig`,
   fixedHeap: `${TYPE}envoy.extensions.resource_monitors.fixed_heap.v3.FixedHeapConfig`,
+  openTelemetry: `${TYPE}envoy.config.trace.v3.OpenTelemetryConfig`,
 } as const;
 
 /** Every `@type` the rendered config uses; the schema registry must resolve each. */
@@ -211,6 +216,59 @@ function luaFilter(name: string, code: string): JsonObject {
   return { name, typed_config: { "@type": T.lua, default_source_code: { inline_string: code } } };
 }
 
+/**
+ * The connection manager's tracing (HttpConnectionManager.Tracing,
+ * https://www.envoyproxy.io/docs/envoy/v1.34.10/api-v3/extensions/filters/network/http_connection_manager/v3/http_connection_manager.proto#extensions-filters-network-http-connection-manager-v3-httpconnectionmanager-tracing):
+ * - `random_sampling`: percentage of requests traced when neither the client (`traceparent`
+ *   sampled flag, `x-client-trace-id`) nor `x-envoy-force-trace` decided (default 100%);
+ * - `custom_tags[].request_header`: a span tag from a request header; the ALB's `X-Amzn-Trace-Id`
+ *   ties the span to the load balancer's access log and X-Ray record;
+ * - `provider`: the OpenTelemetry tracer (`envoy.tracers.opentelemetry`, OpenTelemetryConfig,
+ *   https://www.envoyproxy.io/docs/envoy/v1.34.10/api-v3/config/trace/v3/opentelemetry.proto):
+ *   `grpc_service.envoy_grpc.cluster_name` is the cluster receiving OTLP over gRPC, `timeout` bounds
+ *   each export (GrpcService, https://www.envoyproxy.io/docs/envoy/v1.34.10/api-v3/config/core/v3/grpc_service.proto),
+ *   `service_name` becomes the spans' `service.name`.
+ * ext_authz's HTTP client sends each check with the request's span as parent, so the authorizer
+ * receives a `traceparent` naming the check's child span.
+ */
+function tracing(t: NonNullable<EnvoySettings["tracing"]>): JsonObject {
+  return {
+    random_sampling: { value: t.samplingRatio * 100 },
+    custom_tags: [{ tag: ALB_TRACE_TAG, request_header: { name: "x-amzn-trace-id" } }],
+    provider: {
+      name: "envoy.tracers.opentelemetry",
+      typed_config: {
+        "@type": T.openTelemetry,
+        grpc_service: { envoy_grpc: { cluster_name: COLLECTOR_CLUSTER }, timeout: duration(t.exportTimeoutMs) },
+        service_name: t.serviceName,
+      },
+    },
+  };
+}
+
+/**
+ * The collector on the loopback address, spoken to over HTTP/2 (OTLP/gRPC). Not health-checked:
+ * a missing collector loses spans, never requests (the tracer drops what it cannot send).
+ */
+function collectorCluster(t: NonNullable<EnvoySettings["tracing"]>): JsonObject {
+  return {
+    name: COLLECTOR_CLUSTER,
+    type: "STATIC",
+    connect_timeout: "0.250s",
+    lb_policy: "ROUND_ROBIN",
+    load_assignment: {
+      cluster_name: COLLECTOR_CLUSTER,
+      endpoints: [{ lb_endpoints: [{ endpoint: { address: socketAddress(t.collectorAddress, t.collectorPort) } }] }],
+    },
+    typed_extension_protocol_options: {
+      "envoy.extensions.upstreams.http.v3.HttpProtocolOptions": {
+        "@type": T.httpProtocolOptions,
+        explicit_http_config: { http2_protocol_options: {} },
+      },
+    },
+  };
+}
+
 function s3Listener(s: EnvoySettings): JsonObject {
   const hcm: JsonObject = {
     "@type": T.hcm,
@@ -251,6 +309,7 @@ function s3Listener(s: EnvoySettings): JsonObject {
       initial_connection_window_size: 1048576,
     },
     access_log: accessLog(),
+    ...(s.tracing ? { tracing: tracing(s.tracing) } : {}),
     http_filters: [
       luaFilter(CLIENT_REQUEST_METADATA.namespace, recordClientRequestLua()),
       luaFilter(FILTER.stripInternalHeaders, stripInternalHeadersLua(s.extAuthz.removedRequestHeaderPrefixes)),
@@ -466,7 +525,7 @@ export function renderEnvoyBootstrap(s: EnvoySettings): JsonObject {
     },
     static_resources: {
       listeners: [s3Listener(s), healthListener(s)],
-      clusters: [authorizerCluster(s), s3Cluster(s)],
+      clusters: [authorizerCluster(s), s3Cluster(s), ...(s.tracing ? [collectorCluster(s.tracing)] : [])],
     },
     overload_manager: {
       refresh_interval: "0.250s",

@@ -18,6 +18,7 @@ import {
   UPSTREAM_PATH_HEADER,
   CLIENT_CONTENT_LENGTH_HEADER,
 } from "../src/contracts/gateway";
+import { COLLECTOR_OTLP_GRPC_PORT, ENVOY_SERVICE_NAME } from "../src/contracts/telemetry";
 
 /**
  * What an operator (or an environment file) may set for the Envoy side of the task. Everything not
@@ -97,6 +98,27 @@ export interface EnvoySettingsInput {
   readonly maxRequestHeadersKb?: number;
   /** Most request headers the S3 listener accepts; above it 431. @default 100 */
   readonly maxHeadersCount?: number;
+  /** Spans of requests sent to the collector in the task (OpenTelemetry tracer). @default none: no tracing */
+  readonly tracing?: EnvoyTracingInput;
+}
+
+/** Envoy's tracing: what share of requests start a trace. */
+export interface EnvoyTracingInput {
+  /** Share of requests without a sampling decision that are traced, 0-1 (the connection manager's `random_sampling`). */
+  readonly samplingRatio: number;
+  /** OTLP/gRPC port of the collector on 127.0.0.1. @default COLLECTOR_OTLP_GRPC_PORT (4317) */
+  readonly collectorPort?: number;
+}
+
+/** Envoy's tracing, resolved. */
+export interface EnvoyTracingSettings {
+  readonly samplingRatio: number;
+  readonly collectorAddress: typeof LOOPBACK;
+  readonly collectorPort: number;
+  /** The tracer's `service_name`. */
+  readonly serviceName: string;
+  /** Longest wait for one export to the collector, ms. */
+  readonly exportTimeoutMs: number;
 }
 
 /** Envoy's `HttpProtocolOptions.HeadersWithUnderscoresAction`. */
@@ -223,6 +245,8 @@ export interface EnvoySettings {
   readonly perConnectionBufferLimitBytes: number;
   /** Field names of the JSON access log line, which never include auth headers or the query. */
   readonly accessLogFields: readonly string[];
+  /** The OpenTelemetry tracer; undefined: Envoy traces nothing. */
+  readonly tracing: EnvoyTracingSettings | undefined;
 }
 
 // The port defaults are the gateway contract's (src/contracts/gateway.ts), shared with the modules and the authorizer.
@@ -455,6 +479,18 @@ export function envoySettings(input: EnvoySettingsInput): EnvoySettings {
   const maxRequestHeadersKb = integerIn("maxRequestHeadersKb", input.maxRequestHeadersKb ?? DEFAULT_MAX_REQUEST_HEADERS_KB, 1, 8192, " KiB");
   const maxHeadersCount = integerIn("maxHeadersCount", input.maxHeadersCount ?? DEFAULT_MAX_HEADERS_COUNT, 1, 10_000);
 
+  let tracing: EnvoyTracingSettings | undefined;
+  if (input.tracing !== undefined) {
+    const ratio = input.tracing.samplingRatio;
+    if (typeof ratio !== "number" || !Number.isFinite(ratio) || ratio < 0 || ratio > 1) {
+      throw new ConfigError(`envoy: tracing.samplingRatio=${String(ratio)} is not a number in 0-1; use e.g. 0.05 (5% of requests)`);
+    }
+    const collectorPort = port("tracing.collectorPort", input.tracing.collectorPort ?? COLLECTOR_OTLP_GRPC_PORT);
+    const other = seen.get(collectorPort);
+    if (other !== undefined) throw new ConfigError(`envoy: tracing.collectorPort=${collectorPort} is the same as ${other}; every port in the task must be distinct`);
+    tracing = Object.freeze({ samplingRatio: ratio, collectorAddress: LOOPBACK, collectorPort, serviceName: ENVOY_SERVICE_NAME, exportTimeoutMs: 250 });
+  }
+
   // The health check must finish well inside its interval; a timeout of a fifth (capped) does.
   const authorizerHealthCheckTimeoutMs = Math.min(1000, Math.floor(authorizerHealthCheckIntervalMs / 5));
 
@@ -517,5 +553,6 @@ export function envoySettings(input: EnvoySettingsInput): EnvoySettings {
     // The DeleteObjects body plus request headers must fit in the connection buffer.
     perConnectionBufferLimitBytes: DELETE_OBJECTS_MAX_BODY_BYTES + 64 * 1024,
     accessLogFields: ACCESS_LOG_FIELDS,
+    tracing,
   });
 }

@@ -3,6 +3,7 @@ import { ROOT_CONTEXT, SpanKind, SpanStatusCode, trace } from "@opentelemetry/ap
 import { ATTR_HTTP_REQUEST_METHOD, ATTR_HTTP_RESPONSE_STATUS_CODE } from "@opentelemetry/semantic-conventions";
 import { createTracerProvider, formatTraceparent, parentSpanContext, TRACEPARENT_HEADER } from "../../handlers/authorizer/tracing";
 import { AUTHORIZER_CLUSTER } from "../../envoy-templates/bootstrap";
+import { ENVOY_SERVICE_NAME } from "../../src/contracts/telemetry";
 
 /**
  * The Envoy emulator's spans, shaped like those of Envoy's OpenTelemetry tracer
@@ -24,7 +25,7 @@ export interface GatewayTracing {
 }
 
 /** `service.name` of the gateway's spans: the same name the Envoy bootstrap gives its tracer. */
-export const GATEWAY_SERVICE_NAME = "rajee-envoy";
+export const GATEWAY_SERVICE_NAME = ENVOY_SERVICE_NAME;
 /** Name of the check's child span, as Envoy names the ext_authz call's span. */
 export const CHECK_CHILD_SPAN_NAME = `async ${AUTHORIZER_CLUSTER} egress`;
 /** Name of a request's span (Envoy's default operation name for an ingress listener). */

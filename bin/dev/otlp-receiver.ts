@@ -1,5 +1,6 @@
 import http from "node:http";
 import type { AddressInfo } from "node:net";
+import { OTLP_TRACES_PATH } from "../../src/contracts/telemetry";
 import { readBounded } from "./read-bounded";
 
 /**
@@ -10,8 +11,6 @@ import { readBounded } from "./read-bounded";
  * local senders (the authorizer, the emulator) use JSON.
  */
 
-/** The path OTLP/HTTP exporters post traces to (OTLP specification, "OTLP/HTTP Request"). */
-export const OTLP_TRACES_PATH = "/v1/traces";
 /** Largest export accepted; the exporters batch at most 512 spans. */
 const MAX_EXPORT_BYTES = 8 * 1024 * 1024;
 

@@ -24,6 +24,7 @@ export const ENVOY_PROTO_FILES: readonly string[] = Object.freeze([
   "envoy/extensions/upstreams/http/v3/http_protocol_options.proto",
   "envoy/extensions/resource_monitors/downstream_connections/v3/downstream_connections.proto",
   "envoy/extensions/resource_monitors/fixed_heap/v3/fixed_heap.proto",
+  "envoy/config/trace/v3/opentelemetry.proto",
 ]);
 
 /** Proto roots under `@grpc/grpc-js-xds/deps`. */

@@ -31,6 +31,9 @@ describe("rendered configs validate strictly against Envoy's v3 API", () => {
     ["short drain and timeouts", { s3Region: "eu-west-1", drainTimeSeconds: 1, authorizerTimeoutMs: 50, s3ConnectTimeoutMs: 100 }],
     ["odd ports", { s3Region: "eu-west-1", listenerPort: 10080, healthPort: 10081, adminPort: 19901, authorizerPort: 19000, authorizerAdminPort: 19001 }],
     ["large limits", { s3Region: "eu-west-1", s3MaxConnections: 1_000_000, maxHeapSizeBytes: 64 * 1024 ** 3, http2MaxConcurrentStreams: 2_147_483_647 }],
+    ["tracing at 5%", { s3Region: "eu-west-1", tracing: { samplingRatio: 0.05 } }],
+    ["tracing at 0% and 100%, another collector port", { s3Region: "eu-west-1", tracing: { samplingRatio: 0, collectorPort: 14317 } }],
+    ["tracing everything", { s3Region: "eu-west-1", tracing: { samplingRatio: 1 } }],
   ])("variant: %s", (_name, input) => {
     expect(violations(validate(renderEnvoyBootstrap(envoySettings(input))))).toBe("");
   });
