@@ -103,6 +103,12 @@ export interface EnvironmentConfig {
   readonly slowStartSeconds?: number;
   /** Fargate task size and the containers' shares. */
   readonly task: TaskSize;
+  /**
+   * Traces through Envoy and the authorizer to X-Ray, and Envoy's metrics to CloudWatch, through the
+   * OpenTelemetry collector in the task (docs/observability.md); needs `task.collector`.
+   * `samplingRatio` (0-1) is the share of new traces recorded. @default undefined (no collector, no traces)
+   */
+  readonly tracing?: { readonly samplingRatio: number };
   /** Task counts and autoscaling targets. */
   readonly scaling: ScalingConfig;
   /** ACM certificate for the HTTPS listener, in `region`. */

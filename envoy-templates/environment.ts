@@ -9,6 +9,8 @@ export interface EnvoyEnvironment {
   readonly region: string;
   /** Fargate sizing; the Envoy container's memory sets the overload manager's heap limit. */
   readonly task?: { readonly envoy?: { readonly memoryMiB?: number } };
+  /** Tracing through the collector in the task; its ratio is Envoy's random sampling. @default none */
+  readonly tracing?: { readonly samplingRatio: number };
 }
 
 /** Share of the Envoy container's hard memory limit the heap may use before Envoy sheds load. */
@@ -20,6 +22,7 @@ export function envoySettingsInputForEnvironment(env: EnvoyEnvironment): EnvoySe
   return {
     s3Region: env.region,
     ...(memoryMiB === undefined ? {} : { maxHeapSizeBytes: Math.floor(memoryMiB * HEAP_SHARE_OF_CONTAINER_MEMORY) * 1024 * 1024 }),
+    ...(env.tracing === undefined ? {} : { tracing: { samplingRatio: env.tracing.samplingRatio } }),
   };
 }
 

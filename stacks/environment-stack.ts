@@ -20,6 +20,10 @@ import { LogGroups } from "../modules/observability/log-groups";
 import { AUTHORIZER_CONTAINER } from "../modules/proxy-service/containers";
 import { ProxyService } from "../modules/proxy-service/proxy-service";
 import { RuntimeParameter } from "../modules/proxy-service/runtime-parameter";
+import { COLLECTOR_IMAGE, ENVOY_METRICS_NAMESPACE } from "../modules/proxy-service/collector";
+import { CollectorAccess } from "../modules/proxy-service/collector-access";
+import { collectorTracesUrl } from "../src/contracts/telemetry";
+import { LOOPBACK } from "../src/contracts/gateway";
 import { DEFAULT_RATE_LIMIT_PER_SECOND } from "../handlers/authorizer/config";
 import { DEFAULT_LOG_LEVEL } from "../src/contracts/environment";
 import { SAMPLING_OFF } from "../src/runtime-settings/runtime-document";
@@ -145,7 +149,7 @@ export class EnvironmentStack extends TerraformStack {
       this.addOverride("terraform.backend.s3.use_lockfile", true);
     }
 
-    const groups = logGroupNames(c.name);
+    const groups = { ...logGroupNames(c.name), ...(c.tracing ? collectorLogGroupNames(c.name) : {}) };
     this.logGroups = new LogGroups(this, "log-groups", {
       namePrefix: name,
       accountId: c.accountId,
@@ -203,6 +207,7 @@ export class EnvironmentStack extends TerraformStack {
     // moto has no pull-through cache API (docs/infrastructure.md), so the local variant names the mirror without the rule.
     this.imageMirror = localApi === undefined ? new ImageMirror(this, "image-mirror", { namePrefix: name, accountId: c.accountId, region: c.region }) : undefined;
     const envoyImage = c.envoyImage ?? mirroredImage(c.accountId, c.region, name, ENVOY_IMAGE);
+    const collectorImage = c.tracing ? mirroredImage(c.accountId, c.region, name, COLLECTOR_IMAGE) : undefined;
     this.accessPolicy = new AccessPolicy(this, "access-policy", {
       namePrefix: name,
       accountId: c.accountId,
@@ -210,8 +215,8 @@ export class EnvironmentStack extends TerraformStack {
       buckets: c.buckets,
       jwksSecretArn: this.signingKeys.jwksSecretArn,
       jwksKmsKeyArn: this.signingKeys.kmsKeyArn,
-      logGroupArns: [this.logGroups.arns.envoy as string, this.logGroups.arns.authorizer as string],
-      ecrRepositoryArns: ecrRepositoryArns(partition, [c.authorizerImage, envoyImage]),
+      logGroupArns: [this.logGroups.arns.envoy as string, this.logGroups.arns.authorizer as string, ...(c.tracing ? [this.logGroups.arns.collector as string] : [])],
+      ecrRepositoryArns: ecrRepositoryArns(partition, [c.authorizerImage, envoyImage, ...(collectorImage ? [collectorImage] : [])]),
       pullThroughRepositoryArns: this.imageMirror && c.envoyImage === undefined ? [this.imageMirror.repositoryArnPattern] : [],
     });
 
@@ -269,7 +274,11 @@ export class EnvironmentStack extends TerraformStack {
         virtualHostDomain: c.domain,
         ...(c.clientSignatures === undefined ? {} : { clientSignatures: c.clientSignatures }),
         runtimeParameterName: this.runtimeParameter.parameterName,
+        ...(c.tracing ? { tracing: { endpoint: collectorTracesUrl(LOOPBACK), samplingRatio: c.tracing.samplingRatio } } : {}),
       },
+      ...(collectorImage
+        ? { collector: { image: collectorImage, logGroup: this.logGroups.names.collector as string, metricsLogGroup: this.logGroups.names.collectorMetrics as string } }
+        : {}),
       logGroups: { envoy: this.logGroups.names.envoy as string, authorizer: this.logGroups.names.authorizer as string },
       size: c.task,
       scaling: c.scaling,
@@ -285,6 +294,9 @@ export class EnvironmentStack extends TerraformStack {
       // moto has no Application Auto Scaling ListTagsForResource, which the provider calls (docs/infrastructure.md).
       ...(localApi === undefined ? {} : { autoscaling: false }),
     });
+    if (c.tracing) {
+      new CollectorAccess(this, "collector-access", { taskRoleName: this.accessPolicy.taskRoleName, metricsLogGroupArn: this.logGroups.arns.collectorMetrics as string });
+    }
     // Rules between the load balancer, the service and Envoy, on the values actually deployed.
     checkInvariants({
       loadBalancer: this.loadBalancer,
@@ -310,6 +322,7 @@ export class EnvironmentStack extends TerraformStack {
       rotationDays: c.rotationDays,
       // Half of Envoy's budget for a check: past it, checks start failing closed with 503.
       authzLatencyP99ThresholdMs: envoy.extAuthz.timeoutMs / 2,
+      ...(c.tracing ? { envoyMetricsNamespace: ENVOY_METRICS_NAMESPACE } : {}),
     });
     this.dashboard = new Dashboard(this, "dashboard", {
       namePrefix: name,
@@ -321,6 +334,7 @@ export class EnvironmentStack extends TerraformStack {
       logMetricNamespace: this.alarms.metricNamespace,
       rotationFunctionName: this.signingKeys.rotationFunctionName,
       issuerFunctionName: this.issuer.functionName,
+      ...(c.tracing ? { envoyMetricsNamespace: ENVOY_METRICS_NAMESPACE } : {}),
     });
 
     this.planRole =
@@ -352,6 +366,11 @@ export class EnvironmentStack extends TerraformStack {
     new TerraformOutput(this, "alarm_topic_arn", { value: this.alarms.topicArn });
     if (this.planRole) new TerraformOutput(this, "plan_role_arn", { value: this.planRole.roleArn, description: "Repository secret RAJEE_PLAN_ROLE_<ENV>" });
   }
+}
+
+/** The collector's log groups, created only when the environment traces: its own output, and the EMF lines of Envoy's metrics. */
+export function collectorLogGroupNames(environment: string): { collector: string; collectorMetrics: string } {
+  return { collector: `/rajee/${environment}/otel-collector`, collectorMetrics: `/rajee/${environment}/envoy-metrics` };
 }
 
 /** The environment variables container `name` of the service is deployed with. */

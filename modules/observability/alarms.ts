@@ -5,6 +5,7 @@ import { KmsKey } from "@cdktf/provider-aws/lib/kms-key";
 import { SnsTopic } from "@cdktf/provider-aws/lib/sns-topic";
 import { SnsTopicSubscription } from "@cdktf/provider-aws/lib/sns-topic-subscription";
 import { EMF_METRICS, EMF_NAMESPACE, EMF_RESULT_DIMENSION } from "../../handlers/authorizer/emf";
+import { PUBLISHED_ENVOY_METRICS } from "../proxy-service/collector";
 import { checkNamePrefix, throwProblems } from "../shared/names";
 import { keyAdministeredByAccount, partitionOf, policyJson } from "../shared/policy";
 
@@ -48,7 +49,15 @@ export interface AlarmsProps {
   readonly http5xxThreshold?: number;
   /** Denied requests in 5 minutes that count as a spike. @default 100 */
   readonly denialThreshold?: number;
+  /**
+   * Namespace of Envoy's metrics the collector in the task publishes (ENVOY_METRICS_NAMESPACE);
+   * adds the ext_authz error and outlier ejection alarms. @default none: no collector, no such alarms
+   */
+  readonly envoyMetricsNamespace?: string;
 }
+
+/** Alarms on Envoy's own metrics, present when the task runs the collector. */
+export type EnvoyAlarmKey = "extAuthzErrors" | "outlierEjections";
 
 export const DEFAULT_HTTP_5XX_THRESHOLD = 10;
 export const DEFAULT_DENIAL_THRESHOLD = 100;
@@ -99,6 +108,8 @@ export class Alarms extends Construct {
   readonly topicArn: string;
   /** Alarm names by key. */
   readonly alarmNames: Readonly<Record<AlarmKey, string>>;
+  /** Names of the alarms on Envoy's metrics, when `envoyMetricsNamespace` is set. */
+  readonly envoyAlarmNames: Readonly<Partial<Record<EnvoyAlarmKey, string>>>;
   /** Namespace of the log-derived metrics (`Denials`, `RotationFailures`). */
   readonly metricNamespace: string;
 
@@ -259,6 +270,35 @@ export class Alarms extends Construct {
       alarmNames[key] = alarm.alarmName;
     }
     this.alarmNames = alarmNames;
+
+    const envoyAlarms: Partial<Record<EnvoyAlarmKey, string>> = {};
+    const envoyNamespace = props.envoyMetricsNamespace;
+    if (envoyNamespace !== undefined) {
+      const envoySpecs: Record<EnvoyAlarmKey, Omit<CloudwatchMetricAlarmConfig, "alarmName">> = {
+        extAuthzErrors: {
+          alarmDescription:
+            "Envoy could not get an answer from the authorizer (ext_authz error: timeout, connection refused, 5xx): those requests got 503. See docs/observability.md.",
+          namespace: envoyNamespace, metricName: PUBLISHED_ENVOY_METRICS.extAuthzError,
+          statistic: "Sum", period: FIVE_MINUTES, evaluationPeriods: 1, threshold: 1, comparisonOperator: "GreaterThanOrEqualToThreshold",
+        },
+        outlierEjections: {
+          alarmDescription: "Envoy ejected S3 addresses after repeated connection failures: the path to S3 (endpoint, DNS, network) is failing. See docs/observability.md.",
+          namespace: envoyNamespace, metricName: PUBLISHED_ENVOY_METRICS.outlierEjections,
+          statistic: "Sum", period: FIVE_MINUTES, evaluationPeriods: 1, threshold: 1, comparisonOperator: "GreaterThanOrEqualToThreshold",
+        },
+      };
+      for (const [key, spec] of Object.entries(envoySpecs) as Array<[EnvoyAlarmKey, (typeof envoySpecs)[EnvoyAlarmKey]]>) {
+        const alarm = new CloudwatchMetricAlarm(this, `alarm-${key}`, {
+          treatMissingData: "notBreaching",
+          ...spec,
+          alarmName: `${props.namePrefix}-${kebab(key)}`,
+          alarmActions: [topic.arn],
+          okActions: [topic.arn],
+        });
+        envoyAlarms[key] = alarm.alarmName;
+      }
+    }
+    this.envoyAlarmNames = envoyAlarms;
   }
 }
 

@@ -1,6 +1,7 @@
 import { Construct } from "constructs";
 import { CloudwatchDashboard } from "@cdktf/provider-aws/lib/cloudwatch-dashboard";
 import { EMF_METRICS, EMF_NAMESPACE, EMF_RESULT_DIMENSION } from "../../handlers/authorizer/emf";
+import { PUBLISHED_ENVOY_METRICS } from "../proxy-service/collector";
 import { checkNamePrefix } from "../shared/names";
 
 export interface DashboardProps {
@@ -24,12 +25,24 @@ export interface DashboardProps {
   readonly issuerFunctionName: string;
   /** Namespace of the authorizer's EMF metrics (`Decisions` and `AuthzLatencyMs` by `Result`, `SigningKeyAgeSeconds`). @default EMF_NAMESPACE ("rajee") */
   readonly emfNamespace?: string;
+  /** Namespace of Envoy's metrics published by the collector in the task; adds the Envoy row. @default none (no collector) */
+  readonly envoyMetricsNamespace?: string;
 }
 
 /** The authorizer's namespace, defined once in handlers/authorizer/emf.ts. */
 export const DEFAULT_EMF_NAMESPACE = EMF_NAMESPACE;
 
 type Metric = (string | Record<string, string>)[];
+
+/** The Envoy row: ext_authz answers (errors alarm), S3 5xx, retries and ejections (alarm), overload and connections. */
+function envoyWidgets(ns: string, widget: (title: string, metrics: Metric[], stat?: string) => object): object[] {
+  const m = PUBLISHED_ENVOY_METRICS;
+  return [
+    widget("Envoy ext_authz answers", [[ns, m.extAuthzOk], [ns, m.extAuthzDenied], [ns, m.extAuthzError]]),
+    widget("Envoy S3 5xx, retries, ejections", [[ns, m.upstreamResponses, "envoy_response_code_class", "5"], [ns, m.upstreamRetries], [ns, m.outlierEjections]]),
+    widget("Envoy overload and connections", [[ns, m.overloadStopAccepting], [ns, m.activeConnections]], "Maximum"),
+  ];
+}
 
 /** One CloudWatch dashboard: traffic, errors, latency, decisions, task health and capacity, key rotation and the token issuer. */
 export class Dashboard extends Construct {
@@ -92,6 +105,7 @@ export class Dashboard extends Construct {
           ["AWS/Lambda", "Errors", ...issuer],
           ["AWS/Lambda", "Throttles", ...issuer],
         ]),
+        ...(props.envoyMetricsNamespace === undefined ? [] : envoyWidgets(props.envoyMetricsNamespace, widget)),
       ],
     };
     const dashboard = new CloudwatchDashboard(this, "dashboard", {

@@ -2,6 +2,7 @@ import type { ContainerDefinition, HealthCheck, KeyValuePair, LogConfiguration }
 import { ConfigError } from "../../src/config-error";
 import { authorizerEnvironment, type AuthorizerSettings } from "../../src/contracts/authorizer-environment";
 import { LOOPBACK } from "../../src/contracts/gateway";
+import { collectorContainer, type CollectorContainerInputs } from "./collector";
 import type { ContainerSize, HealthCheckTiming } from "./task-size";
 
 /** What the authorizer container is told; written by the contract's writer, read back by the authorizer's parser. */
@@ -28,6 +29,8 @@ export interface ContainerInputs {
   readonly authorizerStopTimeoutSeconds: number;
   readonly logGroups: { readonly envoy: string; readonly authorizer: string };
   readonly settings: AuthorizerSettings;
+  /** The OpenTelemetry collector's container, when the task runs one. @default none */
+  readonly collector?: CollectorContainerInputs;
 }
 
 /** Container names, used by dependsOn and the service's load balancer block. */
@@ -113,7 +116,8 @@ export function gatewayContainers(c: ContainerInputs): ContainerDefinition[] {
     stopTimeout: c.envoyStopTimeoutSeconds,
     logConfiguration: awslogs(c.logGroups.envoy, c.region, ENVOY_CONTAINER),
   };
-  return [authorizer, envoy];
+  // The collector's configuration is literal text in the Terraform JSON too.
+  return [authorizer, envoy, ...(c.collector ? [collectorContainer({ ...c.collector, config: escapeTerraform(c.collector.config) })] : [])];
 }
 
 /** ECS's `environment` list of the authorizer, from the contract's writer. */

@@ -13,12 +13,14 @@ import {
   AUTHORIZER_ADMIN_PORT,
   AUTHORIZER_PORT,
   ECS_MAX_STOP_TIMEOUT_SECONDS,
+  ENVOY_ADMIN_PORT,
   ENVOY_HEALTH_PORT,
   ENVOY_LISTENER_PORT,
   ENVOY_LIVE_PATH,
 } from "../../src/contracts/gateway";
 import { cidrProblem } from "../network/cidr";
 import { checkNamePrefix, throwProblems } from "../shared/names";
+import { collectorConfigYaml } from "./collector";
 import { ENVOY_CONTAINER, gatewayContainers, type AuthorizerSettings } from "./containers";
 import { scalingProblems, type ServiceScaling } from "./scaling";
 import { healthCheckProblems, taskSizeProblems, type HealthCheckTiming, type TaskSize } from "./task-size";
@@ -111,10 +113,27 @@ export interface ProxyServiceProps {
   /** Make `terraform apply` wait until the service is steady, so a deployment that never settles fails the apply. @default true */
   readonly waitForSteadyState?: boolean;
   /**
+   * Run the OpenTelemetry collector in the task (traces to X-Ray, Envoy's metrics to CloudWatch);
+   * needs `size.collector`. @default none: no collector
+   */
+  readonly collector?: ProxyCollectorProps;
+  /** Collector container health check timings. @default DEFAULT_HEALTH_CHECK */
+  readonly collectorHealthCheck?: HealthCheckTiming;
+  /**
    * Register the service with Application Auto Scaling (CPU and request-count tracking). Off only
    * where that API is missing (the local apply against moto). @default true
    */
   readonly autoscaling?: boolean;
+}
+
+/** The collector in the task (collector.ts). */
+export interface ProxyCollectorProps {
+  /** Collector image, pinned (COLLECTOR_IMAGE through the mirror). */
+  readonly image: string;
+  /** Log group of the collector's own output. */
+  readonly logGroup: string;
+  /** Log group the EMF exporter writes Envoy's metrics to. */
+  readonly metricsLogGroup: string;
 }
 
 export const DEFAULT_TASK_SIZE: TaskSize = {
@@ -202,6 +221,7 @@ export class ProxyService extends Construct {
     const authorizerStop = props.authorizerStopTimeoutSeconds ?? DEFAULT_AUTHORIZER_STOP_TIMEOUT_SECONDS;
     const envoyHealthCheck = props.envoyHealthCheck ?? DEFAULT_HEALTH_CHECK;
     const authorizerHealthCheck = props.authorizerHealthCheck ?? DEFAULT_HEALTH_CHECK;
+    const collectorHealthCheck = props.collectorHealthCheck ?? DEFAULT_HEALTH_CHECK;
     const cpuArchitecture = props.cpuArchitecture ?? DEFAULT_CPU_ARCHITECTURE;
     const egressCidrs = props.egressCidrs ?? DEFAULT_EGRESS_CIDRS;
     const egressPrefixLists = props.egressPrefixListIds ?? [];
@@ -217,6 +237,9 @@ export class ProxyService extends Construct {
       ...taskSizeProblems(size).map((p) => `size.${p}`),
       ...healthCheckProblems(envoyHealthCheck).map((p) => `envoyHealthCheck.${p}`),
       ...healthCheckProblems(authorizerHealthCheck).map((p) => `authorizerHealthCheck.${p}`),
+      ...healthCheckProblems(collectorHealthCheck).map((p) => `collectorHealthCheck.${p}`),
+      ...(props.collector !== undefined && size.collector === undefined ? ["size.collector is unset but a collector is configured; give it cpu and memory (e.g. 128 CPU units, 256 MiB)"] : []),
+      ...(props.collector === undefined && size.collector !== undefined ? ["size.collector is set but no collector is configured; remove it or pass collector"] : []),
       ...scalingProblems(scaling),
     ];
     for (const [field, v] of [["envoyStopTimeoutSeconds", envoyStop], ["authorizerStopTimeoutSeconds", authorizerStop]] as const) {
@@ -267,6 +290,18 @@ export class ProxyService extends Construct {
       authorizerStopTimeoutSeconds: authorizerStop,
       logGroups: props.logGroups,
       settings: props.authorizer,
+      ...(props.collector && size.collector
+        ? {
+            collector: {
+              image: props.collector.image,
+              ...size.collector,
+              config: collectorConfigYaml({ region: props.region, metricsLogGroup: props.collector.metricsLogGroup, envoyAdminPort: ENVOY_ADMIN_PORT, authorizerAdminPort }),
+              logGroup: props.collector.logGroup,
+              region: props.region,
+              healthCheck: collectorHealthCheck,
+            },
+          }
+        : {}),
     });
     const containerJson = JSON.stringify(this.containerDefinitions);
     const bytes = Buffer.byteLength(containerJson);

@@ -23,6 +23,8 @@ export interface TaskSize {
   readonly envoy: ContainerSize;
   /** The authorizer container's share. */
   readonly authorizer: ContainerSize;
+  /** The OpenTelemetry collector's share, when the task runs one (collector.ts). @default none: no collector */
+  readonly collector?: ContainerSize;
 }
 
 /** Health check timings of an ECS container health check, seconds. */
@@ -70,8 +72,9 @@ export function taskSizeProblems(size: TaskSize): string[] {
       `memoryMiB=${size.memoryMiB} is not a Fargate memory size for cpu=${size.cpu}; use one of ${summarise(choices)}`,
     );
   }
-  for (const name of ["envoy", "authorizer"] as const) {
-    const c = size[name];
+  const containers = (["envoy", "authorizer", "collector"] as const).filter((name) => size[name] !== undefined);
+  for (const name of containers) {
+    const c = size[name] as ContainerSize;
     if (!isPositiveInteger(c.cpu)) problems.push(`${name}.cpu=${c.cpu} must be a positive integer of CPU units`);
     if (!isPositiveInteger(c.memoryMiB) || c.memoryMiB < 6) {
       problems.push(`${name}.memoryMiB=${c.memoryMiB} must be an integer of at least 6 (ECS minimum)`);
@@ -83,16 +86,16 @@ export function taskSizeProblems(size: TaskSize): string[] {
     }
   }
   if (problems.length > 0) return problems; // sums are meaningless until each number is valid
-  const cpuSum = size.envoy.cpu + size.authorizer.cpu;
+  const cpuSum = containers.reduce((sum, name) => sum + (size[name] as ContainerSize).cpu, 0);
   if (cpuSum > size.cpu) {
     problems.push(
-      `envoy.cpu + authorizer.cpu=${cpuSum} exceeds the task cpu=${size.cpu}; lower the containers or raise the task size`,
+      `${containers.map((n) => `${n}.cpu`).join(" + ")}=${cpuSum} exceeds the task cpu=${size.cpu}; lower the containers or raise the task size`,
     );
   }
-  const memorySum = size.envoy.memoryMiB + size.authorizer.memoryMiB;
+  const memorySum = containers.reduce((sum, name) => sum + (size[name] as ContainerSize).memoryMiB, 0);
   if (memorySum > size.memoryMiB) {
     problems.push(
-      `envoy.memoryMiB + authorizer.memoryMiB=${memorySum} exceeds the task memoryMiB=${size.memoryMiB}; lower the containers or raise the task size`,
+      `${containers.map((n) => `${n}.memoryMiB`).join(" + ")}=${memorySum} exceeds the task memoryMiB=${size.memoryMiB}; lower the containers or raise the task size`,
     );
   }
   return problems;
