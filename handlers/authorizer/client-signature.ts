@@ -61,7 +61,7 @@ export interface SignatureDenial {
 
 const deny = (why: string, error: S3Error, detail?: string): SignatureDenial => (detail === undefined ? { reason: `client-signature:${why}`, error } : { reason: `client-signature:${why}`, error, detail });
 
-const GET_CREDENTIALS = "get credentials (access key id, secret and session token) from the issuer ('rajee token request'), or mint them with 'rajee token mint --binding-key'";
+const GET_CREDENTIALS = "get credentials from the issuer ('rajee token credential-process' prints the access key id, secret and session token as an AWS credential_process), or mint them with 'rajee token mint --binding-key'";
 
 /** Secrets opened from `cnf.jwe`, held as long as the verified token object is (the token cache's entry). */
 const openedSecrets = new WeakMap<VerifiedToken, BoundSecret>();
