@@ -29,6 +29,42 @@ export function profileSetting(text: string, profile: string, key: string, file:
   return value;
 }
 
+/** The files the SDK reads profiles from: AWS_CONFIG_FILE, AWS_SHARED_CREDENTIALS_FILE, else ~/.aws/config and ~/.aws/credentials. */
+export function profileFiles(env: Readonly<Record<string, string | undefined>>): { path: string; kind: "config" | "credentials" }[] {
+  const home = env.HOME || homedir();
+  return [
+    { path: env.AWS_CONFIG_FILE || join(home, ".aws", "config"), kind: "config" },
+    { path: env.AWS_SHARED_CREDENTIALS_FILE || join(home, ".aws", "credentials"), kind: "credentials" },
+  ];
+}
+
+/** Whether an INI text has `profile`'s section, laid out as in {@link profileSetting}. */
+export function hasProfileSection(text: string, profile: string, file: "config" | "credentials"): boolean {
+  const wanted = file === "credentials" ? [profile] : profile === "default" ? ["default", "profile default"] : [`profile ${profile}`];
+  return text.split(/\r?\n/).some((raw) => {
+    const section = /^\[\s*([^\]]+?)\s*\]/.exec(raw);
+    return section !== null && wanted.includes(section[1]!.replace(/\s+/g, " "));
+  });
+}
+
+/**
+ * Undefined when `profile` has a section in the config or credentials file; else why not, naming
+ * the files read (an unreadable file counts as empty).
+ */
+export async function missingProfileProblem(profile: string, env: Readonly<Record<string, string | undefined>>): Promise<string | undefined> {
+  const files = profileFiles(env);
+  for (const { path, kind } of files) {
+    let text: string;
+    try {
+      text = await readFile(path, "utf8");
+    } catch {
+      continue;
+    }
+    if (hasProfileSection(text, profile, kind)) return undefined;
+  }
+  return `profile ${profile} does not exist: neither ${files.map((f) => f.path).join(" nor ")} has it; name one of their profiles, or create it with 'aws configure --profile ${profile}' (or 'aws configure sso')`;
+}
+
 /** Whether a credential_process command runs `rajee token credential-process` (by any path to rajee). */
 export function runsCredentialProcess(command: string): boolean {
   return /\btoken\s+credential-process\b/.test(command);
@@ -40,12 +76,7 @@ export function runsCredentialProcess(command: string): boolean {
  * unreadable file is skipped.
  */
 export async function selfRunningProcess(profile: string, env: Readonly<Record<string, string | undefined>>): Promise<string | undefined> {
-  const home = env.HOME || homedir();
-  const files = [
-    { path: env.AWS_CONFIG_FILE || join(home, ".aws", "config"), kind: "config" as const },
-    { path: env.AWS_SHARED_CREDENTIALS_FILE || join(home, ".aws", "credentials"), kind: "credentials" as const },
-  ];
-  for (const { path, kind } of files) {
+  for (const { path, kind } of profileFiles(env)) {
     let text: string;
     try {
       text = await readFile(path, "utf8");

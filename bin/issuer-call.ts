@@ -1,6 +1,8 @@
 import type { IssueTokenResponse } from "../src/contracts/issuer-api";
 import { parseDurationSeconds } from "../src/duration";
 import { parseGrant } from "../src/grants/grant";
+import { DEFAULT_TTL_SECONDS } from "../src/issuance/evaluate";
+import { missingProfileProblem } from "./aws-profile";
 import { requireOption, UsageError } from "./command";
 import { issuerRegion, issuerUrl, postToIssuer, readIssuerAnswer, signIssuerRequest, type CallerCredentials, type IssuerAnswer, type SignedIssuerRequest } from "./issuer-client";
 
@@ -21,12 +23,12 @@ export const ISSUER_CALL_OPTIONS = {
 export const ISSUER_CALL_HELP = `  --url URL         the issuer's Function URL (terraform output issuer_url), e.g.
                     https://<url-id>.lambda-url.eu-west-1.on.aws/ ; npm run dev prints a local one
   --grant GRANT     a grant to ask for, <access>:<bucket>/<path>; repeatable
-  --ttl DURATION    lifetime to ask for: 900, 15m, 1h (default: the issuer's, the longest its
-                    policy allows the caller)
+  --ttl DURATION    lifetime to ask for: 900, 15m, 1h (default: ${DEFAULT_TTL_SECONDS / 60} minutes, or the
+                    longest the issuance policy allows the grants if that is shorter)
   --profile NAME    AWS profile whose credentials sign the call to the issuer (default: the usual
                     chain: AWS_ACCESS_KEY_ID, AWS_PROFILE, SSO, instance or container role)
-  --region REGION   region to sign for (default: the one in the Function URL, else AWS_REGION or
-                    the profile's region)`;
+  --region REGION   region to sign for (default: the one in the Function URL, else AWS_REGION,
+                    AWS_DEFAULT_REGION or the profile's region)`;
 
 /** The values of ISSUER_CALL_OPTIONS as parseArgs returns them. */
 export interface IssuerCallArguments {
@@ -67,7 +69,7 @@ export function issuerCall(values: IssuerCallArguments): IssuerCall {
 export interface IssuerDeps {
   /** The caller's AWS credentials, from `profile` when given. */
   credentials(profile: string | undefined): Promise<CallerCredentials>;
-  /** The SDK's region (AWS_REGION, the profile's `region`), undefined when none is configured. */
+  /** The region chain (AWS_REGION, AWS_DEFAULT_REGION, the profile's `region`), undefined when none is configured. */
   region(profile: string | undefined): Promise<string | undefined>;
   send(request: SignedIssuerRequest): Promise<IssuerAnswer>;
   now(): Date;
@@ -76,10 +78,16 @@ export interface IssuerDeps {
 /** The AWS SDK's default chains (loaded on first use, so `--help` and usage errors stay fast) and fetch. */
 export const sdkIssuerDeps: IssuerDeps = {
   async credentials(profile) {
+    const missing = profile === undefined ? undefined : await missingProfileProblem(profile, process.env);
+    if (missing !== undefined) throw new Error(missing);
     const { fromNodeProviderChain } = await import("@aws-sdk/credential-providers");
     return fromNodeProviderChain(profile === undefined ? {} : { profile })();
   },
   async region(profile) {
+    // The aws cli honours AWS_DEFAULT_REGION after AWS_REGION; SDK v3 reads only AWS_REGION
+    // (https://docs.aws.amazon.com/sdkref/latest/guide/feature-region.html), so it is read here.
+    const fromEnvironment = process.env.AWS_REGION || process.env.AWS_DEFAULT_REGION;
+    if (fromEnvironment) return fromEnvironment;
     // The region chain of any SDK client (AWS_REGION, then the profile's region in ~/.aws/config);
     // Secrets Manager's is used because that client is already a dependency. Nothing is sent.
     const { SecretsManagerClient } = await import("@aws-sdk/client-secrets-manager");

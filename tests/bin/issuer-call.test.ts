@@ -1,14 +1,15 @@
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { UsageError } from "../../bin/command";
-import { callIssuer, issuerCall, sdkIssuerDeps, type IssuerDeps } from "../../bin/issuer-call";
+import { callIssuer, ISSUER_CALL_HELP, issuerCall, sdkIssuerDeps, type IssuerDeps } from "../../bin/issuer-call";
+import { DEFAULT_TTL_SECONDS } from "../../src/issuance/evaluate";
 import { TempDirs } from "../support/temp";
 
 const temp = new TempDirs();
 const saved = { ...process.env };
 afterEach(() => {
   temp.removeAll();
-  for (const name of ["AWS_REGION", "AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE", "AWS_PROFILE", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"]) {
+  for (const name of ["AWS_REGION", "AWS_DEFAULT_REGION", "AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE", "AWS_PROFILE", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"]) {
     if (saved[name] === undefined) delete process.env[name];
     else process.env[name] = saved[name];
   }
@@ -21,7 +22,7 @@ async function awsFiles(config: string, credentials: string): Promise<void> {
   await writeFile(join(dir, "credentials"), credentials);
   process.env.AWS_CONFIG_FILE = join(dir, "config");
   process.env.AWS_SHARED_CREDENTIALS_FILE = join(dir, "credentials");
-  for (const name of ["AWS_REGION", "AWS_PROFILE", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"]) delete process.env[name];
+  for (const name of ["AWS_REGION", "AWS_DEFAULT_REGION", "AWS_PROFILE", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"]) delete process.env[name];
 }
 
 describe("one call to the issuer", () => {
@@ -61,6 +62,27 @@ describe("the SDK's chains behind the commands", () => {
     expect(await sdkIssuerDeps.region(undefined)).toBe("eu-north-1");
     process.env.AWS_REGION = "us-west-2";
     expect(await sdkIssuerDeps.region("sso")).toBe("us-west-2");
+  });
+
+  it("honours AWS_DEFAULT_REGION after AWS_REGION and before the profile, as the aws cli does", async () => {
+    await awsFiles("[profile sso]\nregion = ap-southeast-2\n", "");
+    process.env.AWS_DEFAULT_REGION = "ca-central-1";
+    expect(await sdkIssuerDeps.region("sso")).toBe("ca-central-1");
+    process.env.AWS_REGION = "us-west-2";
+    expect(await sdkIssuerDeps.region("sso")).toBe("us-west-2");
+  });
+
+  it("says a --profile that no file has does not exist, naming the files read", async () => {
+    await awsFiles("[profile sso]\nregion = eu-west-1\n", "[other]\naws_access_key_id = AKIAOTHER00000000001\n");
+    const error = await sdkIssuerDeps.credentials("nosuch").then(() => undefined, (e: Error) => e);
+    expect(error?.message).toMatch(/^profile nosuch does not exist/);
+    expect(error?.message).toContain(process.env.AWS_CONFIG_FILE as string);
+    expect(error?.message).toContain(process.env.AWS_SHARED_CREDENTIALS_FILE as string);
+  });
+
+  it("gives the default lifetime in the --ttl help as the issuer applies it", () => {
+    expect(ISSUER_CALL_HELP).toContain(`default: ${DEFAULT_TTL_SECONDS / 60} minutes`);
+    expect(ISSUER_CALL_HELP).not.toMatch(/the longest its\s+policy allows the caller\)/);
   });
 
   it("takes the credentials of --profile, not the environment's", async () => {
