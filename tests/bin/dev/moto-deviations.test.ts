@@ -1,4 +1,5 @@
-import { correctedHeaders, headersForMoto, RESPONSE_OVERRIDES } from "../../../bin/dev/moto-deviations";
+import fc from "fast-check";
+import { contentTypeForMoto, contentTypeFromMoto, correctedHeaders, FORM_CARRIER_MEDIA_TYPE, FORM_MEDIA_TYPES, headersForMoto, RESPONSE_OVERRIDES } from "../../../bin/dev/moto-deviations";
 
 describe("corrections of moto's deviations from S3", () => {
   it("sets each response-* override on a successful GetObject, decoded", () => {
@@ -23,5 +24,51 @@ describe("corrections of moto's deviations from S3", () => {
     expect(headersForMoto({ "x-amz-object-attributes": "ETag, ObjectSize ,StorageClass" })["x-amz-object-attributes"]).toBe("ETag,ObjectSize,StorageClass");
     const untouched = { host: "h" };
     expect(headersForMoto(untouched)).toBe(untouched);
+  });
+});
+
+describe("form Content-Types carried past moto's form parser", () => {
+  /** The media type as moto's HTTP layer reads it (werkzeug's parse_options_header, lowercased). */
+  const werkzeugMediaType = (value: string) => value.split(";")[0]!.trim().toLowerCase();
+
+  it.each(["application/x-www-form-urlencoded", "application/x-www-form-urlencoded; charset=utf-8", "multipart/form-data; boundary=x", " Multipart/Form-Data ;boundary=\"a b\""])(
+    "hands moto %j inside the carrier and gives it back unchanged",
+    (contentType) => {
+      const toMoto = headersForMoto({ "content-type": contentType, host: "h" });
+      expect(werkzeugMediaType(toMoto["content-type"] as string)).toBe(FORM_CARRIER_MEDIA_TYPE);
+      expect(toMoto.host).toBe("h");
+      expect(correctedHeaders("GET", "/b/k", 200, { "content-type": toMoto["content-type"] })["content-type"]).toBe(contentType);
+    },
+  );
+
+  it("leaves other Content-Types, and requests without one, as they are", () => {
+    const plain = { "content-type": "text/plain; charset=utf-8" };
+    expect(headersForMoto(plain)).toBe(plain);
+    expect(headersForMoto({ host: "h" })["content-type"]).toBeUndefined();
+    expect(contentTypeForMoto("application/x-www-form-urlencodedx")).toBe("application/x-www-form-urlencodedx");
+    expect(correctedHeaders("GET", "/b/k", 200, { "content-type": "application/xml" })["content-type"]).toBe("application/xml");
+  });
+
+  it("trims the object attributes list and carries a form Content-Type in the same request", () => {
+    const toMoto = headersForMoto({ "x-amz-object-attributes": "ETag, ObjectSize", "content-type": "multipart/form-data" });
+    expect([toMoto["x-amz-object-attributes"], werkzeugMediaType(toMoto["content-type"] as string)]).toEqual(["ETag,ObjectSize", FORM_CARRIER_MEDIA_TYPE]);
+  });
+
+  it("leaves a carrier whose original is not percent-encoding as moto sent it", () => {
+    const broken = `${FORM_CARRIER_MEDIA_TYPE}; original=%E0%A4%A`;
+    expect(contentTypeFromMoto(broken)).toBe(broken);
+  });
+
+  it("never lets moto see a form media type, and gives every Content-Type back as sent (property)", () => {
+    const pieces = fc.constantFrom(...FORM_MEDIA_TYPES, FORM_CARRIER_MEDIA_TYPE, "text/plain", "application/octet-stream", ";", " ", "\t", "=", '"', "%", "%2", "original=", "charset=utf-8", "Form", "é");
+    const contentTypes = fc.oneof(fc.string(), fc.array(pieces, { maxLength: 6 }).map((parts) => parts.join("")));
+    fc.assert(
+      fc.property(contentTypes, (contentType) => {
+        const toMoto = contentTypeForMoto(contentType);
+        expect(FORM_MEDIA_TYPES).not.toContain(werkzeugMediaType(toMoto));
+        expect(contentTypeFromMoto(toMoto)).toBe(contentType);
+      }),
+      { numRuns: 2000 },
+    );
   });
 });
