@@ -13,14 +13,16 @@ import type { IncomingHttpHeaders } from "node:http";
  *   `ETag, ObjectSize` (an HTTP list, RFC 9110 section 5.6.1) gets only ETag back.
  * - A request whose Content-Type is `application/x-www-form-urlencoded` or `multipart/form-data`
  *   loses its body: werkzeug (moto's HTTP layer) parses such bodies as a form, so moto's
- *   `request.data` is empty (moto/core/responses.py `setup_class`, werkzeug/formparser.py
- *   `FormDataParser.parse`); moto then stores an empty object with a 200 (or, for PutObject with a
- *   `key` field, one field name), reads the form fields in place of the URL's query, and answers
- *   DeleteObjects with a 500. S3 stores the bytes whatever the Content-Type. getmoto/moto#3363
- *   reported it for bodies without a Content-Type (curl's default is the form type); its fix
- *   (getmoto/moto#3650) covers only that case. Clients do send these types: aws4 (mhart/aws4#159)
- *   and libcurl default to `application/x-www-form-urlencoded` for a body. So moto gets such a
- *   Content-Type carried inside one it does not parse, and the answer's Content-Type is restored.
+ *   `request.data` is empty (werkzeug/formparser.py `FormDataParser.parse`, moto/core/responses.py
+ *   `setup_class`). PutObject answers 200 and stores an empty object, or the form's `file` field or
+ *   last field name when it has a `key` field, or the file part of a multipart body; the form's
+ *   fields replace the URL's query (so `?delete` is lost and DeleteObjects answers 500). S3 stores
+ *   the bytes whatever the Content-Type. getmoto/moto#3363 reported it for urllib and curl uploads
+ *   (both default to the form type for a body); moto 5.2.1, after its fix (getmoto/moto#3650),
+ *   still loses the bytes as above (tests/bin/dev/s3-verifier.test.ts shows it). Clients do send
+ *   these types: aws4 (mhart/aws4#159) defaults to `application/x-www-form-urlencoded;
+ *   charset=utf-8`. So moto gets such a Content-Type inside one it does not parse
+ *   (FORM_CARRIER_MEDIA_TYPE), and answers carry the client's value again.
  */
 export const RESPONSE_OVERRIDES: Readonly<Record<string, string>> = {
   "response-content-type": "content-type",
