@@ -108,7 +108,7 @@ const CONTAINER_HEADER = ["Task family", "Container", "Image", "CPU", "Memory", 
 const envoyRow = (e: EnvoySettingRow) => [code(e.setting), code(e.value, 200)];
 const ENVOY_HEADER = ["Setting", "Value"];
 
-const invokerRow = (i: InvokerRow) => [i.principal === "*" ? `${WARN} ${code(i.principal)}` : code(i.principal), code(i.action), `${code(i.source)} (${i.kind === "permission" ? "resource permission" : "identity policy"})`, i.conditions === "-" ? "-" : code(i.conditions, 160), code(i.function)];
+const invokerRow = (i: InvokerRow) => [i.principal === "*" ? `${WARN} ${code(i.principal)}` : code(i.principal), i.directInvoke ? `${WARN} ${code(i.action)} (direct invoke, not only through the URL)` : code(i.action), `${code(i.source)} (${i.kind === "permission" ? "resource permission" : "identity policy"})`, i.conditions === "-" ? "-" : code(i.conditions, 160), code(i.function)];
 const INVOKER_HEADER = ["Principal", "Action", "Source", "Conditions", "Function"];
 
 const violationRow = (v: Violation) => [code(v.rule), code(v.address), cell(v.message, 220)];

@@ -6,6 +6,7 @@ import { isOpen, otherAccountsInConditions } from "./conditions";
 import type { ContainerRow } from "./containers";
 import type { IamStatement } from "./iam";
 import { issuerInvokers, issuerViolations } from "./issuer";
+import { isServicePrincipal, lambdaPermissions, type LambdaPermission } from "./lambda-permissions";
 import { display } from "./network";
 import { listAt, stringAt, type ResourceIndex } from "./plan";
 import type { Violation } from "./suppressions";
@@ -17,6 +18,7 @@ export const RESOURCE_POLICY_RULES = [
   "kms-key-policy-open",
   "kms-grant-delegation",
   "lambda-url-auth",
+  "lambda-permission-open",
   "issuer-invokers",
   "s3-endpoint-policy-open",
   "image-not-pinned-by-digest",
@@ -29,8 +31,9 @@ export const RESOURCE_POLICY_RULE_SUMMARIES: Readonly<Record<ResourcePolicyRuleN
     "A secret a Lambda rotates (the signing key) whose resource policy, or whose KMS key's policy, lacks a Deny of `GetSecretValue` (`kms:Decrypt`) to `*` except `StringNotEquals aws:PrincipalArn` = the rotation role and the issuer's role",
   "kms-key-policy-open": "A KMS key policy that allows anyone without a condition confining the caller (positive `aws:PrincipalArn`, `aws:PrincipalAccount`, `aws:PrincipalOrgID`, `kms:CallerAccount`), another account, or `kms:*` to anything but this account's root",
   "kms-grant-delegation": "A KMS grant that includes `CreateGrant` (the grantee may re-delegate) or names a grantee in another account",
-  "lambda-url-auth": "A Lambda Function URL whose `authorization_type` is not `AWS_IAM`, or a permission that opens a URL to everyone",
-  "issuer-invokers": "A permission on a function that serves a Function URL (the token issuer) whose principal is `*` or not in the config's `issuer.invokers`",
+  "lambda-url-auth": "A Lambda Function URL whose `authorization_type` is not `AWS_IAM`, or a permission with `function_url_auth_type` `NONE`",
+  "lambda-permission-open": "A Lambda permission (any action, any function, Terraform or CloudFormation) to `*`, or to an AWS service without `source_arn` or `source_account`",
+  "issuer-invokers": "A grant on a function that serves a Function URL (the token issuer): a permission to `*` or to a principal not in the config's `issuer.invokers`, or `lambda:InvokeFunction` (permission or identity statement) without `InvokedViaFunctionUrl`",
   "s3-endpoint-policy-open": "An S3 endpoint policy (when present) with an Allow on every resource (`*`) for anyone without a condition",
   "image-not-pinned-by-digest": "A container image pinned by tag rather than `@sha256:` digest where the environment requires digests (staging, prod)",
 };
@@ -75,6 +78,14 @@ export function isAccountRootKeyAdmin(s: IamStatement, accountId: string): boole
   );
 }
 
+/** How messages name the function a permission is on: its name when the plan knows it, else what the permission says. */
+function functionOf(index: ResourceIndex, p: LambdaPermission): string {
+  const fn = index.resolve(p.functionName, "aws_lambda_function");
+  const name = fn === undefined ? undefined : stringAt(fn.values, "function_name");
+  if (name !== undefined && !name.startsWith("${")) return `function ${name}`;
+  return `function ${fn?.address ?? display(p.functionName)}`;
+}
+
 /** Violations of the resource-policy rules. */
 export function resourcePolicyViolations(index: ResourceIndex, statements: readonly IamStatement[], containers: readonly ContainerRow[], o: ResourcePolicyOptions): Violation[] {
   const out: Violation[] = [];
@@ -115,10 +126,19 @@ export function resourcePolicyViolations(index: ResourceIndex, statements: reado
     const auth = stringAt(u.values, "authorization_type") ?? "unset";
     if (auth !== "AWS_IAM") add("lambda-url-auth", u.address, "authorization_type", `Function URL ${u.address} authorization_type=${auth}: anyone on the internet can invoke it; set it to AWS_IAM`);
   }
-  for (const p of index.ofType("aws_lambda_permission")) {
-    const action = stringAt(p.values, "action") ?? "";
-    const open = stringAt(p.values, "function_url_auth_type") === "NONE" || (/^lambda:InvokeFunctionUrl$/i.test(action) && stringAt(p.values, "principal") === "*");
-    if (open) add("lambda-url-auth", p.address, "function_url_auth_type", `permission ${p.address} lets ${display(p.values.principal)} invoke a Function URL without IAM auth; use function_url_auth_type=AWS_IAM and name the caller`);
+  for (const p of lambdaPermissions(index)) {
+    const fn = functionOf(index, p);
+    const n = p.settings;
+    if (p.functionUrlAuthType === "NONE") {
+      add("lambda-url-auth", p.address, n.functionUrlAuthType, `permission ${p.label} lets ${display(p.principal)} call ${p.action} on ${fn} through its Function URL without IAM auth (${n.functionUrlAuthType}=NONE): anyone on the internet; set ${n.functionUrlAuthType} to AWS_IAM and name the caller`);
+    }
+    if (p.principal === "*") {
+      const who = p.functionUrlAuthType === "AWS_IAM" ? "any signed-in principal of any AWS account (AWS_IAM checks the signature, not whose account it is)" : "anyone (the principals of every AWS account, and every AWS service)";
+      const narrowed = p.principalOrgId !== undefined ? ` (${n.principalOrgId} narrows it only to an organisation)` : p.sourceAccount !== undefined || p.sourceArn !== undefined ? ` (${[p.sourceAccount && n.sourceAccount, p.sourceArn && n.sourceArn].filter(Boolean).join(" and ")} narrow only the calling resource, not the caller)` : "";
+      add("lambda-permission-open", p.address, n.principal, `permission ${p.label} lets ${who} call ${p.action} on ${fn}${narrowed}; set ${n.principal} to the one account id or role ARN that calls it`);
+    } else if (isServicePrincipal(p.principal) && p.sourceArn === undefined && p.sourceAccount === undefined) {
+      add("lambda-permission-open", p.address, n.sourceArn, `permission ${p.label} lets ${p.principal} call ${p.action} on ${fn} for any resource of any account (no ${n.sourceArn} or ${n.sourceAccount}), so another account's ${p.principal.split(".")[0]} resource can invoke it; set ${n.sourceArn} to the resource that invokes it and ${n.sourceAccount} to ${o.accountId || "this account"}`);
+    }
   }
 
   for (const v of issuerViolations(index, issuerInvokers(index, statements), o.issuerInvokers, o.accountId)) out.push(v);

@@ -1,3 +1,4 @@
+import fc from "fast-check";
 import { parsePlan } from "../../../review/core/plan";
 import { reviewPlan, type ReviewOptions } from "../../../review/core/report";
 import { principalAccount, RESOURCE_POLICY_RULES } from "../../../review/core/resource-policies";
@@ -52,8 +53,73 @@ describe("lambda-url-auth", () => {
   it("requires AWS_IAM on a Function URL and refuses a permission that opens one", () => {
     expect(findings([{ address: "aws_lambda_function_url.u", after: { function_name: "issuer", authorization_type: "AWS_IAM" } }])).toEqual([]);
     expect(findings([{ address: "aws_lambda_function_url.u", after: { function_name: "issuer", authorization_type: "NONE" } }])).toEqual([["lambda-url-auth", "aws_lambda_function_url.u", "authorization_type"]]);
-    expect(findings([{ address: "aws_lambda_permission.p", after: { action: "lambda:InvokeFunctionUrl", principal: "*", function_url_auth_type: "NONE" } }])).toEqual([["lambda-url-auth", "aws_lambda_permission.p", "function_url_auth_type"]]);
-    expect(findings([{ address: "aws_lambda_permission.p", after: { action: "lambda:InvokeFunction", principal: "secretsmanager.amazonaws.com" } }])).toEqual([]);
+    expect(findings([{ address: "aws_lambda_permission.p", after: { action: "lambda:InvokeFunctionUrl", principal: ACCOUNT, function_url_auth_type: "NONE" } }])).toEqual([["lambda-url-auth", "aws_lambda_permission.p", "function_url_auth_type"]]);
+    expect(findings([{ address: "aws_lambda_permission.p", after: { action: "lambda:InvokeFunctionUrl", principal: "*", function_url_auth_type: "NONE" } }])).toEqual([
+      ["lambda-url-auth", "aws_lambda_permission.p", "function_url_auth_type"],
+      ["lambda-permission-open", "aws_lambda_permission.p", "principal"],
+    ]);
+    expect(findings([{ address: "aws_lambda_permission.p", after: { action: "lambda:InvokeFunction", principal: "secretsmanager.amazonaws.com", source_arn: "arn:aws:secretsmanager:eu-west-1:111111111111:secret:k" } }])).toEqual([]);
+  });
+});
+
+describe("lambda-permission-open", () => {
+  const rotation: FixtureResource = { address: "aws_lambda_function.rotation", after: { function_name: "rajee-dev-key-rotation" }, unknown: { arn: true } };
+  const permission = (after: Record<string, unknown>): FixtureResource => ({ address: "aws_lambda_permission.p", after: { action: "lambda:InvokeFunction", ...after }, unknown: { function_name: true }, config: { function_name: ref("aws_lambda_function.rotation", "function_name") } });
+  const stack = (properties: Record<string, unknown>): FixtureResource => ({ address: "aws_cloudformation_stack.s", after: { template_body: JSON.stringify({ Resources: { Grant: { Type: "AWS::Lambda::Permission", Properties: { FunctionName: "rajee-dev-key-rotation", Action: "lambda:InvokeFunction", ...properties } } } }) } });
+  const messages = (resources: FixtureResource[]) => reviewPlan(parsePlan(planDocument(resources), "test"), OPTIONS).violations.filter((v) => v.rule === "lambda-permission-open").map((v) => v.message);
+
+  it("refuses * on a function without a Function URL, naming the permission, the function, the setting and the fix", () => {
+    expect(messages([rotation, permission({ principal: "*" })])).toEqual([
+      "permission aws_lambda_permission.p lets anyone (the principals of every AWS account, and every AWS service) call lambda:InvokeFunction on function rajee-dev-key-rotation; set principal to the one account id or role ARN that calls it",
+    ]);
+  });
+
+  it("refuses * whatever the action, and whatever narrows only the calling resource or organisation", () => {
+    for (const action of ["lambda:InvokeFunction", "lambda:*", "*", "lambda:InvokeFunctionUrl", "lambda:GetFunction"]) {
+      expect([action, findings([rotation, permission({ action, principal: "*" })])]).toEqual([action, [["lambda-permission-open", "aws_lambda_permission.p", "principal"]]]);
+    }
+    expect(messages([rotation, permission({ principal: "*", principal_org_id: "o-abc123" })])[0]).toContain("(principal_org_id narrows it only to an organisation)");
+    expect(messages([rotation, permission({ principal: "*", source_account: ACCOUNT })])[0]).toContain("(source_account narrow only the calling resource, not the caller)");
+  });
+
+  it("says what * means under AWS_IAM: any signed-in principal of any account, not a call without IAM auth", () => {
+    const [message, ...rest] = messages([rotation, permission({ action: "lambda:InvokeFunctionUrl", principal: "*", function_url_auth_type: "AWS_IAM" })]);
+    expect(rest).toEqual([]);
+    expect(message).toContain("lets any signed-in principal of any AWS account (AWS_IAM checks the signature, not whose account it is) call lambda:InvokeFunctionUrl");
+    expect(message).not.toContain("without IAM auth");
+  });
+
+  it("refuses a service principal with neither source_arn nor source_account, and accepts either", () => {
+    expect(messages([rotation, permission({ principal: "secretsmanager.amazonaws.com" })])).toEqual([
+      `permission aws_lambda_permission.p lets secretsmanager.amazonaws.com call lambda:InvokeFunction on function rajee-dev-key-rotation for any resource of any account (no source_arn or source_account), so another account's secretsmanager resource can invoke it; set source_arn to the resource that invokes it and source_account to ${ACCOUNT}`,
+    ]);
+    expect(findings([rotation, permission({ principal: "secretsmanager.amazonaws.com", source_arn: "${aws_secretsmanager_secret.k.arn}" })])).toEqual([]);
+    expect(findings([rotation, permission({ principal: "events.amazonaws.com", source_account: ACCOUNT })])).toEqual([]);
+    expect(findings([rotation, permission({ principal: ACCOUNT })])).toEqual([]);
+    expect(findings([rotation, permission({ principal: `arn:aws:iam::${ACCOUNT}:role/caller` })])).toEqual([]);
+  });
+
+  it("reads AWS::Lambda::Permission in CloudFormation templates the same way, in CloudFormation's setting names", () => {
+    expect(findings([rotation, stack({ Principal: "*", InvokedViaFunctionUrl: true })])).toEqual([["lambda-permission-open", "aws_cloudformation_stack.s", "Principal"]]);
+    expect(messages([rotation, stack({ Principal: "sns.amazonaws.com" })])).toEqual([
+      `permission aws_cloudformation_stack.s Grant (AWS::Lambda::Permission) lets sns.amazonaws.com call lambda:InvokeFunction on function rajee-dev-key-rotation for any resource of any account (no SourceArn or SourceAccount), so another account's sns resource can invoke it; set SourceArn to the resource that invokes it and SourceAccount to ${ACCOUNT}`,
+    ]);
+    expect(findings([rotation, stack({ Principal: "sns.amazonaws.com", SourceArn: "arn:aws:sns:eu-west-1:111111111111:t" })])).toEqual([]);
+    expect(findings([rotation, stack({ Principal: ACCOUNT })])).toEqual([]);
+  });
+
+  it("fails every permission to * and every unsourced service grant, in either form (property)", () => {
+    const action = fc.constantFrom("lambda:InvokeFunction", "lambda:InvokeFunctionUrl", "lambda:*", "*", "lambda:InvokeAsync", "lambda:GetFunction");
+    const service = fc.stringMatching(/^[a-z][a-z0-9-]{0,20}$/).map((s) => `${s}.amazonaws.com`);
+    const auth = fc.constantFrom(undefined, "AWS_IAM", "NONE");
+    fc.assert(
+      fc.property(action, fc.oneof(fc.constant("*"), service), auth, fc.boolean(), (a, principal, urlAuth, template) => {
+        const resource = template ? stack({ Action: a, Principal: principal, ...(urlAuth ? { FunctionUrlAuthType: urlAuth } : {}) }) : permission({ action: a, principal, ...(urlAuth ? { function_url_auth_type: urlAuth } : {}) });
+        const found = findings([rotation, resource]).filter(([rule]) => rule === "lambda-permission-open");
+        expect(found).toHaveLength(1);
+      }),
+      { numRuns: 200 },
+    );
   });
 });
 
