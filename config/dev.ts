@@ -35,9 +35,10 @@ export const dev: EnvironmentConfig = {
     policy: {
       rules: [
         {
-          // IAM Identity Center's role for the DataScientist permission set (its name ends in a random suffix).
+          // IAM Identity Center's role for the DataScientist permission set, by its exact name (with the suffix IAM Identity Center
+          // generated): a session ARN carries no role path, so a "*" in the name would also match a role anyone made.
           // Each data scientist reads and writes under their own folder, named by their session (their SSO user name).
-          principals: ["arn:aws:iam::111111111111:role/aws-reserved/sso.amazonaws.com/eu-west-1/AWSReservedSSO_DataScientist_*"],
+          principals: ["arn:aws:iam::111111111111:role/aws-reserved/sso.amazonaws.com/eu-west-1/AWSReservedSSO_DataScientist_0123456789abcdef"],
           grants: ["read:rajee-dev-data/users/${aws:sessionName}/", "list:rajee-dev-data/users/${aws:sessionName}/", "write:rajee-dev-data/users/${aws:sessionName}/"],
           maxLifetimeSeconds: 28800,
         },

@@ -1,3 +1,4 @@
+import { tokenSizeProblem } from "../../src/contracts/gateway";
 import { parseDurationSeconds } from "../../src/duration";
 import type { PrivateSigningKey } from "../../src/keys/generate";
 import { SUPPORTED_ALGORITHMS } from "../../src/keys/jwks";
@@ -122,6 +123,8 @@ export const tokenMint: Command = {
       ...(values.jti === undefined ? {} : { jti: values.jti }),
       ...(binding === undefined ? {} : { binding }),
     });
+    const tooLarge = tokenSizeProblem(Buffer.byteLength(issued.sessionToken, "utf8"), values.grant.length);
+    if (tooLarge !== undefined) throw new UsageError(tooLarge);
     io.stdout(formatCredentials(issued, format));
     return 0;
   },

@@ -1,4 +1,5 @@
 import type { Logger } from "pino";
+import { tokenSizeProblem } from "../../src/contracts/gateway";
 import { ISSUER_ERRORS, parseIssueTokenRequest, type IssuerErrorBody, type IssuerErrorCode, type IssueTokenResponse } from "../../src/contracts/issuer-api";
 import { evaluateIssuance } from "../../src/issuance/evaluate";
 import type { IssuancePolicy } from "../../src/issuance/policy";
@@ -94,6 +95,8 @@ export function createIssuerHandler(deps: IssuerDeps): (event: FunctionUrlEvent)
         now: deps.now(),
         ...(deps.binding === undefined ? {} : { binding: deps.binding }),
       });
+      const tooLarge = tokenSizeProblem(Buffer.byteLength(issued.sessionToken, "utf8"), decision.grants.length);
+      if (tooLarge !== undefined) return deny(subject, "BadRequest", tooLarge);
       const expiresAt = issued.expiration.toISOString();
       deps.log.info(
         { event: "token_issued", decision: "issued", status: 200, ...subject, issued: decision.grants, rules: decision.rules, ttlSeconds: decision.ttlSeconds, jti: issued.jti, kid: key.kid, exp: expiresAt },

@@ -63,3 +63,31 @@ export const ERROR_MESSAGE_HEADER = "x-amz-error-message";
  * plus XML framing fit in 2 MiB. Above it Envoy answers 413 before any check.
  */
 export const DELETE_OBJECTS_MAX_BODY_BYTES = 2 * 1024 * 1024;
+
+/**
+ * The load balancer's limits on one request header and on the request line, bytes (Application Load
+ * Balancer quotas, "HTTP headers": request line 16K, single header 16K, whole request headers 64K;
+ * https://docs.aws.amazon.com/elasticloadbalancing/latest/application/load-balancer-limits.html).
+ * A token travels in one header (`X-Amz-Security-Token`, `Authorization: Bearer`) or, presigned, in
+ * the query string of the request line.
+ */
+export const ALB_MAX_HEADER_BYTES = 16 * 1024;
+export const ALB_MAX_REQUEST_LINE_BYTES = 16 * 1024;
+
+/**
+ * Longest encoded token (the compact JWT, the session token) the issuer and `rajee token mint` hand
+ * out, bytes: half of {@link ALB_MAX_HEADER_BYTES}, leaving room in a presigned URL's request line for
+ * the path, the other query parameters and the signature. Envoy's `max_request_headers_kb` and the
+ * authorizer's header limit are above it (tests/src/contracts/gateway.test.ts).
+ */
+export const TOKEN_MAX_ENCODED_BYTES = 8 * 1024;
+
+/** Why a token of `bytes` is refused, naming the size, the limit and the fix; undefined when it fits. */
+export function tokenSizeProblem(bytes: number, grants: number): string | undefined {
+  if (bytes <= TOKEN_MAX_ENCODED_BYTES) return undefined;
+  return (
+    `the token would be ${bytes} bytes, over the ${TOKEN_MAX_ENCODED_BYTES}-byte limit ` +
+    `(the load balancer refuses a header or request line over ${ALB_MAX_HEADER_BYTES} bytes, and presigned URLs carry the token); ` +
+    `its ${grants} grant(s) are too many or too long: ask for fewer, wider grants (a shared prefix instead of many keys)`
+  );
+}

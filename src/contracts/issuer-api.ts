@@ -18,6 +18,13 @@ export const ISSUER_CONTENT_TYPE = "application/json";
 /** Largest request body the issuer reads, bytes (after base64 decoding). */
 export const ISSUER_MAX_BODY_BYTES = 16 * 1024;
 
+/**
+ * Most grants one request may ask for. With them a token is still well under
+ * TOKEN_MAX_ENCODED_BYTES (src/contracts/gateway.ts) unless the grants are long; the issuer checks
+ * the encoded size too.
+ */
+export const ISSUER_MAX_GRANTS = 100;
+
 /** The request body. */
 export interface IssueTokenRequest {
   /** Grants in the token grammar (`<access>:<bucket>/<path>`), each of which the issuance policy must cover. */
@@ -78,6 +85,9 @@ export function parseIssueTokenRequest(value: unknown): Parsed<IssueTokenRequest
   const { grants, ttlSeconds } = value;
   if (!Array.isArray(grants)) return fail('grants is missing or not a list; send "grants": ["read:bucket/prefix/"]');
   if (grants.length === 0) return fail("grants is empty; ask for at least one grant, e.g. read:bucket/prefix/");
+  if (grants.length > ISSUER_MAX_GRANTS) {
+    return fail(`grants has ${grants.length} entries, over the ${ISSUER_MAX_GRANTS} one request may ask for; ask for fewer, wider grants (a shared prefix instead of many keys)`);
+  }
   for (const [index, grant] of grants.entries()) {
     if (typeof grant !== "string") return fail(`grants[${index}] is not a string`);
     const parsed = parseGrant(grant);

@@ -45,7 +45,7 @@ function allowedFor(policy: IssuancePolicy, caller: Caller): { rules: number[]; 
   const rules: number[] = [];
   const allowed: AllowedGrant[] = [];
   policy.rules.forEach((rule, index) => {
-    if (!anyPrincipalMatches(rule.principals, caller)) return;
+    if (!anyPrincipalMatches(rule.principals, caller, { allowRoleNameWildcards: rule.allowRoleNameWildcards === true })) return;
     rules.push(index);
     for (const text of rule.grants) {
       const expanded = expandGrant(text, caller);
@@ -54,6 +54,19 @@ function allowedFor(policy: IssuancePolicy, caller: Caller): { rules: number[]; 
     }
   });
   return { rules, allowed };
+}
+
+/** What the rules naming the caller allow it, in words: `rules[0] allows read:data/a/, list:data/a/`, for a denial. */
+function allowedInWords(policy: IssuancePolicy, rules: readonly number[], caller: Caller): string {
+  const parts = rules.map((index) => {
+    const grants = (policy.rules[index]?.grants ?? []).map((text) => {
+      const expanded = expandGrant(text, caller);
+      return expanded.ok ? expanded.text : `${text} (not for this caller)`;
+    });
+    return `rules[${index}] allows ${grants.join(", ")}`;
+  });
+  const which = rules.length === 1 ? "the one rule naming it" : `the ${rules.length} rules naming it`;
+  return `${which}: ${parts.join("; ")}; ask for grants within those, or have the policy extended`;
 }
 
 export function evaluateIssuance(policy: IssuancePolicy, caller: Caller, request: IssuanceRequest): IssuanceDecision {
@@ -71,7 +84,7 @@ export function evaluateIssuance(policy: IssuancePolicy, caller: Caller, request
   for (const grant of requested) {
     const longest = Math.max(...allowed.filter((a) => covers(a.grant, grant)).map((a) => a.maxLifetimeSeconds));
     if (longest === Number.NEGATIVE_INFINITY) {
-      return deny("not-covered", `grant ${JSON.stringify(grant.source)} is not covered by any grant the issuance policy allows ${caller.arn} (rules ${rules.join(", ")})`);
+      return deny("not-covered", `grant ${JSON.stringify(grant.source)} is not covered by any grant the issuance policy allows ${caller.arn}; ${allowedInWords(policy, rules, caller)}`);
     }
     maximum = Math.min(maximum, longest);
   }

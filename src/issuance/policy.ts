@@ -18,6 +18,12 @@ export interface IssuanceRule {
   readonly grants: readonly string[];
   /** Longest lifetime issued under this rule, seconds (at most the environment's token maxLifetimeSeconds). */
   readonly maxLifetimeSeconds: number;
+  /**
+   * Lets `principals` hold `*` in a role name. A session ARN has no role path, so such a pattern also
+   * names any role someone with `iam:CreateRole` in that account makes with a matching name: set it
+   * only when everyone who may create roles there is trusted with this rule's grants. @default false
+   */
+  readonly allowRoleNameWildcards?: boolean;
 }
 
 export interface IssuancePolicy {
@@ -65,10 +71,14 @@ export function issuancePolicyProblems(policy: IssuancePolicy, limits: { maxLife
     const principals = listProblems(index, "principals", rule.principals, "arn:aws:iam::123456789012:role/analyst");
     const grants = listProblems(index, "grants", rule.grants, "read:data/reports/");
     const lifetime = lifetimeProblem(index, rule.maxLifetimeSeconds, limits.maxLifetimeSeconds);
+    const wildcards = rule.allowRoleNameWildcards;
+    const flag = wildcards === undefined || typeof wildcards === "boolean" ? [] : [`${at(index, "allowRoleNameWildcards")} is ${JSON.stringify(wildcards)}; write true or false`];
+    const options = { allowRoleNameWildcards: wildcards === true };
     return [
+      ...flag,
       ...principals,
       ...(principals.length > 0 ? [] : (rule.principals as string[]).flatMap((p, i) => {
-        const why = principalPatternProblem(p);
+        const why = principalPatternProblem(p, options);
         return why === undefined ? [] : [`${at(index, "principals", i)} ${JSON.stringify(p)} ${why}`];
       })),
       ...grants,

@@ -95,11 +95,35 @@ function parsePattern(text: string): PatternParse {
   return problem(`names ${service} resource ${JSON.stringify(resource)}; ${FORMS}`);
 }
 
+/** How a rule lets its principal patterns match. */
+export interface PrincipalOptions {
+  /**
+   * Whether a role name may hold `*`. Anyone allowed `iam:CreateRole` in the account can make a role
+   * whose name matches the glob, and a session ARN carries no role path to tell it apart, so a
+   * wildcard role name trusts every such principal with the rule's grants. @default false
+   */
+  readonly allowRoleNameWildcards?: boolean;
+}
+
+/** The role name of a role or session pattern when it holds `*`. */
+function wildcardRoleName(pattern: Pattern): string | undefined {
+  return (pattern.kind === "role" || pattern.kind === "session") && pattern.roleName.includes("*") ? pattern.roleName : undefined;
+}
+
 /** Why `text` is not a principal pattern, naming the fix; undefined when it is one. */
-export function principalPatternProblem(text: string): string | undefined {
+export function principalPatternProblem(text: string, options: PrincipalOptions = {}): string | undefined {
   if (text === "*") return "matches every caller; name an account id or a role";
   const parsed = parsePattern(text);
-  return parsed.ok ? undefined : parsed.problem;
+  if (!parsed.ok) return parsed.problem;
+  const wildcard = wildcardRoleName(parsed.pattern);
+  if (wildcard !== undefined && options.allowRoleNameWildcards !== true) {
+    return (
+      `has '*' in the role name ${JSON.stringify(wildcard)}: a session's ARN carries only the role's name (not its path), so anyone who may ` +
+      "iam:CreateRole in the account could make a matching role and get this rule's grants; write the exact role name, " +
+      "or set allowRoleNameWildcards: true on the rule if every matching role is trusted"
+    );
+  }
+  return undefined;
 }
 
 function globMatches(glob: string, name: string): boolean {
@@ -125,10 +149,15 @@ function principalMatches(pattern: Pattern, caller: Caller): boolean {
   }
 }
 
-/** Whether any of `patterns` names `caller`; patterns that do not parse name no one. */
-export function anyPrincipalMatches(patterns: readonly string[], caller: Caller): boolean {
+/**
+ * Whether any of `patterns` names `caller`; patterns that do not parse name no one, and neither does
+ * a wildcard role name unless `options` allow it.
+ */
+export function anyPrincipalMatches(patterns: readonly string[], caller: Caller, options: PrincipalOptions = {}): boolean {
   return patterns.some((text) => {
     const parsed = parsePattern(text);
-    return parsed.ok && principalMatches(parsed.pattern, caller);
+    if (!parsed.ok) return false;
+    if (wildcardRoleName(parsed.pattern) !== undefined && options.allowRoleNameWildcards !== true) return false;
+    return principalMatches(parsed.pattern, caller);
   });
 }

@@ -18,7 +18,7 @@ import { makeTempDir, removeTempDir } from "../support/temp";
 export const ISSUANCE_POLICY: IssuancePolicy = {
   rules: [
     {
-      principals: ["arn:aws:iam::111111111111:role/aws-reserved/sso.amazonaws.com/eu-west-1/AWSReservedSSO_DataScientist_*"],
+      principals: ["arn:aws:iam::111111111111:role/aws-reserved/sso.amazonaws.com/eu-west-1/AWSReservedSSO_DataScientist_0123456789abcdef"],
       grants: ["list:data/users/${aws:sessionName}/", "read:data/users/${aws:sessionName}/", "read:data/shared/"],
       maxLifetimeSeconds: 3600,
     },

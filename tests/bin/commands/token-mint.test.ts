@@ -1,6 +1,7 @@
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { decodeJwt } from "jose";
+import { TOKEN_MAX_ENCODED_BYTES } from "../../../src/contracts/gateway";
 import { generateSigningKeyPair } from "../../../src/keys/generate";
 import { generateBindingKeyPair, importBindingKey, openSecret } from "../../../src/token/binding";
 import { rajee } from "../../support/cli";
@@ -62,6 +63,14 @@ describe("rajee token mint --format", () => {
     const run = await rajee([...mintArgs(), "--binding-key", bindingPrivate]);
     expect(run.code).toBe(1);
     expect(run.stderr).toMatch(/holds a private key/);
+    expect(run.stdout).toBe("");
+  });
+
+  it("refuses a token over the size limit, naming its size, the limit and the fix, and prints nothing", async () => {
+    const grants = Array.from({ length: 400 }, (_, i) => ["--grant", `read:data/teams/analytics/reports/${String(i).padStart(4, "0")}/`]).flat();
+    const run = await rajee(["token", "mint", "--key", key, "--sub", "alice", ...grants]);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(new RegExp(`the token would be \\d+ bytes, over the ${TOKEN_MAX_ENCODED_BYTES}-byte limit.*400 grant\\(s\\).*fewer, wider grants`));
     expect(run.stdout).toBe("");
   });
 

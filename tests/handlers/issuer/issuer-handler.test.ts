@@ -5,7 +5,8 @@ import { createIssuerHandler, type IssuerDeps } from "../../../handlers/issuer/i
 import { createLogger, type IssuerMetric } from "../../../handlers/issuer/log";
 import { cachedPrivateKey, currentPrivateKeyReader } from "../../../handlers/issuer/private-key";
 import { secretsManagerStore } from "../../../handlers/rotation/store";
-import { ISSUER_MAX_BODY_BYTES, parseIssuerErrorBody, parseIssueTokenResponse, type IssueTokenResponse } from "../../../src/contracts/issuer-api";
+import { TOKEN_MAX_ENCODED_BYTES } from "../../../src/contracts/gateway";
+import { ISSUER_MAX_BODY_BYTES, ISSUER_MAX_GRANTS, parseIssuerErrorBody, parseIssueTokenResponse, type IssueTokenResponse } from "../../../src/contracts/issuer-api";
 import type { IssuancePolicy } from "../../../src/issuance/policy";
 import { generateSigningKeyPair, type GeneratedKeyPair } from "../../../src/keys/generate";
 import { buildKeyring } from "../../../src/keys/keyring";
@@ -101,6 +102,23 @@ describe("the issuer handler, without AWS", () => {
     expect(res.statusCode).toBe(400);
     const error = parseIssuerErrorBody(res.json);
     expect(error).toEqual({ ok: true, value: { error: { code: "BadRequest", message: expect.stringContaining(words) } } });
+    expect(rig.counted).toEqual(["Denied"]);
+  });
+
+  it("refuses a request for more grants than one request may ask for", async () => {
+    const grants = Array.from({ length: ISSUER_MAX_GRANTS + 1 }, (_, i) => `read:data/reports/${i}/`);
+    const res = await call(rig.handler, tokenRequestEvent({ grants }));
+    expect(res.statusCode).toBe(400);
+    expect(res.json).toEqual({ error: { code: "BadRequest", message: expect.stringContaining(`grants has ${ISSUER_MAX_GRANTS + 1} entries, over the ${ISSUER_MAX_GRANTS}`) } });
+  });
+
+  it("refuses to issue a token over the size limit, naming its size, the limit and the fix, and logs why", async () => {
+    const grants = Array.from({ length: ISSUER_MAX_GRANTS }, (_, i) => `read:data/reports/${"q".repeat(80)}/${i}/`);
+    const res = await call(rig.handler, tokenRequestEvent({ grants }));
+    expect(res.statusCode).toBe(400);
+    const message = (res.json as { error: { message: string } }).error.message;
+    expect(message).toMatch(new RegExp(`^the token would be \\d+ bytes, over the ${TOKEN_MAX_ENCODED_BYTES}-byte limit .*its ${ISSUER_MAX_GRANTS} grant\\(s\\).*fewer, wider grants`));
+    expect(rig.lines).toEqual([expect.objectContaining({ event: "token_denied", status: 400, reason: message })]);
     expect(rig.counted).toEqual(["Denied"]);
   });
 

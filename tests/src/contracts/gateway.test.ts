@@ -8,6 +8,7 @@ import {
   DEFAULT_LIVE_PATH,
   DEFAULT_LISTENER_PORT,
 } from "../../../modules/proxy-service/proxy-service";
+import { MAX_HEADER_BYTES as AUTHORIZER_MAX_HEADER_BYTES } from "../../../handlers/authorizer/server";
 import * as gateway from "../../../src/contracts/gateway";
 
 describe("the gateway contract", () => {
@@ -43,5 +44,24 @@ describe("the gateway contract", () => {
   it("buffers at most the DeleteObjects body the authorizer judges, with room for the request head", () => {
     expect(envoy.extAuthz.deleteObjects.maxRequestBytes).toBe(gateway.DELETE_OBJECTS_MAX_BODY_BYTES);
     expect(envoy.perConnectionBufferLimitBytes).toBeGreaterThan(gateway.DELETE_OBJECTS_MAX_BODY_BYTES);
+  });
+});
+
+describe("the token size limit", () => {
+  it("fits a token, with room to spare, in one load-balancer header and in a presigned URL's request line", () => {
+    expect(gateway.TOKEN_MAX_ENCODED_BYTES * 2).toBeLessThanOrEqual(gateway.ALB_MAX_HEADER_BYTES);
+    expect(gateway.TOKEN_MAX_ENCODED_BYTES * 2).toBeLessThanOrEqual(gateway.ALB_MAX_REQUEST_LINE_BYTES);
+  });
+
+  it("is below what Envoy and the authorizer accept in a request's headers, so every token issued reaches the check", () => {
+    expect(envoySettings({ s3Region: "eu-west-1" }).downstreamHttp.maxRequestHeadersKb * 1024).toBeGreaterThan(gateway.ALB_MAX_HEADER_BYTES);
+    expect(AUTHORIZER_MAX_HEADER_BYTES).toBeGreaterThan(gateway.ALB_MAX_HEADER_BYTES);
+  });
+
+  it("refuses exactly the sizes over the limit, naming the size, the limit and the fix", () => {
+    expect(gateway.tokenSizeProblem(gateway.TOKEN_MAX_ENCODED_BYTES, 3)).toBeUndefined();
+    expect(gateway.tokenSizeProblem(gateway.TOKEN_MAX_ENCODED_BYTES + 1, 150)).toMatch(
+      new RegExp(`^the token would be ${gateway.TOKEN_MAX_ENCODED_BYTES + 1} bytes, over the ${gateway.TOKEN_MAX_ENCODED_BYTES}-byte limit .* its 150 grant\\(s\\) .* fewer, wider grants`),
+    );
   });
 });

@@ -37,13 +37,21 @@ describe("evaluateIssuance", () => {
     expect(evaluateIssuance(POLICY, bob, { grants: ["*:data/home/alice/"] })).toEqual({
       allowed: false,
       code: "not-covered",
-      reason: `grant "*:data/home/alice/" is not covered by any grant the issuance policy allows ${bob.arn} (rules 0, 2)`,
+      reason: expect.stringMatching(/^grant "\*:data\/home\/alice\/" is not covered by any grant the issuance policy allows .*\/bob; .*\*:data\/home\/bob\//),
     });
   });
 
   it("names the first requested grant no rule covers", () => {
     const decision = evaluateIssuance(POLICY, bob, { grants: ["read:data/reports/", "write:data/reports/x", "read:logs/"] });
     expect(decision).toMatchObject({ allowed: false, code: "not-covered", reason: expect.stringContaining('grant "write:data/reports/x"') });
+  });
+
+  it("says in words which rules named the caller and what they allow it, expanded for it", () => {
+    const decision = evaluateIssuance(POLICY, bob, { grants: ["write:data/reports/x"] });
+    expect(decision).toMatchObject({ allowed: false, code: "not-covered" });
+    const reason = (decision as { reason: string }).reason;
+    expect(reason).not.toMatch(/\(rules [\d, ]+\)/);
+    expect(reason).toContain("the 2 rules naming it: rules[0] allows read:data/reports/, *:data/home/bob/; rules[2] allows read:data/reports/public/; ask for grants within those");
   });
 
   it("refuses a caller no rule names, saying what to add", () => {

@@ -34,6 +34,13 @@ describe("issuancePolicyProblems", () => {
     expect(problems([{ ...RULE, grants: ["read:data-${aws:accountId}/"] }])).toEqual([]);
   });
 
+  it("refuses a wildcard role name unless the rule sets allowRoleNameWildcards: true", () => {
+    const sso = "arn:aws:iam::111122223333:role/aws-reserved/sso.amazonaws.com/eu-west-1/AWSReservedSSO_DataScientist_*";
+    expect(problems([{ ...RULE, principals: [sso] }])).toEqual([expect.stringMatching(/^rules\[0\]\.principals\[0\] .* has '\*' in the role name "AWSReservedSSO_DataScientist_\*"/)]);
+    expect(problems([{ ...RULE, principals: [sso], allowRoleNameWildcards: true }])).toEqual([]);
+    expect(problems([{ ...RULE, principals: [sso], allowRoleNameWildcards: "yes" }])).toEqual(['rules[0].allowRoleNameWildcards is "yes"; write true or false', expect.stringContaining("has '*' in the role name")]);
+  });
+
   it("refuses empty lists and values of the wrong type", () => {
     expect(problems([{ ...RULE, principals: [] }])).toEqual([expect.stringContaining("rules[0].principals is empty, so the rule can never apply")]);
     expect(problems([{ ...RULE, grants: [] }])).toEqual([expect.stringContaining("rules[0].grants is empty")]);

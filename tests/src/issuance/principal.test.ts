@@ -60,7 +60,6 @@ describe("principalPatternProblem", () => {
     ACCOUNT,
     `arn:aws:iam::${ACCOUNT}:role/analyst`,
     `arn:aws:iam::${ACCOUNT}:role/teams/data/analyst`,
-    `arn:aws:iam::${ACCOUNT}:role/dev-*`,
     `arn:aws:sts::${ACCOUNT}:assumed-role/analyst/*`,
     `arn:aws-us-gov:sts::${ACCOUNT}:assumed-role/analyst/alice*`,
     `arn:aws:iam::${ACCOUNT}:user/team/*`,
@@ -82,6 +81,15 @@ describe("principalPatternProblem", () => {
   ])("refuses %s, naming the fix (%s)", (pattern, words) => {
     expect(principalPatternProblem(pattern)).toContain(words);
   });
+
+  it.each([
+    `arn:aws:iam::${ACCOUNT}:role/dev-*`,
+    `arn:aws:iam::${ACCOUNT}:role/aws-reserved/sso.amazonaws.com/eu-west-1/AWSReservedSSO_DataScientist_*`,
+    `arn:aws:sts::${ACCOUNT}:assumed-role/AWSReservedSSO_*/alice`,
+  ])("refuses '*' in the role name of %s unless the rule opts in with allowRoleNameWildcards", (pattern) => {
+    expect(principalPatternProblem(pattern)).toMatch(/'\*' in the role name .*iam:CreateRole.*allowRoleNameWildcards: true/);
+    expect(principalPatternProblem(pattern, { allowRoleNameWildcards: true })).toBeUndefined();
+  });
 });
 
 describe("anyPrincipalMatches", () => {
@@ -100,11 +108,33 @@ describe("anyPrincipalMatches", () => {
     expect(anyPrincipalMatches([`arn:aws:iam::${ACCOUNT}:role/analyst`], caller(`arn:aws:iam::${ACCOUNT}:user/analyst`))).toBe(false);
   });
 
-  it("matches IAM Identity Center sessions through the reserved role's path and generated suffix", () => {
+  it("does not let a role someone creates outside the reserved path take an IAM Identity Center rule's sessions", () => {
+    // A session ARN carries no role path: a role made at / with a matching name is indistinguishable.
     const pattern = `arn:aws:iam::${ACCOUNT}:role/aws-reserved/sso.amazonaws.com/eu-west-1/AWSReservedSSO_DataScientist_*`;
-    expect(principalPatternProblem(pattern)).toBeUndefined();
-    expect(anyPrincipalMatches([pattern], session("AWSReservedSSO_DataScientist_0123456789abcdef", "alice@example.com"))).toBe(true);
-    expect(anyPrincipalMatches([pattern], session("AWSReservedSSO_Admin_0123456789abcdef", "alice@example.com"))).toBe(false);
+    const impostor = session("AWSReservedSSO_DataScientist_evil", "bob");
+    expect(anyPrincipalMatches([pattern], impostor)).toBe(false);
+    const exact = `arn:aws:iam::${ACCOUNT}:role/aws-reserved/sso.amazonaws.com/eu-west-1/AWSReservedSSO_DataScientist_0123456789abcdef`;
+    expect(anyPrincipalMatches([exact], session("AWSReservedSSO_DataScientist_0123456789abcdef", "alice@example.com"))).toBe(true);
+    expect(anyPrincipalMatches([exact], impostor)).toBe(false);
+  });
+
+  it("matches a wildcard role name only when the rule opts in, and then any role of that name", () => {
+    const pattern = `arn:aws:iam::${ACCOUNT}:role/aws-reserved/sso.amazonaws.com/eu-west-1/AWSReservedSSO_DataScientist_*`;
+    const opted = { allowRoleNameWildcards: true };
+    expect(anyPrincipalMatches([pattern], session("AWSReservedSSO_DataScientist_0123456789abcdef", "alice@example.com"), opted)).toBe(true);
+    expect(anyPrincipalMatches([pattern], session("AWSReservedSSO_Admin_0123456789abcdef", "alice@example.com"), opted)).toBe(false);
+  });
+
+  it("never matches a role-name glob without the opt-in, whatever the role and session", () => {
+    const name = fc.stringMatching(/^[A-Za-z0-9_+=,.@-]{1,20}$/);
+    fc.assert(
+      fc.property(name, name, fc.stringMatching(/^[A-Za-z0-9_+=,.@-]{2,20}$/), (prefix, rest, sessionName) => {
+        const caught = session(`${prefix}${rest}`, sessionName);
+        expect(anyPrincipalMatches([`arn:aws:iam::${ACCOUNT}:role/${prefix}*`, `arn:aws:sts::${ACCOUNT}:assumed-role/${prefix}*/*`], caught)).toBe(false);
+        expect(anyPrincipalMatches([`arn:aws:iam::${ACCOUNT}:role/${prefix}*`], caught, { allowRoleNameWildcards: true })).toBe(true);
+      }),
+      { numRuns: 300 },
+    );
   });
 
   it("keeps partitions apart", () => {
@@ -113,8 +143,9 @@ describe("anyPrincipalMatches", () => {
   });
 
   it("matches a '*' within one segment only", () => {
-    expect(anyPrincipalMatches([`arn:aws:iam::${ACCOUNT}:role/dev-*`], session("dev-alice", "s1"))).toBe(true);
-    expect(anyPrincipalMatches([`arn:aws:iam::${ACCOUNT}:role/dev-*`], session("prod-alice", "s1"))).toBe(false);
+    const opted = { allowRoleNameWildcards: true };
+    expect(anyPrincipalMatches([`arn:aws:iam::${ACCOUNT}:role/dev-*`], session("dev-alice", "s1"), opted)).toBe(true);
+    expect(anyPrincipalMatches([`arn:aws:iam::${ACCOUNT}:role/dev-*`], session("prod-alice", "s1"), opted)).toBe(false);
     expect(anyPrincipalMatches([`arn:aws:sts::${ACCOUNT}:assumed-role/analyst/alice*`], session("analyst", "alice@example.com"))).toBe(true);
     expect(anyPrincipalMatches([`arn:aws:sts::${ACCOUNT}:assumed-role/analyst/alice*`], session("analyst", "bob"))).toBe(false);
     expect(anyPrincipalMatches([`arn:aws:iam::${ACCOUNT}:user/*`], caller(`arn:aws:iam::${ACCOUNT}:user/bob`))).toBe(true);
