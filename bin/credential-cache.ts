@@ -1,12 +1,13 @@
 import { createHash, randomBytes } from "node:crypto";
-import { chmod, mkdir, readFile, rename, stat, unlink, writeFile } from "node:fs/promises";
+import { constants } from "node:fs";
+import { chmod, lstat, mkdir, open, rename, unlink, writeFile } from "node:fs/promises";
 import { homedir } from "node:os";
-import { isAbsolute, join } from "node:path";
+import { dirname, isAbsolute, join } from "node:path";
 
 /**
  * The cache of `rajee token credential-process`: one file per (issuer URL, grants, lifetime, caller
  * identity), holding the credential_process JSON and when it was obtained, so that each aws cli
- * command does not call the issuer again. Files are mode 0600 in a 0700 directory and replaced atomically (write a temporary
+ * command does not call the issuer again. Files are mode 0600 in a 0700 directory, both the user's, and replaced atomically (write a temporary
  * file, rename it over), so a reader never sees half a file and concurrent writers never mix theirs.
  */
 
@@ -102,15 +103,47 @@ export function isFresh(entry: CacheEntry, now: Date): boolean {
 }
 
 /**
- * The cached entry at `file` if it is fresh. Anything else (missing, unreadable, corrupt, readable
- * by others, stale) is a miss, never an error: the caller fetches new credentials and replaces it.
+ * Whether the credentials' Expiration is the `exp` of their token (the SessionToken, a JWT): an entry
+ * whose Expiration was edited to outlive its token, or whose token is not a JWT, is not handed out.
+ */
+export function expirationMatchesToken(credentials: ProcessCredentials): boolean {
+  const payload = credentials.SessionToken.split(".")[1];
+  if (payload === undefined) return false;
+  try {
+    const { exp } = JSON.parse(Buffer.from(payload, "base64url").toString("utf8")) as { exp?: unknown };
+    return typeof exp === "number" && Number.isInteger(exp) && Date.parse(credentials.Expiration) === exp * 1000;
+  } catch {
+    return false;
+  }
+}
+
+/** Whether a stat belongs to this user (always, where the platform has no user ids) and no one else may read or write it. */
+function ownedAndPrivate(stats: { uid: number; mode: number }): boolean {
+  const uid = process.getuid?.();
+  return (uid === undefined || stats.uid === uid) && (stats.mode & 0o077) === 0;
+}
+
+/**
+ * The cached entry at `file` if it is fresh. Anything else is a miss, never an error, and the caller
+ * fetches new credentials and replaces it: missing, unreadable or corrupt; a directory that is a
+ * symbolic link, not this user's or open to others (not 0700); a file that is a symbolic link (opened
+ * with O_NOFOLLOW), not this user's or open to others; an Expiration other than the token's `exp`;
+ * stale.
  */
 export async function readCached(file: string, now: Date): Promise<ProcessCredentials | undefined> {
   try {
-    // A file others may read or write is not trusted: someone may have planted or read it.
-    if (((await stat(file)).mode & 0o077) !== 0) return undefined;
-    const entry = parseCacheEntry(await readFile(file, "utf8"));
-    return entry && isFresh(entry, now) ? entry.credentials : undefined;
+    // Someone else who could write the directory or the file could plant credentials (or read them).
+    const dir = await lstat(dirname(file));
+    if (!dir.isDirectory() || !ownedAndPrivate(dir)) return undefined;
+    const handle = await open(file, constants.O_RDONLY | constants.O_NOFOLLOW);
+    try {
+      const stats = await handle.stat();
+      if (!stats.isFile() || !ownedAndPrivate(stats)) return undefined;
+      const entry = parseCacheEntry(await handle.readFile("utf8"));
+      return entry && expirationMatchesToken(entry.credentials) && isFresh(entry, now) ? entry.credentials : undefined;
+    } finally {
+      await handle.close();
+    }
   } catch {
     return undefined;
   }

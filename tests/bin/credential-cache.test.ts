@@ -1,9 +1,10 @@
-import { chmod, mkdir, readdir, readFile, stat, writeFile } from "node:fs/promises";
+import { chmod, chown, mkdir, readdir, readFile, stat, symlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import fc from "fast-check";
 import {
   cacheFileName,
   credentialCacheDir,
+  expirationMatchesToken,
   isFresh,
   parseCacheEntry,
   processCredentialsOf,
@@ -17,13 +18,12 @@ import {
 import { TempDirs } from "../support/temp";
 
 const NOW = new Date("2026-05-01T10:00:00Z");
-const expiringIn = (seconds: number): ProcessCredentials => ({
-  Version: 1,
-  AccessKeyId: "ASIAISSUED0000000001",
-  SecretAccessKey: "secret",
-  SessionToken: "eyJ.token.sig",
-  Expiration: new Date(NOW.getTime() + seconds * 1000).toISOString(),
-});
+/** A JWT-shaped session token whose payload carries `exp` (the cache reads only that claim). */
+const tokenExpiring = (exp: number): string => ["eyJhbGciOiJFUzI1NiJ9", Buffer.from(JSON.stringify({ sub: "alice", exp })).toString("base64url"), "sig"].join(".");
+const expiringIn = (seconds: number): ProcessCredentials => {
+  const expiration = NOW.getTime() + seconds * 1000;
+  return { Version: 1, AccessKeyId: "ASIAISSUED0000000001", SecretAccessKey: "secret", SessionToken: tokenExpiring(expiration / 1000), Expiration: new Date(expiration).toISOString() };
+};
 
 /** An entry obtained `lifetime` seconds before it expires, expiring `remaining` seconds after NOW. */
 const entry = (remaining: number, lifetime = 3600): CacheEntry => ({
@@ -136,6 +136,59 @@ describe("the cache files", () => {
     await writeFile(loose, JSON.stringify(entry(3600)), { mode: 0o644 });
     await chmod(loose, 0o644);
     expect(await readCached(loose, NOW)).toBeUndefined();
+  });
+
+  it("ignores every entry of a cache directory others may read or write", async () => {
+    const dir = join(temp.make("cache"), "credentials");
+    const file = join(dir, "entry.json");
+    await writeCached(dir, file, entry(3600));
+    await chmod(dir, 0o755);
+    expect(await readCached(file, NOW)).toBeUndefined();
+    await chmod(dir, 0o700);
+    expect(await readCached(file, NOW)).toEqual(expiringIn(3600));
+  });
+
+  it("does not follow a symbolic link, to the entry or to the directory", async () => {
+    const root = temp.make("cache");
+    const dir = join(root, "credentials");
+    const real = join(dir, "real.json");
+    await writeCached(dir, real, entry(3600));
+    const link = join(dir, "link.json");
+    await symlink(real, link);
+    expect(await readCached(link, NOW)).toBeUndefined();
+    const linkedDir = join(root, "linked-dir");
+    await symlink(dir, linkedDir);
+    expect(await readCached(join(linkedDir, "real.json"), NOW)).toBeUndefined();
+    expect(await readCached(real, NOW)).toEqual(expiringIn(3600));
+  });
+
+  it("ignores an entry, or a directory, another user owns", async () => {
+    if (process.getuid?.() !== 0) {
+      console.warn("skipped: making a file another user owns needs root (chown), and this run is not root");
+      return;
+    }
+    const dir = join(temp.make("cache"), "credentials");
+    const file = join(dir, "entry.json");
+    await writeCached(dir, file, entry(3600));
+    await chown(file, 65534, 65534);
+    expect(await readCached(file, NOW)).toBeUndefined();
+    await chown(file, 0, 0);
+    await chown(dir, 65534, 65534);
+    expect(await readCached(file, NOW)).toBeUndefined();
+    await chown(dir, 0, 0);
+    expect(await readCached(file, NOW)).toEqual(expiringIn(3600));
+  });
+
+  it("ignores an entry whose Expiration is not its token's exp, so an edited entry cannot outlive its token", async () => {
+    const dir = temp.make("cache");
+    const file = join(dir, "entry.json");
+    const stretched = { ...entry(3600), credentials: { ...expiringIn(3600), Expiration: new Date(NOW.getTime() + 86_400_000).toISOString() } };
+    await writeCached(dir, file, stretched);
+    expect(await readCached(file, new Date(NOW.getTime() + 7200_000))).toBeUndefined();
+    expect(await readCached(file, NOW)).toBeUndefined();
+    expect(expirationMatchesToken(expiringIn(3600))).toBe(true);
+    expect(expirationMatchesToken({ ...expiringIn(3600), SessionToken: "not-a-jwt" })).toBe(false);
+    expect(expirationMatchesToken({ ...expiringIn(3600), SessionToken: "a.bm90IGpzb24.c" })).toBe(false);
   });
 
   it("replaces a corrupt entry", async () => {

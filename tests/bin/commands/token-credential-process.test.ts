@@ -9,13 +9,14 @@ import { TempDirs } from "../../support/temp";
 const URL_TEXT = "https://abc123def456.lambda-url.eu-central-1.on.aws/";
 const START = new Date("2026-05-01T10:00:00Z");
 
-/** An answer issued at `now` for `ttl` seconds, with a token that names its serial number. */
+/** An answer issued at `now` for `ttl` seconds, with a JWT-shaped token carrying its `exp` and ending in its serial number. */
 function issuedAt(now: Date, ttl: number, serial: number): IssuerAnswer {
   const expiration = new Date(now.getTime() + ttl * 1000).toISOString();
+  const payload = Buffer.from(JSON.stringify({ exp: Date.parse(expiration) / 1000 })).toString("base64url");
   return {
     status: 200,
     body: JSON.stringify({
-      credentials: { AccessKeyId: `ASIAISSUED${String(serial).padStart(10, "0")}`, SecretAccessKey: `secret-${serial}`, SessionToken: `token-${serial}`, Expiration: expiration },
+      credentials: { AccessKeyId: `ASIAISSUED${String(serial).padStart(10, "0")}`, SecretAccessKey: `secret-${serial}`, SessionToken: `eyJhbGciOiJFUzI1NiJ9.${payload}.token-${serial}`, Expiration: expiration },
       grants: ["read:data/a/"],
       jti: `j-${serial}`,
       expiresAt: expiration,
@@ -73,7 +74,7 @@ describe("rajee token credential-process", () => {
       Version: 1,
       AccessKeyId: "ASIAISSUED0000000001",
       SecretAccessKey: "secret-1",
-      SessionToken: "token-1",
+      SessionToken: expect.stringMatching(/\.token-1$/),
       Expiration: "2026-05-01T11:00:00.000Z",
     });
     expect(h.marked()).toBe(1);
@@ -88,7 +89,7 @@ describe("rajee token credential-process", () => {
     h.clock.now = new Date(START.getTime() + 45 * 60_000);
     const renewed = JSON.parse((await h.run(ARGS)).stdout) as { SessionToken: string; Expiration: string };
     expect(h.calls()).toBe(2);
-    expect(renewed.SessionToken).toBe("token-2");
+    expect(renewed.SessionToken).toMatch(/\.token-2$/);
     expect(renewed.Expiration).toBe("2026-05-01T11:45:00.000Z");
   });
 
@@ -125,8 +126,8 @@ describe("rajee token credential-process", () => {
     await writeFile(join(h.cacheDir, file!), "{ not json", { mode: 0o600 });
     const again = await h.run(ARGS);
     expect(again.code).toBe(0);
-    expect(JSON.parse(again.stdout).SessionToken).toBe("token-2");
-    expect(JSON.parse(await readFile(join(h.cacheDir, file!), "utf8")).credentials.SessionToken).toBe("token-2");
+    expect(JSON.parse(again.stdout).SessionToken).toMatch(/\.token-2$/);
+    expect(JSON.parse(await readFile(join(h.cacheDir, file!), "utf8")).credentials.SessionToken).toMatch(/\.token-2$/);
   });
 
   it("still prints the credentials when the cache cannot be written, with a warning", async () => {
@@ -137,7 +138,7 @@ describe("rajee token credential-process", () => {
     await chmod(join(blocked, "rajee"), 0o600);
     const result = await h.run(ARGS, { XDG_CACHE_HOME: blocked });
     expect(result.code).toBe(0);
-    expect(JSON.parse(result.stdout).SessionToken).toBe("token-1");
+    expect(JSON.parse(result.stdout).SessionToken).toMatch(/\.token-1$/);
     expect(result.stderr).toMatch(/^warning: cannot cache the credentials in /);
   });
 
