@@ -24,7 +24,21 @@ export type SigV4Verdict =
   | { readonly ok: false; readonly code: "SignatureDoesNotMatch" | "AccessDenied" | "InvalidAccessKeyId" | "RequestTimeTooSkewed" | "InvalidToken"; readonly message: string };
 
 const AUTHORIZATION = /^AWS4-HMAC-SHA256 Credential=([^/]+)\/(\d{8})\/([^/]+)\/([^/]+)\/aws4_request, ?SignedHeaders=([a-z0-9;_-]+), ?Signature=([0-9a-f]{64})$/;
-const MAX_SKEW_MS = 15 * 60 * 1000;
+/**
+ * How far, in seconds, a request's x-amz-date may be from the verifier's clock, by service. IAM's
+ * SigV4 guide: "In most cases, a request must reach AWS within five minutes of the time stamp in the
+ * request" (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_sigv.html, "Protect against
+ * replay attacks"); S3 allows 15 minutes and answers RequestTimeTooSkewed past it
+ * (https://docs.aws.amazon.com/AmazonS3/latest/API/ErrorResponses.html, "RequestTimeTooSkewed").
+ */
+export const MAX_SKEW_SECONDS: Readonly<Record<string, number>> = Object.freeze({ s3: 15 * 60 });
+/** The window of every service {@link MAX_SKEW_SECONDS} does not name (Lambda's Function URLs among them). */
+export const DEFAULT_MAX_SKEW_SECONDS = 5 * 60;
+
+/** The clock-skew window of `service`, seconds. */
+export function maxSkewSeconds(service: string): number {
+  return Object.hasOwn(MAX_SKEW_SECONDS, service) ? (MAX_SKEW_SECONDS[service] as number) : DEFAULT_MAX_SKEW_SECONDS;
+}
 
 const sha256Hex = (text: string) => createHash("sha256").update(text, "utf8").digest("hex");
 const hmac = (key: Buffer | string, text: string) => createHmac("sha256", key).update(text, "utf8").digest();
@@ -103,7 +117,10 @@ export function verifySigV4(request: ReceivedRequest, credentials: VerifyCredent
   const amzDate = request.headers["x-amz-date"];
   const signedAt = parseAmzDate(amzDate);
   if (signedAt === undefined || amzDate!.slice(0, 8) !== day) return { ok: false, code: "AccessDenied", message: "x-amz-date missing or not matching the credential scope" };
-  if (Math.abs(now.getTime() - signedAt) > MAX_SKEW_MS) return { ok: false, code: "RequestTimeTooSkewed", message: "request time too skewed" };
+  const window = maxSkewSeconds(verifier.service);
+  if (Math.abs(now.getTime() - signedAt) > window * 1000) {
+    return { ok: false, code: "RequestTimeTooSkewed", message: `request time too skewed: x-amz-date ${amzDate} is more than ${window} seconds from the ${verifier.service} verifier's clock` };
+  }
   if (scopeRegion !== region || service !== verifier.service) return { ok: false, code: "SignatureDoesNotMatch", message: `scope ${scopeRegion}/${service} is not ${region}/${verifier.service}` };
   const signedHeaders = signedList!.split(";");
   if (!signedHeaders.includes("host")) return { ok: false, code: "AccessDenied", message: "host is not signed" };

@@ -1,4 +1,5 @@
-import { computeSignature, verifySigV4 } from "../../../bin/dev/sigv4-verify";
+import { createHash } from "node:crypto";
+import { computeSignature, DEFAULT_MAX_SKEW_SECONDS, maxSkewSeconds, verifySigV4 } from "../../../bin/dev/sigv4-verify";
 
 // The GET Object example from the Amazon S3 SigV4 documentation ("Signature Calculations for the
 // Authorization Header"), with its published signature.
@@ -44,5 +45,24 @@ describe("the stand-in's SigV4 verifier", () => {
     expect(verifySigV4({ ...request, headers: { ...request.headers, "x-amz-acl": "public-read" } }, credentials, "us-east-1", at)).toMatchObject({ ok: false, code: "AccessDenied" });
     expect(verifySigV4(request, credentials, "us-east-1", new Date("2013-05-24T01:00:00Z"))).toMatchObject({ ok: false, code: "RequestTimeTooSkewed" });
     expect(verifySigV4(request, { ...credentials, accessKeyId: "OTHER" }, "us-east-1", at)).toMatchObject({ ok: false, code: "InvalidAccessKeyId" });
+  });
+
+  it("allows S3 its 15 minutes of clock skew and Lambda the 5 minutes most services allow", () => {
+    expect([maxSkewSeconds("s3"), maxSkewSeconds("lambda"), DEFAULT_MAX_SKEW_SECONDS]).toEqual([900, 300, 300]);
+    const signedAt = Date.parse("2013-05-24T00:00:00Z");
+    expect(verifySigV4(request, credentials, "us-east-1", new Date(signedAt + 14 * 60_000))).toMatchObject({ ok: true });
+    const payloadHash = createHash("sha256").update("{}").digest("hex");
+    const headers = { host: "abc.lambda-url.us-east-1.on.aws", "content-type": "application/json", "x-amz-date": S3_DOCS_EXAMPLE.amzDate };
+    const signedHeaders = ["content-type", "host", "x-amz-date"];
+    const signature = computeSignature({ method: "POST", target: "/", headers, signedHeaders, payloadHash, amzDate: S3_DOCS_EXAMPLE.amzDate, region: "us-east-1", service: "lambda", secretAccessKey: credentials.secretAccessKey });
+    const lambdaRequest = {
+      method: "POST",
+      target: "/",
+      headers: { ...headers, authorization: `AWS4-HMAC-SHA256 Credential=${credentials.accessKeyId}/20130524/us-east-1/lambda/aws4_request, SignedHeaders=${signedHeaders.join(";")}, Signature=${signature}` },
+    };
+    const lambda = { service: "lambda", payloadHash };
+    expect(verifySigV4(lambdaRequest, credentials, "us-east-1", new Date(signedAt + 4 * 60_000), lambda)).toMatchObject({ ok: true });
+    expect(verifySigV4(lambdaRequest, credentials, "us-east-1", new Date(signedAt + 6 * 60_000), lambda)).toMatchObject({ ok: false, code: "RequestTimeTooSkewed", message: expect.stringContaining("300 seconds") });
+    expect(verifySigV4(lambdaRequest, credentials, "us-east-1", new Date(signedAt - 6 * 60_000), lambda)).toMatchObject({ ok: false, code: "RequestTimeTooSkewed" });
   });
 });
