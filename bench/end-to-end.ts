@@ -33,9 +33,12 @@ export interface EndToEndRow {
   /** Bytes over the median transfer time, MB/s (10^6 bytes). */
   readonly direct_mb_s: number;
   readonly gateway_mb_s: number;
+  /** Transfers that failed (warm-up included), by path; left out of the figures. */
+  readonly failed: { readonly gateway: number; readonly direct: number };
+  readonly first_failure?: string;
 }
 
-export type EndToEndResults = { readonly skipped: string } | { readonly rows: EndToEndRow[]; readonly skipped_sizes: string[] };
+export type EndToEndResults = { readonly skipped: string } | { readonly rows: EndToEndRow[]; readonly skipped_sizes: string[]; readonly failed: string[] };
 
 async function drain(body: unknown): Promise<number> {
   let bytes = 0;
@@ -69,6 +72,7 @@ export async function runEndToEnd(dir: string, quick: boolean): Promise<EndToEnd
     };
     const rows: EndToEndRow[] = [];
     const skipped: string[] = [];
+    const failed: string[] = [];
     for (const size of TRANSFERS) {
       const count = quick ? size.quickCount : size.count;
       if (count === 0) {
@@ -83,14 +87,26 @@ export async function runEndToEnd(dir: string, quick: boolean): Promise<EndToEnd
       };
       for (const operation of ["PUT", "GET"] as const) {
         const times: Record<"gateway" | "direct", number[]> = { gateway: [], direct: [] };
+        const failures: Record<"gateway" | "direct", string[]> = { gateway: [], direct: [] };
         for (let i = 0; i < count + WARM_UP; i++) {
           for (const path of ["gateway", "direct"] as const) {
             const started = process.hrtime.bigint();
-            const bytes = await operations[operation](clients[path]);
+            try {
+              const bytes = await operations[operation](clients[path]);
+              if (bytes !== size.bytes) throw new Error(`moved ${bytes} bytes`);
+            } catch (error) {
+              // Recorded and reported, not fatal: one refused transfer must not lose the other figures.
+              const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+              failures[path].push(`${(error as Error).name}${status ? ` (HTTP ${status})` : ""}: ${(error as Error).message}`);
+              continue;
+            }
             const elapsed = ms(process.hrtime.bigint() - started);
-            if (bytes !== size.bytes) throw new Error(`${operation} ${size.label} via ${path} moved ${bytes} bytes`);
             if (i >= WARM_UP) times[path].push(elapsed);
           }
+        }
+        if (times.gateway.length === 0 || times.direct.length === 0) {
+          failed.push(`${operation} ${size.label}: every transfer failed via ${times.gateway.length === 0 ? "the gateway" : "the stand-in"} (${[...failures.gateway, ...failures.direct][0] ?? "no error"})`);
+          continue;
         }
         const stats = (values: number[]) => {
           const sorted = [...values].sort((a, b) => a - b);
@@ -110,12 +126,14 @@ export async function runEndToEnd(dir: string, quick: boolean): Promise<EndToEnd
           overhead_pct: each((p) => round((100 * (viaGateway[p] - direct[p])) / direct[p], 1)),
           direct_mb_s: round(size.bytes / 1e6 / (direct.p50 / 1000), 1),
           gateway_mb_s: round(size.bytes / 1e6 / (viaGateway.p50 / 1000), 1),
+          failed: { gateway: failures.gateway.length, direct: failures.direct.length },
+          ...(failures.gateway.length + failures.direct.length > 0 ? { first_failure: [...failures.gateway, ...failures.direct][0] } : {}),
         });
       }
     }
     clients.gateway.destroy();
     clients.direct.destroy();
-    return { rows, skipped_sizes: skipped };
+    return { rows, skipped_sizes: skipped, failed };
   } finally {
     httpsAgent.destroy();
     httpAgent.destroy();

@@ -117,6 +117,8 @@ function endToEndSection(e: EndToEndResults & { context: RunContext }): string[]
     "includes TLS and the emulator, which is a Node stand-in for Envoy, not Envoy. Throughput is the size over",
     "the median time.",
     ...(e.skipped_sizes.length > 0 ? ["", `Not run in this mode: ${e.skipped_sizes.join(", ")}.`] : []),
+    ...(e.failed.length > 0 ? ["", `No figures: ${e.failed.join("; ")}.`] : []),
+    ...e.rows.filter((r) => r.failed.gateway + r.failed.direct > 0).map((r) => `${r.operation} ${r.size}: ${r.failed.gateway} transfer(s) failed through the gateway, ${r.failed.direct} straight to the stand-in, left out (first: ${r.first_failure}).`),
     "",
     ...table(
       ["operation", "count", "direct p50 / p95 / p99", "gateway p50 / p95 / p99", "overhead p50", "overhead p95", "overhead p99", "MB/s direct / gateway"],
@@ -207,9 +209,10 @@ export function renderBenchmarks(results: BenchResults, analysis: string): strin
     ],
   ];
   if (s.http) parts.push(skipped(s.http) ? ["## Authorizer over HTTP", "", `Skipped: ${s.http.skipped}.`] : httpSection(s.http));
-  if (s.scaling && !skipped(s.scaling)) parts.push(scalingSection(s.scaling));
+  if (s.scaling) parts.push(skipped(s.scaling) ? ["## Scaling (in-process)", "", `Skipped: ${s.scaling.skipped}.`] : scalingSection(s.scaling));
   if (s.e2e) parts.push(endToEndSection(s.e2e));
   if (s.soak) parts.push(skipped(s.soak) ? ["## Soak", "", `Skipped: ${s.soak.skipped}.`] : soakSection(s.soak));
-  if (s["delete-objects"] && !skipped(s["delete-objects"])) parts.push(deleteObjectsSection(s["delete-objects"]));
+  const deleteObjects = s["delete-objects"];
+  if (deleteObjects) parts.push(skipped(deleteObjects) ? ["## DeleteObjects bodies: attack vs valid", "", `Skipped: ${deleteObjects.skipped}.`] : deleteObjectsSection(deleteObjects));
   return `${parts.map((p) => p.join("\n")).join("\n\n")}\n`;
 }

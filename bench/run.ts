@@ -79,6 +79,22 @@ function printTable(results: BenchResults): void {
   process.stdout.write(`${lines.join("\n")}\n`);
 }
 
+/** One section's results (or why it was skipped). */
+async function runSection(name: SectionName, setup: HttpSetup): Promise<object> {
+  switch (name) {
+    case "http":
+      return wrkInstalled() ? runHttp(setup) : { skipped: "wrk is not installed (apt-get install -y wrk)" };
+    case "scaling":
+      return runScaling(setup.dir, setup.quick);
+    case "e2e":
+      return runEndToEnd(setup.dir, setup.quick);
+    case "soak":
+      return runSoak(setup);
+    case "delete-objects":
+      return runDeleteObjects(setup.dir);
+  }
+}
+
 async function main(argv: readonly string[]): Promise<number> {
   const flags = new Set(argv.filter((a) => a.startsWith("--")));
   const names = argv.filter((a) => !a.startsWith("--"));
@@ -109,6 +125,7 @@ async function main(argv: readonly string[]): Promise<number> {
 
   const dir = mkdtempSync(join(tmpdir(), "rajee-bench-"));
   const sections: Record<string, unknown> = {};
+  const failedSections: string[] = [];
   try {
     const pair = await generateSigningKeyPair();
     const jwksPath = join(dir, "jwks.json");
@@ -119,22 +136,14 @@ async function main(argv: readonly string[]): Promise<number> {
     for (const name of wanted) {
       process.stdout.write(`== ${name}${quick ? " (quick)" : ""}\n`);
       const started = context();
-      switch (name) {
-        case "http":
-          sections.http = wrkInstalled() ? { ...(await runHttp(setup)), context: started } : { skipped: "wrk is not installed (apt-get install -y wrk)", context: started };
-          break;
-        case "scaling":
-          sections.scaling = { ...(await runScaling(dir, quick)), context: started };
-          break;
-        case "e2e":
-          sections.e2e = { ...(await runEndToEnd(dir, quick)), context: started };
-          break;
-        case "soak":
-          sections.soak = { ...(await runSoak(setup)), context: started };
-          break;
-        case "delete-objects":
-          sections["delete-objects"] = { ...(await runDeleteObjects(dir)), context: started };
-          break;
+      try {
+        sections[name] = { ...(await runSection(name, setup)), context: started };
+      } catch (error) {
+        // One failed section must not lose the others: it is reported as failed, the run exits 1.
+        failedSections.push(name);
+        process.stderr.write(`bench: ${name} failed: ${(error as Error).stack ?? String(error)}\n`);
+        sections[name] = { skipped: `failed: ${(error as Error).message.split("\n")[0]}`, context: started };
+        await cleanUpAll();
       }
     }
   } finally {
@@ -149,12 +158,13 @@ async function main(argv: readonly string[]): Promise<number> {
   if (!publish) {
     writeFileSync(QUICK, `${JSON.stringify(results, null, 2)}\n`);
     process.stdout.write(`\nresults written to ${QUICK} (not published: ${quick ? "--quick" : "machine overloaded"})\n`);
-    return 0;
+    return failedSections.length > 0 ? 1 : 0;
   }
   writeFileSync(LATEST, `${JSON.stringify(results, null, 2)}\n`);
   writeDocs(results);
   process.stdout.write(`\nresults written to ${LATEST} and ${DOC}\n`);
-  return 0;
+  if (failedSections.length > 0) process.stderr.write(`bench: failed sections (see above): ${failedSections.join(", ")}\n`);
+  return failedSections.length > 0 ? 1 : 0;
 }
 
 if (require.main === module) {
