@@ -14,6 +14,7 @@ import { SecretsmanagerSecretPolicy } from "@cdktf/provider-aws/lib/secretsmanag
 import { KmsKey } from "@cdktf/provider-aws/lib/kms-key";
 import { KmsGrant } from "@cdktf/provider-aws/lib/kms-grant";
 import { LambdaFunctionUrl } from "@cdktf/provider-aws/lib/lambda-function-url";
+import { LambdaPermission } from "@cdktf/provider-aws/lib/lambda-permission";
 import { VpcEndpoint } from "@cdktf/provider-aws/lib/vpc-endpoint";
 import { parseDocument, stringify } from "yaml";
 import { getEnvironment } from "../../config";
@@ -78,6 +79,13 @@ function plantProblems(stack: EnvironmentStack): void {
   });
   new KmsGrant(stack, "planted-grant", { keyId: key.keyId, granteePrincipal: stack.accessPolicy.taskRoleArn, operations: ["Decrypt", "CreateGrant"] });
   new LambdaFunctionUrl(stack, "planted-url", { functionName: "rajee-dev-planted-issuer", authorizationType: "NONE" });
+  // Anyone may invoke the key-rotation Lambda; a listed invoker may invoke the issuer directly, by permission and by identity policy.
+  new LambdaPermission(stack, "planted-any", { action: "lambda:InvokeFunction", functionName: stack.signingKeys.rotationFunctionName, principal: "*" });
+  new LambdaPermission(stack, "planted-direct-invoke", { action: "lambda:InvokeFunction", functionName: stack.issuer.functionName, principal: stack.config.accountId });
+  new IamRolePolicy(stack, "planted-invoke-issuer", {
+    role: stack.accessPolicy.taskRoleName,
+    policy: JSON.stringify({ Version: "2012-10-17", Statement: [{ Sid: "InvokeIssuer", Effect: "Allow", Action: "lambda:InvokeFunction", Resource: stack.issuer.functionArn }] }),
+  });
   new VpcEndpoint(stack, "planted-s3-endpoint", {
     vpcId: stack.network.vpcId,
     serviceName: "com.amazonaws.eu-west-1.s3",
@@ -264,6 +272,17 @@ describeTerraform("npm run review on offline plans", () => {
         ["kms-key-policy-open", "aws_kms_key.planted-key", "aws_kms_key.planted-key statement OtherAccount allows AWS:arn:aws:iam::999999999999:root from another account; grant only principals of 111111111111"],
         ["kms-grant-delegation", "aws_kms_grant.planted-grant", "KMS grant aws_kms_grant.planted-grant includes CreateGrant, so aws_iam_role.access-policy_task-role can grant the key on; remove CreateGrant"],
         ["lambda-url-auth", "aws_lambda_function_url.planted-url", "Function URL aws_lambda_function_url.planted-url authorization_type=NONE: anyone on the internet can invoke it; set it to AWS_IAM"],
+        ["lambda-permission-open", "aws_lambda_permission.planted-any", "permission aws_lambda_permission.planted-any lets anyone (the principals of every AWS account, and every AWS service) call lambda:InvokeFunction on function rajee-dev-key-rotation; set principal to the one account id or role ARN that calls it"],
+        [
+          "issuer-invokers",
+          "aws_lambda_permission.planted-direct-invoke",
+          "permission aws_lambda_permission.planted-direct-invoke grants 111111111111 lambda:InvokeFunction on issuer rajee-dev-issuer without invoked_via_function_url = true: the caller can invoke the function directly (Invoke API, not the Function URL) with an event it writes itself, and the issuer takes the caller's identity from the event (requestContext.authorizer.iam.userArn), so the caller chooses whose token it gets; set invoked_via_function_url = true (aws provider 6.x), or grant it as an AWS::Lambda::Permission with InvokedViaFunctionUrl: true in CloudFormation as modules/issuer does (listing the principal in issuer.invokers does not close this)",
+        ],
+        [
+          "issuer-invokers",
+          "aws_iam_role_policy.planted-invoke-issuer",
+          "identity statement aws_iam_role_policy.planted-invoke-issuer InvokeIssuer allows rajee-dev-task lambda:InvokeFunction on issuer rajee-dev-issuer without the condition Bool lambda:InvokedViaFunctionUrl = true: the caller can invoke the function directly (Invoke API, not the Function URL) with an event it writes itself, and the issuer takes the caller's identity from the event (requestContext.authorizer.iam.userArn), so the caller chooses whose token it gets; add that condition to the statement, or allow only lambda:InvokeFunctionUrl",
+        ],
         ["s3-endpoint-policy-open", "aws_vpc_endpoint.planted-s3-endpoint", "aws_vpc_endpoint.planted-s3-endpoint statement Everything allows s3:* on every bucket to anyone; list the environment's buckets (and the image registry's) as resources"],
       ]);
     });
@@ -391,16 +410,35 @@ describeTerraform("npm run review on offline plans", () => {
       const none = reviewPlan(editPlan(plans.dev!, { "aws_lambda_function_url.issuer_url": (v) => (v.authorization_type = "NONE") }), dev);
       expect(none.violations.map((v) => [v.rule, short(v.address)])).toEqual([["lambda-url-auth", "aws_lambda_function_url.issuer_url"]]);
       const anyone = reviewPlan(editPlan(plans.dev!, { [permission]: (v) => (v.principal = "*") }), dev);
-      expect(anyone.violations.map((v) => [v.rule, short(v.address)])).toEqual([["lambda-url-auth", permission], ["issuer-invokers", permission]]);
+      expect(anyone.violations.map((v) => [v.rule, short(v.address), v.subject])).toEqual([["lambda-permission-open", permission, "principal"], ["issuer-invokers", permission, "principal"]]);
+      // The permission keeps function_url_auth_type=AWS_IAM: * is any signed-in principal of any account, not a call without IAM auth.
+      expect(anyone.violations[0]!.message.replace(/_[0-9A-F]{8}\b/g, "")).toBe(
+        `permission ${permission} lets any signed-in principal of any AWS account (AWS_IAM checks the signature, not whose account it is) call lambda:InvokeFunctionUrl on function rajee-dev-issuer; set principal to the one account id or role ARN that calls it`,
+      );
       const stranger = reviewPlan(editPlan(plans.dev!, { [permission]: (v) => (v.principal = "arn:aws:iam::999999999999:role/stranger") }), dev);
       expect(stranger.violations.map((v) => [v.rule, short(v.address), v.message.replace(/_[0-9A-F]{8}\b/g, "")])).toEqual([
         ["issuer-invokers", permission, `permission ${permission} lets arn:aws:iam::999999999999:role/stranger call lambda:InvokeFunctionUrl on issuer rajee-dev-issuer, but the config's issuer.invokers lists 111111111111; add the principal to issuer.invokers in config/<env>.ts or remove the permission`],
       ]);
+      // The CloudFormation grant of lambda:InvokeFunction without InvokedViaFunctionUrl, or to anyone.
+      const stack = "aws_cloudformation_stack.issuer_invoke-through-url";
+      const editTemplate = (edit: (properties: Bootstrap) => void) => (v: JsonObject) => {
+        const template = JSON.parse(v.template_body as string) as { Resources: Record<string, { Properties: Bootstrap }> };
+        for (const r of Object.values(template.Resources)) edit(r.Properties);
+        v.template_body = JSON.stringify(template);
+      };
+      const direct = reviewPlan(editPlan(plans.dev!, { [stack]: editTemplate((p) => delete p.InvokedViaFunctionUrl) }), dev);
+      expect(direct.violations.map((v) => [v.rule, short(v.address), v.subject])).toEqual([["issuer-invokers", stack, "InvokedViaFunctionUrl"]]);
+      expect(direct.violations[0]!.message.replace(/_[0-9A-F]{8}\b/g, "")).toBe(
+        `permission ${stack} InvokeUrl111111111111 (AWS::Lambda::Permission) grants 111111111111 lambda:InvokeFunction on issuer rajee-dev-issuer without InvokedViaFunctionUrl = true: the caller can invoke the function directly (Invoke API, not the Function URL) with an event it writes itself, and the issuer takes the caller's identity from the event (requestContext.authorizer.iam.userArn), so the caller chooses whose token it gets; set InvokedViaFunctionUrl: true on the AWS::Lambda::Permission (listing the principal in issuer.invokers does not close this)`,
+      );
+      expect(renderReport(direct)).toContain("⚠️ `lambda:InvokeFunction` (direct invoke, not only through the URL)");
+      const anyoneThroughUrl = reviewPlan(editPlan(plans.dev!, { [stack]: editTemplate((p) => (p.Principal = "*")) }), dev);
+      expect(anyoneThroughUrl.violations.map((v) => [v.rule, short(v.address), v.subject])).toEqual([["lambda-permission-open", stack, "Principal"], ["issuer-invokers", stack, "principal"]]);
       const md = renderDiff(diffPlans(plans.dev!, editPlan(plans.dev!, { [permission]: (v) => (v.principal = "arn:aws:iam::999999999999:role/stranger") }), dev));
       expect(md).toContain("### Who may invoke the issuer");
       expect(md).toContain("| ✏️ now | `arn:aws:iam::999999999999:role/stranger` | `lambda:InvokeFunctionUrl` |");
       expect(renderReport(reviewPlan(plans.dev!, dev))).toContain("### Who may invoke the issuer");
-      expected.nine = [...(expected.nine ?? []), none, anyone, stranger];
+      expected.nine = [...(expected.nine ?? []), none, anyone, stranger, direct, anyoneThroughUrl];
     });
 
     it("fires every rule of docs/plan-review.md on one planted problem or another", () => {
@@ -443,9 +481,12 @@ describeTerraform("npm run review on offline plans", () => {
         ["aws_cloudwatch_log_group.planted-logs", "absent", "create"],
         ["aws_ecs_task_definition.planted-task", "absent", "create"],
         ["aws_iam_role_policy.planted-debug", "absent", "create"],
+        ["aws_iam_role_policy.planted-invoke-issuer", "absent", "create"],
         ["aws_kms_grant.planted-grant", "absent", "create"],
         ["aws_kms_key.planted-key", "absent", "create"],
         ["aws_lambda_function_url.planted-url", "absent", "create"],
+        ["aws_lambda_permission.planted-any", "absent", "create"],
+        ["aws_lambda_permission.planted-direct-invoke", "absent", "create"],
         ["aws_secretsmanager_secret.planted-secret", "absent", "create"],
         ["aws_secretsmanager_secret_policy.planted-secret-policy", "absent", "create"],
         ["aws_security_group.planted-bastion", "absent", "create"],
@@ -456,6 +497,7 @@ describeTerraform("npm run review on offline plans", () => {
       ]);
       expect(diff.iam.added.map((s) => [short(s.address), s.sid])).toEqual([
         ["aws_iam_role_policy.planted-debug", "Debug"],
+        ["aws_iam_role_policy.planted-invoke-issuer", "InvokeIssuer"],
         ["aws_kms_key.planted-key", "OtherAccount"],
         ["aws_secretsmanager_secret_policy.planted-secret-policy", "Anyone"],
         ["aws_vpc_endpoint.planted-s3-endpoint", "Everything"],
@@ -479,6 +521,7 @@ describeTerraform("npm run review on offline plans", () => {
         "### Encryption at rest",
         "### Containers",
         "### Envoy settings",
+        "### Who may invoke the issuer",
       ]);
     });
   });
