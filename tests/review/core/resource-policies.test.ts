@@ -106,6 +106,8 @@ describe("lambda-permission-open", () => {
     ]);
     expect(findings([rotation, stack({ Principal: "sns.amazonaws.com", SourceArn: "arn:aws:sns:eu-west-1:111111111111:t" })])).toEqual([]);
     expect(findings([rotation, stack({ Principal: ACCOUNT })])).toEqual([]);
+    expect(findings([rotation, stack({ Principal: "sns.amazonaws.com", SourceArn: { Ref: "Topic" } })])).toEqual([]);
+    expect(findings([rotation, { address: "aws_cloudformation_stack.yaml", after: { template_body: "Resources: {}\n" } }])).toEqual([]);
   });
 
   it("fails every permission to * and every unsourced service grant, in either form (property)", () => {
