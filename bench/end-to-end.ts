@@ -34,11 +34,11 @@ export interface EndToEndRow {
   readonly direct_mb_s: number;
   readonly gateway_mb_s: number;
   /** Transfers that failed (warm-up included), by path; left out of the figures. */
-  readonly failed: { readonly gateway: number; readonly direct: number };
+  readonly failed?: { readonly gateway: number; readonly direct: number };
   readonly first_failure?: string;
 }
 
-export type EndToEndResults = { readonly skipped: string } | { readonly rows: EndToEndRow[]; readonly skipped_sizes: string[]; readonly failed: string[] };
+export type EndToEndResults = { readonly skipped: string } | { readonly rows: EndToEndRow[]; readonly skipped_sizes: string[]; readonly failed?: string[] };
 
 async function drain(body: unknown): Promise<number> {
   let bytes = 0;

@@ -117,8 +117,11 @@ function endToEndSection(e: EndToEndResults & { context: RunContext }): string[]
     "includes TLS and the emulator, which is a Node stand-in for Envoy, not Envoy. Throughput is the size over",
     "the median time.",
     ...(e.skipped_sizes.length > 0 ? ["", `Not run in this mode: ${e.skipped_sizes.join(", ")}.`] : []),
-    ...(e.failed.length > 0 ? ["", `No figures: ${e.failed.join("; ")}.`] : []),
-    ...e.rows.filter((r) => r.failed.gateway + r.failed.direct > 0).map((r) => `${r.operation} ${r.size}: ${r.failed.gateway} transfer(s) failed through the gateway, ${r.failed.direct} straight to the stand-in, left out (first: ${r.first_failure}).`),
+    // Results written before failures were recorded have neither field.
+    ...((e.failed ?? []).length > 0 ? ["", `No figures: ${(e.failed ?? []).join("; ")}.`] : []),
+    ...e.rows
+      .filter((r) => (r.failed?.gateway ?? 0) + (r.failed?.direct ?? 0) > 0)
+      .flatMap((r) => ["", `${r.operation} ${r.size}: ${r.failed?.gateway ?? 0} transfer(s) failed through the gateway and ${r.failed?.direct ?? 0} straight to the stand-in, left out of the figures (first: ${r.first_failure}).`]),
     "",
     ...table(
       ["operation", "count", "direct p50 / p95 / p99", "gateway p50 / p95 / p99", "overhead p50", "overhead p95", "overhead p99", "MB/s direct / gateway"],
