@@ -4,13 +4,16 @@ import net from "node:net";
 import { join, relative } from "node:path";
 import { dev as devEnvironment } from "../../config/dev";
 import devPrincipals from "../../config/dev-principals.json";
-import { parseDevPrincipals } from "../dev/issuer-endpoint";
+import { issuerLogLine, parseDevPrincipals, type IssuerRequestRecord } from "../dev/issuer-endpoint";
 import { grantsFor, issuerProfileNames, issuerProfiles, policyBuckets } from "../dev/issuer-profile";
-import { LOCAL_REGION, startLocalGateway } from "../dev/local-gateway";
+import { LOCAL_REGION, startLocalGateway, type LocalBinding } from "../dev/local-gateway";
 import { formatRequestLine } from "../dev/request-lines";
 import { keptCertificate } from "../dev/tls";
+import { DEFAULT_CLIENT_SIGNATURES } from "../../handlers/authorizer/config";
+import { AUTHORIZER_VARIABLES } from "../../src/contracts/authorizer-environment";
 import { LOOPBACK } from "../../src/contracts/gateway";
 import { generateSigningKeyPair, type PrivateSigningKey } from "../../src/keys/generate";
+import { bindingPublicPart, generateBindingKeyPair, parseBindingPrivateKey } from "../../src/token/binding";
 import { mintToken } from "../../src/token/mint";
 import { parseOptions, type Command, type CommandIO } from "../command";
 import { DEFAULT_DEV_BUCKET, DEFAULT_DEV_DIR, DEFAULT_DEV_DOMAIN, DEFAULT_DEV_TTL, devOptions, type DevOptions } from "./dev-options";
@@ -32,8 +35,12 @@ what they get. The banner shows an AWS profile whose credential_process gets the
 (docs/issuing.md, "Getting credentials"); the buckets that policy names are created too.
 
 Every option is checked before anything starts; a bad one exits 2 and starts nothing.
+Every token the issuer hands out is bound (proof of possession, docs/issuing.md): its secret is
+sealed to the gateway's binding key, and the authorizer checks the client's signature with it
+(clientSignatures of config/dev.ts; bearer tokens such as the one printed below still pass).
+
 What is kept in --dir and reused on the next start: the signing key (tokens printed earlier stay
-valid until they expire), the HTTPS certificate (AWS_CA_BUNDLE), the port (tried first; a new
+valid until they expire), the binding key (binding-keys.json, 0600), the HTTPS certificate (AWS_CA_BUNDLE), the port (tried first; a new
 one only when it is taken; the issuer's likewise) and the objects (saved to --dir/s3 on Ctrl-C or SIGTERM; a process
 killed any other way loses the objects written since it started). So the pasted lines keep
 working across restarts.
@@ -70,6 +77,23 @@ async function devKey(dir: string): Promise<{ key: PrivateSigningKey; keyFile: s
   await writeFile(keyFile, JSON.stringify(pair.privateKey), { mode: 0o600 });
   await writeFile(jwks, JSON.stringify({ keys: [pair.publicKey] }));
   return { key: pair.privateKey, keyFile, jwks };
+}
+
+/**
+ * The binding key pair of the local gateway, kept like the signing key: the authorizer's private
+ * document (mode 0600, the layout `rajee keys binding` writes) and the public half the issuer seals
+ * each token's secret to. Credentials issued before a restart stay usable.
+ */
+async function devBindingKey(dir: string): Promise<LocalBinding> {
+  const keysFile = join(dir, "binding-keys.json");
+  if (existsSync(keysFile)) {
+    const keys = (JSON.parse(await readFile(keysFile, "utf8")) as { keys?: unknown } | null)?.keys;
+    if (!Array.isArray(keys) || keys.length === 0) throw new Error(`${keysFile}: not a binding-key document ({"keys": [...]}); delete it to make a new key`);
+    return { keysFile, publicKey: bindingPublicPart(parseBindingPrivateKey(keys[0], `${keysFile}: keys[0]`)) };
+  }
+  const { privateKey, publicKey } = await generateBindingKeyPair();
+  await writeFile(keysFile, JSON.stringify({ keys: [privateKey] }), { mode: 0o600 });
+  return { keysFile, publicKey };
 }
 
 /** Whether nothing listens on `port` at 127.0.0.1 right now. */
@@ -132,6 +156,7 @@ export const dev: Command = {
 
     await mkdir(join(dir, "s3"), { recursive: true });
     const { key, keyFile, jwks } = await devKey(dir);
+    const binding = await devBindingKey(dir);
     const token = await mintToken({ key, subject: "dev", grants: [...options.grants], ttlSeconds: options.ttlSeconds, issuer: "rajee", audience: "rajee" });
     const tls = await keptCertificate(dir, domain);
     if (tls.renewed) io.stderr(`made a new HTTPS certificate (${tls.renewed}); clients need the new AWS_CA_BUNDLE below\n`);
@@ -139,13 +164,15 @@ export const dev: Command = {
     const issuerPort = await chooseIssuerPort(dir);
     const principals = parseDevPrincipals(devPrincipals, "config/dev-principals.json");
     const policy = devEnvironment.issuer.policy;
-    const logIssuer = (record: { caller: string | undefined; status: number }) => io.stdout(`issuer ${record.status} ${record.caller ?? "(refused before the issuer: see the client's message)"}\n`);
+    const logIssuer = (record: IssuerRequestRecord) => io.stdout(`${issuerLogLine(record)}\n`);
 
     io.stderr(`starting moto (S3), the authorizer and the gateway emulator (state in ${dir})...\n`);
     const gateway = await startLocalGateway({
       // The buckets the dev issuance policy names too, so the credentials it issues have something to reach.
       buckets: [...new Set([bucket, ...policyBuckets(policy)])],
       keys: jwks,
+      binding,
+      env: { [AUTHORIZER_VARIABLES.clientSignatures]: devEnvironment.clientSignatures ?? DEFAULT_CLIENT_SIGNATURES },
       directory: join(dir, "s3"),
       tls,
       virtualHostDomain: domain,
@@ -209,7 +236,7 @@ ${profiles.replace(/^(?=.)/gm, "  ").trimEnd()}
         : `No rule of it names ${SHOWN_PRINCIPAL} (${shown.arn}).`
     }
 
-Kept in ${dir} and reused on restart: the signing key, the certificate, port ${p} and the issuer's port ${issuer.port},
+Kept in ${dir} and reused on restart: the signing and binding keys, the certificate, port ${p} and the issuer's port ${issuer.port},
 so these lines stay valid (the token until it expires). ${options.quiet ? "" : "One line per request follows; "}Ctrl-C to stop.
 `);
     // A Ctrl-C may arrive twice (from the terminal and relayed by tsx/npm): stay until saved.

@@ -150,8 +150,13 @@ export function functionUrlEvent(input: {
 /** The url-id the local issuer reports (`requestContext.apiId`). */
 const LOCAL_FUNCTION_URL_ID = "localissuer";
 
-/** Largest body accepted; the issuer's requests are a few grants. Lambda's own limit is 6 MB. */
-const MAX_BODY_BYTES = 64 * 1024;
+/**
+ * Largest body accepted, as a Function URL does: Lambda's 6 MB limit on a synchronous invocation's
+ * request payload (https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html). Smaller
+ * bodies the issuer will not read reach the handler, which answers 400 for them as it does in AWS;
+ * the signature is checked first either way.
+ */
+export const LAMBDA_MAX_REQUEST_BYTES = 6 * 1024 * 1024;
 
 /** A refusal before the handler runs, in the issuer's error shape so `rajee token request` prints it. */
 export interface Refusal {
@@ -184,8 +189,33 @@ export interface IssuerEndpointOptions {
   readonly handler: FunctionUrlHandler;
   /** @default any free port */
   readonly port?: number;
-  /** Called once per request with the caller's ARN (or none) and the status. @default none */
-  readonly onRequest?: (record: { readonly caller: string | undefined; readonly status: number }) => void;
+  /** Called once per request with the caller's ARN (or none), the status and, for a refusal, why. @default none */
+  readonly onRequest?: (record: IssuerRequestRecord) => void;
+}
+
+/** One request to the local issuer, for the dev log. */
+export interface IssuerRequestRecord {
+  /** The caller's ARN, when the signature checked out. */
+  readonly caller: string | undefined;
+  readonly status: number;
+  /** Why it was refused (the error message the caller got); absent on success. */
+  readonly reason?: string;
+}
+
+/** The dev log line of one issuer request: `issuer <status> <caller>`, and for a refusal `: <reason>`. */
+export function issuerLogLine(record: IssuerRequestRecord): string {
+  const who = record.caller ?? "(unauthenticated)";
+  return `issuer ${record.status} ${who}${record.reason === undefined ? "" : `: ${record.reason}`}`;
+}
+
+/** The message of an issuer error body, when `body` is one. */
+function errorMessageOf(body: string | undefined): string | undefined {
+  try {
+    const message = (JSON.parse(body ?? "") as { error?: { message?: unknown } }).error?.message;
+    return typeof message === "string" ? message : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 export interface IssuerEndpoint {
@@ -212,11 +242,13 @@ export async function startIssuerEndpoint(options: IssuerEndpointOptions): Promi
     void (async () => {
       let caller: string | undefined;
       let status = 500;
+      let reason: string | undefined;
       try {
-        const body = await readBounded(request, MAX_BODY_BYTES);
+        const body = await readBounded(request, LAMBDA_MAX_REQUEST_BYTES);
         if (body === "too-large") {
           status = 413;
-          return send(response, status, {}, JSON.stringify({ error: { code: "RequestTooLarge", message: `the body is over ${MAX_BODY_BYTES} bytes` } }));
+          reason = `(local Function URL) the body is over ${LAMBDA_MAX_REQUEST_BYTES} bytes, Lambda's request payload limit`;
+          return send(response, status, {}, JSON.stringify({ error: { code: "RequestTooLarge", message: reason } }));
         }
         const headers = headersOf(request);
         const target = request.url ?? "/";
@@ -225,18 +257,21 @@ export async function startIssuerEndpoint(options: IssuerEndpointOptions): Promi
         const auth = authenticate({ method, target, headers, body }, options.principals, options.region, now);
         if (!auth.ok) {
           status = auth.status;
+          reason = auth.message;
           return send(response, status, {}, JSON.stringify({ error: { code: auth.code, message: auth.message } }));
         }
         caller = auth.principal.arn;
         const event = functionUrlEvent({ method, target, headers, body, caller: callerIdentity(auth.principal), sourceIp: request.socket.remoteAddress ?? LOOPBACK, now });
         const result = await options.handler(event);
         status = result.statusCode;
+        if (status !== 200) reason = errorMessageOf(result.body) ?? `the issuer answered ${status}`;
         send(response, status, result.headers ?? {}, result.body ?? "");
       } catch (error) {
         status = 500;
+        reason = (error as Error).message;
         if (!response.headersSent) send(response, status, {}, JSON.stringify({ error: { code: "InternalError", message: (error as Error).message } }));
       } finally {
-        options.onRequest?.({ caller, status });
+        options.onRequest?.(reason === undefined ? { caller, status } : { caller, status, reason });
       }
     })();
   });

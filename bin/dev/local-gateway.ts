@@ -9,9 +9,10 @@ import { createLogger as createIssuerLogger } from "../../handlers/issuer/log";
 import { createIssuerHandler } from "../../handlers/issuer/issuer-handler";
 import type { IssuancePolicy } from "../../src/issuance/policy";
 import type { PrivateSigningKey } from "../../src/keys/generate";
+import type { BindingPublicKey } from "../../src/token/binding";
 import { startGatewayEmulator, type GatewayEmulator } from "./gateway-emulator";
 import type { GatewayTracing } from "./otlp-gateway-spans";
-import { startIssuerEndpoint, type DevPrincipals, type IssuerEndpoint } from "./issuer-endpoint";
+import { startIssuerEndpoint, type DevPrincipals, type IssuerEndpoint, type IssuerRequestRecord } from "./issuer-endpoint";
 import { decisionJoin, type RequestRecord } from "./request-lines";
 import { startS3StandIn, type S3StandIn } from "./s3-standin";
 import { localCertificate, type LocalTls } from "./tls";
@@ -53,6 +54,20 @@ export interface LocalGatewayOptions {
   readonly issuer?: LocalIssuerOptions;
   /** Send the emulator's and the authorizer's spans to this OTLP/HTTP endpoint (bin/dev/otlp-receiver.ts). @default none */
   readonly tracing?: Omit<GatewayTracing, "serviceName">;
+  /**
+   * Proof of possession: the authorizer opens `cnf.jwe` with the private keys in `keysFile`, and the
+   * local issuer, when it runs, binds every token it issues to `publicKey` (the newest of them).
+   * @default none: the issuer hands out bearer tokens and the authorizer has no binding keys
+   */
+  readonly binding?: LocalBinding;
+}
+
+/** The binding key pair of a local gateway, as `rajee keys binding` writes it. */
+export interface LocalBinding {
+  /** `{"keys": [private JWK, ...]}`, mode 0600: the authorizer's RAJEE_BINDING_KEYS_FILE. */
+  readonly keysFile: string;
+  /** The public half of the newest key: what the issuer seals each token's secret to. */
+  readonly publicKey: BindingPublicKey;
 }
 
 /** The local token issuer: the real handler behind a stand-in of its Function URL (bin/dev/issuer-endpoint.ts). */
@@ -65,8 +80,8 @@ export interface LocalIssuerOptions {
   readonly privateKey: PrivateSigningKey;
   /** Port of the issuer. @default any free port */
   readonly port?: number;
-  /** Called once per issuer request with the caller (when the signature checked out) and the status. @default none */
-  readonly onRequest?: (record: { readonly caller: string | undefined; readonly status: number }) => void;
+  /** Called once per issuer request with the caller (when the signature checked out), the status and why it was refused. @default none */
+  readonly onRequest?: (record: IssuerRequestRecord) => void;
 }
 
 export interface LocalGateway {
@@ -113,6 +128,7 @@ async function startInFrontOf(standIn: S3StandIn, options: LocalGatewayOptions):
     [v.logLevel]: logDestination ? "info" : "silent",
     ...(options.virtualHostDomain ? { [v.virtualHostDomain]: options.virtualHostDomain } : {}),
     ...(options.tracing ? { [v.tracingEndpoint]: options.tracing.endpoint, [v.tracingSamplingRatio]: String(options.tracing.samplingRatio) } : {}),
+    ...(options.binding ? { [v.bindingKeysFile]: options.binding.keysFile } : {}),
     ...options.env,
   });
   const authorizer = build({
@@ -145,7 +161,7 @@ async function startInFrontOf(standIn: S3StandIn, options: LocalGatewayOptions):
   let issuer: IssuerEndpoint | undefined;
   if (options.issuer) {
     try {
-      issuer = await startLocalIssuer(options.issuer, config, options.logDestination);
+      issuer = await startLocalIssuer(options.issuer, config, options.logDestination, options.binding?.publicKey);
     } catch (error) {
       await emulator.close();
       await authorizer.shutdown(1000);
@@ -172,9 +188,15 @@ async function startInFrontOf(standIn: S3StandIn, options: LocalGatewayOptions):
 
 /**
  * The issuer's real handler, signing with the local key for the `iss` and `aud` this gateway's
- * authorizer requires, behind the endpoint that checks callers' signatures as a Function URL does.
+ * authorizer requires, behind the endpoint that checks callers' signatures as a Function URL does;
+ * with the gateway's binding key, every token it issues is bound to it.
  */
-function startLocalIssuer(options: LocalIssuerOptions, authorizer: { issuer: string; audience: string }, logDestination: DestinationStream | undefined): Promise<IssuerEndpoint> {
+function startLocalIssuer(
+  options: LocalIssuerOptions,
+  authorizer: { issuer: string; audience: string },
+  logDestination: DestinationStream | undefined,
+  binding: BindingPublicKey | undefined,
+): Promise<IssuerEndpoint> {
   const handler = createIssuerHandler({
     readPrivateKey: async () => options.privateKey,
     policy: options.policy,
@@ -183,6 +205,7 @@ function startLocalIssuer(options: LocalIssuerOptions, authorizer: { issuer: str
     now: () => new Date(),
     log: createIssuerLogger(logDestination ? "info" : "silent", logDestination ?? { write: () => undefined }),
     metrics: () => undefined,
+    ...(binding ? { binding } : {}),
   });
   return startIssuerEndpoint({
     principals: options.principals,

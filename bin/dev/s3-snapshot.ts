@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
-import { mkdir, readdir, readFile, rename, rm, writeFile } from "node:fs/promises";
+import { chmod, mkdir, readdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { CreateBucketCommand, GetObjectCommand, ListBucketsCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 
@@ -9,8 +9,13 @@ import { CreateBucketCommand, GetObjectCommand, ListBucketsCommand, ListObjectsV
  * restart, the stand-in saves the latest version of every object to a folder when it stops and
  * puts them back into the new moto when it starts. The folder holds `objects.json` (bucket, key,
  * the headers S3 returns, the body's file) and `bodies/<sha256>` (content-addressed, so a key of
- * any length or shape maps to a valid file name).
+ * any length or shape maps to a valid file name). Like the keys beside it, the folders are 0700 and
+ * the files 0600: they hold whatever was uploaded, which is no one else's to read.
  */
+
+/** Mode of the snapshot's folders and files. */
+export const SNAPSHOT_DIRECTORY_MODE = 0o700;
+export const SNAPSHOT_FILE_MODE = 0o600;
 interface SavedObject {
   readonly bucket: string;
   readonly key: string;
@@ -34,7 +39,10 @@ function motoClient(motoUrl: string, region: string): S3Client {
 /** Writes the latest version of every object in every bucket to `directory`; returns how many. */
 export async function saveSnapshot(motoUrl: string, region: string, directory: string): Promise<number> {
   const s3 = motoClient(motoUrl, region);
-  await mkdir(join(directory, BODIES), { recursive: true });
+  await mkdir(join(directory, BODIES), { recursive: true, mode: SNAPSHOT_DIRECTORY_MODE });
+  // mkdir leaves existing folders as they were (and the umask applies to new ones): set both.
+  await chmod(directory, SNAPSHOT_DIRECTORY_MODE);
+  await chmod(join(directory, BODIES), SNAPSHOT_DIRECTORY_MODE);
   const saved: SavedObject[] = [];
   try {
     const buckets = ((await s3.send(new ListBucketsCommand({}))).Buckets ?? []).map((b) => b.Name!);
@@ -47,7 +55,8 @@ export async function saveSnapshot(motoUrl: string, region: string, directory: s
           const bytes = await got.Body!.transformToByteArray();
           const body = createHash("sha256").update(bytes).digest("hex");
           const file = join(directory, BODIES, body);
-          if (!existsSync(file)) await writeFile(file, bytes);
+          if (!existsSync(file)) await writeFile(file, bytes, { mode: SNAPSHOT_FILE_MODE });
+          else await chmod(file, SNAPSHOT_FILE_MODE);
           saved.push({
             bucket,
             key: Key!,
@@ -67,7 +76,8 @@ export async function saveSnapshot(motoUrl: string, region: string, directory: s
     s3.destroy();
   }
   // Replace the index in one rename, then drop bodies nothing refers to.
-  await writeFile(join(directory, `${INDEX}.new`), JSON.stringify(saved, null, 1));
+  await writeFile(join(directory, `${INDEX}.new`), JSON.stringify(saved, null, 1), { mode: SNAPSHOT_FILE_MODE });
+  await chmod(join(directory, `${INDEX}.new`), SNAPSHOT_FILE_MODE);
   await rename(join(directory, `${INDEX}.new`), join(directory, INDEX));
   const used = new Set(saved.map((o) => o.body));
   for (const file of await readdir(join(directory, BODIES))) if (!used.has(file)) await rm(join(directory, BODIES, file), { force: true });

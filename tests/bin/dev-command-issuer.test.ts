@@ -68,6 +68,7 @@ describeWithMoto("rajee dev's token issuer", () => {
     expect(await head(gatewayUrl!, ca, token, "/rajee-dev-data/users/alice/missing.txt")).toBe(404);
     expect(await head(gatewayUrl!, ca, token, "/rajee-dev-data/users/bob/b.txt")).toBe(403);
     await expect(requestAsAlice(issuerUrl!, ["read:rajee-dev-data/users/bob/"])).rejects.toThrow(/the issuer refused \(403 AccessDenied\)/);
+    await dev.waitFor(/^issuer 403 arn:aws:sts::111111111111:assumed-role\/AWSReservedSSO_DataScientist_0123456789abcdef\/alice: grant "read:rajee-dev-data\/users\/bob\/" is not covered/m);
 
     await dev.stop();
     dev = startDev(["--dir", dir, "--quiet"]);

@@ -1,7 +1,17 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import fc from "fast-check";
-import { callerIdentity, parseDevPrincipals, startIssuerEndpoint, type DevPrincipals, type FunctionUrlEvent, type IssuerEndpoint } from "../../../bin/dev/issuer-endpoint";
+import {
+  callerIdentity,
+  issuerLogLine,
+  parseDevPrincipals,
+  startIssuerEndpoint,
+  type DevPrincipals,
+  type FunctionUrlEvent,
+  type IssuerEndpoint,
+  type IssuerRequestRecord,
+} from "../../../bin/dev/issuer-endpoint";
+import { ISSUER_MAX_BODY_BYTES } from "../../../src/contracts/issuer-api";
 import { postToIssuer, signIssuerRequest } from "../../../bin/issuer-client";
 
 const REGION = "eu-west-1";
@@ -12,7 +22,7 @@ const outsider = principals.principals.outsider!;
 
 let endpoint: IssuerEndpoint;
 const events: FunctionUrlEvent[] = [];
-const records: { caller: string | undefined; status: number }[] = [];
+const records: IssuerRequestRecord[] = [];
 
 beforeAll(async () => {
   endpoint = await startIssuerEndpoint({
@@ -66,7 +76,35 @@ describe("the local issuer's Function URL check", () => {
     expect(response.status).toBe(403);
     expect(await response.json()).toEqual({ error: { code: "AccessDenied", message: expect.stringContaining("not signed") } });
     expect(events).toEqual([]);
-    expect(records).toEqual([{ caller: undefined, status: 403 }]);
+    expect(records).toEqual([{ caller: undefined, status: 403, reason: expect.stringContaining("the request is not signed") }]);
+  });
+
+  it("checks the signature of a body over the issuer's limit and hands it to the handler, as a Function URL does (Lambda takes 6 MB)", async () => {
+    const grants = Array.from({ length: 2000 }, (_, i) => `read:data/${"p".repeat(20)}/${i}/`);
+    const signed = await signedBy(alice, grants);
+    expect(Buffer.byteLength(signed.body)).toBeGreaterThan(4 * ISSUER_MAX_BODY_BYTES);
+    expect((await postToIssuer(signed)).status).toBe(200);
+    expect(events).toHaveLength(1);
+    expect((await postToIssuer({ ...signed, headers: { ...signed.headers, authorization: signed.headers.authorization!.replace(/Signature=\w+/, `Signature=${"0".repeat(64)}`) } })).status).toBe(403);
+    expect(events).toHaveLength(1);
+  });
+
+  it("records why the handler refused a request, for the dev log", async () => {
+    const refusing = await startIssuerEndpoint({
+      principals,
+      region: REGION,
+      handler: async () => ({ statusCode: 403, headers: {}, body: JSON.stringify({ error: { code: "AccessDenied", message: 'grant "read:data/b/" is not covered' } }) }),
+      onRequest: (record) => records.push(record),
+    });
+    try {
+      await postToIssuer(await signIssuerRequest({ url: new URL(refusing.url), region: REGION, credentials: alice, request: { grants: ["read:data/b/"] }, now: new Date() }));
+    } finally {
+      await refusing.close();
+    }
+    expect(records).toEqual([{ caller: alice.arn, status: 403, reason: 'grant "read:data/b/" is not covered' }]);
+    expect(issuerLogLine(records[0]!)).toBe(`issuer 403 ${alice.arn}: grant "read:data/b/" is not covered`);
+    expect(issuerLogLine({ caller: undefined, status: 403, reason: "(local Function URL) the request is not signed" })).toBe("issuer 403 (unauthenticated): (local Function URL) the request is not signed");
+    expect(issuerLogLine({ caller: alice.arn, status: 200 })).toBe(`issuer 200 ${alice.arn}`);
   });
 
   it("refuses a wrong secret, a wrong region and an unknown key", async () => {
