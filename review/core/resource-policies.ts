@@ -134,7 +134,8 @@ export function resourcePolicyViolations(index: ResourceIndex, statements: reado
     }
     if (p.principal === "*") {
       const who = p.functionUrlAuthType === "AWS_IAM" ? "any signed-in principal of any AWS account (AWS_IAM checks the signature, not whose account it is)" : "anyone (the principals of every AWS account, and every AWS service)";
-      const narrowed = p.principalOrgId !== undefined ? ` (${n.principalOrgId} narrows it only to an organisation)` : p.sourceAccount !== undefined || p.sourceArn !== undefined ? ` (${[p.sourceAccount && n.sourceAccount, p.sourceArn && n.sourceArn].filter(Boolean).join(" and ")} narrow only the calling resource, not the caller)` : "";
+      const sources = [...(p.sourceAccount !== undefined ? [n.sourceAccount] : []), ...(p.sourceArn !== undefined ? [n.sourceArn] : [])];
+      const narrowed = p.principalOrgId !== undefined ? ` (${n.principalOrgId} narrows it only to an organisation)` : sources.length ? ` (${sources.join(" and ")} ${sources.length > 1 ? "narrow" : "narrows"} only the calling resource, not the caller)` : "";
       add("lambda-permission-open", p.address, n.principal, `permission ${p.label} lets ${who} call ${p.action} on ${fn}${narrowed}; set ${n.principal} to the one account id or role ARN that calls it`);
     } else if (isServicePrincipal(p.principal) && p.sourceArn === undefined && p.sourceAccount === undefined) {
       add("lambda-permission-open", p.address, n.sourceArn, `permission ${p.label} lets ${p.principal} call ${p.action} on ${fn} for any resource of any account (no ${n.sourceArn} or ${n.sourceAccount}), so another account's ${p.principal.split(".")[0]} resource can invoke it; set ${n.sourceArn} to the resource that invokes it and ${n.sourceAccount} to ${o.accountId || "this account"}`);

@@ -79,7 +79,8 @@ describe("lambda-permission-open", () => {
       expect([action, findings([rotation, permission({ action, principal: "*" })])]).toEqual([action, [["lambda-permission-open", "aws_lambda_permission.p", "principal"]]]);
     }
     expect(messages([rotation, permission({ principal: "*", principal_org_id: "o-abc123" })])[0]).toContain("(principal_org_id narrows it only to an organisation)");
-    expect(messages([rotation, permission({ principal: "*", source_account: ACCOUNT })])[0]).toContain("(source_account narrow only the calling resource, not the caller)");
+    expect(messages([rotation, permission({ principal: "*", source_account: ACCOUNT })])[0]).toContain("(source_account narrows only the calling resource, not the caller)");
+    expect(messages([rotation, permission({ principal: "*", source_account: ACCOUNT, source_arn: "arn:aws:s3:::b" })])[0]).toContain("(source_account and source_arn narrow only the calling resource, not the caller)");
   });
 
   it("says what * means under AWS_IAM: any signed-in principal of any account, not a call without IAM auth", () => {
