@@ -75,11 +75,23 @@ export interface IssuerDeps {
   now(): Date;
 }
 
+/**
+ * Turns off the AWS SDK's NodeVersionSupportWarning (eight lines on stderr, for every aws cli command
+ * that runs `rajee token credential-process`) through the variable the SDK itself reads
+ * (`AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED`, @aws-sdk/core emitWarningIfUnsupportedVersion).
+ * Node 20 is this project's engine and the installed SDK supports it; the warning is about SDK
+ * releases after January 2027 (docs/decisions.md). A value the user set is kept.
+ */
+export function quietSdkNodeVersionWarning(env: NodeJS.ProcessEnv = process.env): void {
+  env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
+}
+
 /** The AWS SDK's default chains (loaded on first use, so `--help` and usage errors stay fast) and fetch. */
 export const sdkIssuerDeps: IssuerDeps = {
   async credentials(profile) {
     const missing = profile === undefined ? undefined : await missingProfileProblem(profile, process.env);
     if (missing !== undefined) throw new Error(missing);
+    quietSdkNodeVersionWarning();
     const { fromNodeProviderChain } = await import("@aws-sdk/credential-providers");
     return fromNodeProviderChain(profile === undefined ? {} : { profile })();
   },
@@ -88,6 +100,7 @@ export const sdkIssuerDeps: IssuerDeps = {
     // (https://docs.aws.amazon.com/sdkref/latest/guide/feature-region.html), so it is read here.
     const fromEnvironment = process.env.AWS_REGION || process.env.AWS_DEFAULT_REGION;
     if (fromEnvironment) return fromEnvironment;
+    quietSdkNodeVersionWarning();
     // The region chain of any SDK client (AWS_REGION, then the profile's region in ~/.aws/config);
     // Secrets Manager's is used because that client is already a dependency. Nothing is sent.
     const { SecretsManagerClient } = await import("@aws-sdk/client-secrets-manager");

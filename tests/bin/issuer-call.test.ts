@@ -1,3 +1,5 @@
+import { spawnSync } from "node:child_process";
+import { writeFileSync } from "node:fs";
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { UsageError } from "../../bin/command";
@@ -78,6 +80,17 @@ describe("the SDK's chains behind the commands", () => {
     expect(error?.message).toMatch(/^profile nosuch does not exist/);
     expect(error?.message).toContain(process.env.AWS_CONFIG_FILE as string);
     expect(error?.message).toContain(process.env.AWS_SHARED_CREDENTIALS_FILE as string);
+  });
+
+  it("does not print the SDK's NodeVersionSupportWarning on Node 20, this project's engine", () => {
+    const dir = temp.make("aws-files");
+    const config = join(dir, "config");
+    writeFileSync(config, "[profile p]\nregion = eu-west-1\n");
+    const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: dir, AWS_CONFIG_FILE: config, AWS_SHARED_CREDENTIALS_FILE: join(dir, "credentials"), AWS_PROFILE: "p" };
+    // No credentials: the region chain builds an SDK client (where the SDK warns), then the call fails.
+    const run = spawnSync(process.execPath, ["--import", "tsx", join(__dirname, "../../bin/rajee.ts"), "token", "request", "--url", "http://127.0.0.1:9/", "--grant", "read:data/a/"], { env, encoding: "utf8", timeout: 30_000 });
+    expect(run.stderr).toMatch(/no AWS credentials to sign the call/);
+    expect(run.stderr).not.toMatch(/NodeVersionSupportWarning/);
   });
 
   it("gives the default lifetime in the --ttl help as the issuer applies it", () => {
