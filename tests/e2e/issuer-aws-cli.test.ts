@@ -1,5 +1,5 @@
 import { execFile } from "node:child_process";
-import { readdir, stat } from "node:fs/promises";
+import { readdir, readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { findAwsCliV2 } from "../support/aws-cli";
@@ -64,6 +64,30 @@ describeWithCli("aws cli v2 with credentials from the issuer (credential_process
     expect(refused.stderr).toContain("Error when retrieving credentials from custom-process");
     expect(refused.stderr).toMatch(/the issuer refused \(403 AccessDenied\): .*write:data\/shared\//);
     expect(fx.issuerRequests.slice(before)).toEqual([{ caller: ALICE, status: 403 }]);
+  });
+
+  it("refuses the issued SessionToken with SignatureDoesNotMatch when the request is signed with another secret", async () => {
+    const files = await readdir(fx.cacheDir);
+    const { credentials } = JSON.parse(await readFile(join(fx.cacheDir, files[0]!), "utf8")) as { credentials: { AccessKeyId: string; SecretAccessKey: string; SessionToken: string } };
+    // The token is bound: its cnf holds the secret sealed to the gateway's binding key.
+    const payload = JSON.parse(Buffer.from(credentials.SessionToken.split(".")[1]!, "base64url").toString("utf8")) as { cnf?: { jwe?: unknown } };
+    expect(typeof payload.cnf?.jwe).toBe("string");
+    const env = { ...fx.env, AWS_ACCESS_KEY_ID: credentials.AccessKeyId, AWS_SESSION_TOKEN: credentials.SessionToken, AWS_DEFAULT_REGION: "eu-west-1", AWS_CONFIG_FILE: "/dev/null" };
+    const run = async (secret: string) => {
+      try {
+        const { stdout } = await promisify(execFile)(cli.path!, ["--endpoint-url", fx.gateway.url, "s3api", "get-object", "--bucket", "data", "--key", "users/alice/a.txt", "own.txt"], { env: { ...env, AWS_SECRET_ACCESS_KEY: secret }, cwd: fx.dir, timeout: 60_000 });
+        return { code: 0, stdout, stderr: "" };
+      } catch (error) {
+        const e = error as { stdout?: string; stderr?: string };
+        return { code: 1, stdout: e.stdout ?? "", stderr: e.stderr ?? "" };
+      }
+    };
+    const stolen = await run(`${credentials.SecretAccessKey.slice(0, -1)}${credentials.SecretAccessKey.endsWith("A") ? "B" : "A"}`);
+    expect(stolen.code).toBe(1);
+    expect(stolen.stderr).toContain("SignatureDoesNotMatch");
+    // The same token with its own secret still reads: only the secret differed.
+    expect(await run(credentials.SecretAccessKey)).toMatchObject({ code: 0 });
+    expect(await readFile(join(fx.dir, "own.txt"), "utf8")).toBe(OBJECTS["users/alice/a.txt"]);
   });
 
   it("only ever reached S3 with signatures the stand-in verified", () => {

@@ -6,10 +6,12 @@ import { LOCAL_REGION, startLocalGateway, type LocalGateway } from "../../bin/de
 import devPrincipals from "../../config/dev-principals.json";
 import type { IssuancePolicy } from "../../src/issuance/policy";
 import { generateSigningKeyPair } from "../../src/keys/generate";
+import { generateBindingKeyPair } from "../../src/token/binding";
 import { makeTempDir, removeTempDir } from "../support/temp";
 
 /**
- * A local gateway with the token issuer beside it, and an AWS config whose profiles get their
+ * A local gateway with the token issuer beside it (binding every token; the authorizer requires
+ * bound tokens and checks the client's signature with the sealed secret), and an AWS config whose profiles get their
  * credentials from `rajee token credential-process` (run as a process, as the aws cli and boto3 run
  * it), each calling the issuer with a dev principal's keys from a credentials file.
  */
@@ -52,6 +54,8 @@ export interface IssuerFixture {
   readonly cacheDir: string;
   /** The environment for aws cli and boto3 processes: the config files, the gateway's CA, nothing of the user's. */
   readonly env: Record<string, string>;
+  /** The gateway's CA certificate file (AWS_CA_BUNDLE for the aws cli and boto3, NODE_EXTRA_CA_CERTS for Node). */
+  readonly caFile: string;
   /** One entry per request the issuer answered: the caller and the status. */
   readonly issuerRequests: { caller: string | undefined; status: number }[];
   stop(): Promise<void>;
@@ -67,11 +71,16 @@ export async function startIssuerFixture(): Promise<IssuerFixture> {
     const pair = await generateSigningKeyPair();
     const jwks = join(dir, "jwks.json");
     await writeFile(jwks, JSON.stringify({ keys: [pair.publicKey] }));
+    // The issuer binds every token to this key, and the authorizer refuses any token that is not bound.
+    const binding = await generateBindingKeyPair();
+    const bindingKeys = join(dir, "binding-keys.json");
+    await writeFile(bindingKeys, JSON.stringify({ keys: [binding.privateKey] }), { mode: 0o600 });
     const principals = parseDevPrincipals(devPrincipals, "config/dev-principals.json");
     gateway = await startLocalGateway({
       buckets: ["data"],
       keys: jwks,
-      env: { RAJEE_RATE_LIMIT_PER_SECOND: "0" },
+      binding: { keysFile: bindingKeys, publicKey: binding.publicKey },
+      env: { RAJEE_RATE_LIMIT_PER_SECOND: "0", RAJEE_CLIENT_SIGNATURES: "required" },
       issuer: { principals, policy: ISSUANCE_POLICY, privateKey: pair.privateKey, onRequest: (record) => issuerRequests.push(record) },
     });
     const issuerUrl = gateway.issuer!.url;
@@ -80,6 +89,7 @@ export async function startIssuerFixture(): Promise<IssuerFixture> {
     for (const [key, text] of Object.entries(OBJECTS)) await seed.send(new PutObjectCommand({ Bucket: "data", Key: key, Body: text }));
     seed.destroy();
 
+    const started = gateway;
     const caFile = join(dir, "gateway-ca.pem");
     const configFile = join(dir, "aws-config");
     const credentialsFile = join(dir, "aws-credentials");
@@ -88,7 +98,8 @@ export async function startIssuerFixture(): Promise<IssuerFixture> {
     const files = `env XDG_CACHE_HOME=${cacheHome} AWS_CONFIG_FILE=${configFile} AWS_SHARED_CREDENTIALS_FILE=${credentialsFile}`;
     const credentialProcess = (keys: string, grants: string[]) =>
       `${files} node ${RAJEE} token credential-process --url ${issuerUrl} --region ${LOCAL_REGION} --profile ${keys} ${grants.map((g) => `--grant ${g}`).join(" ")}`;
-    const profile = (name: string, command: string) => `[profile ${name}]\nregion = ${LOCAL_REGION}\ncredential_process = ${command}\ns3 =\n  addressing_style = path\n`;
+    const profile = (name: string, command: string) =>
+      `[profile ${name}]\nregion = ${LOCAL_REGION}\nendpoint_url = ${started.url}\ncredential_process = ${command}\ns3 =\n  addressing_style = path\n`;
     await writeFile(caFile, gateway.caCertificate);
     await writeFile(
       configFile,
@@ -102,7 +113,6 @@ export async function startIssuerFixture(): Promise<IssuerFixture> {
     const keys = (name: string, p: { accessKeyId: string; secretAccessKey: string }) => `[${name}]\naws_access_key_id = ${p.accessKeyId}\naws_secret_access_key = ${p.secretAccessKey}\n`;
     await writeFile(credentialsFile, [keys("alice-keys", principals.principals.alice!), keys("outsider-keys", principals.principals.outsider!)].join("\n"), { mode: 0o600 });
 
-    const started = gateway;
     return {
       gateway,
       issuerUrl,
@@ -121,6 +131,7 @@ export async function startIssuerFixture(): Promise<IssuerFixture> {
         // The run's temp folder, where tsx (starting rajee for credential_process) keeps its cache.
         ...(process.env.TMPDIR ? { TMPDIR: process.env.TMPDIR } : {}),
       },
+      caFile,
       issuerRequests,
       stop: async () => {
         await started.stop();
