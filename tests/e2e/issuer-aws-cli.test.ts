@@ -63,7 +63,7 @@ describeWithCli("aws cli v2 with credentials from the issuer (credential_process
     expect(refused.code).not.toBe(0);
     expect(refused.stderr).toContain("Error when retrieving credentials from custom-process");
     expect(refused.stderr).toMatch(/the issuer refused \(403 AccessDenied\): .*write:data\/shared\//);
-    expect(fx.issuerRequests.slice(before)).toEqual([{ caller: ALICE, status: 403 }]);
+    expect(fx.issuerRequests.slice(before)).toEqual([{ caller: ALICE, status: 403, reason: expect.stringContaining('grant "write:data/shared/" is not covered') }]);
   });
 
   it("refuses the issued SessionToken with SignatureDoesNotMatch when the request is signed with another secret", async () => {

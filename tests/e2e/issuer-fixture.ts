@@ -1,7 +1,7 @@
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
-import { parseDevPrincipals } from "../../bin/dev/issuer-endpoint";
+import { parseDevPrincipals, type IssuerRequestRecord } from "../../bin/dev/issuer-endpoint";
 import { LOCAL_REGION, startLocalGateway, type LocalGateway } from "../../bin/dev/local-gateway";
 import devPrincipals from "../../config/dev-principals.json";
 import type { IssuancePolicy } from "../../src/issuance/policy";
@@ -56,8 +56,8 @@ export interface IssuerFixture {
   readonly env: Record<string, string>;
   /** The gateway's CA certificate file (AWS_CA_BUNDLE for the aws cli and boto3, NODE_EXTRA_CA_CERTS for Node). */
   readonly caFile: string;
-  /** One entry per request the issuer answered: the caller and the status. */
-  readonly issuerRequests: { caller: string | undefined; status: number }[];
+  /** One entry per request the issuer answered: the caller, the status and, for a refusal, why. */
+  readonly issuerRequests: IssuerRequestRecord[];
   stop(): Promise<void>;
 }
 
@@ -65,7 +65,7 @@ const RAJEE = join(__dirname, "../../bin/rajee.js");
 
 export async function startIssuerFixture(): Promise<IssuerFixture> {
   const dir = makeTempDir("issuer-e2e");
-  const issuerRequests: { caller: string | undefined; status: number }[] = [];
+  const issuerRequests: IssuerRequestRecord[] = [];
   let gateway: LocalGateway | undefined;
   try {
     const pair = await generateSigningKeyPair();

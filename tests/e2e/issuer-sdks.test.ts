@@ -1,14 +1,12 @@
 import { execFile, execFileSync } from "node:child_process";
-import https from "node:https";
+import { join } from "node:path";
 import { promisify } from "node:util";
-import { GetObjectCommand, ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3";
-import { fromIni, fromProcess } from "@aws-sdk/credential-providers";
-import { LOCAL_REGION } from "../../bin/dev/local-gateway";
+import { fromProcess } from "@aws-sdk/credential-providers";
 import { motoSetup } from "../support/moto";
 import { OBJECTS, PROFILES, startIssuerFixture, type IssuerFixture } from "./issuer-fixture";
 
 /**
- * boto3 and the JavaScript SDK v3 (fromIni, fromProcess) with the same credential_process profiles
+ * boto3 and the JavaScript SDK v3 (its default chain under AWS_PROFILE, and fromProcess) with the same credential_process profiles
  * as the aws cli: credentials from the local issuer, requests to the local gateway.
  */
 
@@ -24,6 +22,29 @@ if (boto3 === undefined) console.warn("skipping the issuer's boto3 test: python3
 const motoReady = motoSetup().ok;
 const describeWithMoto = motoReady ? describe : describe.skip;
 const itWithBoto3 = boto3 !== undefined ? it : it.skip;
+
+/** One JavaScript SDK v3 process, configured only by its environment (docs/issuing.md): the allowed reads and a read outside the grants. */
+const SDK_SCRIPT = String.raw`
+const { S3Client, ListObjectsV2Command, GetObjectCommand } = require("@aws-sdk/client-s3");
+(async () => {
+  const s3 = new S3Client({ forcePathStyle: true, maxAttempts: 1 });
+  const out = {};
+  const listed = await s3.send(new ListObjectsV2Command({ Bucket: "data", Prefix: "users/alice/" }));
+  out.list = (listed.Contents || []).map((o) => o.Key);
+  out.get = await (await s3.send(new GetObjectCommand({ Bucket: "data", Key: "users/alice/a.txt" }))).Body.transformToString();
+  try {
+    await s3.send(new GetObjectCommand({ Bucket: "data", Key: "shared/s.txt" }));
+    out.shared = "allowed";
+  } catch (e) {
+    out.shared = e.name;
+  }
+  s3.destroy();
+  process.stdout.write(JSON.stringify(out));
+})().catch((e) => {
+  process.stderr.write(String(e && e.stack || e));
+  process.exit(1);
+});
+`;
 
 /** One boto3 process: the allowed reads, a read outside the issued grants, and the two refused profiles. It prints one JSON object. */
 const SCRIPT = String.raw`
@@ -73,26 +94,21 @@ describeWithMoto("boto3 and the JavaScript SDK with credentials from the issuer 
     expect(out[PROFILES.outsider]).toMatch(/the issuer refused \(403 AccessDenied\): .*arn:aws:iam::222222222222:user\/outsider/s);
   });
 
-  it("the SDK's fromIni reads the granted prefix with the same profile, and fromProcess passes the issuer's refusal on", async () => {
-    const files = { configFilepath: fx.env.AWS_CONFIG_FILE!, filepath: fx.env.AWS_SHARED_CREDENTIALS_FILE! };
-    const agent = new https.Agent({ ca: fx.gateway.caCertificate });
-    const s3 = new S3Client({
-      endpoint: fx.gateway.url,
-      forcePathStyle: true,
-      region: LOCAL_REGION,
-      maxAttempts: 1,
-      credentials: fromIni({ profile: PROFILES.alice, ...files }),
-      requestHandler: { httpsAgent: agent },
+  it("the SDK reads the granted prefix with the same profile, set as docs/issuing.md says (AWS_PROFILE, NODE_EXTRA_CA_CERTS), and fromProcess passes the issuer's refusal on", async () => {
+    // A process of its own, because Node reads NODE_EXTRA_CA_CERTS only when it starts. The client is
+    // given no endpoint, region or credentials: AWS_PROFILE selects the profile whose endpoint_url,
+    // region and credential_process the SDK reads. AWS_CA_BUNDLE is left out: the JavaScript SDK ignores it.
+    const { AWS_CA_BUNDLE: _ignored, ...env } = fx.env;
+    const { stdout } = await promisify(execFile)(process.execPath, ["-e", SDK_SCRIPT], {
+      env: { ...env, AWS_PROFILE: PROFILES.alice, NODE_EXTRA_CA_CERTS: fx.caFile, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true" },
+      cwd: join(__dirname, "../.."),
+      timeout: 60_000,
     });
-    try {
-      const listed = await s3.send(new ListObjectsV2Command({ Bucket: "data", Prefix: "users/alice/" }));
-      expect(listed.Contents?.map((o) => o.Key)).toEqual(["users/alice/a.txt"]);
-      const got = await s3.send(new GetObjectCommand({ Bucket: "data", Key: "users/alice/a.txt" }));
-      expect(await got.Body?.transformToString()).toBe(OBJECTS["users/alice/a.txt"]);
-      await expect(s3.send(new GetObjectCommand({ Bucket: "data", Key: "shared/s.txt" }))).rejects.toMatchObject({ name: "AccessDenied" });
-    } finally {
-      s3.destroy();
-    }
+    const out = JSON.parse(stdout) as Record<string, unknown>;
+    expect(out.list).toEqual(["users/alice/a.txt"]);
+    expect(out.get).toBe(OBJECTS["users/alice/a.txt"]);
+    expect(out.shared).toBe("AccessDenied");
+    const files = { configFilepath: fx.env.AWS_CONFIG_FILE!, filepath: fx.env.AWS_SHARED_CREDENTIALS_FILE! };
     await expect(fromProcess({ profile: PROFILES.aliceWritesShared, ...files })()).rejects.toThrow(/the issuer refused \(403 AccessDenied\): .*write:data\/shared\//);
   });
 
