@@ -29,9 +29,11 @@ describe("an environment with tracing", () => {
   it("runs the collector from the ECR mirror and points the authorizer's spans at it, with the environment's ratio", () => {
     const collector = containers.find((d) => d.name === COLLECTOR_CONTAINER)!;
     expect(collector.image).toMatch(/^111111111111\.dkr\.ecr\.eu-west-1\.amazonaws\.com\/rajee-dev\/aws-observability\/aws-otel-collector:v[\d.]+@sha256:[0-9a-f]{64}$/);
-    // The JWKS ARN is a token until apply; the parser reads a stand-in.
-    const env = { ...containerEnvironment(stack.proxyService, AUTHORIZER_CONTAINER), RAJEE_JWKS_SECRET_ARN: "arn:aws:secretsmanager:eu-west-1:111111111111:secret:jwks-AbCdEf" };
-    const authorizer = parseConfig(env);
+    // Secret ARNs are tokens until apply: the parser reads the tracing variables with a stand-in key source.
+    const deployed = containerEnvironment(stack.proxyService, AUTHORIZER_CONTAINER);
+    const tracingVariables = Object.fromEntries(Object.entries(deployed).filter(([name]) => name.startsWith("RAJEE_TRACING_")));
+    expect(Object.keys(tracingVariables)).toHaveLength(2);
+    const authorizer = parseConfig({ RAJEE_JWKS_FILE: "/unused", ...tracingVariables });
     expect(authorizer.tracing).toEqual({ endpoint: "http://127.0.0.1:4318/v1/traces", samplingRatio: 0.1 });
   });
 
