@@ -205,7 +205,7 @@ export function renderBenchmarks(results: BenchResults, analysis: string): strin
       "",
       ...table(
         ["target", "limit", "measured", ""],
-        results.targets.map((t) => [t.name, t.target, t.measured, t.met ? "met" : "**MISSED**"]),
+        results.targets.map((t) => [t.name, t.target, t.measured, t.loaded ? `${t.met ? "met" : "missed"}, not judged (${t.loaded})` : t.met ? "met" : "**MISSED**"]),
       ),
       "",
       analysis.trim(),

@@ -67,6 +67,13 @@ describe("benchmark results", () => {
     expect(page).toContain("| `writeLatin1String` | (native) | 40 |");
   });
 
+  it("does not judge targets measured while the load average exceeded the core count", () => {
+    const loaded = { ...http(40000, 500), context: { ...context, load_average_start: [11.4, 9, 8] } };
+    const results = summarize({ http: loaded }, "now", machine, [11.4]);
+    expect(results.targets.every((t) => t.loaded === "load average 11.4 on 2 cores")).toBe(true);
+    expect(renderBenchmarks(results, "")).toContain("| met, not judged (load average 11.4 on 2 cores) |");
+  });
+
   it("draws one line per series in a standalone SVG", () => {
     const svg = lineChartSvg("t", [
       { label: "RSS", unit: "MiB", points: [[0, 80], [1, 82]], limit: { value: 120, label: "target" } },
