@@ -16,10 +16,11 @@ import { generateSigningKeyPair, type PrivateSigningKey } from "../../src/keys/g
 import { bindingPublicPart, generateBindingKeyPair, parseBindingPrivateKey } from "../../src/token/binding";
 import { mintToken } from "../../src/token/mint";
 import { parseOptions, type Command, type CommandIO } from "../command";
+import { startOtlpReceiver, type ReceivedSpan } from "../dev/otlp-receiver";
 import { DEFAULT_DEV_BUCKET, DEFAULT_DEV_DIR, DEFAULT_DEV_DOMAIN, DEFAULT_DEV_TTL, devOptions, type DevOptions } from "./dev-options";
 
 const HELP = `Usage: npm run dev -- [--dir ${DEFAULT_DEV_DIR}] [--bucket ${DEFAULT_DEV_BUCKET}] [--port N] [--grant G...] [--ttl ${DEFAULT_DEV_TTL}]
-                      [--domain ${DEFAULT_DEV_DOMAIN}] [--quiet]
+                      [--domain ${DEFAULT_DEV_DOMAIN}] [--quiet] [--traces]
        (the same as: rajee dev ...)
 
 Runs the whole gateway on 127.0.0.1 without AWS: an S3 stand-in (moto, a local implementation of
@@ -54,7 +55,14 @@ Options:
   --domain NAME    virtual-hosted requests: https://<bucket>.NAME:<port>/<key>; the certificate
                    covers *.NAME (default ${DEFAULT_DEV_DOMAIN}; see docs/end-to-end.md)
   --quiet          no per-request lines
+  --traces         trace every request: the emulator's and the authorizer's spans go to a local
+                   OTLP receiver, which prints one line per span (docs/observability.md)
 `;
+
+/** One received span as `npm run dev -- --traces` prints it. */
+function spanLine(span: ReceivedSpan): string {
+  return `span ${span.traceId} ${span.spanId} <- ${span.parentSpanId || "(root)"} ${span.serviceName} ${span.name} ${JSON.stringify(span.attributes)}`;
+}
 
 /** Files in the working folder. */
 const PORT_FILE = "gateway-port";
@@ -150,6 +158,7 @@ export const dev: Command = {
       ttl: { type: "string" },
       domain: { type: "string" },
       quiet: { type: "boolean" },
+      traces: { type: "boolean" },
     });
     const options = devOptions(values);
     const { dir, bucket, domain } = options;
@@ -166,8 +175,10 @@ export const dev: Command = {
     const policy = devEnvironment.issuer.policy;
     const logIssuer = (record: IssuerRequestRecord) => io.stdout(`${issuerLogLine(record)}\n`);
 
+    const receiver = values.traces ? await startOtlpReceiver({ onSpan: (span) => io.stdout(`${spanLine(span)}\n`) }) : undefined;
     io.stderr(`starting moto (S3), the authorizer and the gateway emulator (state in ${dir})...\n`);
     const gateway = await startLocalGateway({
+      ...(receiver ? { tracing: { endpoint: receiver.tracesUrl, samplingRatio: 1 } } : {}),
       // The buckets the dev issuance policy names too, so the credentials it issues have something to reach.
       buckets: [...new Set([bucket, ...policyBuckets(policy)])],
       keys: jwks,
@@ -252,6 +263,7 @@ so these lines stay valid (the token until it expires). ${options.quiet ? "" : "
     });
     io.stderr(`stopping (saving objects to ${join(dir, "s3")})...\n`);
     await gateway.stop();
+    await receiver?.close();
     return 0;
   },
 };
