@@ -35,6 +35,8 @@ export const prod: EnvironmentConfig = {
   certificateArn: "arn:aws:acm:eu-west-1:333333333333:certificate/00000000-0000-4000-8000-000000000003",
   domain: "s3.rajee.example.com",
   ingressCidrs: ["0.0.0.0/0"],
+  // Every request verified with the secret bound to its token: bearer tokens refused (docs/security.md, "Proof of possession").
+  clientSignatures: "required",
   token: { issuer: "https://issuer.rajee.example.com", audience: "rajee", maxLifetimeSeconds: 43200, clockSkewSeconds: 30 },
   issuer: {
     // Named roles only, never a whole account: the reporting job here and a partner's ingest role in its own account.

@@ -34,6 +34,8 @@ export const staging: EnvironmentConfig = {
   certificateArn: "arn:aws:acm:eu-west-1:222222222222:certificate/00000000-0000-4000-8000-000000000002",
   domain: "s3.staging.rajee.example.com",
   ingressCidrs: ["0.0.0.0/0"],
+  // Every request verified with the secret bound to its token: bearer tokens refused (docs/security.md, "Proof of possession").
+  clientSignatures: "required",
   token: { issuer: "https://issuer.staging.rajee.example.com", audience: "rajee-staging", maxLifetimeSeconds: 43200, clockSkewSeconds: 30 },
   issuer: {
     // Only these roles may call the URL: the analysts' role here and a partner's ingest role in its own account.

@@ -10,6 +10,7 @@ import { FILTER, S3_LISTENER } from "../envoy-templates/bootstrap";
 import { bundleIssuerLambda } from "../handlers/issuer/bundle";
 import { AccessPolicy } from "../modules/access-policy/access-policy";
 import { ImageMirror, mirroredImage } from "../modules/image-mirror/image-mirror";
+import { BindingKeys } from "../modules/binding-keys/binding-keys";
 import { Issuer, issuerRoleArn } from "../modules/issuer/issuer";
 import { LoadBalancer } from "../modules/load-balancer/load-balancer";
 import { PlanRole } from "../modules/plan-role/plan-role";
@@ -100,6 +101,7 @@ export class EnvironmentStack extends TerraformStack {
   readonly planRole: PlanRole | undefined;
   readonly logGroups: LogGroups;
   readonly signingKeys: SigningKeys;
+  readonly bindingKeys: BindingKeys;
   /** The token issuer (Lambda behind an AWS_IAM Function URL). */
   readonly issuer: Issuer;
   readonly accessPolicy: AccessPolicy;
@@ -181,27 +183,6 @@ export class EnvironmentStack extends TerraformStack {
       // moto's RotateSecret invokes the Lambda, which needs Docker (docs/infrastructure.md).
       ...(localApi === undefined ? {} : { rotationSchedule: false }),
     });
-    this.issuer = new Issuer(this, "issuer", {
-      namePrefix: name,
-      accountId: c.accountId,
-      region: c.region,
-      bundle: props.issuerBundle ?? defaultIssuerBundle(),
-      environment: issuerEnvironment({
-        privateKeySecretArn: this.signingKeys.privateKeySecretArn,
-        issuer: c.token.issuer,
-        audience: c.token.audience,
-        policy: c.issuer.policy,
-        maxTokenLifetimeSeconds: c.token.maxLifetimeSeconds,
-        // A retired key stays published lifetime + skew: signing with a cached key longer than the skew could outlive it (docs/operations.md).
-        keyCacheSeconds: Math.min(DEFAULT_KEY_CACHE_SECONDS, c.token.clockSkewSeconds),
-      }),
-      logGroupName: this.logGroups.names.issuer as string,
-      logGroupArn: this.logGroups.arns.issuer as string,
-      privateKeySecretArn: this.signingKeys.privateKeySecretArn,
-      privateKeyKmsKeyArn: this.signingKeys.privateKeyKmsKeyArn,
-      invokers: c.issuer.invokers,
-      reservedConcurrency: c.issuer.reservedConcurrency,
-    });
 
     // The tasks reach only ECR: Envoy's image comes through the account's pull-through cache unless configured.
     // moto has no pull-through cache API (docs/infrastructure.md), so the local variant names the mirror without the rule.
@@ -218,6 +199,39 @@ export class EnvironmentStack extends TerraformStack {
       logGroupArns: [this.logGroups.arns.envoy as string, this.logGroups.arns.authorizer as string, ...(c.tracing ? [this.logGroups.arns.collector as string] : [])],
       ecrRepositoryArns: ecrRepositoryArns(partition, [c.authorizerImage, envoyImage, ...(collectorImage ? [collectorImage] : [])]),
       pullThroughRepositoryArns: this.imageMirror && c.envoyImage === undefined ? [this.imageMirror.repositoryArnPattern] : [],
+    });
+
+    this.bindingKeys = new BindingKeys(this, "binding-keys", {
+      namePrefix: name,
+      accountId: c.accountId,
+      region: c.region,
+      authorizerRoleArn: this.accessPolicy.taskRoleArn,
+      authorizerRoleName: this.accessPolicy.taskRoleName,
+      publicKmsKeyArn: this.signingKeys.kmsKeyArn,
+    });
+    this.issuer = new Issuer(this, "issuer", {
+      namePrefix: name,
+      accountId: c.accountId,
+      region: c.region,
+      bundle: props.issuerBundle ?? defaultIssuerBundle(),
+      environment: issuerEnvironment({
+        privateKeySecretArn: this.signingKeys.privateKeySecretArn,
+        issuer: c.token.issuer,
+        audience: c.token.audience,
+        policy: c.issuer.policy,
+        maxTokenLifetimeSeconds: c.token.maxLifetimeSeconds,
+        // A retired key stays published lifetime + skew: signing with a cached key longer than the skew could outlive it (docs/operations.md).
+        keyCacheSeconds: Math.min(DEFAULT_KEY_CACHE_SECONDS, c.token.clockSkewSeconds),
+        // Every token the issuer hands out is bound: its secret sealed to the authorizers' binding key.
+        bindingPublicKeySecretArn: this.bindingKeys.publicSecretArn,
+      }),
+      logGroupName: this.logGroups.names.issuer as string,
+      logGroupArn: this.logGroups.arns.issuer as string,
+      privateKeySecretArn: this.signingKeys.privateKeySecretArn,
+      privateKeyKmsKeyArn: this.signingKeys.privateKeyKmsKeyArn,
+      binding: { publicSecretArn: this.bindingKeys.publicSecretArn, kmsKeyArn: this.signingKeys.kmsKeyArn },
+      invokers: c.issuer.invokers,
+      reservedConcurrency: c.issuer.reservedConcurrency,
     });
 
     const envoy = envoySettingsForEnvironment(c);
@@ -272,6 +286,7 @@ export class EnvironmentStack extends TerraformStack {
         s3Region: envoy.s3Region,
         s3Endpoint: envoy.s3Endpoint,
         virtualHostDomain: c.domain,
+        bindingKeysSecretArn: this.bindingKeys.privateSecretArn,
         ...(c.clientSignatures === undefined ? {} : { clientSignatures: c.clientSignatures }),
         runtimeParameterName: this.runtimeParameter.parameterName,
         ...(c.tracing ? { tracing: { endpoint: collectorTracesUrl(LOOPBACK), samplingRatio: c.tracing.samplingRatio } } : {}),
@@ -358,6 +373,8 @@ export class EnvironmentStack extends TerraformStack {
     new TerraformOutput(this, "load_balancer_zone_id", { value: this.loadBalancer.zoneId });
     new TerraformOutput(this, "jwks_secret_arn", { value: this.signingKeys.jwksSecretArn });
     new TerraformOutput(this, "private_key_secret_arn", { value: this.signingKeys.privateKeySecretArn });
+    new TerraformOutput(this, "binding_keys_secret_arn", { value: this.bindingKeys.privateSecretArn });
+    new TerraformOutput(this, "binding_public_key_secret_arn", { value: this.bindingKeys.publicSecretArn });
     new TerraformOutput(this, "task_role_arn", { value: this.accessPolicy.taskRoleArn });
     new TerraformOutput(this, "issuer_url", {
       value: this.issuer.functionUrl,

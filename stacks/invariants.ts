@@ -237,7 +237,9 @@ export function invariantProblems(i: InvariantInputs): string[] {
 /**
  * 6. The issuer mints what the authorizers accept: the same `iss` and `aud`, no rule of the
  *    issuance policy (nor the issuer's own limit) longer than the authorizers' maximum lifetime, and
- *    no signing key cached longer than the authorizers' clock skew.
+ *    no signing key cached longer than the authorizers' clock skew; and when the authorizers require
+ *    client signatures, they have binding keys and the issuer binds every token (a bearer token it
+ *    issued would be refused).
  */
 export function tokenProblems(t: InvariantInputs["tokens"]): string[] {
   const problems: string[] = [];
@@ -258,6 +260,16 @@ export function tokenProblems(t: InvariantInputs["tokens"]): string[] {
       `issuer ${v.keyCacheSeconds}=${String(t.issuer[v.keyCacheSeconds])} is above the authorizers' ${a.clockSkewSeconds}=${String(t.authorizer[a.clockSkewSeconds])} ` +
         "(a retired key stays published only lifetime + skew, so a key cached longer could sign tokens that outlive it); cache the key at most the skew",
     );
+  }
+  if (t.authorizer[a.clientSignatures] === "required") {
+    if (t.authorizer[a.bindingKeysSecretArn] === undefined) {
+      problems.push(`authorizer ${a.clientSignatures}=required without ${a.bindingKeysSecretArn} (no request could be verified); give the authorizers the binding-key secret, or use when-bound`);
+    }
+    if (t.issuer[v.bindingPublicKeySecretArn] === undefined) {
+      problems.push(
+        `authorizer ${a.clientSignatures}=required but the issuer has no ${v.bindingPublicKeySecretArn} (every token it issued would be a bearer token, refused); give the issuer the public binding-key secret`,
+      );
+    }
   }
   const accepted = Number(t.authorizer[a.maxTokenLifetimeSeconds]);
   const limit = Number(t.issuer[v.maxTokenLifetimeSeconds]);

@@ -6,6 +6,8 @@ import { secretsManagerStore } from "../rotation/store";
 import type { FunctionUrlEvent, FunctionUrlResult } from "./event";
 import { createIssuerHandler, internalErrorAnswer } from "./issuer-handler";
 import { createLogger, metricLine } from "./log";
+import type { BindingPublicKey } from "../../src/token/binding";
+import { currentBindingKeyReader } from "./binding-key";
 import { cachedPrivateKey, currentPrivateKeyReader } from "./private-key";
 
 /**
@@ -15,22 +17,46 @@ import { cachedPrivateKey, currentPrivateKeyReader } from "./private-key";
  */
 const destination = pino.destination({ fd: 1, sync: true });
 const emitMetric = (line: string) => destination.write(`${line}\n`);
-let run: ((event: FunctionUrlEvent) => Promise<FunctionUrlResult>) | undefined;
+type Run = (event: FunctionUrlEvent) => Promise<FunctionUrlResult>;
+let run: Run | undefined;
 
 export async function handler(event: FunctionUrlEvent): Promise<FunctionUrlResult> {
   if (!run) {
     try {
       const settings = loadIssuerSettings(process.env);
       const now = () => new Date();
-      run = createIssuerHandler({
-        readPrivateKey: cachedPrivateKey(currentPrivateKeyReader(secretsManagerStore(new SecretsManagerClient({})), settings.privateKeySecretArn), settings.keyCacheSeconds, now),
+      const store = secretsManagerStore(new SecretsManagerClient({}));
+      const base = {
+        readPrivateKey: cachedPrivateKey(currentPrivateKeyReader(store, settings.privateKeySecretArn), settings.keyCacheSeconds, now),
         policy: settings.policy,
         issuer: settings.issuer,
         audience: settings.audience,
         now,
         log: createLogger(settings.logLevel, destination),
-        metrics: (name) => emitMetric(metricLine(name, now())),
-      });
+        metrics: (name: Parameters<typeof metricLine>[0]) => emitMetric(metricLine(name, now())),
+      };
+      const arn = settings.bindingPublicKeySecretArn;
+      if (arn === undefined) {
+        run = createIssuerHandler(base);
+      } else {
+        // The same cache as the signing key's (read at most every keyCacheSeconds): a new binding key reaches the issuer as soon.
+        const readBinding = cachedPrivateKey(currentBindingKeyReader(store, arn), settings.keyCacheSeconds, now);
+        let bound: { kid: string; run: Run } | undefined;
+        run = async (e) => {
+          let binding: BindingPublicKey;
+          try {
+            binding = await readBinding();
+          } catch (error) {
+            // Never a bearer token when binding is configured: the request fails as any other issuer failure does.
+            const { name, message } = error as Error;
+            base.log.error({ event: "issuer_error", decision: "error", status: 500, error: { name, message } }, `cannot read the binding key: ${message}`);
+            base.metrics("Errors");
+            return internalErrorAnswer();
+          }
+          if (bound?.kid !== binding.kid) bound = { kid: binding.kid, run: createIssuerHandler({ ...base, binding }) };
+          return bound.run(e);
+        };
+      }
     } catch (error) {
       const { name, message } = error as Error;
       createLogger(DEFAULT_LOG_LEVEL, destination).error({ event: "issuer_error", decision: "error", status: 500, error: { name, message } }, `issuer cannot start: ${message}`);

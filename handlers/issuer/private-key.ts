@@ -23,9 +23,9 @@ export function currentPrivateKeyReader(store: Pick<SecretStore, "getValue">, se
  * while a read is under way share it. A failed read is not remembered, and the key it would replace is
  * not used past its age: a key the issuer cannot confirm is current is not signed with.
  */
-export function cachedPrivateKey(read: () => Promise<PrivateSigningKey>, maxAgeSeconds: number, now: () => Date): () => Promise<PrivateSigningKey> {
-  let cached: { key: PrivateSigningKey; readAt: number } | undefined;
-  let pending: Promise<PrivateSigningKey> | undefined;
+export function cachedPrivateKey<K = PrivateSigningKey>(read: () => Promise<K>, maxAgeSeconds: number, now: () => Date): () => Promise<K> {
+  let cached: { key: K; readAt: number } | undefined;
+  let pending: Promise<K> | undefined;
   return () => {
     if (cached && now().getTime() - cached.readAt < maxAgeSeconds * 1000) return Promise.resolve(cached.key);
     pending ??= read()

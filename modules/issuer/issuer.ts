@@ -32,6 +32,11 @@ export interface IssuerProps {
   readonly privateKeySecretArn: string;
   /** The KMS key of that secret: the role may decrypt with it only through Secrets Manager. */
   readonly privateKeyKmsKeyArn: string;
+  /**
+   * The public binding-key secret and its KMS key: the role may read that secret (never the private
+   * binding keys), and the environment must name it so every token is bound. @default none: bearer tokens
+   */
+  readonly binding?: { readonly publicSecretArn: string; readonly kmsKeyArn: string };
   /** Who may call the Function URL: 12-digit account ids or IAM role ARNs (cross-account allowed); at least one. */
   readonly invokers: readonly string[];
   /** Reserved concurrency (1-100): bounds how fast tokens can be issued and what the function can cost. @default 5 */
@@ -176,6 +181,18 @@ export class Issuer extends Construct {
         Resource: [props.privateKeyKmsKeyArn],
         Condition: { StringEquals: { "kms:ViaService": secretsManagerService(props.region) } },
       },
+      ...(props.binding === undefined
+        ? []
+        : [
+            { Sid: "ReadPublicBindingKey", Effect: "Allow" as const, Action: [...ISSUER_SECRET_ACTIONS], Resource: [props.binding.publicSecretArn] },
+            {
+              Sid: "DecryptPublicBindingKeyThroughSecretsManager",
+              Effect: "Allow" as const,
+              Action: [...ISSUER_KMS_ACTIONS],
+              Resource: [props.binding.kmsKeyArn],
+              Condition: { StringEquals: { "kms:ViaService": secretsManagerService(props.region) } },
+            },
+          ]),
     ];
     new IamRolePolicy(this, "policy", { name: "issue-tokens", role: role.id, policy: policyJson(this.statements) });
 

@@ -17,6 +17,8 @@ export const ISSUER_VARIABLES = Object.freeze({
   /** The `iss` and `aud` of issued tokens: the same variables, and values, as the authorizer's. */
   issuer: AUTHORIZER_VARIABLES.issuer,
   audience: AUTHORIZER_VARIABLES.audience,
+  /** The secret holding the authorizers' public binding key (one public JWK): every token issued is bound to it. */
+  bindingPublicKeySecretArn: "RAJEE_BINDING_PUBLIC_KEY_SECRET_ARN",
   /** The issuance policy, as compact JSON. */
   policy: "RAJEE_ISSUANCE_POLICY",
   keyCacheSeconds: "RAJEE_KEY_CACHE_SECONDS",
@@ -52,10 +54,15 @@ export interface IssuerSettings {
   readonly keyCacheSeconds?: number;
   /** Log level. @default "info" */
   readonly logLevel?: LogLevel;
+  /**
+   * The public binding-key secret (never the private one): every token is bound to the key in it,
+   * so the authorizers can check the client's signature. @default none: bearer tokens
+   */
+  readonly bindingPublicKeySecretArn?: string;
 }
 
 /** The issuer's settings as its parser returns them: every default applied, validated, frozen. */
-export type LoadedIssuerSettings = Required<IssuerSettings>;
+export type LoadedIssuerSettings = Required<Omit<IssuerSettings, "bindingPublicKeySecretArn">> & { readonly bindingPublicKeySecretArn: string | undefined };
 
 /**
  * The issuer Lambda's environment variables, in a stable order. Throws a ConfigError when the policy
@@ -75,6 +82,7 @@ export function issuerEnvironment(s: IssuerSettings): EnvironmentVariables {
     [v.maxTokenLifetimeSeconds]: String(maxLifetimeSeconds),
     [v.keyCacheSeconds]: String(s.keyCacheSeconds ?? DEFAULT_KEY_CACHE_SECONDS),
     [v.logLevel]: s.logLevel ?? DEFAULT_LOG_LEVEL,
+    [v.bindingPublicKeySecretArn]: s.bindingPublicKeySecretArn,
   });
   const size = Buffer.byteLength(JSON.stringify(vars), "utf8");
   if (size > LAMBDA_ENVIRONMENT_MAX_BYTES) {
@@ -141,8 +149,13 @@ export function loadIssuerSettings(env: Env): LoadedIssuerSettings {
   if (!(LOG_LEVELS as readonly string[]).includes(level)) {
     throw new ConfigError(`issuer: ${v.logLevel}=${JSON.stringify(level)} is not a log level; use one of ${LOG_LEVELS.join(", ")}`);
   }
+  const bindingArn = set(env, v.bindingPublicKeySecretArn);
+  if (bindingArn !== undefined && !parseSecretArn(bindingArn)) {
+    throw new ConfigError(`issuer: ${v.bindingPublicKeySecretArn}=${JSON.stringify(bindingArn)} is not a secret ARN; use ${SECRET_ARN_FORMAT}, or unset it to issue bearer tokens`);
+  }
   return Object.freeze({
     privateKeySecretArn: arn,
+    bindingPublicKeySecretArn: bindingArn,
     issuer: text(env, v.issuer, DEFAULT_ISSUER),
     audience: text(env, v.audience, DEFAULT_AUDIENCE),
     policy: policyOf(env, maxTokenLifetimeSeconds),

@@ -154,17 +154,39 @@ describe("EnvironmentStack", () => {
     const fn = Object.values(json.resource?.aws_lambda_function ?? {}).find((f) => f.function_name === `rajee-${name}-issuer`)!;
     const secretId = Object.keys(json.resource?.aws_secretsmanager_secret ?? {}).find((id) => id.includes("private-key"))!;
     const secretArn = `arn:aws:secretsmanager:${config.region}:${config.accountId}:secret:rajee-${name}/signing/private-key-AbCdEf`;
-    // What Terraform hands Lambda: `$${` is a literal `${`, and the secret reference becomes the secret's ARN.
+    const bindingId = Object.keys(json.resource?.aws_secretsmanager_secret ?? {}).find((id) => id.startsWith("binding-keys_public"))!;
+    const bindingArn = `arn:aws:secretsmanager:${config.region}:${config.accountId}:secret:rajee-${name}/binding/public-key-AbCdEf`;
+    // What Terraform hands Lambda: `$${` is a literal `${`, and each secret reference becomes the secret's ARN.
     const deployed = Object.fromEntries(
       Object.entries((fn.environment as { variables: Record<string, string> }).variables).map(([k, v]) => [
         k,
-        v === `\${aws_secretsmanager_secret.${secretId}.arn}` ? secretArn : v.replace(/\$\$\{/g, "${"),
+        v === `\${aws_secretsmanager_secret.${secretId}.arn}` ? secretArn : v === `\${aws_secretsmanager_secret.${bindingId}.arn}` ? bindingArn : v.replace(/\$\$\{/g, "${"),
       ]),
     );
     const settings = loadIssuerSettings(deployed);
+    // Every environment's issuer binds its tokens, to the public binding key only.
+    expect(settings.bindingPublicKeySecretArn).toBe(bindingArn);
     expect(settings).toMatchObject({ privateKeySecretArn: secretArn, issuer: config.token.issuer, audience: config.token.audience, maxTokenLifetimeSeconds: config.token.maxLifetimeSeconds });
     expect(settings.policy).toEqual(config.issuer.policy);
     expect(settings.keyCacheSeconds).toBeLessThanOrEqual(config.token.clockSkewSeconds);
+  });
+
+  it.each([
+    ["dev", "when-bound"],
+    ["staging", "required"],
+    ["prod", "required"],
+  ])("gives the %s authorizers the private binding-key secret and clientSignatures=%s", (name, mode) => {
+    const json = name === "staging" ? staging : stackJson(name);
+    const task = Object.values(json.resource?.aws_ecs_task_definition ?? {})[0]!;
+    const containers = JSON.parse(task.container_definitions as string) as Array<{ name: string; environment?: Array<{ name: string; value: string }> }>;
+    const env = Object.fromEntries(containers.flatMap((c) => c.environment ?? []).map((v) => [v.name, v.value]));
+    const privateId = Object.keys(json.resource?.aws_secretsmanager_secret ?? {}).find((id) => id.startsWith("binding-keys_private"))!;
+    expect(env.RAJEE_BINDING_KEYS_SECRET_ARN).toBe(`\${aws_secretsmanager_secret.${privateId}.arn}`);
+    expect(env.RAJEE_CLIENT_SIGNATURES).toBe(mode);
+    // The task role reads the private keys; the issuer's role reads only the public key.
+    const issuerPolicy = Object.values(json.resource?.aws_iam_role_policy ?? {}).find((p) => p.name === "issue-tokens")!;
+    expect(String(issuerPolicy.policy)).not.toContain(privateId);
+    expect(String(issuerPolicy.policy)).toContain("binding-keys_public");
   });
 
   it("logs the issuer to its own group, encrypted with the logs key and kept for the environment's retention", () => {
@@ -178,7 +200,7 @@ describe("EnvironmentStack", () => {
   it("names the issuer's actual role as the private key's reader in the secret and key policies", () => {
     const roles = Object.values(staging.resource?.aws_iam_role ?? {}).map((r) => r.name);
     expect(roles).toContain("rajee-staging-issuer");
-    const secretPolicy = JSON.parse(Object.values(staging.resource?.aws_secretsmanager_secret_policy ?? {})[0]!.policy as string) as {
+    const secretPolicy = JSON.parse(Object.values(staging.resource?.aws_secretsmanager_secret_policy ?? {}).find((p) => String(p.secret_arn).includes("signing-keys"))!.policy as string) as {
       Statement: Array<{ Condition: { StringNotEquals: { "aws:PrincipalArn": string[] } } }>;
     };
     expect(secretPolicy.Statement[0]!.Condition.StringNotEquals["aws:PrincipalArn"][1]).toBe("arn:aws:iam::222222222222:role/rajee-staging-issuer");

@@ -266,6 +266,23 @@ describe("token invariants between the issuer and the authorizers", () => {
     ]);
   });
 
+  it("refuse authorizers that require client signatures without binding keys, or an issuer that does not bind", () => {
+    const t = tokens();
+    const required = { ...t.authorizer, RAJEE_CLIENT_SIGNATURES: "required", RAJEE_BINDING_KEYS_SECRET_ARN: "arn:aws:secretsmanager:eu-west-1:111111111111:secret:rajee-dev/binding/private-keys-AbCdEf" };
+    const binding = { ...t.issuer, RAJEE_BINDING_PUBLIC_KEY_SECRET_ARN: "arn:aws:secretsmanager:eu-west-1:111111111111:secret:rajee-dev/binding/public-key-AbCdEf" };
+    const { RAJEE_BINDING_KEYS_SECRET_ARN: _a, ...noKeys } = required;
+    const { RAJEE_BINDING_PUBLIC_KEY_SECRET_ARN: _b, ...bearer } = binding;
+    expect(tokenProblems({ authorizer: required, issuer: binding })).toEqual([]);
+    expect(tokenProblems({ authorizer: noKeys, issuer: binding })).toEqual([
+      "authorizer RAJEE_CLIENT_SIGNATURES=required without RAJEE_BINDING_KEYS_SECRET_ARN (no request could be verified); give the authorizers the binding-key secret, or use when-bound",
+    ]);
+    expect(tokenProblems({ authorizer: required, issuer: bearer })).toEqual([
+      "authorizer RAJEE_CLIENT_SIGNATURES=required but the issuer has no RAJEE_BINDING_PUBLIC_KEY_SECRET_ARN (every token it issued would be a bearer token, refused); give the issuer the public binding-key secret",
+    ]);
+    // An issuer handing out bearer tokens is fine where the authorizers only verify bound ones.
+    expect(tokenProblems({ authorizer: { ...required, RAJEE_CLIENT_SIGNATURES: "when-bound" }, issuer: bearer })).toEqual([]);
+  });
+
   it("refuse a policy variable that is not JSON rather than pass it", () => {
     const t = tokens();
     expect(tokenProblems({ ...t, issuer: { ...t.issuer, RAJEE_ISSUANCE_POLICY: "{" } })).toEqual([
