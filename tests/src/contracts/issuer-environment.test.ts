@@ -34,6 +34,19 @@ describe("issuerEnvironment and loadIssuerSettings", () => {
     expect(loadIssuerSettings(issuerEnvironment(settings))).toEqual(settings);
   });
 
+  it("carry the public binding-key secret through, and refuse one that is not a secret ARN naming the variable", () => {
+    const binding = "arn:aws:secretsmanager:eu-west-1:111122223333:secret:rajee-prod/binding/public-key-AbCdEf";
+    const env = issuerEnvironment({ privateKeySecretArn: ARN, policy: POLICY, bindingPublicKeySecretArn: binding });
+    expect(env[V.bindingPublicKeySecretArn]).toBe(binding);
+    expect(loadIssuerSettings(env).bindingPublicKeySecretArn).toBe(binding);
+    expect(loadIssuerSettings(issuerEnvironment({ privateKeySecretArn: ARN, policy: POLICY })).bindingPublicKeySecretArn).toBeUndefined();
+    expect(() => loadIssuerSettings({ ...env, [V.bindingPublicKeySecretArn]: "rajee-prod/binding/public-key" })).toThrow(
+      new ConfigError(
+        'issuer: RAJEE_BINDING_PUBLIC_KEY_SECRET_ARN="rajee-prod/binding/public-key" is not a secret ARN; use arn:aws:secretsmanager:<region>:<12-digit account>:secret:<name>, or unset it to issue bearer tokens',
+      ),
+    );
+  });
+
   it("hand the handler a frozen policy", () => {
     const settings = loadIssuerSettings(issuerEnvironment({ privateKeySecretArn: ARN, policy: POLICY }));
     expect(Object.isFrozen(settings.policy.rules[0]?.grants)).toBe(true);

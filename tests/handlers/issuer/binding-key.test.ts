@@ -1,0 +1,40 @@
+import { currentBindingKeyReader } from "../../../handlers/issuer/binding-key";
+import type { SecretStore, StoredValue } from "../../../handlers/rotation/store";
+import { generateBindingKeyPair } from "../../../src/token/binding";
+
+const ARN = "arn:aws:secretsmanager:eu-west-1:111111111111:secret:rajee-dev/binding/public-key-AbCdEf";
+
+function storeHolding(value: StoredValue | undefined): { store: Pick<SecretStore, "getValue">; asked: unknown[] } {
+  const asked: unknown[] = [];
+  return {
+    asked,
+    store: {
+      getValue: async (secretId, selector) => {
+        asked.push([secretId, selector]);
+        return value;
+      },
+    },
+  };
+}
+
+describe("currentBindingKeyReader", () => {
+  it("reads the AWSCURRENT public key of the secret it names", async () => {
+    const { publicKey } = await generateBindingKeyPair();
+    const { store, asked } = storeHolding({ versionId: "v1", text: JSON.stringify(publicKey) });
+    expect(await currentBindingKeyReader(store, ARN)()).toEqual(publicKey);
+    expect(asked).toEqual([[ARN, { stage: "AWSCURRENT" }]]);
+  });
+
+  it("refuses a value holding the private key, so the issuer never runs with it", async () => {
+    const { privateKey } = await generateBindingKeyPair();
+    const { store } = storeHolding({ versionId: "v2", text: JSON.stringify(privateKey) });
+    await expect(currentBindingKeyReader(store, ARN)()).rejects.toThrow(`secret ${ARN} (AWSCURRENT version v2) (kid ${privateKey.kid}) holds a private key ("d"); give the issuer only the public half`);
+  });
+
+  it("says how to fix an empty secret or one that is not JSON, without quoting its value", async () => {
+    await expect(currentBindingKeyReader(storeHolding(undefined).store, ARN)()).rejects.toThrow(`secret ${ARN} has no AWSCURRENT value; put the public binding key in it`);
+    const garbled = currentBindingKeyReader(storeHolding({ versionId: "v3", text: "not-json-secretish" }).store, ARN)();
+    await expect(garbled).rejects.toThrow(`secret ${ARN} (AWSCURRENT version v3) is not JSON`);
+    await expect(garbled).rejects.not.toThrow("secretish");
+  });
+});
