@@ -18,7 +18,7 @@ export interface FunctionUrlEvent {
   readonly isBase64Encoded?: boolean | null;
   readonly requestContext?: {
     readonly http?: { readonly method?: string; readonly path?: string };
-    readonly authorizer?: { readonly iam?: { readonly userArn?: string | null; readonly accountId?: string | null } | null } | null;
+    readonly authorizer?: { readonly iam?: { readonly userArn?: string | null; readonly userId?: string | null; readonly accountId?: string | null } | null } | null;
   };
 }
 
@@ -29,11 +29,15 @@ export interface FunctionUrlResult {
   readonly body: string;
 }
 
-/** The IAM caller Lambda verified, or undefined when the event has none. */
-export function iamCaller(event: FunctionUrlEvent): { userArn: string; accountId: string | undefined } | undefined {
+/**
+ * The IAM caller Lambda verified, or undefined when the event has none. `userId` is the principal's
+ * unique id; for a role session `<role id>:<session name>` (AROA...), which a role deleted and made
+ * again under the same name does not keep.
+ */
+export function iamCaller(event: FunctionUrlEvent): { userArn: string; userId: string | undefined; accountId: string | undefined } | undefined {
   const iam = event.requestContext?.authorizer?.iam;
   if (typeof iam?.userArn !== "string" || iam.userArn === "") return undefined;
-  return { userArn: iam.userArn, accountId: typeof iam.accountId === "string" ? iam.accountId : undefined };
+  return { userArn: iam.userArn, userId: typeof iam.userId === "string" && iam.userId !== "" ? iam.userId : undefined, accountId: typeof iam.accountId === "string" ? iam.accountId : undefined };
 }
 
 export type BodyRead = { ok: true; json: unknown } | { ok: false; problem: string };

@@ -3,7 +3,7 @@ import { tokenSizeProblem } from "../../src/contracts/gateway";
 import { ISSUER_ERRORS, parseIssueTokenRequest, type IssuerErrorBody, type IssuerErrorCode, type IssueTokenResponse } from "../../src/contracts/issuer-api";
 import { evaluateIssuance } from "../../src/issuance/evaluate";
 import type { IssuancePolicy } from "../../src/issuance/policy";
-import { parseCaller } from "../../src/issuance/principal";
+import { parseCaller, withRoleId } from "../../src/issuance/principal";
 import type { PrivateSigningKey } from "../../src/keys/generate";
 import type { BindingPublicKey } from "../../src/token/binding";
 import { issueCredentials } from "../../src/token/credentials";
@@ -70,8 +70,10 @@ export function createIssuerHandler(deps: IssuerDeps): (event: FunctionUrlEvent)
       const iam = iamCaller(event);
       if (!iam) return deny(subject, "AccessDenied", "the request names no IAM caller; the issuer's Function URL must use AuthType AWS_IAM");
       subject.principal = iam.userArn;
-      const caller = parseCaller(iam.userArn);
-      if (!caller) return deny(subject, "AccessDenied", `caller ${iam.userArn} is not an IAM user or assumed-role session the issuance policy can name`);
+      const parsed = parseCaller(iam.userArn);
+      if (!parsed) return deny(subject, "AccessDenied", `caller ${iam.userArn} is not an IAM user or assumed-role session the issuance policy can name`);
+      const caller = iam.userId === undefined ? parsed : withRoleId(parsed, iam.userId);
+      if (!caller) return deny(subject, "AccessDenied", `caller ${iam.userArn} has userId ${iam.userId}, which is not <role id>:<its session name>`);
       if (iam.accountId !== undefined && iam.accountId !== caller.account) {
         return deny(subject, "AccessDenied", `caller ${iam.userArn} is in account ${caller.account}, but the request context says ${iam.accountId}`);
       }

@@ -10,7 +10,8 @@ import { expandGrant, SAMPLE_CALLER, variableProblems } from "./variables";
 
 /** One rule: callers whose principal ARN matches `principals` may request grants covered by `grants`, for at most `maxLifetimeSeconds`. */
 export interface IssuanceRule {
-  /** Patterns: a 12-digit account id (any principal of that account), an IAM role ARN (`arn:aws:iam::<acct>:role/<path/name>`,
+  /** Patterns: a 12-digit account id (any principal of that account), a role's unique id (`AROA...`, the sessions of
+   *  that role and of no role made later under its name), an IAM role ARN (`arn:aws:iam::<acct>:role/<path/name>`,
    *  matching that role's assumed-role sessions), an assumed-role session ARN (`arn:aws:sts::<acct>:assumed-role/<role>/<session>`),
    *  or an IAM user ARN; `*` matches any run of characters within one ARN segment. */
   readonly principals: readonly string[];

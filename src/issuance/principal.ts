@@ -19,13 +19,37 @@ const PATH_SEGMENT = new RegExp(`^${NAME_CHARACTERS}+$`);
 
 /** The caller of the issuer, parsed from its principal ARN. */
 export type Caller =
-  | { readonly kind: "assumed-role"; readonly arn: string; readonly partition: string; readonly account: string; readonly roleName: string; readonly sessionName: string }
+  | {
+      readonly kind: "assumed-role";
+      readonly arn: string;
+      readonly partition: string;
+      readonly account: string;
+      readonly roleName: string;
+      readonly sessionName: string;
+      /** The role's unique id (`AROA...`), from the event's `userId`, when it carried one. */
+      readonly roleId?: string;
+    }
   | { readonly kind: "user"; readonly arn: string; readonly partition: string; readonly account: string; readonly resource: readonly string[] }
   | { readonly kind: "other"; readonly arn: string; readonly partition: string; readonly account: string };
 
 const PRINCIPAL_ARN = /^arn:([a-z-]+):(iam|sts)::(\d{12}):([\w+=,.@/:-]+)$/;
 
 const isPartition = (id: string): boolean => PARTITIONS.some((p) => p.id === id);
+
+/** A role's unique id (IAM identifiers, "Unique identifiers": `AROA` and upper-case letters and digits). */
+const ROLE_ID = /^AROA[A-Z0-9]{12,124}$/;
+
+/**
+ * An assumed-role caller with its role's unique id, read from the Function URL event's `userId`
+ * (`<role id>:<session name>`); undefined when `userId` does not name this caller's session.
+ */
+export function withRoleId(caller: Caller, userId: string): Caller | undefined {
+  if (caller.kind !== "assumed-role") return caller;
+  const colon = userId.indexOf(":");
+  const roleId = userId.slice(0, colon);
+  if (colon < 0 || !ROLE_ID.test(roleId) || userId.slice(colon + 1) !== caller.sessionName) return undefined;
+  return { ...caller, roleId };
+}
 
 /**
  * Parses a caller's principal ARN; undefined when it is not an IAM or STS principal of a known
@@ -53,6 +77,7 @@ export function parseCaller(arn: string): Caller | undefined {
 
 /** A parsed principal pattern. Name fields are glob segments: `*` matches any run of name characters. */
 type Pattern =
+  | { readonly kind: "role-id"; readonly roleId: string }
   | { readonly kind: "account"; readonly account: string }
   | { readonly kind: "role"; readonly partition: string; readonly account: string; readonly roleName: string }
   | { readonly kind: "session"; readonly partition: string; readonly account: string; readonly roleName: string; readonly sessionName: string }
@@ -63,11 +88,12 @@ type PatternParse = { ok: true; pattern: Pattern } | { ok: false; problem: strin
 const GLOB_SEGMENT = new RegExp(String.raw`^[\w+=,.@*-]+$`);
 const PATTERN_ARN = /^arn:([^:]*):([^:]*):([^:]*):([^:]*):(.*)$/;
 const FORMS =
-  "write a 12-digit account id, arn:<partition>:iam::<account>:role/<name>, arn:<partition>:sts::<account>:assumed-role/<role>/<session> or arn:<partition>:iam::<account>:user/<name>";
+  "write a 12-digit account id, a role's unique id (AROA...), arn:<partition>:iam::<account>:role/<name>, arn:<partition>:sts::<account>:assumed-role/<role>/<session> or arn:<partition>:iam::<account>:user/<name>";
 
 function parsePattern(text: string): PatternParse {
   const problem = (why: string): PatternParse => ({ ok: false, problem: why });
   if (ACCOUNT_ID.test(text)) return { ok: true, pattern: { kind: "account", account: text } };
+  if (ROLE_ID.test(text)) return { ok: true, pattern: { kind: "role-id", roleId: text } };
   const match = PATTERN_ARN.exec(text);
   if (!match) return problem(`is neither an account id nor an ARN; ${FORMS}`);
   const [, partition, service, region, account, resource] = match as unknown as [string, string, string, string, string, string];
@@ -132,6 +158,7 @@ function globMatches(glob: string, name: string): boolean {
 }
 
 function principalMatches(pattern: Pattern, caller: Caller): boolean {
+  if (pattern.kind === "role-id") return caller.kind === "assumed-role" && caller.roleId === pattern.roleId;
   if (pattern.account !== caller.account) return false;
   if (pattern.kind === "account") return true;
   if (pattern.partition !== caller.partition) return false;

@@ -44,11 +44,23 @@ export const AWS_DOCS_EVENT = {
   stageVariables: null,
 } as const;
 
+/** A role's unique id for the examples (IAM's are AROA and 17 more characters). */
+export const EXAMPLE_ROLE_ID = "AROAEXAMPLEROLEID0001";
+
+/** The `userId` Lambda gives a caller: `<role id>:<session>` for a role session, the AWS example's for anything else. */
+function userIdOf(userArn: string): string {
+  const session = /:assumed-role\/[^/]+\/(.+)$/.exec(userArn)?.[1];
+  return session === undefined ? AWS_DOCS_EVENT.requestContext.authorizer.iam.userId : `${EXAMPLE_ROLE_ID}:${session}`;
+}
+
 /**
  * The AWS example as a token request: POST /token with a JSON body, from `userArn` (an assumed-role
  * session unless given), and the caller's account taken from the ARN as Lambda does.
  */
-export function tokenRequestEvent(body: unknown, options: { userArn?: string; path?: string; method?: string; contentType?: string; base64?: boolean } = {}): FunctionUrlEvent {
+export function tokenRequestEvent(
+  body: unknown,
+  options: { userArn?: string; userId?: string; path?: string; method?: string; contentType?: string; base64?: boolean } = {},
+): FunctionUrlEvent {
   const userArn = options.userArn ?? "arn:aws:sts::111122223333:assumed-role/analyst/alice";
   const text = typeof body === "string" ? body : JSON.stringify(body);
   const path = options.path ?? "/token";
@@ -58,7 +70,7 @@ export function tokenRequestEvent(body: unknown, options: { userArn?: string; pa
     headers: { host: "<url-id>.lambda-url.us-west-2.on.aws", "content-type": options.contentType ?? "application/json", "x-amz-date": "20200312T190358Z" },
     requestContext: {
       ...AWS_DOCS_EVENT.requestContext,
-      authorizer: { iam: { ...AWS_DOCS_EVENT.requestContext.authorizer.iam, userArn, accountId: userArn.split(":")[4] ?? "" } },
+      authorizer: { iam: { ...AWS_DOCS_EVENT.requestContext.authorizer.iam, userArn, userId: options.userId ?? userIdOf(userArn), accountId: userArn.split(":")[4] ?? "" } },
       http: { ...AWS_DOCS_EVENT.requestContext.http, method: options.method ?? "POST", path },
     },
     body: options.base64 ? Buffer.from(text).toString("base64") : text,

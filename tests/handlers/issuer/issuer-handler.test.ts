@@ -14,7 +14,7 @@ import { tokenPolicy } from "../../../src/token/policy";
 import { verifyToken } from "../../../src/token/verify";
 import { motoSetup, startMoto, type Moto } from "../../support/moto";
 import { motoSecretsClient } from "../rotation/moto-rig";
-import { AWS_DOCS_EVENT, tokenRequestEvent } from "./function-url-event";
+import { AWS_DOCS_EVENT, EXAMPLE_ROLE_ID, tokenRequestEvent } from "./function-url-event";
 
 const ACCOUNT = "111122223333";
 const ALICE = `arn:aws:sts::${ACCOUNT}:assumed-role/analyst/alice`;
@@ -137,6 +137,23 @@ describe("the issuer handler, without AWS", () => {
     expect(res.statusCode).toBe(403);
     expect(res.json).toEqual({ error: { code: "AccessDenied", message: expect.stringContaining(words) } });
     expect(rig.lines).toEqual([expect.objectContaining({ level: "warn", event: "token_denied", decision: "denied", principal: userArn, reason: expect.stringContaining(words) })]);
+  });
+
+  it("refuses a role session whose userId names another session, and matches rules by the role's unique id", async () => {
+    const mismatched = await call(rig.handler, tokenRequestEvent({ grants: ["read:data/reports/"] }, { userId: `${EXAMPLE_ROLE_ID}:bob` }));
+    expect(mismatched.statusCode).toBe(403);
+    expect(mismatched.json).toEqual({ error: { code: "AccessDenied", message: expect.stringContaining("which is not <role id>:<its session name>") } });
+    const byId = createIssuerHandler({
+      readPrivateKey: async () => pair.privateKey,
+      policy: { rules: [{ principals: [EXAMPLE_ROLE_ID], grants: ["read:data/by-id/"], maxLifetimeSeconds: 900 }] },
+      issuer: "rajee",
+      audience: "rajee",
+      now: () => T0,
+      log: { info: () => undefined, warn: () => undefined, error: () => undefined } as unknown as IssuerDeps["log"],
+      metrics: () => undefined,
+    });
+    expect((await call(byId, tokenRequestEvent({ grants: ["read:data/by-id/x"] }))).statusCode).toBe(200);
+    expect((await call(byId, tokenRequestEvent({ grants: ["read:data/by-id/x"] }, { userId: "AROAEXAMPLEROLEID0002:alice" }))).statusCode).toBe(403);
   });
 
   it("refuses a caller whose account differs from the one in the request context", async () => {

@@ -1,5 +1,5 @@
 import fc from "fast-check";
-import { anyPrincipalMatches, parseCaller, principalPatternProblem, type Caller } from "../../../src/issuance/principal";
+import { anyPrincipalMatches, parseCaller, principalPatternProblem, withRoleId, type Caller } from "../../../src/issuance/principal";
 
 const ACCOUNT = "111122223333";
 const OTHER = "444455556666";
@@ -135,6 +135,28 @@ describe("anyPrincipalMatches", () => {
       }),
       { numRuns: 300 },
     );
+  });
+
+  it("matches a role's unique id to the sessions of that role only, not of a role made later under its name", () => {
+    const id = "AROAEXAMPLEROLEID0001";
+    expect(principalPatternProblem(id)).toBeUndefined();
+    const original = withRoleId(session("AWSReservedSSO_DataScientist_0123456789abcdef", "bob"), `${id}:bob`)!;
+    const remade = withRoleId(session("AWSReservedSSO_DataScientist_0123456789abcdef", "bob"), "AROAEXAMPLEROLEID0002:bob")!;
+    expect(anyPrincipalMatches([id], original)).toBe(true);
+    expect(anyPrincipalMatches([id], remade)).toBe(false);
+    // Without the event's userId the id is unknown, and the pattern names no one.
+    expect(anyPrincipalMatches([id], session("AWSReservedSSO_DataScientist_0123456789abcdef", "bob"))).toBe(false);
+    expect(anyPrincipalMatches([id], caller(`arn:aws:iam::${ACCOUNT}:user/bob`))).toBe(false);
+  });
+
+  it("takes a role id only from a userId that names the caller's own session", () => {
+    const bob = session("analyst", "bob");
+    expect(withRoleId(bob, "AROAEXAMPLEROLEID0001:bob")).toMatchObject({ roleId: "AROAEXAMPLEROLEID0001", sessionName: "bob" });
+    expect(withRoleId(bob, "AROAEXAMPLEROLEID0001:alice")).toBeUndefined();
+    expect(withRoleId(bob, "AIDAEXAMPLEUSERID0001")).toBeUndefined();
+    expect(withRoleId(bob, "aroa-lower:bob")).toBeUndefined();
+    const user = caller(`arn:aws:iam::${ACCOUNT}:user/bob`);
+    expect(withRoleId(user, "AIDAEXAMPLEUSERID0001")).toBe(user);
   });
 
   it("keeps partitions apart", () => {
