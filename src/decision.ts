@@ -11,8 +11,11 @@ import type { VerifiedToken, VerifyResult } from "./token/verify";
 
 /** Everything `decide` needs besides the request. The service passes a caching verifier. */
 export interface DecisionContext {
-  /** Verifies a token (signature, header, claims, deny list) — `verifyToken` bound to a keyring and policy. */
-  readonly verify: (token: string) => Promise<VerifyResult>;
+  /**
+   * Verifies a token (signature, header, claims, deny list) — `verifyToken` bound to a keyring and
+   * policy. May answer synchronously (a token-cache hit), so `decideNow` needs no promise then.
+   */
+  readonly verify: (token: string) => VerifyResult | Promise<VerifyResult>;
   readonly classify: ClassifyOptions;
   readonly now: Date;
 }
@@ -53,10 +56,18 @@ const deny = (error: S3Error, reason: string, extra: Partial<Pick<Deny, "request
   ...extra,
 });
 
+const CREDENTIAL_HEADERS = ["authorization", "x-amz-security-token", "x-amz-date"] as const;
+/** The usual case, a token header and a signature: one frozen list shared by every such check. */
+const ALL_CREDENTIAL_HEADERS: readonly string[] = Object.freeze([...CREDENTIAL_HEADERS]);
+
 /** Client credential headers, never forwarded to S3 as sent. */
-function credentialHeaders(request: GatewayRequest): string[] {
-  return ["authorization", "x-amz-security-token", "x-amz-date"].filter((name) => request.headers[name] !== undefined);
+function credentialHeaders(request: GatewayRequest): readonly string[] {
+  const { headers } = request;
+  if (headers.authorization !== undefined && headers["x-amz-security-token"] !== undefined && headers["x-amz-date"] !== undefined) return ALL_CREDENTIAL_HEADERS;
+  return CREDENTIAL_HEADERS.filter((name) => headers[name] !== undefined);
 }
+
+const isPromise = <T>(value: T | Promise<T>): value is Promise<T> => value instanceof Promise;
 
 /**
  * The grant check alone: whether a verified token covers a classified request. Pure and synchronous,
@@ -77,9 +88,10 @@ export function authorizeClassified(request: ClassifiedRequest, token: VerifiedT
  * So an unauthenticated request costs at most a pass over its head, and a malformed one never
  * costs a signature verification. CreateBucket (LOCALLY_ANSWERED) is answered after step 2 by a
  * denial with its own status (409 for a bucket the token may write in), so it is never allowed.
- * Never throws for any request.
+ * Never throws for any request. Synchronous when `context.verify` is (a token-cache hit); a promise
+ * only when verification needs one.
  */
-export async function decide(request: GatewayRequest, context: DecisionContext): Promise<Decision> {
+export function decideNow(request: GatewayRequest, context: DecisionContext): Decision | Promise<Decision> {
   const headClassification = classifyHead(request, context.classify);
   if (!headClassification.ok) {
     const { error } = headClassification;
@@ -95,7 +107,13 @@ export async function decide(request: GatewayRequest, context: DecisionContext):
   if (presignProblem) return deny(presignProblem, "presign-expired", { request: head });
   const spelling = compactTokenProblem(extraction.token);
   if (spelling) return deny(s3Error("InvalidToken", spelling), "malformed", { request: head });
-  const verified = await context.verify(extraction.token);
+  const verified = context.verify(extraction.token);
+  if (isPromise(verified)) return verified.then((result) => judgeVerified(request, context, head, extraction.place, result));
+  return judgeVerified(request, context, head, extraction.place, verified);
+}
+
+/** Steps after verification (3. above): synchronous, so a cache hit is decided without a promise. */
+function judgeVerified(request: GatewayRequest, context: DecisionContext, head: RequestHead, place: TokenPlace, verified: VerifyResult): Decision {
   if (!verified.ok) return deny(verified.error, verified.reason, { request: head });
   if (LOCALLY_ANSWERED.has(head.operation)) {
     const answer = createBucketAnswer(head.bucket, verified.token.grants);
@@ -112,7 +130,12 @@ export async function decide(request: GatewayRequest, context: DecisionContext):
     received: request,
     request: classified,
     token: verified.token,
-    tokenPlace: extraction.place,
+    tokenPlace: place,
     removeHeaders: credentialHeaders(request),
   };
+}
+
+/** `decideNow` as a promise, for callers that always await (simulate, the benchmark, tests). */
+export async function decide(request: GatewayRequest, context: DecisionContext): Promise<Decision> {
+  return decideNow(request, context);
 }

@@ -30,13 +30,14 @@ function cacheKey(token: string): string {
 /**
  * The `verify` a check hands to `decide`: a cache hit skips the signature check; a miss verifies
  * and caches the result under the cache generation current when the check began, so a token
- * verified against keys or a deny list that changed meanwhile is not kept.
+ * verified against keys or a deny list that changed meanwhile is not kept. A hit is answered
+ * synchronously (no promise), so `decideNow` decides it without a microtask turn.
  */
-export function cachedVerify(options: CachedVerifyOptions): (token: string) => Promise<VerifyResult> {
+export function cachedVerify(options: CachedVerifyOptions): (token: string) => VerifyResult | Promise<VerifyResult> {
   const { cache, keyring, policy, nowMs } = options;
   const generation = cache.generation;
   const now = new Date(nowMs);
-  return async (token) => {
+  return (token) => {
     const key = cacheKey(token);
     const entry = cache.get(key, nowMs);
     const hit = entry !== undefined && verifiedText.get(entry) === token ? entry : undefined;
@@ -50,11 +51,12 @@ export function cachedVerify(options: CachedVerifyOptions): (token: string) => P
     }
     if (compactTokenProblem(token) !== undefined) return verifyToken(token, keyring, policy, now);
     options.onLookup(false);
-    const result = await verifyToken(token, keyring, policy, now);
-    if (result.ok) {
-      verifiedText.set(result.token, token);
-      cache.set(key, result.token, nowMs, generation);
-    }
-    return result;
+    return verifyToken(token, keyring, policy, now).then((result) => {
+      if (result.ok) {
+        verifiedText.set(result.token, token);
+        cache.set(key, result.token, nowMs, generation);
+      }
+      return result;
+    });
   };
 }

@@ -66,9 +66,14 @@ const GET_CREDENTIALS = "get credentials from the issuer ('rajee token credentia
 /** Secrets opened from `cnf.jwe`, held as long as the verified token object is (the token cache's entry). */
 const openedSecrets = new WeakMap<VerifiedToken, BoundSecret>();
 
-async function boundSecret(token: VerifiedToken, jwe: string, keyring: BindingKeyring | undefined): Promise<BoundSecret | SignatureDenial> {
+/** The secret sealed in `jwe`: synchronous once opened for this token, so a token-cache hit needs no promise. */
+function boundSecret(token: VerifiedToken, jwe: string, keyring: BindingKeyring | undefined): BoundSecret | SignatureDenial | Promise<BoundSecret | SignatureDenial> {
   const cached = openedSecrets.get(token);
   if (cached) return cached;
+  return openBoundSecret(token, jwe, keyring);
+}
+
+async function openBoundSecret(token: VerifiedToken, jwe: string, keyring: BindingKeyring | undefined): Promise<BoundSecret | SignatureDenial> {
   const kid = sealedKid(jwe);
   const key = kid === undefined ? undefined : keyring?.keys.get(kid);
   if (key === undefined) {
@@ -98,8 +103,9 @@ export interface ClientSignatureCheck {
  * Checks the client's SigV4 signature against the secret bound to its token, before any grant is
  * judged: undefined when the request may be judged, or the denial. In `required` mode a token
  * without `cnf` is refused; in `when-bound` mode it passes; in `off` mode everything passes.
+ * Synchronous unless the token's sealed secret has not been opened yet (once per cached token).
  */
-export async function checkClientSignature(check: ClientSignatureCheck): Promise<SignatureDenial | undefined> {
+export function checkClientSignature(check: ClientSignatureCheck): SignatureDenial | undefined | Promise<SignatureDenial | undefined> {
   const { mode, request, token } = check;
   if (mode === "off") return undefined;
   if (token.cnf === undefined) {
@@ -114,9 +120,13 @@ export async function checkClientSignature(check: ClientSignatureCheck): Promise
     const how = parsed.scheme === "sigv2" ? "it is signed with SigV2, which bound credentials do not accept; sign with SigV4 (boto3/aws cli v1: signature_version = s3v4)" : "it is not signed";
     return deny(parsed.scheme === "sigv2" ? "sigv2" : "unsigned", s3Error("AccessDenied", `this token is bound to credentials and ${how}: send the request SigV4-signed with the access key id and secret issued with the token`));
   }
-  const secret = await boundSecret(token, token.cnf.jwe, check.keyring);
-  if ("reason" in secret) return secret;
-  const verdict = verifySignature(view, parsed.claim, secret, check.nowMs);
-  if (verdict.ok) return undefined;
-  return deny(verdict.reason, verdict.error, verdict.detail);
+  const { claim } = parsed;
+  const judge = (secret: BoundSecret | SignatureDenial): SignatureDenial | undefined => {
+    if ("reason" in secret) return secret;
+    const verdict = verifySignature(view, claim, secret, check.nowMs);
+    if (verdict.ok) return undefined;
+    return deny(verdict.reason, verdict.error, verdict.detail);
+  };
+  const secret = boundSecret(token, token.cnf.jwe, check.keyring);
+  return secret instanceof Promise ? secret.then(judge) : judge(secret);
 }

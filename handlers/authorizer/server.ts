@@ -80,9 +80,9 @@ function answer(res: ServerResponse, response: CheckResponse): void {
 
 /** The check port: every method and path is a client request to judge. No other endpoints. */
 export function buildCheckServer(authorizer: Authorizer, logger: Logger): Server {
-  const judge = (req: IncomingMessage, body: Buffer | undefined, requestId: string, started: bigint): Promise<CheckResponse> => {
+  const judge = (req: IncomingMessage, body: Buffer | undefined, requestId: string, started: bigint): CheckResponse | Promise<CheckResponse> => {
     const { request, deny } = gatewayRequest(req, body);
-    return authorizer.check(request, { requestId, started, framingDeny: deny });
+    return authorizer.checkNow(request, deny === undefined ? { requestId, started } : { requestId, started, framingDeny: deny });
   };
   const server = createServer({ maxHeaderSize: MAX_HEADER_BYTES, keepAliveTimeout: CHECK_KEEP_ALIVE_TIMEOUT_MS }, (req, res) => {
     const started = process.hrtime.bigint();
@@ -92,8 +92,16 @@ export function buildCheckServer(authorizer: Authorizer, logger: Logger): Server
       logger.debug({ event: "check_aborted", request_id: requestId, error: (error as Error).message });
       res.destroy();
     };
-    const judged = hasBody(req) ? readBoundedBody(req).then((body) => judge(req, body, requestId, started)) : judge(req, undefined, requestId, started);
-    judged.then((response) => answer(res, response), fail);
+    if (!hasBody(req)) {
+      // No body: judged and answered in this turn when the check needs no I/O (a token-cache hit).
+      const judged = judge(req, undefined, requestId, started);
+      if (judged instanceof Promise) judged.then((response) => answer(res, response), fail);
+      else answer(res, judged);
+      return;
+    }
+    readBoundedBody(req)
+      .then((body) => judge(req, body, requestId, started))
+      .then((response) => answer(res, response), fail);
   });
   server.on("clientError", (error, socket) => {
     logger.debug({ event: "client_error", error: (error as Error).message });

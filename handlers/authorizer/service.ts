@@ -1,9 +1,10 @@
 import type { Logger } from "pino";
-import { decide, type Allow, type Decision, type DecisionContext } from "../../src/decision";
+import { decideNow, type Allow, type Decision, type DecisionContext } from "../../src/decision";
 import { s3Error } from "../../src/errors";
 import { signingKeyAgeSeconds } from "../../src/keys/keyring";
 import type { ClassifyOptions } from "../../src/s3/classify";
 import type { GatewayRequest } from "../../src/s3/request";
+import type { VerifyResult } from "../../src/token/verify";
 import { cachedVerify } from "./cached-verify";
 import { respond, type CheckResponse, type LocalDeny } from "./check-response";
 import { checkClientSignature, type SignatureDenial } from "./client-signature";
@@ -52,6 +53,27 @@ interface CheckTrace {
   cache?: "hit" | "miss";
   /** The client-signature refusal, when the token verified but the request's signature did not. */
   signature?: SignatureDenial;
+}
+
+/** One check as it is judged: what `finish` answers and logs. */
+interface CheckState {
+  readonly requestId: string;
+  readonly started: bigint;
+  readonly request: GatewayRequest;
+  readonly trace: CheckTrace;
+  decision: Decision | undefined;
+  local: LocalDeny | undefined;
+  extraHeaders: Record<string, string>;
+}
+
+const NO_HEADERS: Record<string, string> = Object.freeze({}) as Record<string, string>;
+const INTERNAL_ERROR: LocalDeny = Object.freeze({ reason: "internal-error", error: s3Error("AccessDenied", "internal error in the gateway; the request was denied, retry later") });
+
+/** A verified token's result once its client signature is judged: a refusal stops `decide` like an invalid token. */
+function signatureOutcome(result: VerifyResult & { ok: true }, denial: SignatureDenial | undefined, trace: CheckTrace): VerifyResult {
+  if (denial === undefined) return result;
+  trace.signature = denial;
+  return { ok: false, reason: "client-signature", error: denial.error };
 }
 
 /** One check's request-level facts, besides the request itself. */
@@ -181,51 +203,115 @@ export class Authorizer {
    * answered 403 AccessDenied (fail closed; a 5xx would become Envoy's `status_on_error`).
    */
   async check(request: GatewayRequest, options: CheckOptions): Promise<CheckResponse> {
-    const { requestId, started = process.hrtime.bigint() } = options;
+    return this.checkNow(request, options);
+  }
+
+  /**
+   * `check`, answered synchronously when nothing needs I/O (a token-cache hit whose bound secret is
+   * already open, or a refusal before verification): a promise only on a cache miss, a break-glass
+   * refresh or an asynchronous `onAllow`. The same rules: never throws, never 5xx, every check logged.
+   */
+  checkNow(request: GatewayRequest, options: CheckOptions): CheckResponse | Promise<CheckResponse> {
     this.inFlightChecks++;
-    const trace: CheckTrace = {};
-    let decision: Decision | undefined;
-    let local: LocalDeny | undefined = options.framingDeny;
-    let extraHeaders: Record<string, string> = {};
+    const state: CheckState = {
+      requestId: options.requestId,
+      started: options.started ?? process.hrtime.bigint(),
+      request,
+      trace: {},
+      decision: undefined,
+      local: options.framingDeny,
+      extraHeaders: NO_HEADERS,
+    };
+    let pending: Promise<void> | undefined;
     try {
-      const nowMs = this.clock();
-      local ??= this.trust.notReady(nowMs);
-      if (!local) {
-        const keysUsed = this.keys.fingerprint;
-        decision = await decide(request, this.context(request, nowMs, trace));
-        if (!decision.allow && decision.reason === "unknown-kid") {
-          await this.trust.breakGlass(nowMs);
-          if (this.keys.fingerprint !== keysUsed) decision = await decide(request, this.context(request, nowMs, trace));
-        }
-        if (trace.signature) {
-          local = { reason: trace.signature.reason, error: trace.signature.error };
-          if (trace.signature.detail !== undefined) {
-            this.logger.warn({ event: "client_signature", request_id: requestId, reason: trace.signature.reason, detail: trace.signature.detail });
-          }
-        }
-        if (!local && decision.token !== undefined) {
-          const rate = this.limiter.take(decision.token.subject, nowMs);
-          if (!rate.ok) {
-            this.log.rateLimit();
-            local = {
-              reason: "rate-limited",
-              error: s3Error("SlowDown", `too many requests for subject '${decision.token.subject}'; retry after ${rate.retryAfterSeconds}s`),
-            };
-            extraHeaders = { "retry-after": String(rate.retryAfterSeconds) };
-          }
-        }
-        if (!local && decision.allow && this.onAllow) extraHeaders = await this.onAllow(decision, { requestId, now: new Date(nowMs) });
-      }
+      pending = this.judge(state);
     } catch (error) {
-      this.log.checkFailed(requestId, error);
-      local = { reason: "internal-error", error: s3Error("AccessDenied", "internal error in the gateway; the request was denied, retry later") };
-      extraHeaders = {};
-    } finally {
-      this.inFlightChecks--;
+      this.failed(state, error);
     }
+    if (pending === undefined) return this.finish(state);
+    return pending.then(
+      () => this.finish(state),
+      (error: unknown) => {
+        this.failed(state, error);
+        return this.finish(state);
+      },
+    );
+  }
+
+  /** Judges into `state`; a promise only when a step needed one. */
+  private judge(state: CheckState): Promise<void> | undefined {
+    const nowMs = this.clock();
+    state.local ??= this.trust.notReady(nowMs);
+    if (state.local) return undefined;
+    const keysUsed = this.keys.fingerprint;
+    const decided = decideNow(state.request, this.context(state, nowMs));
+    if (decided instanceof Promise) return decided.then((decision) => this.afterDecide(state, decision, nowMs, keysUsed));
+    return this.afterDecide(state, decided, nowMs, keysUsed);
+  }
+
+  private afterDecide(state: CheckState, decision: Decision, nowMs: number, keysUsed: string | undefined): Promise<void> | undefined {
+    if (!decision.allow && decision.reason === "unknown-kid") {
+      return this.breakGlass(state, nowMs, keysUsed).then((retried) => this.conclude(state, retried ?? decision, nowMs));
+    }
+    return this.conclude(state, decision, nowMs);
+  }
+
+  /** An unknown kid: refresh the keys once (break-glass) and decide again if they changed. */
+  private async breakGlass(state: CheckState, nowMs: number, keysUsed: string | undefined): Promise<Decision | undefined> {
+    await this.trust.breakGlass(nowMs);
+    if (this.keys.fingerprint === keysUsed) return undefined;
+    state.trace.signature = undefined;
+    return decideNow(state.request, this.context(state, nowMs));
+  }
+
+  /** After the decision: the client-signature refusal, the rate limit, the allow hook. */
+  private conclude(state: CheckState, decision: Decision, nowMs: number): Promise<void> | undefined {
+    state.decision = decision;
+    const { trace, requestId } = state;
+    if (trace.signature) {
+      state.local = { reason: trace.signature.reason, error: trace.signature.error };
+      if (trace.signature.detail !== undefined) {
+        this.logger.warn({ event: "client_signature", request_id: requestId, reason: trace.signature.reason, detail: trace.signature.detail });
+      }
+      return undefined;
+    }
+    if (decision.token !== undefined) {
+      const rate = this.limiter.take(decision.token.subject, nowMs);
+      if (!rate.ok) {
+        this.log.rateLimit();
+        state.local = {
+          reason: "rate-limited",
+          error: s3Error("SlowDown", `too many requests for subject '${decision.token.subject}'; retry after ${rate.retryAfterSeconds}s`),
+        };
+        state.extraHeaders = { "retry-after": String(rate.retryAfterSeconds) };
+        return undefined;
+      }
+    }
+    if (!decision.allow || !this.onAllow) return undefined;
+    const headers = this.onAllow(decision, { requestId, now: new Date(nowMs) });
+    if (headers instanceof Promise) {
+      return headers.then((extra) => {
+        state.extraHeaders = extra;
+      });
+    }
+    state.extraHeaders = headers;
+    return undefined;
+  }
+
+  /** An unexpected error: logged, and the check answered with the documented internal-error denial. */
+  private failed(state: CheckState, error: unknown): void {
+    this.log.checkFailed(state.requestId, error);
+    state.local = INTERNAL_ERROR;
+    state.extraHeaders = NO_HEADERS;
+  }
+
+  /** The answer and its decision log line (and counts), for every check. */
+  private finish(state: CheckState): CheckResponse {
+    this.inFlightChecks--;
+    const { decision, local, extraHeaders, requestId, started, request, trace } = state;
     const outcome = { decision, local, extraHeaders };
     const response = respond(outcome, requestId);
-    this.log.decision({ ...outcome, requestId, started, status: response.status, request, ...(trace.cache ? { cache: trace.cache } : {}) });
+    this.log.decision({ decision, local, extraHeaders, requestId, started, status: response.status, request, ...(trace.cache ? { cache: trace.cache } : {}) });
     return response;
   }
 
@@ -234,7 +320,8 @@ export class Authorizer {
    * (client-signature.ts) once the token verifies, before `decide` judges any grant: a refusal is
    * kept in `trace.signature` and stops `decide` like an invalid token.
    */
-  private context(request: GatewayRequest, nowMs: number, trace: CheckTrace): DecisionContext {
+  private context(state: CheckState, nowMs: number): DecisionContext {
+    const { request, trace } = state;
     const verifyToken = cachedVerify({
       cache: this.cache,
       keyring: this.trust.keyring(),
@@ -246,13 +333,14 @@ export class Authorizer {
       },
     });
     const mode = this.config.clientSignatures;
-    const verify: DecisionContext["verify"] = async (token) => {
-      const result = await verifyToken(token);
+    const bound = (result: VerifyResult): VerifyResult | Promise<VerifyResult> => {
       if (!result.ok || mode === "off") return result;
-      const denial = await checkClientSignature({ mode, request, token: result.token, keyring: this.trust.bindingKeys?.value, nowMs });
-      if (denial === undefined) return result;
-      trace.signature = denial;
-      return { ok: false, reason: "client-signature", error: denial.error };
+      const denial = checkClientSignature({ mode, request, token: result.token, keyring: this.trust.bindingKeys?.value, nowMs });
+      return denial instanceof Promise ? denial.then((d) => signatureOutcome(result, d, trace)) : signatureOutcome(result, denial, trace);
+    };
+    const verify: DecisionContext["verify"] = (token) => {
+      const result = verifyToken(token);
+      return result instanceof Promise ? result.then(bound) : bound(result);
     };
     return { verify, classify: this.classifyOptions, now: new Date(nowMs) };
   }
