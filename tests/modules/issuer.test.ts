@@ -105,6 +105,22 @@ describe("Issuer", () => {
     expect(Object.keys(resourcesOf(s, "aws_iam_role_policy_attachment"))).toEqual([]);
   });
 
+  it("with binding, adds exactly the read of the public binding-key secret and its decrypt through Secrets Manager", () => {
+    const publicSecretArn = "arn:aws:secretsmanager:eu-west-1:111111111111:secret:rajee-test/binding/public-key-AbCdEf";
+    const kmsKeyArn = "arn:aws:kms:eu-west-1:111111111111:key/00000000-0000-4000-8000-0000000000bb";
+    const bound = build(props({ binding: { publicSecretArn, kmsKeyArn } }));
+    expect(statementsOf(onlyResource(bound, "aws_iam_role_policy").policy).slice(3)).toEqual([
+      { Sid: "ReadPublicBindingKey", Effect: "Allow", Action: ["secretsmanager:GetSecretValue"], Resource: [publicSecretArn] },
+      {
+        Sid: "DecryptPublicBindingKeyThroughSecretsManager",
+        Effect: "Allow",
+        Action: ["kms:Decrypt"],
+        Resource: [kmsKeyArn],
+        Condition: { StringEquals: { "kms:ViaService": "secretsmanager.eu-west-1.amazonaws.com" } },
+      },
+    ]);
+  });
+
   it("names its role as issuerRoleArn predicts, trusted only by Lambda in the account", () => {
     const role = onlyResource(s, "aws_iam_role");
     expect(role.name).toBe("rajee-test-issuer");
