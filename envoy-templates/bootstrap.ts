@@ -1,6 +1,7 @@
 import { clientContentLengthLua, CLIENT_REQUEST_METADATA, recordClientRequestLua, refuseRepeatedHeadersLua, stripInternalHeadersLua, upstreamPathLua } from "./lua";
 import { NOT_IMPLEMENTED_READS } from "../src/s3/not-implemented";
 import { repeatedHeaderXml, SINGLE_VALUE_HEADERS } from "../src/s3/single-headers";
+import { ENVOY_PROMETHEUS_PATH } from "../src/contracts/telemetry";
 import type { EnvoySettings, HeaderNameSet } from "./settings";
 
 /** JSON as Envoy's proto3 JSON mapping reads it. */
@@ -12,6 +13,9 @@ export const HTTP2_DRAIN_TIMEOUT_SECONDS = 5;
 
 export const S3_CLUSTER = "s3";
 export const AUTHORIZER_CLUSTER = "authorizer";
+/** Envoy's own admin interface as a cluster, reached only through the stats listener. */
+export const ADMIN_CLUSTER = "envoy_admin";
+export const STATS_LISTENER = "stats";
 /** The OpenTelemetry collector in the task (present only when tracing is on). */
 export const COLLECTOR_CLUSTER = "otel_collector";
 /** Span tag holding the ALB's `X-Amzn-Trace-Id`, so a trace leads to the load balancer's record. */
@@ -266,6 +270,64 @@ function collectorCluster(t: NonNullable<EnvoySettings["tracing"]>): JsonObject 
         explicit_http_config: { http2_protocol_options: {} },
       },
     },
+  };
+}
+
+/**
+ * The stats-only listener for the collector, on 127.0.0.1: `GET /stats/prometheus` is routed to
+ * the admin interface, every other method or path gets 403 from Envoy itself. The admin port also
+ * serves mutating endpoints (`/quitquitquit`, `/runtime_modify`, `/healthcheck/fail`); the collector
+ * is given this port instead (Envoy docs, "Administration interface": the admin interface should be
+ * exposed only to trusted callers).
+ */
+function statsListener(t: NonNullable<EnvoySettings["tracing"]>): JsonObject {
+  return {
+    name: STATS_LISTENER,
+    address: socketAddress(t.collectorAddress, t.statsPort),
+    per_connection_buffer_limit_bytes: 32768,
+    filter_chains: [
+      {
+        filters: [
+          {
+            name: "envoy.filters.network.http_connection_manager",
+            typed_config: {
+              "@type": T.hcm,
+              stat_prefix: "stats",
+              codec_type: "AUTO",
+              request_headers_timeout: "5s",
+              stream_idle_timeout: "30s",
+              http_filters: [{ name: FILTER.router, typed_config: { "@type": T.router, suppress_envoy_headers: true } }],
+              route_config: {
+                name: "stats",
+                virtual_hosts: [
+                  {
+                    name: "stats",
+                    domains: ["*"],
+                    routes: [
+                      {
+                        match: { path: ENVOY_PROMETHEUS_PATH, headers: [{ name: ":method", string_match: { exact: "GET" } }] },
+                        route: { cluster: ADMIN_CLUSTER, timeout: "10s" },
+                      },
+                      { match: { prefix: "/" }, direct_response: { status: 403 } },
+                    ],
+                  },
+                ],
+              },
+            },
+          },
+        ],
+      },
+    ],
+  };
+}
+
+function adminCluster(s: EnvoySettings): JsonObject {
+  return {
+    name: ADMIN_CLUSTER,
+    type: "STATIC",
+    connect_timeout: "0.250s",
+    lb_policy: "ROUND_ROBIN",
+    load_assignment: { cluster_name: ADMIN_CLUSTER, endpoints: [{ lb_endpoints: [{ endpoint: { address: socketAddress(s.adminAddress, s.adminPort) } }] }] },
   };
 }
 
@@ -524,8 +586,8 @@ export function renderEnvoyBootstrap(s: EnvoySettings): JsonObject {
       },
     },
     static_resources: {
-      listeners: [s3Listener(s), healthListener(s)],
-      clusters: [authorizerCluster(s), s3Cluster(s), ...(s.tracing ? [collectorCluster(s.tracing)] : [])],
+      listeners: [s3Listener(s), healthListener(s), ...(s.tracing ? [statsListener(s.tracing)] : [])],
+      clusters: [authorizerCluster(s), s3Cluster(s), ...(s.tracing ? [collectorCluster(s.tracing), adminCluster(s)] : [])],
     },
     overload_manager: {
       refresh_interval: "0.250s",

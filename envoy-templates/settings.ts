@@ -18,7 +18,7 @@ import {
   UPSTREAM_PATH_HEADER,
   CLIENT_CONTENT_LENGTH_HEADER,
 } from "../src/contracts/gateway";
-import { COLLECTOR_OTLP_GRPC_PORT, ENVOY_SERVICE_NAME } from "../src/contracts/telemetry";
+import { COLLECTOR_OTLP_GRPC_PORT, ENVOY_SERVICE_NAME, ENVOY_STATS_PORT } from "../src/contracts/telemetry";
 
 /**
  * What an operator (or an environment file) may set for the Envoy side of the task. Everything not
@@ -119,6 +119,8 @@ export interface EnvoyTracingSettings {
   readonly serviceName: string;
   /** Longest wait for one export to the collector, ms. */
   readonly exportTimeoutMs: number;
+  /** Port of the stats-only listener on 127.0.0.1 the collector scrapes (ENVOY_STATS_PORT). */
+  readonly statsPort: number;
 }
 
 /** Envoy's `HttpProtocolOptions.HeadersWithUnderscoresAction`. */
@@ -488,7 +490,10 @@ export function envoySettings(input: EnvoySettingsInput): EnvoySettings {
     const collectorPort = port("tracing.collectorPort", input.tracing.collectorPort ?? COLLECTOR_OTLP_GRPC_PORT);
     const other = seen.get(collectorPort);
     if (other !== undefined) throw new ConfigError(`envoy: tracing.collectorPort=${collectorPort} is the same as ${other}; every port in the task must be distinct`);
-    tracing = Object.freeze({ samplingRatio: ratio, collectorAddress: LOOPBACK, collectorPort, serviceName: ENVOY_SERVICE_NAME, exportTimeoutMs: 250 });
+    if (seen.has(ENVOY_STATS_PORT) || collectorPort === ENVOY_STATS_PORT) {
+      throw new ConfigError(`envoy: port ${ENVOY_STATS_PORT} is the stats listener's when tracing is on; give the other setting another port`);
+    }
+    tracing = Object.freeze({ samplingRatio: ratio, collectorAddress: LOOPBACK, collectorPort, serviceName: ENVOY_SERVICE_NAME, exportTimeoutMs: 250, statsPort: ENVOY_STATS_PORT });
   }
 
   // The health check must finish well inside its interval; a timeout of a fifth (capped) does.

@@ -1,13 +1,13 @@
 import type { ContainerDefinition } from "@aws-sdk/client-ecs";
 import { stringify } from "yaml";
-import { AUTHORIZER_ADMIN_PORT, AUTHORIZER_METRICS_PATH, ENVOY_ADMIN_PORT, LOOPBACK } from "../../src/contracts/gateway";
-import { COLLECTOR_HEALTH_PORT, COLLECTOR_OTLP_GRPC_PORT, COLLECTOR_OTLP_HTTP_PORT } from "../../src/contracts/telemetry";
+import { AUTHORIZER_ADMIN_PORT, AUTHORIZER_METRICS_PATH, LOOPBACK } from "../../src/contracts/gateway";
+import { COLLECTOR_HEALTH_PORT, COLLECTOR_OTLP_GRPC_PORT, COLLECTOR_OTLP_HTTP_PORT, ENVOY_PROMETHEUS_PATH, ENVOY_STATS_PORT } from "../../src/contracts/telemetry";
 
 /**
  * The OpenTelemetry collector beside Envoy and the authorizer (AWS Distro for OpenTelemetry,
  * https://aws-otel.github.io/docs/introduction): it receives spans over OTLP on the loopback address
  * (Envoy over gRPC, the authorizer over HTTP) and sends them to X-Ray, and scrapes Envoy's and the
- * authorizer's Prometheus metrics on the loopback address and publishes a chosen few to CloudWatch
+ * authorizer's Prometheus metrics on the loopback address (Envoy's through its stats-only listener) and publishes a chosen few to CloudWatch
  * as EMF. Pure: the configuration and the container definition as data.
  */
 
@@ -25,8 +25,6 @@ export const COLLECTOR_CONFIG_VARIABLE = "RAJEE_COLLECTOR_CONFIG";
 export const COLLECTOR_HEALTH_COMMAND = ["CMD", "/healthcheck"];
 /** CloudWatch namespace of the Envoy metrics the collector publishes. */
 export const ENVOY_METRICS_NAMESPACE = "rajee/envoy";
-/** Envoy's admin path of its statistics in Prometheus form (https://www.envoyproxy.io/docs/envoy/v1.34.10/operations/admin#get--stats-prometheus). */
-export const ENVOY_PROMETHEUS_PATH = "/stats/prometheus";
 
 /**
  * The Envoy statistics published to CloudWatch, by Prometheus name (Envoy writes `a.b.c` as
@@ -56,8 +54,8 @@ export interface CollectorConfigInputs {
   readonly region: string;
   /** Log group the EMF exporter writes to (its own, not the containers'). */
   readonly metricsLogGroup: string;
-  /** Envoy's admin port on 127.0.0.1. @default ENVOY_ADMIN_PORT */
-  readonly envoyAdminPort?: number;
+  /** Envoy's stats-only listener on 127.0.0.1 (GET /stats/prometheus, forwarded to the admin interface). @default ENVOY_STATS_PORT */
+  readonly envoyStatsPort?: number;
   /** The authorizer's operations port on 127.0.0.1. @default AUTHORIZER_ADMIN_PORT */
   readonly authorizerAdminPort?: number;
   /** Seconds between scrapes. @default 60 */
@@ -84,7 +82,7 @@ export function collectorConfig(c: CollectorConfigInputs): Record<string, unknow
               job_name: "envoy",
               scrape_interval: scrape,
               metrics_path: ENVOY_PROMETHEUS_PATH,
-              static_configs: [{ targets: [`${LOOPBACK}:${c.envoyAdminPort ?? ENVOY_ADMIN_PORT}`] }],
+              static_configs: [{ targets: [`${LOOPBACK}:${c.envoyStatsPort ?? ENVOY_STATS_PORT}`] }],
             },
             {
               job_name: "authorizer",

@@ -13,7 +13,6 @@ import {
   AUTHORIZER_ADMIN_PORT,
   AUTHORIZER_PORT,
   ECS_MAX_STOP_TIMEOUT_SECONDS,
-  ENVOY_ADMIN_PORT,
   ENVOY_HEALTH_PORT,
   ENVOY_LISTENER_PORT,
   ENVOY_LIVE_PATH,
@@ -295,7 +294,7 @@ export class ProxyService extends Construct {
             collector: {
               image: props.collector.image,
               ...size.collector,
-              config: collectorConfigYaml({ region: props.region, metricsLogGroup: props.collector.metricsLogGroup, envoyAdminPort: ENVOY_ADMIN_PORT, authorizerAdminPort }),
+              config: collectorConfigYaml({ region: props.region, metricsLogGroup: props.collector.metricsLogGroup, authorizerAdminPort }),
               logGroup: props.collector.logGroup,
               region: props.region,
               healthCheck: collectorHealthCheck,

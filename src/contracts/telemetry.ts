@@ -10,6 +10,13 @@ export const COLLECTOR_OTLP_GRPC_PORT = 4317;
 export const COLLECTOR_OTLP_HTTP_PORT = 4318;
 /** The collector's health_check extension (its default port 13133), for the container health check. */
 export const COLLECTOR_HEALTH_PORT = 13133;
+/**
+ * Envoy's stats-only listener on the loopback address: `GET /stats/prometheus` forwarded to the
+ * admin interface, nothing else, so the collector never needs the admin port itself.
+ */
+export const ENVOY_STATS_PORT = 9902;
+/** The one path the stats listener serves (Envoy admin, GET /stats/prometheus). */
+export const ENVOY_PROMETHEUS_PATH = "/stats/prometheus";
 /** The OTLP/HTTP traces path (OTLP specification, "OTLP/HTTP Request"). */
 export const OTLP_TRACES_PATH = "/v1/traces";
 /** `service.name` of Envoy's spans (the tracer's `service_name`) and of the emulator's. */

@@ -1,8 +1,8 @@
 import { envoySettings, renderEnvoyBootstrap } from "../../envoy-templates";
-import { ALB_TRACE_TAG, COLLECTOR_CLUSTER } from "../../envoy-templates/bootstrap";
+import { ADMIN_CLUSTER, ALB_TRACE_TAG, COLLECTOR_CLUSTER, STATS_LISTENER } from "../../envoy-templates/bootstrap";
 import { formatViolations, validateEnvoyBootstrap } from "../../envoy-templates/schema/validate";
 import { ConfigError } from "../../src/config-error";
-import { COLLECTOR_OTLP_GRPC_PORT, ENVOY_SERVICE_NAME } from "../../src/contracts/telemetry";
+import { COLLECTOR_OTLP_GRPC_PORT, ENVOY_SERVICE_NAME, ENVOY_STATS_PORT } from "../../src/contracts/telemetry";
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- walking rendered JSON */
 type Obj = any;
@@ -16,6 +16,18 @@ describe("Envoy tracing", () => {
     const config = render();
     expect(hcm(config, "s3").tracing).toBeUndefined();
     expect(cluster(config, COLLECTOR_CLUSTER)).toBeUndefined();
+    expect(config.static_resources.listeners.map((l: Obj) => l.name)).toEqual(["s3", "health"]);
+  });
+
+  it("gives the collector a stats-only listener on 127.0.0.1: GET /stats/prometheus reaches the admin interface, nothing else does", () => {
+    const config = render({ tracing: { samplingRatio: 0.05 } });
+    const stats = config.static_resources.listeners.find((l: Obj) => l.name === STATS_LISTENER);
+    expect(stats.address).toEqual({ socket_address: { address: "127.0.0.1", port_value: ENVOY_STATS_PORT } });
+    expect(hcm(config, STATS_LISTENER).route_config.virtual_hosts[0].routes).toEqual([
+      { match: { path: "/stats/prometheus", headers: [{ name: ":method", string_match: { exact: "GET" } }] }, route: { cluster: ADMIN_CLUSTER, timeout: "10s" } },
+      { match: { prefix: "/" }, direct_response: { status: 403 } },
+    ]);
+    expect(cluster(config, ADMIN_CLUSTER).load_assignment.endpoints[0].lb_endpoints[0].endpoint.address).toEqual({ socket_address: { address: "127.0.0.1", port_value: 9901 } });
   });
 
   it("sends the S3 listener's spans to the collector on 127.0.0.1 over OTLP/gRPC, sampling the configured share", () => {

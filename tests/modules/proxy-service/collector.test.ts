@@ -31,10 +31,10 @@ describe("the collector's configuration", () => {
     expect(config.extensions.health_check).toEqual({ endpoint: "127.0.0.1:13133" });
   });
 
-  it("scrapes Envoy's Prometheus statistics and the authorizer's /metrics on the loopback address", () => {
+  it("scrapes Envoy's statistics through its stats-only listener, never the admin port, and the authorizer's /metrics", () => {
     const jobs = config.receivers.prometheus.config.scrape_configs.map((j: Obj) => [j.job_name, j.metrics_path, j.static_configs[0].targets]);
     expect(jobs).toEqual([
-      ["envoy", "/stats/prometheus", ["127.0.0.1:9901"]],
+      ["envoy", "/stats/prometheus", ["127.0.0.1:9902"]],
       ["authorizer", "/metrics", ["127.0.0.1:9001"]],
     ]);
   });
