@@ -1,6 +1,7 @@
 import { parseBindingPublicKey, type BindingPublicKey } from "../../src/token/binding";
 import { AWSCURRENT } from "../rotation/event";
 import type { SecretStore } from "../rotation/store";
+import type { FunctionUrlEvent, FunctionUrlResult } from "./event";
 
 /**
  * Where the issuer gets the authorizers' public binding key: the AWSCURRENT version of the public
@@ -20,5 +21,26 @@ export function currentBindingKeyReader(store: Pick<SecretStore, "getValue">, se
       throw new Error(`secret ${secretArn} (${AWSCURRENT} version ${value.versionId}) is not JSON; put the public JWK 'rajee keys binding' writes`);
     }
     return parseBindingPublicKey(document, `secret ${secretArn} (${AWSCURRENT} version ${value.versionId})`);
+  };
+}
+
+type Run = (event: FunctionUrlEvent) => Promise<FunctionUrlResult>;
+
+/**
+ * The issuer with binding: reads the public key for each request (`read` is cached by the caller),
+ * builds the handler for it once per `kid`, so a rotated key is used as soon as it is read, and when
+ * the key cannot be read answers `fail`'s result: never a bearer token.
+ */
+export function bindingIssuer(read: () => Promise<BindingPublicKey>, make: (binding: BindingPublicKey) => Run, fail: (error: Error) => FunctionUrlResult): Run {
+  let bound: { kid: string; run: Run } | undefined;
+  return async (event) => {
+    let binding: BindingPublicKey;
+    try {
+      binding = await read();
+    } catch (error) {
+      return fail(error instanceof Error ? error : new Error(String(error)));
+    }
+    if (bound?.kid !== binding.kid) bound = { kid: binding.kid, run: make(binding) };
+    return bound.run(event);
   };
 }

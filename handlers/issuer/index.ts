@@ -6,8 +6,7 @@ import { secretsManagerStore } from "../rotation/store";
 import type { FunctionUrlEvent, FunctionUrlResult } from "./event";
 import { createIssuerHandler, internalErrorAnswer } from "./issuer-handler";
 import { createLogger, metricLine } from "./log";
-import type { BindingPublicKey } from "../../src/token/binding";
-import { currentBindingKeyReader } from "./binding-key";
+import { bindingIssuer, currentBindingKeyReader } from "./binding-key";
 import { cachedPrivateKey, currentPrivateKeyReader } from "./private-key";
 
 /**
@@ -41,21 +40,15 @@ export async function handler(event: FunctionUrlEvent): Promise<FunctionUrlResul
       } else {
         // The same cache as the signing key's (read at most every keyCacheSeconds): a new binding key reaches the issuer as soon.
         const readBinding = cachedPrivateKey(currentBindingKeyReader(store, arn), settings.keyCacheSeconds, now);
-        let bound: { kid: string; run: Run } | undefined;
-        run = async (e) => {
-          let binding: BindingPublicKey;
-          try {
-            binding = await readBinding();
-          } catch (error) {
-            // Never a bearer token when binding is configured: the request fails as any other issuer failure does.
-            const { name, message } = error as Error;
+        run = bindingIssuer(
+          readBinding,
+          (binding) => createIssuerHandler({ ...base, binding }),
+          ({ name, message }) => {
             base.log.error({ event: "issuer_error", decision: "error", status: 500, error: { name, message } }, `cannot read the binding key: ${message}`);
             base.metrics("Errors");
             return internalErrorAnswer();
-          }
-          if (bound?.kid !== binding.kid) bound = { kid: binding.kid, run: createIssuerHandler({ ...base, binding }) };
-          return bound.run(e);
-        };
+          },
+        );
       }
     } catch (error) {
       const { name, message } = error as Error;

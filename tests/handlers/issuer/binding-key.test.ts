@@ -1,6 +1,7 @@
-import { currentBindingKeyReader } from "../../../handlers/issuer/binding-key";
+import { bindingIssuer, currentBindingKeyReader } from "../../../handlers/issuer/binding-key";
+import type { FunctionUrlEvent } from "../../../handlers/issuer/event";
 import type { SecretStore, StoredValue } from "../../../handlers/rotation/store";
-import { generateBindingKeyPair } from "../../../src/token/binding";
+import { generateBindingKeyPair, type BindingPublicKey } from "../../../src/token/binding";
 
 const ARN = "arn:aws:secretsmanager:eu-west-1:111111111111:secret:rajee-dev/binding/public-key-AbCdEf";
 
@@ -36,5 +37,43 @@ describe("currentBindingKeyReader", () => {
     const garbled = currentBindingKeyReader(storeHolding({ versionId: "v3", text: "not-json-secretish" }).store, ARN)();
     await expect(garbled).rejects.toThrow(`secret ${ARN} (AWSCURRENT version v3) is not JSON`);
     await expect(garbled).rejects.not.toThrow("secretish");
+  });
+});
+
+describe("bindingIssuer", () => {
+  const event = {} as FunctionUrlEvent;
+
+  it("builds the handler once per binding key and again when a rotated key is read", async () => {
+    const [a, b] = [(await generateBindingKeyPair()).publicKey, (await generateBindingKeyPair()).publicKey];
+    const sequence = [a, a, b, b];
+    const built: string[] = [];
+    const run = bindingIssuer(
+      async () => sequence.shift()!,
+      (binding) => {
+        built.push(binding.kid);
+        return async () => ({ statusCode: 200, body: binding.kid });
+      },
+      () => ({ statusCode: 500 }),
+    );
+    const answered = [];
+    for (let i = 0; i < 4; i++) answered.push((await run(event)).body);
+    expect(answered).toEqual([a.kid, a.kid, b.kid, b.kid]);
+    expect(built).toEqual([a.kid, b.kid]);
+  });
+
+  it("answers the failure, never an unbound handler, when the key cannot be read", async () => {
+    let made = 0;
+    const run = bindingIssuer(
+      async (): Promise<BindingPublicKey> => {
+        throw new Error("secrets manager is down");
+      },
+      () => {
+        made += 1;
+        return async () => ({ statusCode: 200 });
+      },
+      (error) => ({ statusCode: 500, body: error.message }),
+    );
+    expect(await run(event)).toEqual({ statusCode: 500, body: "secrets manager is down" });
+    expect(made).toBe(0);
   });
 });
