@@ -1,5 +1,8 @@
 import fc from "fast-check";
-import { decide } from "../../src/decision";
+import { decide, decideNow, type DecisionContext } from "../../src/decision";
+import { s3Error } from "../../src/errors";
+import { verifyToken, type VerifyResult } from "../../src/token/verify";
+import { tokenPolicy } from "../../src/token/policy";
 import { parseDeleteObjectsBody } from "../../src/s3/delete-objects";
 import type { GatewayRequest } from "../../src/s3/request";
 import { tokenFixture, type TokenFixture } from "../support/tokens";
@@ -92,6 +95,45 @@ describe("the request-to-operation table", () => {
   it("asks Envoy to remove the client's credential headers", async () => {
     const decision = await fixture.decideWith(["read:data/"], { method: "GET", path: "/data/k", headers: { "x-amz-date": "20250101T000000Z", authorization: "AWS4-HMAC-SHA256 Credential=x" } });
     expect(decision.allow && [...decision.removeHeaders].sort()).toEqual(["authorization", "x-amz-date", "x-amz-security-token"]);
+  });
+});
+
+describe("decideNow with a verifier that answers synchronously (a token-cache hit)", () => {
+  /** A context whose verify answers from results verified beforehand, as the service's cache does on a hit. */
+  async function synchronousContext(tokens: readonly string[]): Promise<DecisionContext> {
+    const now = new Date();
+    const verified = new Map<string, VerifyResult>();
+    for (const token of tokens) verified.set(token, await verifyToken(token, fixture.keyring, tokenPolicy(), now));
+    return { verify: (token) => verified.get(token) ?? { ok: false, reason: "malformed", error: s3Error("InvalidToken", "not verified beforehand") }, classify: {}, now };
+  }
+
+  it.each(ROWS)("decides $operation ($method $path) in the same turn, as decide does", async (row) => {
+    for (const grants of [row.allowedBy, row.deniedBy]) {
+      const token = await fixture.mint(grants);
+      const request = { method: row.method, path: row.path, headers: { host: "gw", ...row.headers, "x-amz-security-token": token }, ...(row.body === undefined ? {} : { body: Buffer.from(row.body) }) };
+      const context = await synchronousContext([token]);
+      const now = decideNow(request, context);
+      expect(now).not.toBeInstanceOf(Promise);
+      expect(now).toEqual(await decide(request, fixture.context({ now: context.now })));
+    }
+  });
+
+  it("answers with a promise when the verifier does, with the same decision", async () => {
+    const token = await fixture.mint(["read:data/"]);
+    const request = { method: "GET", path: "/data/k", headers: { "x-amz-security-token": token } };
+    const context = fixture.context();
+    const pending = decideNow(request, context);
+    expect(pending).toBeInstanceOf(Promise);
+    expect(await pending).toEqual(decideNow(request, { ...(await synchronousContext([token])), now: context.now }));
+  });
+
+  it("lists only the credential headers the request carried for Envoy to remove", async () => {
+    const token = await fixture.mint(["read:data/"]);
+    const context = await synchronousContext([token]);
+    const both = decideNow({ method: "GET", path: "/data/k", headers: { "x-amz-security-token": token, authorization: "x", "x-amz-date": "20300101T000000Z" } }, context);
+    const tokenOnly = decideNow({ method: "GET", path: "/data/k", headers: { "x-amz-security-token": token } }, context);
+    expect(!(both instanceof Promise) && both.allow && [...both.removeHeaders].sort()).toEqual(["authorization", "x-amz-date", "x-amz-security-token"]);
+    expect(!(tokenOnly instanceof Promise) && tokenOnly.allow && tokenOnly.removeHeaders).toEqual(["x-amz-security-token"]);
   });
 });
 
