@@ -51,9 +51,9 @@ describe("bindingIssuer", () => {
       async () => sequence.shift()!,
       (binding) => {
         built.push(binding.kid);
-        return async () => ({ statusCode: 200, body: binding.kid });
+        return async () => ({ statusCode: 200, headers: {}, body: binding.kid });
       },
-      () => ({ statusCode: 500 }),
+      () => ({ statusCode: 500, headers: {}, body: "" }),
     );
     const answered = [];
     for (let i = 0; i < 4; i++) answered.push((await run(event)).body);
@@ -69,11 +69,11 @@ describe("bindingIssuer", () => {
       },
       () => {
         made += 1;
-        return async () => ({ statusCode: 200 });
+        return async () => ({ statusCode: 200, headers: {}, body: "" });
       },
-      (error) => ({ statusCode: 500, body: error.message }),
+      (error) => ({ statusCode: 500, headers: {}, body: error.message }),
     );
-    expect(await run(event)).toEqual({ statusCode: 500, body: "secrets manager is down" });
+    expect(await run(event)).toEqual({ statusCode: 500, headers: {}, body: "secrets manager is down" });
     expect(made).toBe(0);
   });
 });
