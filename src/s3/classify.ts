@@ -56,6 +56,8 @@ export interface ClassifiedRequest extends RequestHead {
 export type Classification = { readonly ok: true; readonly request: ClassifiedRequest } | { readonly ok: false; readonly error: S3Error };
 export type HeadClassification = { readonly ok: true; readonly head: RequestHead } | { readonly ok: false; readonly error: S3Error };
 
+const NO_OPTIONS: ClassifyOptions = Object.freeze({});
+
 const unsupported = (what: string, resource?: string): never =>
   fail("AccessDenied", `operation not supported by this gateway: ${what}`, resource);
 
@@ -171,7 +173,8 @@ function listPrefix(query: Query): string {
 }
 
 function upstreamPathFor(bucket: string, key: string | undefined, query: Query): string {
-  const path = `/${encodePath(bucket)}${key === undefined ? "" : `/${encodePath(key)}`}`;
+  const path = key === undefined ? `/${encodePath(bucket)}` : `/${encodePath(bucket)}/${encodePath(key)}`;
+  if (query.size === 0) return path;
   const parameters = [...query]
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
     .map(([name, value]) => (value === "" && FLAG_PARAMETERS.has(name) ? encodeComponent(name) : `${encodeComponent(name)}=${encodeComponent(value)}`));
@@ -232,27 +235,51 @@ export function classifyHeadRequest(request: GatewayRequest, options: ClassifyOp
   const operation = key === undefined ? bucketOperation(method, query, bucket) : objectOperation(method, query, rawCopySource !== undefined, resource);
   checkParameters(operation, query, resource);
   const judged = judgedHeaders(headers, hoisted);
-  const hoistedAs = new Map(hoisted.map((h) => [h.header, h.parameter]));
-  checkForbiddenHeaders(judged, operation, (name) => (hoistedAs.has(name) ? `query parameter '${hoistedAs.get(name)}' (header '${name}')` : `header '${name}'`));
+  const hoistedAs = hoisted.length === 0 ? NOTHING_HOISTED : new Map(hoisted.map((h) => [h.header, h.parameter]));
+  checkForbiddenHeaders(judged, operation, hoisted.length === 0 ? headerLabel : (name) => (hoistedAs.has(name) ? `query parameter '${hoistedAs.get(name)}' (header '${name}')` : `header '${name}'`));
   // `x-amz-acl: private` is S3's default: stripped upstream wherever the client put it (headers.ts).
   const stripAcl = carriesDefaultAcl(judged);
-  const presign = presignParametersOf(query);
-  const upstreamQuery = new Map([...query].filter(([name]) => !presign.has(name) && !(stripAcl && hoistedAs.get("x-amz-acl") === name)));
+  const upstreamQuery = upstreamQueryOf(query, stripAcl ? hoistedAs.get("x-amz-acl") : undefined);
   const copies = operation === "CopyObject" || operation === "UploadPartCopy";
   if (rawCopySource !== undefined && !copies) fail("AccessDenied", `header 'x-amz-copy-source' is only valid on CopyObject and UploadPartCopy, not ${operation}`, resource);
   const copySource = copies ? parseCopySource(rawCopySource as string) : undefined;
-  return {
-    operation,
-    bucket,
-    ...(key === undefined ? {} : { key }),
-    query,
-    payloadHash: payloadHashFor(operation, headers),
-    upstreamQuery,
-    upstreamPath: upstreamPathFor(bucket, key, upstreamQuery),
-    removedHeaders: stripAcl && headers["x-amz-acl"] !== undefined ? ["x-amz-acl"] : [],
-    addressing: target.addressing,
-    ...(copySource ? { copySource, upstreamCopySource: copySourceHeader(copySource) } : {}),
-  };
+  const payloadHash = payloadHashFor(operation, headers);
+  const upstreamPath = upstreamPathFor(bucket, key, upstreamQuery);
+  const removedHeaders = stripAcl && headers["x-amz-acl"] !== undefined ? ACL_REMOVED : NOTHING_REMOVED;
+  const { addressing } = target;
+  // One literal per shape, fields in the same order (no spreads of temporary objects): this runs on every check.
+  if (copySource !== undefined) {
+    const upstreamCopySource = copySourceHeader(copySource);
+    return key === undefined
+      ? { operation, bucket, query, payloadHash, upstreamQuery, upstreamPath, removedHeaders, addressing, copySource, upstreamCopySource }
+      : { operation, bucket, key, query, payloadHash, upstreamQuery, upstreamPath, removedHeaders, addressing, copySource, upstreamCopySource };
+  }
+  return key === undefined
+    ? { operation, bucket, query, payloadHash, upstreamQuery, upstreamPath, removedHeaders, addressing }
+    : { operation, bucket, key, query, payloadHash, upstreamQuery, upstreamPath, removedHeaders, addressing };
+}
+
+const NOTHING_HOISTED: ReadonlyMap<string, string> = new Map();
+const NOTHING_REMOVED: readonly string[] = Object.freeze([]);
+const ACL_REMOVED: readonly string[] = Object.freeze(["x-amz-acl"]);
+const headerLabel = (name: string): string => `header '${name}'`;
+
+/**
+ * The query S3 receives: without the presign parameters and without `strippedAcl` (the parameter
+ * that hoisted `x-amz-acl: private`, if any). The judged query itself when nothing is dropped.
+ */
+function upstreamQueryOf(query: Query, strippedAcl: string | undefined): Query {
+  if (query.size === 0) return query;
+  const presign = presignParametersOf(query);
+  let dropped = false;
+  for (const name of query.keys()) {
+    if (presign.has(name) || name === strippedAcl) {
+      dropped = true;
+      break;
+    }
+  }
+  if (!dropped) return query;
+  return new Map([...query].filter(([name]) => !presign.has(name) && name !== strippedAcl));
 }
 
 /**
@@ -275,29 +302,37 @@ export function classifyRequest(request: GatewayRequest, options: ClassifyOption
   return completeRequest(classifyHeadRequest(request, options), request, options);
 }
 
-function signalled<T>(work: () => T): { ok: true; value: T } | { ok: false; error: S3Error } {
+/** The S3 error a classification signalled; anything else is a bug and is thrown on. */
+function refusal(error: unknown): { ok: false; error: S3Error } {
+  if (error instanceof S3ErrorSignal) return { ok: false, error: error.error };
+  throw error;
+}
+
+// The three wrappers below catch in place (no closure or intermediate result per call): they run on every check.
+
+/** The head of a request (no body read), or the S3 error that refuses it. Never throws. */
+export function classifyHead(request: GatewayRequest, options: ClassifyOptions = NO_OPTIONS): HeadClassification {
   try {
-    return { ok: true, value: work() };
+    return { ok: true, head: classifyHeadRequest(request, options) };
   } catch (error) {
-    if (error instanceof S3ErrorSignal) return { ok: false, error: error.error };
-    throw error;
+    return refusal(error);
   }
 }
 
-/** The head of a request (no body read), or the S3 error that refuses it. Never throws. */
-export function classifyHead(request: GatewayRequest, options: ClassifyOptions = {}): HeadClassification {
-  const result = signalled(() => classifyHeadRequest(request, options));
-  return result.ok ? { ok: true, head: result.value } : result;
-}
-
 /** The full classification from a head and the body, or the S3 error that refuses it. Never throws. */
-export function completeClassification(head: RequestHead, request: GatewayRequest, options: ClassifyOptions = {}): Classification {
-  const result = signalled(() => completeRequest(head, request, options));
-  return result.ok ? { ok: true, request: result.value } : result;
+export function completeClassification(head: RequestHead, request: GatewayRequest, options: ClassifyOptions = NO_OPTIONS): Classification {
+  try {
+    return { ok: true, request: completeRequest(head, request, options) };
+  } catch (error) {
+    return refusal(error);
+  }
 }
 
 /** Maps a request to its S3 operation and needed checks, or the S3 error that refuses it. Never throws. */
-export function classify(request: GatewayRequest, options: ClassifyOptions = {}): Classification {
-  const result = signalled(() => classifyRequest(request, options));
-  return result.ok ? { ok: true, request: result.value } : result;
+export function classify(request: GatewayRequest, options: ClassifyOptions = NO_OPTIONS): Classification {
+  try {
+    return { ok: true, request: classifyRequest(request, options) };
+  } catch (error) {
+    return refusal(error);
+  }
 }

@@ -33,6 +33,8 @@ const HEADER_ONLY = new Set([
 /** A copy is judged only from the header; an SSE-C key in a URL would land in access logs. */
 const HEADER_ONLY_PREFIXES = ["x-amz-copy-source", "x-amz-server-side-encryption-customer-"];
 
+const NONE: readonly HoistedHeader[] = Object.freeze([]);
+
 /** Whether a query parameter is a hoisted header: `x-amz-*` in any case, other than the presign parameters. */
 export function isHoistedParameter(name: string): boolean {
   return name.length > 6 && name.slice(0, 6).toLowerCase() === "x-amz-" && !PRESIGN_PARAMETERS.has(name);
@@ -43,7 +45,8 @@ export function isHoistedParameter(name: string): boolean {
  * AccessDenied), a header hoisted under two spellings or also sent as a header (400 InvalidRequest:
  * S3 and the gateway could read different values).
  */
-export function hoistedHeaders(query: Query, headers: Headers, resource: string): HoistedHeader[] {
+export function hoistedHeaders(query: Query, headers: Headers, resource: string): readonly HoistedHeader[] {
+  if (query.size === 0) return NONE;
   const hoisted = new Map<string, HoistedHeader>();
   const presign = presignParametersOf(query);
   for (const [parameter, value] of query) {

@@ -33,6 +33,7 @@ export const SINGLE_VALUE_HEADERS: readonly SingleValueHeader[] = Object.freeze(
   ...SINGLE_HEADER_NAMES.map((name) => Object.freeze({ name, code: "InvalidRequest" as const })),
 ]);
 
+const SINGLE_BY_NAME: ReadonlyMap<string, SingleValueHeader> = new Map(SINGLE_VALUE_HEADERS.map((header) => [header.name, header]));
 
 /** The message of the refusal, the same wherever the repeat is caught. */
 export function repeatedHeaderMessage(header: SingleValueHeader): string {
@@ -53,17 +54,28 @@ export function repeatedHeaderXml(header: SingleValueHeader, requestId: string):
  * The authorizer's check port and `simulate` both combine headers with this function.
  */
 export function combineHeaders(headers: Readonly<Record<string, string | readonly string[]>>): { headers: Record<string, string>; refusal?: S3Error } {
-  const values = new Map<string, string[]>();
-  for (const [name, value] of Object.entries(headers)) {
-    const lower = name.toLowerCase();
-    values.set(lower, [...(values.get(lower) ?? []), ...(typeof value === "string" ? [value] : value)]);
-  }
-  let refusal: S3Error | undefined;
   const combined: Record<string, string> = {};
-  for (const [name, list] of values) {
-    const single = SINGLE_VALUE_HEADERS.find((h) => h.name === name);
-    if (list.length > 1 && single && !refusal) refusal = s3Error(single.code, repeatedHeaderMessage(single));
-    combined[name] = list.join(",");
+  // How many values each name has had, kept only for names whose count is not 1 (rare: a repeat).
+  let counts: Map<string, number> | undefined;
+  for (const name of Object.keys(headers)) {
+    const value = headers[name] as string | readonly string[];
+    const lower = name.toLowerCase();
+    const count = typeof value === "string" ? 1 : value.length;
+    const joined = typeof value === "string" ? value : count === 1 ? (value[0] as string) : value.join(",");
+    if (!Object.hasOwn(combined, lower)) {
+      combined[lower] = joined;
+      if (count !== 1) (counts ??= new Map()).set(lower, count);
+      continue;
+    }
+    const before = counts?.get(lower) ?? 1;
+    if (before === 0) combined[lower] = joined;
+    else if (count > 0) combined[lower] = `${combined[lower] as string},${joined}`;
+    (counts ??= new Map()).set(lower, before + count);
   }
-  return refusal ? { headers: combined, refusal } : { headers: combined };
+  if (counts === undefined) return { headers: combined };
+  for (const name in combined) {
+    const single = SINGLE_BY_NAME.get(name);
+    if (single !== undefined && (counts.get(name) ?? 1) > 1) return { headers: combined, refusal: s3Error(single.code, repeatedHeaderMessage(single)) };
+  }
+  return { headers: combined };
 }

@@ -1,5 +1,7 @@
+import fc from "fast-check";
 import type { IncomingMessage } from "node:http";
 import { gatewayRequest } from "../../../handlers/authorizer/server";
+import { s3Error } from "../../../src/errors";
 import { combineHeaders, repeatedHeaderMessage, SINGLE_HEADER_NAMES, SINGLE_VALUE_HEADERS, TOKEN_HEADER_NAMES } from "../../../src/s3/single-headers";
 
 describe("single-value headers", () => {
@@ -32,5 +34,36 @@ describe("combineHeaders", () => {
   it("passes a single value of every single-value header untouched", () => {
     const one = Object.fromEntries(SINGLE_VALUE_HEADERS.map((h) => [h.name, `v-${h.name}`]));
     expect(combineHeaders(one)).toEqual({ headers: one });
+  });
+});
+
+/** The rule stated plainly (values gathered per lower-case name, then joined): combineHeaders must agree with it. */
+function combinedByRule(headers: Record<string, string | readonly string[]>): ReturnType<typeof combineHeaders> {
+  const values = new Map<string, string[]>();
+  for (const [name, value] of Object.entries(headers)) {
+    const lower = name.toLowerCase();
+    values.set(lower, [...(values.get(lower) ?? []), ...(typeof value === "string" ? [value] : value)]);
+  }
+  const combined: Record<string, string> = {};
+  let refusal;
+  for (const [name, list] of values) {
+    const single = SINGLE_VALUE_HEADERS.find((h) => h.name === name);
+    if (list.length > 1 && single && !refusal) refusal = s3Error(single.code, repeatedHeaderMessage(single));
+    combined[name] = list.join(",");
+  }
+  return refusal ? { headers: combined, refusal } : { headers: combined };
+}
+
+describe("combineHeaders against the rule", () => {
+  const names = fc.constantFrom(...SINGLE_VALUE_HEADERS.map((h) => h.name), "Host", "X-Amz-Date", "Authorization", "accept", "Accept", "x-custom", "X-CUSTOM", "range");
+  const values = fc.oneof(fc.string({ maxLength: 6 }), fc.array(fc.string({ maxLength: 6 }), { maxLength: 3 }));
+  it("joins, orders and refuses exactly as the rule says, whatever the names, spellings and value lists", () => {
+    fc.assert(
+      fc.property(fc.dictionary(names, values, { maxKeys: 8 }), (headers) => {
+        expect(combineHeaders(headers)).toEqual(combinedByRule(headers));
+        expect(Object.keys(combineHeaders(headers).headers)).toEqual(Object.keys(combinedByRule(headers).headers));
+      }),
+      { numRuns: 500 },
+    );
   });
 });
