@@ -3,7 +3,8 @@ import pino from "pino";
 import { ConfigError } from "../../src/config-error";
 import { DEFAULT_LOG_LEVEL, loadRotationConfig } from "./config";
 import { createLogger, metricLine } from "./log";
-import { createRotationHandler } from "./rotation-handler";
+import { isBindingRotation, loadBindingRotationConfig } from "./binding-config";
+import { createBindingRotationHandler, createRotationHandler } from "./rotation-handler";
 import { secretsManagerStore } from "./store";
 
 /**
@@ -18,13 +19,15 @@ let run: ((event: unknown) => Promise<void>) | undefined;
 export async function handler(event: unknown): Promise<void> {
   if (!run) {
     try {
-      const config = loadRotationConfig(process.env);
-      run = createRotationHandler({
-        config,
-        store: secretsManagerStore(new SecretsManagerClient({})),
-        logger: createLogger(config.logLevel, destination),
-        emitMetric,
-      });
+      // One bundle, two functions: the binding keys' function is told their secrets, the signing keys' function its own.
+      const store = secretsManagerStore(new SecretsManagerClient({}));
+      if (isBindingRotation(process.env)) {
+        const config = loadBindingRotationConfig(process.env);
+        run = createBindingRotationHandler({ config, store, logger: createLogger(config.logLevel, destination), emitMetric });
+      } else {
+        const config = loadRotationConfig(process.env);
+        run = createRotationHandler({ config, store, logger: createLogger(config.logLevel, destination), emitMetric });
+      }
     } catch (error) {
       const logger = createLogger(DEFAULT_LOG_LEVEL, destination);
       const code = error instanceof ConfigError ? "config" : "init";

@@ -2,12 +2,34 @@ import type { Logger } from "pino";
 import { RotationError } from "./errors";
 import { checkStages, parseRotationEvent } from "./event";
 import { createSecret, finishSecret, setSecret, testSecret, type StepDeps, type StepOutcome } from "./steps";
+import { createBindingSecret, finishBindingSecret, setBindingSecret, testBindingSecret, type BindingStepDeps } from "./binding-steps";
 import { metricLine } from "./log";
+import type { SecretDescription, RotationEvent } from "./event";
+import type { SecretStore } from "./store";
 
-export interface RotationHandlerDeps extends StepDeps {
+interface Shell {
   readonly logger: Logger;
   /** Writes one metric line (EMF) to the log stream. */
   readonly emitMetric: (line: string) => void;
+}
+
+export interface RotationHandlerDeps extends StepDeps, Shell {}
+
+/** The binding-key rotation's handler dependencies: the same shell, the binding keys' settings. */
+export interface BindingRotationHandlerDeps extends BindingStepDeps, Shell {}
+
+/** The four steps of one kind of key. */
+interface StepSet {
+  createSecret(event: RotationEvent): Promise<StepOutcome>;
+  setSecret(event: RotationEvent): Promise<StepOutcome>;
+  testSecret(event: RotationEvent): Promise<StepOutcome>;
+  finishSecret(event: RotationEvent, description: SecretDescription): Promise<StepOutcome>;
+}
+
+interface RunnerDeps extends Shell {
+  readonly config: { readonly privateKeySecretArn: string };
+  readonly store: SecretStore;
+  readonly now?: () => Date;
 }
 
 /** The event's Step and version as far as they can be read, for the failure log line of a bad event. */
@@ -24,6 +46,25 @@ function describeRaw(raw: unknown): { step: string; version?: string } {
  * rethrows, so Secrets Manager marks the step failed and retries it later.
  */
 export function createRotationHandler(deps: RotationHandlerDeps): (event: unknown) => Promise<void> {
+  return createRunner(deps, {
+    createSecret: (event) => createSecret(deps, event),
+    setSecret: (event) => setSecret(deps, event),
+    testSecret: (event) => testSecret(deps, event),
+    finishSecret: (event, description) => finishSecret(deps, event, description),
+  });
+}
+
+/** The same handler for the binding keys (the private binding document and its public key). */
+export function createBindingRotationHandler(deps: BindingRotationHandlerDeps): (event: unknown) => Promise<void> {
+  return createRunner(deps, {
+    createSecret: (event) => createBindingSecret(deps, event),
+    setSecret: () => setBindingSecret(),
+    testSecret: (event) => testBindingSecret(deps, event),
+    finishSecret: (event, description) => finishBindingSecret(deps, event, description),
+  });
+}
+
+function createRunner(deps: RunnerDeps, steps: StepSet): (event: unknown) => Promise<void> {
   const now = deps.now ?? (() => new Date());
   return async (raw) => {
     const started = Date.now();
@@ -38,16 +79,16 @@ export function createRotationHandler(deps: RotationHandlerDeps): (event: unknow
       } else {
         switch (event.step) {
           case "createSecret":
-            outcome = await createSecret(deps, event);
+            outcome = await steps.createSecret(event);
             break;
           case "setSecret":
-            outcome = await setSecret(deps, event);
+            outcome = await steps.setSecret(event);
             break;
           case "testSecret":
-            outcome = await testSecret(deps, event);
+            outcome = await steps.testSecret(event);
             break;
           case "finishSecret":
-            outcome = await finishSecret(deps, event, description);
+            outcome = await steps.finishSecret(event, description);
             break;
         }
       }
