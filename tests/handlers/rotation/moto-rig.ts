@@ -69,7 +69,7 @@ async function motoCall(url: string, service: string, init: { path?: string; hea
 }
 
 /** What one moto holds for every rig of a test file: the KMS key and the rotation function. */
-interface MotoFixtures {
+export interface MotoFixtures {
   readonly kmsKeyArn: string;
   readonly rotationLambdaArn: string;
 }
@@ -210,14 +210,19 @@ export interface MotoRotationRig {
   verify(token: string): Promise<VerifyResult>;
 }
 
-/** A private-key and a JWKS secret in moto, with the first key in place and the real handler wired to them. */
-export async function motoRotationRig(url: string, env: Record<string, string> = {}): Promise<MotoRotationRig> {
+/** The KMS key and the (never run) rotation function every rig of this moto shares. */
+export function motoFixtures(url: string): Promise<MotoFixtures> {
   let fixture = fixtures.get(url);
   if (!fixture) {
     fixture = createFixtures(url);
     fixtures.set(url, fixture);
   }
-  const { kmsKeyArn, rotationLambdaArn } = await fixture;
+  return fixture;
+}
+
+/** A private-key and a JWKS secret in moto, with the first key in place and the real handler wired to them. */
+export async function motoRotationRig(url: string, env: Record<string, string> = {}): Promise<MotoRotationRig> {
+  const { kmsKeyArn, rotationLambdaArn } = await motoFixtures(url);
   const sm = motoSecretsClient(url);
   const prefix = `rajee-test-${randomUUID().slice(0, 8)}`;
   const privateKey = await sm.send(
