@@ -7,7 +7,7 @@ import { AWSCURRENT, AWSPENDING } from "../../../handlers/rotation/event";
 import { createLogger } from "../../../handlers/rotation/log";
 import { createBindingRotationHandler } from "../../../handlers/rotation/rotation-handler";
 import { secretsManagerStore } from "../../../handlers/rotation/store";
-import { generateBindingKeyPair, openSecret, parseBindingPublicKey, sealSecret } from "../../../src/token/binding";
+import { generateBindingKeyPair, openSecret, parseBindingPublicKey, sealSecret, type BindingPrivateKey } from "../../../src/token/binding";
 import { motoSetup, startMoto, type Moto } from "../../support/moto";
 import { motoFixtures, motoSecretsClient, STEPS, T0 } from "./moto-rig";
 
@@ -43,7 +43,7 @@ async function bindingRig() {
   const first = planBindingRotation(undefined, (await generateBindingKeyPair()).privateKey, { now: epoch(), overlapSeconds: OVERLAP, publishAfterSeconds: PUBLISH_AFTER });
   const privateArn = (await sm.send(new CreateSecretCommand({ Name: `${prefix}/binding/private-keys`, KmsKeyId: kmsKeyArn, SecretString: JSON.stringify(first.document) }))).ARN as string;
   const publicArn = (await sm.send(new CreateSecretCommand({ Name: `${prefix}/binding/public-key`, KmsKeyId: kmsKeyArn }))).ARN as string;
-  await sm.send(new PutSecretValueCommand({ SecretId: publicArn, SecretString: JSON.stringify(publicOf(first.document.keys[0])) }));
+  await sm.send(new PutSecretValueCommand({ SecretId: publicArn, SecretString: JSON.stringify(publicOf(first.document.keys[0] as BindingPrivateKey)) }));
   const config = loadBindingRotationConfig({
     RAJEE_BINDING_KEYS_SECRET_ARN: privateArn,
     RAJEE_BINDING_PUBLIC_KEY_SECRET_ARN: publicArn,
