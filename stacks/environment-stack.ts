@@ -208,6 +208,14 @@ export class EnvironmentStack extends TerraformStack {
       authorizerRoleArn: this.accessPolicy.taskRoleArn,
       authorizerRoleName: this.accessPolicy.taskRoleName,
       publicKmsKeyArn: this.signingKeys.kmsKeyArn,
+      rotationBundle: props.rotationBundle,
+      rotationLogGroupName: this.logGroups.names.rotation as string,
+      rotationLogGroupArn: this.logGroups.arns.rotation as string,
+      rotationDays: c.rotationDays,
+      maxTokenLifetimeSeconds: c.token.maxLifetimeSeconds,
+      clockSkewSeconds: c.token.clockSkewSeconds,
+      // moto's RotateSecret invokes the Lambda, which needs Docker (docs/infrastructure.md).
+      ...(localApi === undefined ? {} : { rotationSchedule: false }),
     });
     this.issuer = new Issuer(this, "issuer", {
       namePrefix: name,
