@@ -62,25 +62,27 @@ function denyProblem(index: ResourceIndex, target: PlannedResource, s: IamStatem
   if (!coversAction(s, action)) return `it does not cover ${action} (actions: ${s.notAction ? "NotAction " : ""}${s.actions.join(", ")})`;
   if (s.notResource || !s.resources.every((r) => r === "*" || index.refersTo(r, target) || r === target.values.arn)) return `it covers only ${s.notResource ? "NotResource " : ""}${s.resources.map((r) => display(r)).join(", ")}, not the resource itself (Resource "*")`;
   const strangers = form.exempted.filter((p) => !readers.has(p) && !readers.has(p.replace(/^arn:aws[\w-]*:/, "arn:aws:")));
-  if (strangers.length) return `it exempts ${strangers.map((p) => display(p)).join(", ")}, which ${strangers.length === 1 ? "is" : "are"} not a reader (the rotation Lambda's role${issuer ? " or the issuer's" : ""})`;
+  if (strangers.length) return `it exempts ${strangers.map((p) => display(p)).join(", ")}, which ${strangers.length === 1 ? "is" : "are"} not a reader (the rotation Lambda's role${issuer ? " or the issuer's" : ""}, or a gateway task's role)`;
   return undefined;
 }
 
 /**
  * Violations of `private-key-deny`: for each rotated secret, its resource policy and its KMS key's
  * policy must each hold a Deny that covers the value (GetSecretValue, Decrypt) for every principal
- * except the readers: the rotation Lambda's role and the roles of functions serving a Function URL.
+ * except the readers: the rotation Lambda's role, the roles of functions serving a Function URL, and
+ * the task roles of ECS task definitions (the authorizers, which read the private binding keys).
  */
 export function privateKeyViolations(index: ResourceIndex, statements: readonly IamStatement[], accountId: string): Violation[] {
   const out: Violation[] = [];
   const add = (address: string, subject: string, message: string) => out.push({ rule: "private-key-deny", address, subject, message });
   const issuerRoles = functionsWithUrls(index).map(functionRole).filter((r): r is string => r !== undefined);
+  const taskRoles = index.ofType("aws_ecs_task_definition").map((td) => stringAt(td.values, "task_role_arn")).filter((r): r is string => r !== undefined && r !== "");
   for (const rotation of index.ofType("aws_secretsmanager_secret_rotation")) {
     const secret = index.resolve(rotation.values.secret_id, "aws_secretsmanager_secret");
     if (secret === undefined) continue;
     const rotator = functionRole(index.resolve(rotation.values.rotation_lambda_arn, "aws_lambda_function"));
     // A role is named by reference (`${aws_iam_role.x.arn}`) or by the ARN it will have; either form exempts it.
-    const readerRoles = [...(rotator === undefined ? [] : [rotator]), ...issuerRoles];
+    const readerRoles = [...(rotator === undefined ? [] : [rotator]), ...issuerRoles, ...taskRoles];
     const readers = new Set(readerRoles.flatMap((r) => [r, ...[roleArn(index, r, accountId)].filter((a): a is string => a !== undefined)]));
     const readerList = readerRoles.map((r) => display(r)).join(", ") || "its readers";
 

@@ -18,8 +18,14 @@ const deny = (action: string | string[], exempt: unknown = ROTATOR, over: Record
 });
 const ROOT = { Sid: "Root", Effect: "Allow", Principal: { AWS: `arn:aws:iam::${ACCOUNT}:root` }, Action: "kms:*", Resource: "*" };
 
-function stack(o: { secretPolicy?: Record<string, unknown>[] | null; keyPolicy?: Record<string, unknown>[]; issuer?: boolean } = {}): FixtureResource[] {
+function stack(o: { secretPolicy?: Record<string, unknown>[] | null; keyPolicy?: Record<string, unknown>[]; issuer?: boolean; task?: boolean } = {}): FixtureResource[] {
   return [
+    ...(o.task
+      ? [
+          { address: "aws_iam_role.task", after: { name: "rajee-dev-task" }, unknown: { arn: true } },
+          { address: "aws_ecs_task_definition.gateway", after: { family: "rajee-dev-gateway" }, unknown: { task_role_arn: true }, config: { task_role_arn: ref("aws_iam_role.task", "arn") } },
+        ]
+      : []),
     { address: "aws_iam_role.rotation", after: { name: "rajee-dev-key-rotation" }, unknown: { arn: true } },
     { address: "aws_kms_key.private", after: { policy: policy(...(o.keyPolicy ?? [ROOT, deny(["kms:Decrypt", "kms:GenerateDataKey"])])) }, unknown: { arn: true } },
     { address: "aws_secretsmanager_secret.private", after: { name: "rajee-dev/signing/private-key" }, unknown: { arn: true, kms_key_id: true }, config: { kms_key_id: ref("aws_kms_key.private", "arn") } },
@@ -63,6 +69,16 @@ describe("private-key-deny", () => {
     expect(findings(stack({ issuer: true, secretPolicy: [deny("secretsmanager:GetSecretValue", both)], keyPolicy: [ROOT, deny("kms:Decrypt", both)] }))).toEqual([]);
   });
 
+  it("accepts a gateway task's role as a reader (the authorizers reading the private binding keys), and only when a task definition runs as it", () => {
+    const TASK = "${aws_iam_role.task.arn}";
+    const both = [ROTATOR, TASK];
+    expect(findings(stack({ task: true, secretPolicy: [deny("secretsmanager:GetSecretValue", both)], keyPolicy: [ROOT, deny("kms:Decrypt", both)] }))).toEqual([]);
+    expect(findings(stack({ task: false, secretPolicy: [deny("secretsmanager:GetSecretValue", both)], keyPolicy: [ROOT, deny("kms:Decrypt", both)] })).map(([a]) => a)).toEqual([
+      "aws_secretsmanager_secret_policy.private",
+      "aws_kms_key.private",
+    ]);
+  });
+
   it("fails a rotated secret without a resource policy, naming the fix", () => {
     expect(findings(stack({ secretPolicy: null }))).toEqual([
       [
@@ -78,7 +94,7 @@ describe("private-key-deny", () => {
     expect(why([deny("secretsmanager:GetSecretValue", ROTATOR, { Condition: { StringNotEquals: { "aws:username": "rotation" } } })])).toEqual(["its condition key is aws:username, not aws:PrincipalArn"]);
     expect(why([deny("secretsmanager:GetSecretValue", ROTATOR, { Condition: { StringNotLike: { "aws:PrincipalArn": ROTATOR } } })])).toEqual(["its condition operator is StringNotLike, not StringNotEquals or ArnNotEquals"]);
     expect(why([deny("secretsmanager:GetSecretValue", ROTATOR, { Principal: { AWS: `arn:aws:iam::${ACCOUNT}:role/app` } })])).toEqual([`it denies only AWS:arn:aws:iam::${ACCOUNT}:role/app, not every principal (Principal {"AWS": "*"})`]);
-    expect(why([deny("secretsmanager:GetSecretValue", [ROTATOR, `arn:aws:iam::${ACCOUNT}:role/app`])])).toEqual([`it exempts arn:aws:iam::${ACCOUNT}:role/app, which is not a reader (the rotation Lambda's role)`]);
+    expect(why([deny("secretsmanager:GetSecretValue", [ROTATOR, `arn:aws:iam::${ACCOUNT}:role/app`])])).toEqual([`it exempts arn:aws:iam::${ACCOUNT}:role/app, which is not a reader (the rotation Lambda's role, or a gateway task's role)`]);
     expect(why([deny("secretsmanager:GetSecretValue", ROTATOR, { Condition: { StringNotEquals: { "aws:PrincipalArn": ROTATOR }, Bool: { "aws:ViaAWSService": "false" } } })])[0]).toMatch(/^it has 2 conditions/);
     expect(why([deny("secretsmanager:GetSecretValue", ROTATOR, { Resource: "arn:aws:secretsmanager:eu-west-1:1:secret:other" })])[0]).toMatch(/^it covers only arn:aws:secretsmanager:eu-west-1:1:secret:other/);
   });
