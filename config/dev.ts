@@ -19,9 +19,12 @@ export const dev: EnvironmentConfig = {
   task: {
     cpu: 512,
     memoryMiB: 1024,
-    envoy: { cpu: 256, memoryMiB: 512, memoryReservationMiB: 256 },
-    authorizer: { cpu: 256, memoryMiB: 512, memoryReservationMiB: 256 },
+    envoy: { cpu: 192, memoryMiB: 384, memoryReservationMiB: 192 },
+    authorizer: { cpu: 192, memoryMiB: 384, memoryReservationMiB: 192 },
+    // The OpenTelemetry collector (traces to X-Ray, Envoy's statistics to CloudWatch): docs/observability.md.
+    collector: { cpu: 128, memoryMiB: 256, memoryReservationMiB: 128 },
   },
+  tracing: { samplingRatio: 0.1 },
   scaling: { desiredTasks: 1, minTasks: 1, maxTasks: 2, cpuTargetPercent: 60, requestsPerTarget: 6000 },
   certificateArn: "arn:aws:acm:eu-west-1:111111111111:certificate/00000000-0000-4000-8000-000000000001",
   domain: "s3.dev.rajee.example.com",

@@ -28,9 +28,12 @@ export const prod: EnvironmentConfig = {
   task: {
     cpu: 1024,
     memoryMiB: 2048,
-    envoy: { cpu: 512, memoryMiB: 1024, memoryReservationMiB: 512 },
-    authorizer: { cpu: 512, memoryMiB: 1024, memoryReservationMiB: 512 },
+    envoy: { cpu: 448, memoryMiB: 896, memoryReservationMiB: 448 },
+    authorizer: { cpu: 448, memoryMiB: 896, memoryReservationMiB: 448 },
+    // The OpenTelemetry collector (traces to X-Ray, Envoy's statistics to CloudWatch): docs/observability.md.
+    collector: { cpu: 128, memoryMiB: 256, memoryReservationMiB: 128 },
   },
+  tracing: { samplingRatio: 0.05 },
   scaling: { desiredTasks: 3, minTasks: 3, maxTasks: 12, cpuTargetPercent: 50, requestsPerTarget: 6000 },
   certificateArn: "arn:aws:acm:eu-west-1:333333333333:certificate/00000000-0000-4000-8000-000000000003",
   domain: "s3.rajee.example.com",

@@ -27,9 +27,12 @@ export const staging: EnvironmentConfig = {
   task: {
     cpu: 1024,
     memoryMiB: 2048,
-    envoy: { cpu: 512, memoryMiB: 1024, memoryReservationMiB: 512 },
-    authorizer: { cpu: 512, memoryMiB: 1024, memoryReservationMiB: 512 },
+    envoy: { cpu: 448, memoryMiB: 896, memoryReservationMiB: 448 },
+    authorizer: { cpu: 448, memoryMiB: 896, memoryReservationMiB: 448 },
+    // The OpenTelemetry collector (traces to X-Ray, Envoy's statistics to CloudWatch): docs/observability.md.
+    collector: { cpu: 128, memoryMiB: 256, memoryReservationMiB: 128 },
   },
+  tracing: { samplingRatio: 0.1 },
   scaling: { desiredTasks: 2, minTasks: 2, maxTasks: 4, cpuTargetPercent: 60, requestsPerTarget: 6000 },
   certificateArn: "arn:aws:acm:eu-west-1:222222222222:certificate/00000000-0000-4000-8000-000000000002",
   domain: "s3.staging.rajee.example.com",

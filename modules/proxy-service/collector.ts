@@ -145,8 +145,15 @@ export interface CollectorContainerInputs {
 }
 
 /**
+ * The collector's uid:gid. The ADOT image is `FROM scratch` with no `USER` line, so it would run as
+ * root (aws-observability/aws-otel-collector, cmd/awscollector/Dockerfile); it reads its config from
+ * an environment variable and writes no files, so any unprivileged uid works.
+ */
+const COLLECTOR_USER = "10001:10001";
+
+/**
  * The collector's container: not essential (losing telemetry must never stop the gateway), read-only
- * root, no capabilities, the image's non-root user, its own log stream.
+ * root, no capabilities, a non-root user, its own log stream.
  */
 export function collectorContainer(c: CollectorContainerInputs): ContainerDefinition {
   return {
@@ -158,6 +165,7 @@ export function collectorContainer(c: CollectorContainerInputs): ContainerDefini
     memoryReservation: c.memoryReservationMiB,
     readonlyRootFilesystem: true,
     privileged: false,
+    user: COLLECTOR_USER,
     linuxParameters: { initProcessEnabled: true, capabilities: { drop: ["ALL"] } },
     command: [`--config=env:${COLLECTOR_CONFIG_VARIABLE}`],
     environment: [{ name: COLLECTOR_CONFIG_VARIABLE, value: c.config }],

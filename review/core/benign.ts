@@ -9,9 +9,10 @@ import { isAccountRootKeyAdmin } from "./resource-policies";
 
 /**
  * Actions that have no resource type in IAM, so `Resource: "*"` is the only form they accept
- * (Service Authorization Reference: Amazon ECR, `GetAuthorizationToken`; CloudWatch, `PutMetricData`).
+ * (Service Authorization Reference: Amazon ECR, `GetAuthorizationToken`; CloudWatch, `PutMetricData`;
+ * AWS X-Ray, `PutTraceSegments` and `PutTelemetryRecords`).
  */
-export const RESOURCELESS_ACTIONS: readonly string[] = ["ecr:GetAuthorizationToken", "cloudwatch:PutMetricData"];
+export const RESOURCELESS_ACTIONS: readonly string[] = ["ecr:GetAuthorizationToken", "cloudwatch:PutMetricData", "xray:PutTraceSegments", "xray:PutTelemetryRecords"];
 
 /** Resource types whose policy only narrows what IAM allows through them, never grants (VPC endpoint policies). */
 const FILTER_POLICY_TYPES = new Set(["aws_vpc_endpoint", "aws_vpc_endpoint_policy"]);

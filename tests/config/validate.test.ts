@@ -122,17 +122,17 @@ describe("environment config", () => {
     [
       "containers above the task cpu",
       { task: { ...task, envoy: { ...task.envoy, cpu: 512 } } },
-      "task.envoy.cpu + authorizer.cpu=768 exceeds the task cpu=512; lower the containers or raise the task size",
+      "task.envoy.cpu + authorizer.cpu + collector.cpu=832 exceeds the task cpu=512; lower the containers or raise the task size",
     ],
     [
       "containers above the task memory",
       { task: { ...task, authorizer: { ...task.authorizer, memoryMiB: 768 } } },
-      "task.envoy.memoryMiB + authorizer.memoryMiB=1280 exceeds the task memoryMiB=1024; lower the containers or raise the task size",
+      "task.envoy.memoryMiB + authorizer.memoryMiB + collector.memoryMiB=1408 exceeds the task memoryMiB=1024; lower the containers or raise the task size",
     ],
     [
       "reservation not below the limit",
-      { task: { ...task, envoy: { ...task.envoy, memoryReservationMiB: 512 } } },
-      "task.envoy.memoryReservationMiB=512 must be a positive integer below envoy.memoryMiB=512",
+      { task: { ...task, envoy: { ...task.envoy, memoryReservationMiB: 384 } } },
+      "task.envoy.memoryReservationMiB=384 must be a positive integer below envoy.memoryMiB=384",
     ],
     [
       "desired outside min-max",

@@ -8,14 +8,10 @@ import { AUTHORIZER_CONTAINER, ENVOY_CONTAINER } from "../../modules/proxy-servi
 import { FAKE_BUNDLE, resourcesOf, statementsOf, type Synthesized } from "../modules/synth";
 import { withTestApp } from "../support/temp";
 
-/** The dev environment with tracing on and a task big enough for the collector. */
+/** The dev environment, which traces (config/dev.ts). */
 function tracedDev(): { stack: EnvironmentStack; json: Synthesized } {
-  const dev = getEnvironment("dev");
-  const config: EnvironmentConfig = {
-    ...dev,
-    tracing: { samplingRatio: 0.1 },
-    task: { cpu: 1024, memoryMiB: 2048, envoy: dev.task.envoy, authorizer: dev.task.authorizer, collector: { cpu: 128, memoryMiB: 256, memoryReservationMiB: 128 } },
-  };
+  const config = getEnvironment("dev");
+  expect(config.tracing).toBeDefined();
   return withTestApp((app) => {
     const stack = new EnvironmentStack(app, "rajee-dev", { config, rotationBundle: FAKE_BUNDLE, issuerBundle: FAKE_BUNDLE });
     return { stack, json: JSON.parse(Testing.synth(stack, true)) as Synthesized };
@@ -60,7 +56,9 @@ describe("an environment with tracing", () => {
 
 describe("an environment without tracing", () => {
   it("has no collector, no tracer and no telemetry permissions", () => {
-    const json = withTestApp((app) => JSON.parse(Testing.synth(new EnvironmentStack(app, "rajee-dev", { config: getEnvironment("dev"), rotationBundle: FAKE_BUNDLE, issuerBundle: FAKE_BUNDLE }), true)) as Synthesized);
+    const dev = getEnvironment("dev");
+    const config: EnvironmentConfig = { ...dev, tracing: undefined, task: { cpu: dev.task.cpu, memoryMiB: dev.task.memoryMiB, envoy: dev.task.envoy, authorizer: dev.task.authorizer } };
+    const json = withTestApp((app) => JSON.parse(Testing.synth(new EnvironmentStack(app, "rajee-dev", { config, rotationBundle: FAKE_BUNDLE, issuerBundle: FAKE_BUNDLE }), true)) as Synthesized);
     const text = JSON.stringify(json);
     expect(text).not.toContain("aws-otel-collector");
     expect(text).not.toContain("envoy.tracers.opentelemetry");
