@@ -90,8 +90,8 @@ describe("the local variant of a stack (localEndpoint)", () => {
     expect(ignored(local, "aws_ecs_service")).toEqual([
       ["availability_zone_rebalancing", "capacity_provider_strategy", "desired_count", "enable_ecs_managed_tags", "health_check_grace_period_seconds", "launch_type"],
     ]);
-    // Both functions: the key rotation and the issuer.
-    expect(ignored(local, "aws_lambda_function")).toEqual([["logging_config"], ["logging_config"]]);
+    // Every function: the signing-key rotation, the binding-key rotation and the issuer.
+    expect(ignored(local, "aws_lambda_function")).toEqual([["logging_config"], ["logging_config"], ["logging_config"]]);
     const rules = resources(local, "aws_vpc_security_group_ingress_rule");
     for (const rule of rules) {
       const lifecycle = (rule.lifecycle as { ignore_changes?: string[] } | undefined)?.ignore_changes;
@@ -114,7 +114,7 @@ describe("the local variant of a stack (localEndpoint)", () => {
     // The real stack ignores only what it always did.
     expect(ignored(dev, "aws_ecs_task_definition")).toEqual([[]]);
     expect(ignored(dev, "aws_ecs_service")).toEqual([["desired_count"]]);
-    expect(ignored(dev, "aws_lambda_function")).toEqual([[], []]);
+    expect(ignored(dev, "aws_lambda_function")).toEqual([[], [], []]);
     expect(LOCAL_API_GAPS.every((gap) => gap.reason.length > 20)).toBe(true);
   });
 

@@ -81,14 +81,14 @@ describeTerraform("terraform", () => {
         aws_ecs_task_definition: 1,
         aws_eip: 1,
         aws_flow_log: 1,
-        aws_iam_role: 5,
-        aws_iam_role_policy: 8,
+        aws_iam_role: 6,
+        aws_iam_role_policy: 9,
         aws_internet_gateway: 1,
         aws_kms_alias: 4,
         aws_kms_key: 5,
-        aws_lambda_function: 2,
+        aws_lambda_function: 3,
         aws_lambda_function_url: 1,
-        aws_lambda_permission: 2,
+        aws_lambda_permission: 3,
         aws_lb: 1,
         aws_lb_listener: 2,
         aws_lb_target_group: 1,
@@ -104,7 +104,7 @@ describeTerraform("terraform", () => {
         aws_s3_bucket_server_side_encryption_configuration: 1,
         aws_secretsmanager_secret: 4,
         aws_secretsmanager_secret_policy: 2,
-        aws_secretsmanager_secret_rotation: 1,
+        aws_secretsmanager_secret_rotation: 2,
         aws_secretsmanager_secret_version: 1,
         aws_security_group: 3,
         aws_sns_topic: 1,
@@ -167,12 +167,15 @@ describeTerraform("terraform", () => {
       expect(age).toMatchObject({ metric_name: "SigningKeyAgeSeconds", period: 3600, evaluation_periods: 1, threshold: 9 * 86400 });
     });
 
-    it("plans key rotation every 7 days through the bundled Lambda", () => {
-      expect(one("aws_secretsmanager_secret_rotation").rotation_rules).toEqual([
-        expect.objectContaining({ automatically_after_days: 7 }),
+    it("plans signing- and binding-key rotation every 7 days through the bundled Lambda, one function each", () => {
+      expect(after("aws_secretsmanager_secret_rotation").map((r) => r.rotation_rules)).toEqual([
+        [expect.objectContaining({ automatically_after_days: 7 })],
+        [expect.objectContaining({ automatically_after_days: 7 })],
       ]);
-      const rotation = after("aws_lambda_function").find((f) => f.function_name === "rajee-dev-key-rotation");
-      expect(rotation).toMatchObject({ runtime: "nodejs22.x", handler: "index.handler", architectures: ["arm64"] });
+      for (const name of ["rajee-dev-key-rotation", "rajee-dev-binding-key-rotation"]) {
+        const rotation = after("aws_lambda_function").find((f) => f.function_name === name);
+        expect(rotation).toMatchObject({ runtime: "nodejs22.x", handler: "index.handler", architectures: ["arm64"] });
+      }
     });
 
     it("plans the issuer on Node.js 22 behind an AWS_IAM Function URL, one URL permission per invoker, with its reserved concurrency", () => {
