@@ -59,7 +59,7 @@ export function parseRotationEvent(raw: unknown, privateKeySecretArn: string): R
   if (secretId !== privateKeySecretArn) {
     throw new RotationError(
       "wrong-secret",
-      `event SecretId ${shown(secretId)} is not the secret this function rotates (RAJEE_PRIVATE_KEY_SECRET_ARN=${privateKeySecretArn}); attach this function only to that secret's rotation`,
+      `event SecretId ${shown(secretId)} is not the secret this function rotates (${privateKeySecretArn}); attach this function only to that secret's rotation`,
     );
   }
   const token = event.ClientRequestToken;
