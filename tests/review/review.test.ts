@@ -208,8 +208,9 @@ describeTerraform("npm run review on offline plans", () => {
       expect(r.network.subnets.filter((s) => s.internetRoute).map((s) => s.cidr)).toEqual(["10.10.192.0/21", "10.10.200.0/21"]);
       expect(r.encryption.filter((e) => !e.customerKey).map((e) => [e.kind, e.encryption])).toEqual([["S3 bucket", "SSE-S3 (AES256)"]]);
       expect(r.containers.containers.map((c) => [c.name, c.memoryMiB, c.memoryReservationMiB, c.readonlyRootFilesystem, c.user, c.ports, c.healthCheck !== undefined])).toEqual([
-        ["authorizer", 512, 256, true, "10001:10001", [], true],
-        ["envoy", 512, 256, true, "101:101", ["8080/tcp", "8081/tcp"], true],
+        ["authorizer", 384, 192, true, "10001:10001", [], true],
+        ["envoy", 384, 192, true, "101:101", ["8080/tcp", "8081/tcp"], true],
+        ["otel-collector", 256, 128, true, "10001:10001", [], true],
       ]);
     });
 
@@ -241,7 +242,7 @@ describeTerraform("npm run review on offline plans", () => {
       expect(md).toContain("| `ext_authz.failure_mode_allow` | `false` |");
       expect(md).toContain("| `aws_security_group.load-balancer_sg_8593D871` | load balancer aws_lb.load-balancer_alb_15AADC07 | 🌐 `0.0.0.0/0` | tcp 443 | HTTPS from clients |");
       expect(md).toContain("| `aws_lb_listener.load-balancer_https_7F5E2DEF` | `aws_lb.load-balancer_alb_15AADC07` (internet-facing) | HTTPS 443 | `ELBSecurityPolicy-TLS13-1-2-2021-06` | forward to aws_lb_target_group.load-balancer_targets_76E21F94 |");
-      expect(md).toContain("| `rajee-dev-gateway` | **authorizer** | `111111111111.dkr.ecr.eu-west-1.amazonaws.com/rajee-authorizer:0.1.0` (tag, not digest) | 256 | 512 MiB (reserve 256) | `node /app/healthcheck.js` | yes | `10001:10001` | - | no |");
+      expect(md).toContain("| `rajee-dev-gateway` | **authorizer** | `111111111111.dkr.ecr.eu-west-1.amazonaws.com/rajee-authorizer:0.1.0` (tag, not digest) | 192 | 384 MiB (reserve 192) | `node /app/healthcheck.js` | yes | `10001:10001` | - | no |");
       expect(md).toMatchSnapshot();
     });
   });
