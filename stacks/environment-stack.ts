@@ -209,6 +209,7 @@ export class EnvironmentStack extends TerraformStack {
       authorizerRoleName: this.accessPolicy.taskRoleName,
       publicKmsKeyArn: this.signingKeys.kmsKeyArn,
       rotationBundle: props.rotationBundle,
+      rotationCodePath: this.signingKeys.rotationCodePath,
       rotationLogGroupName: this.logGroups.names.rotation as string,
       rotationLogGroupArn: this.logGroups.arns.rotation as string,
       rotationDays: c.rotationDays,

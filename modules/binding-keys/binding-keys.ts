@@ -43,6 +43,8 @@ export interface BindingKeysProps {
   readonly recoveryWindowDays?: number;
   /** The rotation Lambda's code: the signing keys' bundle, run as a second function told the binding secrets. */
   readonly rotationBundle: LambdaBundle;
+  /** The rotation code already added as an asset (`SigningKeys.rotationCodePath`), so the stack holds one copy. @default a new asset of rotationBundle.zipPath */
+  readonly rotationCodePath?: string;
   /** Log group the rotation function writes to (the signing rotation's: one RotationFailures metric and alarm for both). */
   readonly rotationLogGroupName: string;
   /** ARN of that log group. */
@@ -195,7 +197,7 @@ export class BindingKeys extends Construct {
     ];
     new IamRolePolicy(this, "rotation-policy", { name: "rotate-binding-keys", role: role.id, policy: policyJson(this.rotationStatements) });
 
-    const code = new TerraformAsset(this, "rotation-code", { path: props.rotationBundle.zipPath, type: AssetType.FILE });
+    const codePath = props.rotationCodePath ?? new TerraformAsset(this, "rotation-code", { path: props.rotationBundle.zipPath, type: AssetType.FILE }).path;
     const fn = new LambdaFunction(this, "rotation", {
       functionName: `${name}-binding-key-rotation`,
       description: "Rotates the rajee binding keys (Secrets Manager rotation, four steps)",
@@ -205,7 +207,7 @@ export class BindingKeys extends Construct {
       architectures: [ROTATION_ARCHITECTURE],
       timeout: ROTATION_TIMEOUT_SECONDS,
       memorySize: ROTATION_MEMORY_MIB,
-      filename: code.path,
+      filename: codePath,
       sourceCodeHash: props.rotationBundle.sha256Base64,
       loggingConfig: { logFormat: "Text", logGroup: props.rotationLogGroupName },
       environment: {

@@ -98,6 +98,8 @@ export class SigningKeys extends Construct {
   readonly rotationRoleArn: string;
   /** The rotation role's policy statements, as data. */
   readonly rotationStatements: readonly PolicyStatement[];
+  /** The rotation code's asset path, for another function on the same code (the binding keys' rotation) without a second copy. */
+  readonly rotationCodePath: string;
 
   constructor(scope: Construct, id: string, props: SigningKeysProps) {
     super(scope, id);
@@ -228,6 +230,7 @@ export class SigningKeys extends Construct {
     new IamRolePolicy(this, "rotation-policy", { name: "rotate-signing-key", role: role.id, policy: policyJson(this.rotationStatements) });
 
     const code = new TerraformAsset(this, "rotation-code", { path: props.rotationBundle.zipPath, type: AssetType.FILE });
+    this.rotationCodePath = code.path;
     const fn = new LambdaFunction(this, "rotation", {
       functionName: `${name}-key-rotation`,
       description: "Rotates the rajee token signing key (Secrets Manager rotation, four steps)",

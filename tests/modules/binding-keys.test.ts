@@ -90,6 +90,12 @@ describe("BindingKeys", () => {
     expect(resourceNamed(s, "aws_secretsmanager_secret_rotation", "rotation-schedule")).toMatchObject({ secret_id: refOf(s, "aws_secretsmanager_secret", "binding_private", "id"), rotation_rules: { automatically_after_days: 30 } });
   });
 
+  it("runs the signing rotation's code asset when given it, so the stack carries one copy of the bundle", () => {
+    const shared = build(props({ rotationCodePath: "assets/signing-keys_rotation-code/rotation.zip" }));
+    expect(resourceNamed(shared, "aws_lambda_function", "rotation").filename).toBe("assets/signing-keys_rotation-code/rotation.zip");
+    expect(resourceNamed(s, "aws_lambda_function", "rotation").filename).not.toBe("assets/signing-keys_rotation-code/rotation.zip");
+  });
+
   it("leaves the schedule off where Secrets Manager cannot invoke the function", () => {
     expect(resourcesOf(build(props({ rotationSchedule: false })), "aws_secretsmanager_secret_rotation")).toEqual({});
   });
