@@ -1,3 +1,4 @@
+import { AUTHORIZER_VARIABLES } from "../../../src/contracts/authorizer-environment";
 import fc from "fast-check";
 import { parsePlan } from "../../../review/core/plan";
 import { reviewPlan, type ReviewOptions } from "../../../review/core/report";
@@ -18,7 +19,7 @@ const deny = (action: string | string[], exempt: unknown = ROTATOR, over: Record
 });
 const ROOT = { Sid: "Root", Effect: "Allow", Principal: { AWS: `arn:aws:iam::${ACCOUNT}:root` }, Action: "kms:*", Resource: "*" };
 
-function stack(o: { secretPolicy?: Record<string, unknown>[] | null; keyPolicy?: Record<string, unknown>[]; issuer?: boolean; task?: boolean } = {}): FixtureResource[] {
+function stack(o: { secretPolicy?: Record<string, unknown>[] | null; keyPolicy?: Record<string, unknown>[]; issuer?: boolean; task?: boolean; binding?: boolean } = {}): FixtureResource[] {
   return [
     ...(o.task
       ? [
@@ -32,7 +33,16 @@ function stack(o: { secretPolicy?: Record<string, unknown>[] | null; keyPolicy?:
     ...(o.secretPolicy === null
       ? []
       : [{ address: "aws_secretsmanager_secret_policy.private", after: { policy: policy(...(o.secretPolicy ?? [deny(["secretsmanager:GetSecretValue", "secretsmanager:PutSecretValue"])])) }, unknown: { secret_arn: true }, config: { secret_arn: ref("aws_secretsmanager_secret.private", "arn") } }]),
-    { address: "aws_lambda_function.rotation", after: { function_name: "rajee-dev-key-rotation" }, unknown: { role: true, arn: true }, config: { role: ref("aws_iam_role.rotation", "arn") } },
+    {
+      address: "aws_lambda_function.rotation",
+      after: { function_name: "rajee-dev-key-rotation" },
+      unknown: { role: true, arn: true, ...(o.binding ? { environment: [{ variables: { [AUTHORIZER_VARIABLES.bindingKeysSecretArn]: true } }] } : {}) },
+      config: {
+        role: ref("aws_iam_role.rotation", "arn"),
+        // The binding-key rotation function names its secret with the authorizers' binding variable.
+        ...(o.binding ? { environment: [{ variables: { [AUTHORIZER_VARIABLES.bindingKeysSecretArn]: ref("aws_secretsmanager_secret.private", "arn") } }] } : {}),
+      },
+    },
     {
       address: "aws_secretsmanager_secret_rotation.private",
       after: {},
@@ -69,11 +79,15 @@ describe("private-key-deny", () => {
     expect(findings(stack({ issuer: true, secretPolicy: [deny("secretsmanager:GetSecretValue", both)], keyPolicy: [ROOT, deny("kms:Decrypt", both)] }))).toEqual([]);
   });
 
-  it("accepts a gateway task's role as a reader (the authorizers reading the private binding keys), and only when a task definition runs as it", () => {
+  it("accepts a gateway task's role as a reader of the private binding keys only: never of the signing key, and only when a task definition runs as it", () => {
     const TASK = "${aws_iam_role.task.arn}";
     const both = [ROTATOR, TASK];
-    expect(findings(stack({ task: true, secretPolicy: [deny("secretsmanager:GetSecretValue", both)], keyPolicy: [ROOT, deny("kms:Decrypt", both)] }))).toEqual([]);
-    expect(findings(stack({ task: false, secretPolicy: [deny("secretsmanager:GetSecretValue", both)], keyPolicy: [ROOT, deny("kms:Decrypt", both)] })).map(([a]) => a)).toEqual([
+    expect(findings(stack({ binding: true, task: true, secretPolicy: [deny("secretsmanager:GetSecretValue", both)], keyPolicy: [ROOT, deny("kms:Decrypt", both)] }))).toEqual([]);
+    expect(findings(stack({ binding: false, task: true, secretPolicy: [deny("secretsmanager:GetSecretValue", both)], keyPolicy: [ROOT, deny("kms:Decrypt", both)] })).map(([a]) => a)).toEqual([
+      "aws_secretsmanager_secret_policy.private",
+      "aws_kms_key.private",
+    ]);
+    expect(findings(stack({ binding: true, task: false, secretPolicy: [deny("secretsmanager:GetSecretValue", both)], keyPolicy: [ROOT, deny("kms:Decrypt", both)] })).map(([a]) => a)).toEqual([
       "aws_secretsmanager_secret_policy.private",
       "aws_kms_key.private",
     ]);
@@ -94,7 +108,7 @@ describe("private-key-deny", () => {
     expect(why([deny("secretsmanager:GetSecretValue", ROTATOR, { Condition: { StringNotEquals: { "aws:username": "rotation" } } })])).toEqual(["its condition key is aws:username, not aws:PrincipalArn"]);
     expect(why([deny("secretsmanager:GetSecretValue", ROTATOR, { Condition: { StringNotLike: { "aws:PrincipalArn": ROTATOR } } })])).toEqual(["its condition operator is StringNotLike, not StringNotEquals or ArnNotEquals"]);
     expect(why([deny("secretsmanager:GetSecretValue", ROTATOR, { Principal: { AWS: `arn:aws:iam::${ACCOUNT}:role/app` } })])).toEqual([`it denies only AWS:arn:aws:iam::${ACCOUNT}:role/app, not every principal (Principal {"AWS": "*"})`]);
-    expect(why([deny("secretsmanager:GetSecretValue", [ROTATOR, `arn:aws:iam::${ACCOUNT}:role/app`])])).toEqual([`it exempts arn:aws:iam::${ACCOUNT}:role/app, which is not a reader (the rotation Lambda's role, or a gateway task's role)`]);
+    expect(why([deny("secretsmanager:GetSecretValue", [ROTATOR, `arn:aws:iam::${ACCOUNT}:role/app`])])).toEqual([`it exempts arn:aws:iam::${ACCOUNT}:role/app, which is not a reader (the rotation Lambda's role)`]);
     expect(why([deny("secretsmanager:GetSecretValue", ROTATOR, { Condition: { StringNotEquals: { "aws:PrincipalArn": ROTATOR }, Bool: { "aws:ViaAWSService": "false" } } })])[0]).toMatch(/^it has 2 conditions/);
     expect(why([deny("secretsmanager:GetSecretValue", ROTATOR, { Resource: "arn:aws:secretsmanager:eu-west-1:1:secret:other" })])[0]).toMatch(/^it covers only arn:aws:secretsmanager:eu-west-1:1:secret:other/);
   });
