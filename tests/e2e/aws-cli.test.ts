@@ -6,12 +6,14 @@ import { promisify } from "node:util";
 import { findAwsCliV2 } from "../support/aws-cli";
 import type { GatewayFixture } from "../support/local-gateway";
 import { startGatewayFixture } from "../support/local-gateway";
+import { LONG_TESTS } from "../support/long-tests";
 import { motoSetup } from "../support/moto";
 
 const cli = findAwsCliV2();
 if (cli.path === undefined) console.warn(`skipping the aws cli tests: ${cli.reason}`);
 // The local gateway's S3 is moto: without it these tests skip too (motoSetup says why).
-const describeWithCli = cli.path && motoSetup().ok ? describe : describe.skip;
+const describeWithCli = LONG_TESTS && cli.path && motoSetup().ok ? describe : describe.skip;
+if (!LONG_TESTS) console.warn("skipping the aws cli v2 suite: it runs under npm run test:long (RAJEE_LONG_TESTS=1) (CI's client matrix, npm run test:clients, runs the same clients)");
 
 let fx: GatewayFixture;
 let env: Record<string, string>;

@@ -18,8 +18,8 @@ import { motoSetup } from "../support/moto";
 
 const cli = findAwsCliV2();
 if (cli.path === undefined) console.warn(`skipping the aws cli client-default tests: ${cli.reason}`);
-const describeWithCli = cli.path && motoSetup().ok ? describe : describe.skip;
-if (!LONG_TESTS) console.warn("skipping aws s3 mv/sync between prefixes: they run under npm run test:long (RAJEE_LONG_TESTS=1)");
+const describeWithCli = LONG_TESTS && cli.path && motoSetup().ok ? describe : describe.skip;
+if (!LONG_TESTS) console.warn("skipping the aws cli v2 default-flow suite: it runs under npm run test:long (RAJEE_LONG_TESTS=1) (CI's client matrix, npm run test:clients, runs the same clients)");
 const itLong = LONG_TESTS ? it : it.skip;
 
 let fx: GatewayFixture;

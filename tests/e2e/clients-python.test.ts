@@ -1,6 +1,7 @@
 import { execFile, execFileSync } from "node:child_process";
 import { promisify } from "node:util";
 import { startGatewayFixture, type GatewayFixture } from "../support/local-gateway";
+import { LONG_TESTS } from "../support/long-tests";
 import { motoSetup } from "../support/moto";
 
 /**
@@ -21,7 +22,8 @@ if (boto3 === undefined) console.warn("skipping the boto3 client-default tests: 
 const cliV1 = [process.env.AWS_CLI_V1, "/root/.pyenv/shims/aws", "aws"].filter((c): c is string => !!c).find((c) => probe(c, ["--version"])?.startsWith("aws-cli/1."));
 if (cliV1 === undefined) console.warn("skipping the aws cli v1 presign test: no aws cli v1 found (pip install awscli, or set AWS_CLI_V1)");
 const motoReady = motoSetup().ok;
-const describeWithBoto3 = boto3 !== undefined && motoReady ? describe : describe.skip;
+const describeWithBoto3 = LONG_TESTS && boto3 !== undefined && motoReady ? describe : describe.skip;
+if (!LONG_TESTS) console.warn("skipping the boto3 and aws cli v1 default-flow suite: it runs under npm run test:long (RAJEE_LONG_TESTS=1) (CI's client matrix, npm run test:clients, runs the same clients)");
 const itWithCliV1 = cliV1 !== undefined ? it : it.skip;
 
 let fx: GatewayFixture;

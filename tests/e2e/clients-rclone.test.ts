@@ -3,6 +3,7 @@ import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { startGatewayFixture, type GatewayFixture } from "../support/local-gateway";
+import { LONG_TESTS } from "../support/long-tests";
 import { motoSetup } from "../support/moto";
 
 /**
@@ -19,7 +20,8 @@ function rcloneVersion(): string | undefined {
 }
 const version = rcloneVersion();
 if (version === undefined) console.warn("skipping the rclone tests: rclone is not installed (apt-get install rclone)");
-const describeWithRclone = version !== undefined && motoSetup().ok ? describe : describe.skip;
+const describeWithRclone = LONG_TESTS && version !== undefined && motoSetup().ok ? describe : describe.skip;
+if (!LONG_TESTS) console.warn("skipping the rclone default-flow suite: it runs under npm run test:long (RAJEE_LONG_TESTS=1) (CI's client matrix, npm run test:clients, runs the same clients)");
 
 let fx: GatewayFixture;
 let env: Record<string, string>;

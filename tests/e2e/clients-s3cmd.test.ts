@@ -3,6 +3,7 @@ import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { startGatewayFixture, type GatewayFixture } from "../support/local-gateway";
+import { LONG_TESTS } from "../support/long-tests";
 import { motoSetup } from "../support/moto";
 
 /**
@@ -19,7 +20,8 @@ function s3cmdVersion(): string | undefined {
 }
 const version = s3cmdVersion();
 if (version === undefined) console.warn("skipping the s3cmd tests: s3cmd is not installed (apt-get install s3cmd)");
-const describeWithS3cmd = version !== undefined && motoSetup().ok ? describe : describe.skip;
+const describeWithS3cmd = LONG_TESTS && version !== undefined && motoSetup().ok ? describe : describe.skip;
+if (!LONG_TESTS) console.warn("skipping the s3cmd default-flow suite: it runs under npm run test:long (RAJEE_LONG_TESTS=1) (CI's client matrix, npm run test:clients, runs the same clients)");
 
 let fx: GatewayFixture;
 let config: string;

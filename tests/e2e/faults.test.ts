@@ -18,7 +18,8 @@ import { LONG_TESTS } from "../support/long-tests";
 import { motoSetup } from "../support/moto";
 
 /** These tests run the local gateway, whose S3 is moto; without moto they skip and say why. */
-const describeWithMoto = motoSetup().ok ? describe : describe.skip;
+const describeWithMoto = LONG_TESTS && motoSetup().ok ? describe : describe.skip;
+if (!LONG_TESTS) console.warn("skipping the fault tests: it runs under npm run test:long (RAJEE_LONG_TESTS=1)");
 
 /*
  * Faults injected between the gateway's parts, all on 127.0.0.1. The local gateway's authorizer and
