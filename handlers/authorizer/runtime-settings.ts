@@ -116,7 +116,7 @@ export class RuntimeSettingsPoller {
     const next = this.document.value as RuntimeSettings;
     const changed = runtimeFingerprint(next) !== runtimeFingerprint(this.settings);
     this.settings = next;
-    if (changed) this.options.apply(next);
+    // Logged before the new settings apply, so the change is recorded at the level in force.
     if (changed || event.trigger === "start") {
       logger.info({
         event: "runtime_settings",
@@ -128,5 +128,6 @@ export class RuntimeSettingsPoller {
         rate_limit_per_subject: next.rateLimitPerSubject,
       }, "runtime settings in force");
     }
+    if (changed) this.options.apply(next);
   }
 }

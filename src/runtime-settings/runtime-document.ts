@@ -61,10 +61,18 @@ export class RuntimeDocumentError extends Error {}
 
 type FieldResult<T> = { ok: true; value: T } | { ok: false; problem: string };
 
+/**
+ * The levels the runtime document may set: those that keep every decision line (decisions are logged
+ * at `info`). A quieter level would let whoever can write the parameter switch off the audit trail
+ * without a deploy, so `warn`, `error`, `fatal` and `silent` are refused here (they stay available
+ * to the deploy-time setting, which a plan review shows).
+ */
+export const RUNTIME_LOG_LEVELS: readonly LogLevel[] = ["info", "debug", "trace"];
+
 function logLevel(value: unknown): FieldResult<LogLevel> {
-  return typeof value === "string" && (LOG_LEVELS as readonly string[]).includes(value)
-    ? { ok: true, value: value as LogLevel }
-    : { ok: false, problem: `${JSON.stringify(value)} is not a log level; use one of ${LOG_LEVELS.join(", ")}` };
+  if (typeof value === "string" && (RUNTIME_LOG_LEVELS as readonly string[]).includes(value)) return { ok: true, value: value as LogLevel };
+  const why = typeof value === "string" && (LOG_LEVELS as readonly string[]).includes(value) ? "would drop decision lines, which are logged at info" : "is not a log level";
+  return { ok: false, problem: `${JSON.stringify(value)} ${why}; use one of ${RUNTIME_LOG_LEVELS.join(", ")}` };
 }
 
 function rate(value: unknown): FieldResult<number> {

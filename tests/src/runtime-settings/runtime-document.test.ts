@@ -4,6 +4,7 @@ import {
   defaultRuntimeDocument,
   parseRuntimeDocument,
   RuntimeDocumentError,
+  RUNTIME_LOG_LEVELS,
   runtimeFingerprint,
   SAMPLING_OFF,
   type RuntimeSettings,
@@ -15,26 +16,32 @@ const previous: RuntimeSettings = { logLevel: "debug", decisionSampling: { ratio
 describe("parseRuntimeDocument", () => {
   it("reads every field of a full document", () => {
     const { settings, problems } = parseRuntimeDocument(
-      '{"logLevel":"warn","decisionSampling":{"ratio":0.01,"subject":"alice"},"rateLimitPerSubject":200}',
+      '{"logLevel":"trace","decisionSampling":{"ratio":0.01,"subject":"alice"},"rateLimitPerSubject":200}',
       baseline,
       baseline,
     );
     expect(problems).toEqual([]);
-    expect(settings).toEqual({ logLevel: "warn", decisionSampling: { ratio: 0.01, subject: "alice" }, rateLimitPerSubject: 200 });
+    expect(settings).toEqual({ logLevel: "trace", decisionSampling: { ratio: 0.01, subject: "alice" }, rateLimitPerSubject: 200 });
   });
 
   it("gives a field left out the baseline's value, so removing an override undoes it", () => {
     expect(parseRuntimeDocument("{}", previous, baseline)).toEqual({ settings: baseline, problems: [] });
-    expect(parseRuntimeDocument('{"logLevel":"error"}', previous, baseline).settings).toEqual({ ...baseline, logLevel: "error" });
+    expect(parseRuntimeDocument('{"logLevel":"trace"}', previous, baseline).settings).toEqual({ ...baseline, logLevel: "trace" });
   });
 
   it("keeps the previous value of a bad field and still applies the good ones", () => {
     const { settings, problems } = parseRuntimeDocument('{"logLevel":"verbose","rateLimitPerSubject":5,"decisionSampling":{"ratio":2}}', previous, baseline);
     expect(settings).toEqual({ logLevel: "debug", decisionSampling: previous.decisionSampling, rateLimitPerSubject: 5 });
     expect(problems).toEqual([
-      { field: "logLevel", problem: `"verbose" is not a log level; use one of ${LOG_LEVELS.join(", ")}` },
+      { field: "logLevel", problem: `"verbose" is not a log level; use one of ${RUNTIME_LOG_LEVELS.join(", ")}` },
       { field: "decisionSampling", problem: "ratio=2 is not a number in 0-1" },
     ]);
+  });
+
+  it.each(["warn", "error", "fatal", "silent"])("refuses log level %s, which would drop decision lines, keeping the previous level", (level) => {
+    const { settings, problems } = parseRuntimeDocument(JSON.stringify({ logLevel: level }), previous, baseline);
+    expect(settings.logLevel).toBe("debug");
+    expect(problems).toEqual([{ field: "logLevel", problem: `"${level}" would drop decision lines, which are logged at info; use one of info, debug, trace` }]);
   });
 
   it("reports an unknown field and ignores it", () => {
@@ -90,8 +97,8 @@ describe("parseRuntimeDocument", () => {
   });
 
   it("fingerprints settings, not spelling", () => {
-    const a = parseRuntimeDocument('{"logLevel":"warn","rateLimitPerSubject":3}', baseline, baseline).settings;
-    const b = parseRuntimeDocument('{ "rateLimitPerSubject": 3, "logLevel": "warn" }', baseline, baseline).settings;
+    const a = parseRuntimeDocument('{"logLevel":"debug","rateLimitPerSubject":3}', baseline, baseline).settings;
+    const b = parseRuntimeDocument('{ "rateLimitPerSubject": 3, "logLevel": "debug" }', baseline, baseline).settings;
     expect(runtimeFingerprint(a)).toBe(runtimeFingerprint(b));
     expect(runtimeFingerprint(a)).not.toBe(runtimeFingerprint(baseline));
   });
