@@ -1,4 +1,5 @@
-import pino, { type DestinationStream, type Logger } from "pino";
+import type { DestinationStream, Logger } from "pino";
+import { countMetricLine, createLambdaLogger } from "../lambda/log";
 import type { LogLevel } from "../../src/contracts/environment";
 import { EMF_NAMESPACE } from "../authorizer/emf";
 import { REDACT_PATHS as ROTATION_REDACT_PATHS } from "../rotation/log";
@@ -23,17 +24,7 @@ export const REDACT_PATHS: readonly string[] = [
 
 /** JSON lines on `destination` (stdout in Lambda, where CloudWatch Logs collects them). */
 export function createLogger(level: LogLevel, destination: DestinationStream): Logger {
-  return pino(
-    {
-      level,
-      base: { service: "rajee-issuer" },
-      messageKey: "msg",
-      timestamp: pino.stdTimeFunctions.isoTime,
-      formatters: { level: (label) => ({ level: label }) },
-      redact: { paths: [...REDACT_PATHS], censor: "[redacted]" },
-    },
-    destination,
-  );
+  return createLambdaLogger("rajee-issuer", level, destination, REDACT_PATHS);
 }
 
 /** What the issuer counts: tokens issued, requests refused (400 and 403), and failures (500). */
@@ -45,8 +36,5 @@ export type IssuerMetric = (typeof ISSUER_METRICS)[number];
  * authorizer's namespace: an alarm watches `rajee/<name>` without a metric filter.
  */
 export function metricLine(name: IssuerMetric, at: Date): string {
-  return JSON.stringify({
-    _aws: { Timestamp: at.getTime(), CloudWatchMetrics: [{ Namespace: EMF_NAMESPACE, Dimensions: [[]], Metrics: [{ Name: name, Unit: "Count" }] }] },
-    [name]: 1,
-  });
+  return countMetricLine(EMF_NAMESPACE, name, at);
 }

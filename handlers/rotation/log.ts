@@ -1,4 +1,5 @@
-import pino, { type DestinationStream, type Logger } from "pino";
+import type { DestinationStream, Logger } from "pino";
+import { countMetricLine, createLambdaLogger } from "../lambda/log";
 import type { LogLevel } from "./config";
 
 /**
@@ -22,17 +23,7 @@ export const REDACT_PATHS = [
 
 /** JSON lines on `destination` (stdout in Lambda, where CloudWatch Logs collects them). */
 export function createLogger(level: LogLevel, destination: DestinationStream): Logger {
-  return pino(
-    {
-      level,
-      base: { service: "rajee-rotation" },
-      messageKey: "msg",
-      timestamp: pino.stdTimeFunctions.isoTime,
-      formatters: { level: (label) => ({ level: label }) },
-      redact: { paths: REDACT_PATHS, censor: "[redacted]" },
-    },
-    destination,
-  );
+  return createLambdaLogger("rajee-rotation", level, destination, REDACT_PATHS);
 }
 
 /** CloudWatch namespace of the rotation metrics. */
@@ -43,8 +34,5 @@ export const METRIC_NAMESPACE = "rajee";
  * watch `rajee/<name>` without a metric filter.
  */
 export function metricLine(name: "RotationFailures" | "RotationsCompleted", at: Date): string {
-  return JSON.stringify({
-    _aws: { Timestamp: at.getTime(), CloudWatchMetrics: [{ Namespace: METRIC_NAMESPACE, Dimensions: [[]], Metrics: [{ Name: name, Unit: "Count" }] }] },
-    [name]: 1,
-  });
+  return countMetricLine(METRIC_NAMESPACE, name, at);
 }
