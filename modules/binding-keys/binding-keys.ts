@@ -2,23 +2,17 @@ import { Construct } from "constructs";
 import { AssetType, TerraformAsset } from "cdktf";
 import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
-import { LambdaFunction } from "@cdktf/provider-aws/lib/lambda-function";
-import { LambdaPermission } from "@cdktf/provider-aws/lib/lambda-permission";
 import { KmsAlias } from "@cdktf/provider-aws/lib/kms-alias";
 import { KmsKey } from "@cdktf/provider-aws/lib/kms-key";
 import { SecretsmanagerSecret } from "@cdktf/provider-aws/lib/secretsmanager-secret";
 import { SecretsmanagerSecretPolicy } from "@cdktf/provider-aws/lib/secretsmanager-secret-policy";
-import { SecretsmanagerSecretRotation } from "@cdktf/provider-aws/lib/secretsmanager-secret-rotation";
 import { bindingRotationEnvironment, DEFAULT_PUBLISH_AFTER_SECONDS, PUBLISH_AFTER_SECONDS } from "../../src/contracts/binding-rotation-environment";
 import type { LogLevel } from "../../src/contracts/environment";
 import {
+  addRotationFunction,
   DEFAULT_CLOCK_SKEW_SECONDS,
   DEFAULT_MAX_TOKEN_LIFETIME_SECONDS,
   DEFAULT_ROTATION_DAYS,
-  ROTATION_ARCHITECTURE,
-  ROTATION_MEMORY_MIB,
-  ROTATION_RUNTIME,
-  ROTATION_TIMEOUT_SECONDS,
   rotationIntervalProblem,
   secretsManagerService,
   type LambdaBundle,
@@ -198,46 +192,26 @@ export class BindingKeys extends Construct {
     new IamRolePolicy(this, "rotation-policy", { name: "rotate-binding-keys", role: role.id, policy: policyJson(this.rotationStatements) });
 
     const codePath = props.rotationCodePath ?? new TerraformAsset(this, "rotation-code", { path: props.rotationBundle.zipPath, type: AssetType.FILE }).path;
-    const fn = new LambdaFunction(this, "rotation", {
+    const fn = addRotationFunction(this, {
       functionName: `${name}-binding-key-rotation`,
       description: "Rotates the rajee binding keys (Secrets Manager rotation, four steps)",
-      role: role.arn,
-      handler: "index.handler",
-      runtime: ROTATION_RUNTIME,
-      architectures: [ROTATION_ARCHITECTURE],
-      timeout: ROTATION_TIMEOUT_SECONDS,
-      memorySize: ROTATION_MEMORY_MIB,
-      filename: codePath,
-      sourceCodeHash: props.rotationBundle.sha256Base64,
-      loggingConfig: { logFormat: "Text", logGroup: props.rotationLogGroupName },
-      environment: {
-        variables: bindingRotationEnvironment({
-          privateSecretArn: secret.arn,
-          publicSecretArn: publicSecret.arn,
-          publishAfterSeconds: publishAfter,
-          maxTokenLifetimeSeconds: maxLifetime,
-          clockSkewSeconds: skew,
-          ...(props.logLevel === undefined ? {} : { logLevel: props.logLevel }),
-        }),
-      },
+      roleArn: role.arn,
+      codePath,
+      bundle: props.rotationBundle,
+      logGroupName: props.rotationLogGroupName,
+      environment: bindingRotationEnvironment({
+        privateSecretArn: secret.arn,
+        publicSecretArn: publicSecret.arn,
+        publishAfterSeconds: publishAfter,
+        maxTokenLifetimeSeconds: maxLifetime,
+        clockSkewSeconds: skew,
+        ...(props.logLevel === undefined ? {} : { logLevel: props.logLevel }),
+      }),
+      secret,
+      accountId: props.accountId,
+      rotationDays,
+      schedule: props.rotationSchedule ?? true,
     });
     this.rotationFunctionName = fn.functionName;
-    const permission = new LambdaPermission(this, "allow-secrets-manager", {
-      statementId: "SecretsManagerRotatesThisSecretOnly",
-      action: "lambda:InvokeFunction",
-      functionName: fn.functionName,
-      principal: "secretsmanager.amazonaws.com",
-      sourceArn: secret.arn,
-      sourceAccount: props.accountId,
-    });
-    if (props.rotationSchedule ?? true) {
-      new SecretsmanagerSecretRotation(this, "rotation-schedule", {
-        secretId: secret.id,
-        rotationLambdaArn: fn.arn,
-        rotationRules: { automaticallyAfterDays: rotationDays },
-        // The policies first: the first rotation runs as this resource is created and writes both secrets.
-        dependsOn: [permission],
-      });
-    }
   }
 }

@@ -10,7 +10,7 @@ import { SecretsmanagerSecret } from "@cdktf/provider-aws/lib/secretsmanager-sec
 import { SecretsmanagerSecretPolicy } from "@cdktf/provider-aws/lib/secretsmanager-secret-policy";
 import { SecretsmanagerSecretRotation } from "@cdktf/provider-aws/lib/secretsmanager-secret-rotation";
 import { SecretsmanagerSecretVersion } from "@cdktf/provider-aws/lib/secretsmanager-secret-version";
-import { clockSkewProblem, tokenLifetimeProblem, type LogLevel } from "../../src/contracts/environment";
+import { clockSkewProblem, tokenLifetimeProblem, type EnvironmentVariables, type LogLevel } from "../../src/contracts/environment";
 import { rotationEnvironment } from "../../src/contracts/rotation-environment";
 import { parseRoleArn } from "../../src/contracts/aws-names";
 import { checkNamePrefix, throwProblems } from "../shared/names";
@@ -231,48 +231,86 @@ export class SigningKeys extends Construct {
 
     const code = new TerraformAsset(this, "rotation-code", { path: props.rotationBundle.zipPath, type: AssetType.FILE });
     this.rotationCodePath = code.path;
-    const fn = new LambdaFunction(this, "rotation", {
+    const fn = addRotationFunction(this, {
       functionName: `${name}-key-rotation`,
       description: "Rotates the rajee token signing key (Secrets Manager rotation, four steps)",
-      role: role.arn,
-      handler: "index.handler",
-      runtime: ROTATION_RUNTIME,
-      architectures: [ROTATION_ARCHITECTURE],
-      timeout: ROTATION_TIMEOUT_SECONDS,
-      memorySize: ROTATION_MEMORY_MIB,
-      filename: code.path,
-      sourceCodeHash: props.rotationBundle.sha256Base64,
-      loggingConfig: { logFormat: "Text", logGroup: props.rotationLogGroupName },
-      environment: {
-        variables: rotationEnvironment({
-          privateKeySecretArn: privateKey.arn,
-          jwksSecretArn: jwks.arn,
-          maxTokenLifetimeSeconds: maxLifetime,
-          clockSkewSeconds: skew,
-          logLevel,
-        }),
-      },
+      roleArn: role.arn,
+      codePath: code.path,
+      bundle: props.rotationBundle,
+      logGroupName: props.rotationLogGroupName,
+      environment: rotationEnvironment({
+        privateKeySecretArn: privateKey.arn,
+        jwksSecretArn: jwks.arn,
+        maxTokenLifetimeSeconds: maxLifetime,
+        clockSkewSeconds: skew,
+        logLevel,
+      }),
+      secret: privateKey,
+      accountId: props.accountId,
+      rotationDays,
+      schedule: props.rotationSchedule ?? true,
     });
     this.rotationFunctionName = fn.functionName;
     this.rotationFunctionArn = fn.arn;
-
-    const permission = new LambdaPermission(this, "allow-secrets-manager", {
-      statementId: "SecretsManagerRotatesThisSecretOnly",
-      action: "lambda:InvokeFunction",
-      functionName: fn.functionName,
-      principal: "secretsmanager.amazonaws.com",
-      sourceArn: privateKey.arn,
-      sourceAccount: props.accountId,
-    });
-    if (props.rotationSchedule ?? true) {
-      new SecretsmanagerSecretRotation(this, "rotation-schedule", {
-        secretId: privateKey.id,
-        rotationLambdaArn: fn.arn,
-        rotationRules: { automaticallyAfterDays: rotationDays },
-        dependsOn: [permission],
-      });
-    }
   }
+}
+
+/** What `addRotationFunction` needs. */
+export interface RotationFunctionProps {
+  readonly functionName: string;
+  readonly description: string;
+  readonly roleArn: string;
+  /** Path of the code asset (one asset may serve several functions). */
+  readonly codePath: string;
+  readonly bundle: LambdaBundle;
+  readonly logGroupName: string;
+  readonly environment: EnvironmentVariables;
+  /** The secret Secrets Manager rotates with this function. */
+  readonly secret: { readonly arn: string; readonly id: string };
+  readonly accountId: string;
+  readonly rotationDays: number;
+  /** Attach the rotation schedule (which runs the first rotation). */
+  readonly schedule: boolean;
+}
+
+/**
+ * A rotation Lambda on the rotation code, in `scope` (ids `rotation`, `allow-secrets-manager`,
+ * `rotation-schedule`): the function, Secrets Manager's permission to invoke it for `secret` only,
+ * and, when `schedule`, the rotation schedule, created after the permission.
+ */
+export function addRotationFunction(scope: Construct, p: RotationFunctionProps): LambdaFunction {
+  const fn = new LambdaFunction(scope, "rotation", {
+    functionName: p.functionName,
+    description: p.description,
+    role: p.roleArn,
+    handler: "index.handler",
+    runtime: ROTATION_RUNTIME,
+    architectures: [ROTATION_ARCHITECTURE],
+    timeout: ROTATION_TIMEOUT_SECONDS,
+    memorySize: ROTATION_MEMORY_MIB,
+    filename: p.codePath,
+    sourceCodeHash: p.bundle.sha256Base64,
+    loggingConfig: { logFormat: "Text", logGroup: p.logGroupName },
+    environment: { variables: p.environment },
+  });
+  const permission = new LambdaPermission(scope, "allow-secrets-manager", {
+    statementId: "SecretsManagerRotatesThisSecretOnly",
+    action: "lambda:InvokeFunction",
+    functionName: fn.functionName,
+    principal: "secretsmanager.amazonaws.com",
+    sourceArn: p.secret.arn,
+    sourceAccount: p.accountId,
+  });
+  if (p.schedule) {
+    new SecretsmanagerSecretRotation(scope, "rotation-schedule", {
+      secretId: p.secret.id,
+      rotationLambdaArn: fn.arn,
+      rotationRules: { automaticallyAfterDays: p.rotationDays },
+      // The permission first: the first rotation runs as the schedule is created.
+      dependsOn: [permission],
+    });
+  }
+  return fn;
 }
 
 /** The `kms:ViaService` value of Secrets Manager in `region`. */
