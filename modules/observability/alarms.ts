@@ -258,20 +258,24 @@ export class Alarms extends Construct {
         statistic: "Sum", period: FIVE_MINUTES, evaluationPeriods: 1, threshold: issuerDenials, comparisonOperator: "GreaterThanOrEqualToThreshold",
       },
     };
-    const alarmNames = {} as Record<AlarmKey, string>;
-    for (const [key, spec] of Object.entries(specs) as Array<[AlarmKey, (typeof specs)[AlarmKey]]>) {
-      const alarm = new CloudwatchMetricAlarm(this, `alarm-${key}`, {
-        treatMissingData: "notBreaching",
-        ...spec,
-        alarmName: `${props.namePrefix}-${kebab(key)}`,
-        alarmActions: [topic.arn],
-        okActions: [topic.arn],
-      });
-      alarmNames[key] = alarm.alarmName;
-    }
-    this.alarmNames = alarmNames;
+    // One alarm per spec, id `alarm-<key>`, named `<prefix>-<kebab key>`, notifying the topic on alarm and on recovery.
+    const createAlarms = <K extends string>(all: Record<K, Omit<CloudwatchMetricAlarmConfig, "alarmName">>): Record<K, string> => {
+      const names = {} as Record<K, string>;
+      for (const [key, spec] of Object.entries(all) as Array<[K, Omit<CloudwatchMetricAlarmConfig, "alarmName">]>) {
+        const alarm = new CloudwatchMetricAlarm(this, `alarm-${key}`, {
+          treatMissingData: "notBreaching",
+          ...spec,
+          alarmName: `${props.namePrefix}-${kebab(key)}`,
+          alarmActions: [topic.arn],
+          okActions: [topic.arn],
+        });
+        names[key] = alarm.alarmName;
+      }
+      return names;
+    };
+    this.alarmNames = createAlarms(specs);
 
-    const envoyAlarms: Partial<Record<EnvoyAlarmKey, string>> = {};
+    let envoyAlarms: Partial<Record<EnvoyAlarmKey, string>> = {};
     const envoyNamespace = props.envoyMetricsNamespace;
     if (envoyNamespace !== undefined) {
       const envoySpecs: Record<EnvoyAlarmKey, Omit<CloudwatchMetricAlarmConfig, "alarmName">> = {
@@ -287,16 +291,7 @@ export class Alarms extends Construct {
           statistic: "Sum", period: FIVE_MINUTES, evaluationPeriods: 1, threshold: 1, comparisonOperator: "GreaterThanOrEqualToThreshold",
         },
       };
-      for (const [key, spec] of Object.entries(envoySpecs) as Array<[EnvoyAlarmKey, (typeof envoySpecs)[EnvoyAlarmKey]]>) {
-        const alarm = new CloudwatchMetricAlarm(this, `alarm-${key}`, {
-          treatMissingData: "notBreaching",
-          ...spec,
-          alarmName: `${props.namePrefix}-${kebab(key)}`,
-          alarmActions: [topic.arn],
-          okActions: [topic.arn],
-        });
-        envoyAlarms[key] = alarm.alarmName;
-      }
+      envoyAlarms = createAlarms(envoySpecs);
     }
     this.envoyAlarmNames = envoyAlarms;
   }
