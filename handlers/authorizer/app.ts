@@ -1,5 +1,6 @@
 import type { Server } from "node:http";
 import type { Logger } from "pino";
+import { AUTHORIZER_SERVICE_NAME } from "./logger";
 import { baselineSettings, parameterSource, RuntimeSettingsPoller } from "./runtime-settings";
 import { buildAdminServer, buildCheckServer, listen } from "./server";
 import { Authorizer, type AuthorizerOptions } from "./service";
@@ -24,8 +25,6 @@ export interface AuthorizerApp {
   shutdown(timeoutMs: number): Promise<{ drained: boolean }>;
 }
 
-/** `service.name` of the authorizer's spans. */
-export const AUTHORIZER_SERVICE_NAME = "rajee-authorizer";
 
 /** How often idle keep-alive connections are closed while draining (they become idle as checks finish). */
 const DRAIN_SWEEP_MS = 25;

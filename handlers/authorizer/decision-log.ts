@@ -1,6 +1,8 @@
 import type { Logger } from "pino";
 import { allowed, denialError, type CheckOutcome } from "./check-response";
+import { decisionLineFields, decisionLineObject, type DecisionLineFields } from "./decision-line";
 import type { EmfReporter } from "./emf";
+import { rawLineWriter, type RawLineWriter } from "./logger";
 import type { AuthorizerMetrics } from "./metrics";
 import type { RefreshEvent } from "./polled-document";
 import { SAMPLING_OFF, type DecisionSampling } from "../../src/runtime-settings/runtime-document";
@@ -35,7 +37,12 @@ export class DecisionLog {
     private readonly metrics: AuthorizerMetrics,
     private readonly emf: EmfReporter | undefined,
     private readonly tracer?: CheckTracer,
-  ) {}
+  ) {
+    this.rawLine = rawLineWriter(logger);
+  }
+
+  /** The logger's raw writer (logger.ts), when it has one: decision lines skip pino's generic serializer. */
+  private readonly rawLine: RawLineWriter | undefined;
 
   /** A check's decision: counted, timed, and logged at info (allow) or warn (deny). */
   decision(record: CheckRecord): void {
@@ -51,27 +58,31 @@ export class DecisionLog {
     if (!this.logger.isLevelEnabled(level)) return;
     const token = decision?.token;
     const error = denialError(record);
-    const sampled = record.request !== undefined && samplingEnabled(this.sampling) && isSampled(this.sampling, token?.subject);
-    this.logger[level]({
-      event: "decision",
-      request_id: record.requestId,
+    const fields: DecisionLineFields = {
+      requestId: record.requestId,
       decision: result,
       status: record.status,
       reason,
-      ...(error ? { code: error.code, message: error.message } : {}),
+      error,
       operation: classified?.operation,
       bucket: classified?.bucket,
       key: classified?.key,
-      sub: token?.subject,
-      jti: token?.jti,
-      kid: token?.kid,
-      token_fp: token?.fingerprint,
-      token_place: decision?.allow ? decision.tokenPlace : undefined,
+      token,
+      tokenPlace: decision?.allow ? decision.tokenPlace : undefined,
       cache: record.cache,
-      latency_ms: Math.round(latencyMs * 1000) / 1000,
-      ...(ids ? { trace_id: ids.traceId, ...(ids.spanId ? { span_id: ids.spanId } : {}) } : {}),
-      ...(sampled ? { sampled: true, input: sampledInput(record.request as GatewayRequest) } : {}),
-    });
+      latencyMs: Math.round(latencyMs * 1000) / 1000,
+      traceId: ids?.traceId,
+      spanId: ids?.spanId,
+    };
+    const sampled = record.request !== undefined && samplingEnabled(this.sampling) && isSampled(this.sampling, token?.subject);
+    if (sampled) {
+      // A sampled line carries request input: it goes through pino, whose redaction is the second layer.
+      this.logger[level]({ ...decisionLineObject(fields), sampled: true, input: sampledInput(record.request as GatewayRequest) });
+    } else if (this.rawLine) {
+      this.rawLine(level, decisionLineFields(fields));
+    } else {
+      this.logger[level](decisionLineObject(fields));
+    }
   }
 
   /** The check's span when tracing exports; else the trace id its headers name, if any. */

@@ -82,16 +82,38 @@ export function cachedIsoTime(now: () => number = Date.now): () => string {
   };
 }
 
+/** `service` on every line of the authorizer's logger, and `service.name` of its spans. */
+export const AUTHORIZER_SERVICE_NAME = "rajee-authorizer";
+
+/**
+ * Writes one line through a logger's own destination, formatted as that logger formats its lines:
+ * `{"level":...,"time":...,"service":...` then `members` (pre-serialized JSON members, each with
+ * a leading comma) and `}`. The caller checks `logger.isLevelEnabled(level)` first; nothing here
+ * redacts, so only fixed-schema lines built from known fields go this way (decision-line.ts).
+ */
+export type RawLineWriter = (level: "info" | "warn", members: string) => void;
+
+const rawLineWriters = new WeakMap<Logger, RawLineWriter>();
+
+/** The raw writer of a logger made by `createLogger`; undefined for any other logger (a child, a test double). */
+export function rawLineWriter(logger: Logger): RawLineWriter | undefined {
+  return rawLineWriters.get(logger);
+}
+
 /** A JSON logger: ISO time, `level` as a word, redaction, `service` on every line. */
-export function createLogger(level: LogLevel, destination?: DestinationStream): Logger {
-  return pino(
+export function createLogger(level: LogLevel, destination: DestinationStream = stdoutDestination()): Logger {
+  const time = cachedIsoTime();
+  const logger = pino(
     {
       level,
-      base: { service: "rajee-authorizer" },
-      timestamp: cachedIsoTime(),
+      base: { service: AUTHORIZER_SERVICE_NAME },
+      timestamp: time,
       formatters: { level: (label) => ({ level: label }) },
       redact: { paths: [...REDACT_PATHS], censor: "[redacted]" },
     },
-    destination ?? stdoutDestination(),
+    destination,
   );
+  const bindings = `,"service":${JSON.stringify(AUTHORIZER_SERVICE_NAME)}`;
+  rawLineWriters.set(logger, (lineLevel, members) => destination.write(`{"level":"${lineLevel}"${time()}${bindings}${members}}\n`));
+  return logger;
 }

@@ -5,7 +5,7 @@ import { PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { startLocalGateway, type LocalGateway } from "../../bin/dev/local-gateway";
 import { CHECK_CHILD_SPAN_NAME, GATEWAY_SERVICE_NAME, REQUEST_SPAN_NAME } from "../../bin/dev/otlp-gateway-spans";
 import { startOtlpReceiver, type OtlpReceiver } from "../../bin/dev/otlp-receiver";
-import { AUTHORIZER_SERVICE_NAME } from "../../handlers/authorizer/app";
+import { AUTHORIZER_SERVICE_NAME } from "../../handlers/authorizer/logger";
 import { CHECK_ATTRIBUTES, CHECK_SPAN_NAME } from "../../handlers/authorizer/tracing";
 import { generateSigningKeyPair } from "../../src/keys/generate";
 import { mintToken } from "../../src/token/mint";

@@ -1,0 +1,70 @@
+import type { VerifiedToken } from "../../src/token/verify";
+
+/** What one decision line says, in the order its JSON fields are written (docs/observability.md). */
+export interface DecisionLineFields {
+  readonly requestId: string;
+  readonly decision: "allow" | "deny";
+  /** The status the check port answered. */
+  readonly status: number;
+  readonly reason: string;
+  /** The S3 error of a denial. */
+  readonly error?: { readonly code: string; readonly message: string };
+  readonly operation?: string;
+  readonly bucket?: string;
+  readonly key?: string;
+  readonly token?: VerifiedToken;
+  readonly tokenPlace?: string;
+  readonly cache?: "hit" | "miss";
+  /** Milliseconds from arrival to the answer, rounded to the microsecond. */
+  readonly latencyMs: number;
+  readonly traceId?: string;
+  readonly spanId?: string;
+}
+
+const quote = (value: string): string => JSON.stringify(value);
+const optional = (name: string, value: string | undefined): string => (value === undefined ? "" : `,"${name}":${quote(value)}`);
+/** A number as JSON writes it: finite numbers as `String` does, anything else `null` (as pino). */
+const number = (value: number): string => (Number.isFinite(value) ? String(value) : "null");
+
+/**
+ * The token's fields (`sub`, `jti`, `kid`, `token_fp`) once per verified token: a cache hit hands
+ * back the same token object, so its fields are serialized once, not on every check.
+ */
+const tokenFieldsCache = new WeakMap<VerifiedToken, string>();
+
+function tokenFields(token: VerifiedToken | undefined): string {
+  if (token === undefined) return "";
+  let text = tokenFieldsCache.get(token);
+  if (text === undefined) {
+    text = `,"sub":${quote(token.subject)},"jti":${quote(token.jti)},"kid":${quote(token.kid)},"token_fp":${quote(token.fingerprint)}`;
+    tokenFieldsCache.set(token, text);
+  }
+  return text;
+}
+
+/**
+ * The decision line's own fields as JSON members, each preceded by a comma (`,"event":"decision",...`):
+ * what `logger.info({...})` would write after its level, time and bindings, undefined fields left
+ * out. Built directly because the generic serializer was the largest single cost of a check
+ * (docs/benchmarks.md); tests/handlers/authorizer/decision-line.test.ts holds it equal to pino's.
+ */
+export function decisionLineFields(f: DecisionLineFields): string {
+  return (
+    `,"event":"decision","request_id":${quote(f.requestId)},"decision":"${f.decision}","status":${number(f.status)},"reason":${quote(f.reason)}` +
+    (f.error === undefined ? "" : `,"code":${quote(f.error.code)},"message":${quote(f.error.message)}`) +
+    optional("operation", f.operation) +
+    optional("bucket", f.bucket) +
+    optional("key", f.key) +
+    tokenFields(f.token) +
+    optional("token_place", f.tokenPlace) +
+    optional("cache", f.cache) +
+    `,"latency_ms":${number(f.latencyMs)}` +
+    optional("trace_id", f.traceId) +
+    optional("span_id", f.spanId)
+  );
+}
+
+/** The same fields as an object, for a logger that cannot take pre-serialized members (a pino child). */
+export function decisionLineObject(f: DecisionLineFields): Record<string, unknown> {
+  return JSON.parse(`{${decisionLineFields(f).slice(1)}}`) as Record<string, unknown>;
+}
