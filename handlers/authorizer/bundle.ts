@@ -18,6 +18,10 @@ export function bundleAuthorizer(outDir: string): { files: Record<keyof typeof B
     platform: "node",
     target: "node20",
     format: "cjs",
+    // Packages' ES module builds first: esbuild drops what is never imported from them, which it
+    // cannot do in their CommonJS builds (the bundle went from 2.8 to 1.7 MB and the process starts
+    // 13 MiB smaller; docs/benchmarks.md).
+    mainFields: ["module", "main"],
     legalComments: "none",
     logLevel: "error",
   });
