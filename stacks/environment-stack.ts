@@ -11,6 +11,7 @@ import { bundleIssuerLambda } from "../handlers/issuer/bundle";
 import { AccessPolicy } from "../modules/access-policy/access-policy";
 import { ImageMirror, mirroredImage } from "../modules/image-mirror/image-mirror";
 import { BindingKeys } from "../modules/binding-keys/binding-keys";
+import { DenyList } from "../modules/deny-list/deny-list";
 import { Issuer, issuerRoleArn } from "../modules/issuer/issuer";
 import { LoadBalancer } from "../modules/load-balancer/load-balancer";
 import { PlanRole } from "../modules/plan-role/plan-role";
@@ -102,6 +103,8 @@ export class EnvironmentStack extends TerraformStack {
   readonly logGroups: LogGroups;
   readonly signingKeys: SigningKeys;
   readonly bindingKeys: BindingKeys;
+  /** The deny list (revoked jti and sub values) the authorizers poll. */
+  readonly denyList: DenyList;
   /** The token issuer (Lambda behind an AWS_IAM Function URL). */
   readonly issuer: Issuer;
   readonly accessPolicy: AccessPolicy;
@@ -218,6 +221,12 @@ export class EnvironmentStack extends TerraformStack {
       // moto's RotateSecret invokes the Lambda, which needs Docker (docs/infrastructure.md).
       ...(localApi === undefined ? {} : { rotationSchedule: false }),
     });
+    this.denyList = new DenyList(this, "deny-list", {
+      namePrefix: name,
+      region: c.region,
+      kmsKeyArn: this.signingKeys.kmsKeyArn,
+      readerRoleName: this.accessPolicy.taskRoleName,
+    });
     this.issuer = new Issuer(this, "issuer", {
       namePrefix: name,
       accountId: c.accountId,
@@ -296,6 +305,7 @@ export class EnvironmentStack extends TerraformStack {
         s3Endpoint: envoy.s3Endpoint,
         virtualHostDomain: c.domain,
         bindingKeysSecretArn: this.bindingKeys.privateSecretArn,
+        denyListSecretArn: this.denyList.secretArn,
         ...(c.clientSignatures === undefined ? {} : { clientSignatures: c.clientSignatures }),
         runtimeParameterName: this.runtimeParameter.parameterName,
         ...(c.tracing ? { tracing: { endpoint: collectorTracesUrl(LOOPBACK), samplingRatio: c.tracing.samplingRatio } } : {}),
@@ -372,6 +382,7 @@ export class EnvironmentStack extends TerraformStack {
             stateKey: c.backend.key,
             jwksSecretArn: this.signingKeys.jwksSecretArn,
             jwksKmsKeyArn: this.signingKeys.kmsKeyArn,
+            denyListSecretArn: this.denyList.secretArn,
             dataBuckets: Object.keys(c.buckets),
           })
         : undefined;
@@ -384,6 +395,10 @@ export class EnvironmentStack extends TerraformStack {
     new TerraformOutput(this, "private_key_secret_arn", { value: this.signingKeys.privateKeySecretArn });
     new TerraformOutput(this, "binding_keys_secret_arn", { value: this.bindingKeys.privateSecretArn });
     new TerraformOutput(this, "binding_public_key_secret_arn", { value: this.bindingKeys.publicSecretArn });
+    new TerraformOutput(this, "deny_list_secret_arn", {
+      value: this.denyList.secretArn,
+      description: "Revoked tokens the authorizers poll: rajee token revoke --secret <this> --jti ID | --sub SUBJECT",
+    });
     new TerraformOutput(this, "task_role_arn", { value: this.accessPolicy.taskRoleArn });
     new TerraformOutput(this, "issuer_url", {
       value: this.issuer.functionUrl,

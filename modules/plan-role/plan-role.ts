@@ -20,6 +20,8 @@ export interface PlanRoleProps {
   /** The JWKS secret and its KMS key: refreshing its initial version reads the (public) value. */
   readonly jwksSecretArn: string;
   readonly jwksKmsKeyArn: string;
+  /** The deny-list secret (encrypted with the JWKS key): refreshing its initial version reads the value, as for the JWKS. */
+  readonly denyListSecretArn: string;
   /** Buckets the gateway serves: ReadOnlyAccess includes `s3:Get*`, so their objects are denied explicitly. */
   readonly dataBuckets: readonly string[];
 }
@@ -32,7 +34,7 @@ const REPOSITORY = /^[A-Za-z0-9_.-]{1,100}\/[A-Za-z0-9_.-]{1,100}$/;
 
 /**
  * The role pull-request plans run as: assumable only with a GitHub OIDC token of `githubRepository`'s
- * pull requests, read-only (AWS's ReadOnlyAccess, the state object, the JWKS value), and explicitly
+ * pull requests, read-only (AWS's ReadOnlyAccess, the state object, the JWKS and deny-list values), and explicitly
  * unable to assume any role, so it can never reach the deploy role however that role's trust is written.
  */
 export class PlanRole extends Construct {
@@ -63,6 +65,7 @@ export class PlanRole extends Construct {
       { Sid: "ReadState", Effect: "Allow", Action: ["s3:GetObject"], Resource: [`${state}/${props.stateKey}`] },
       { Sid: "ListState", Effect: "Allow", Action: ["s3:ListBucket"], Resource: [state] },
       { Sid: "RefreshJwksVersion", Effect: "Allow", Action: ["secretsmanager:GetSecretValue"], Resource: [props.jwksSecretArn] },
+      { Sid: "RefreshDenyListVersion", Effect: "Allow", Action: ["secretsmanager:GetSecretValue"], Resource: [props.denyListSecretArn] },
       {
         Sid: "DecryptJwksThroughSecretsManager",
         Effect: "Allow",

@@ -52,6 +52,15 @@ export function runtimeParameterName(environment: string): string {
 }
 
 /**
+ * The deny-list secret of a stack whose names start with `namePrefix` (`rajee-<env>`): the revoked
+ * `jti` and `sub` values the authorizers poll (RAJEE_DENY_LIST_SECRET_ARN), beside the signing and
+ * binding secrets (`<namePrefix>/signing/...`, `<namePrefix>/binding/...`).
+ */
+export function denyListSecretName(namePrefix: string): string {
+  return `${namePrefix}/revocation/deny-list`;
+}
+
+/**
  * Whether the authorizer verifies the client's own SigV4 signature (docs/security.md, "Proof of
  * possession"): `required` refuses bearer tokens (no `cnf`) and verifies every request;
  * `when-bound` verifies requests whose token is bound and lets bearer tokens through; `off`
@@ -87,6 +96,8 @@ export interface AuthorizerSettings {
   readonly clientSignatures?: ClientSignatureMode;
   /** Secret holding the private binding keys (`{"keys": [...]}`); required unless clientSignatures is "off". @default none */
   readonly bindingKeysSecretArn?: string;
+  /** Secret holding the deny list (`{"jtis": [...], "subs": [...]}`), polled like the keys. @default none: no token can be revoked (every stack sets it) */
+  readonly denyListSecretArn?: string;
   /** SSM parameter of the runtime settings (`runtimeParameterName(env)`), polled like the keys. @default none (the environment's values only) */
   readonly runtimeParameterName?: string;
   /** Spans of checks. @default none (log lines still carry the incoming trace id) */
@@ -125,6 +136,7 @@ export function authorizerEnvironment(placement: AuthorizerPlacement, s: Authori
     [v.logLevel]: s.logLevel ?? DEFAULT_LOG_LEVEL,
     [v.clientSignatures]: clientSignatures,
     [v.bindingKeysSecretArn]: s.bindingKeysSecretArn,
+    [v.denyListSecretArn]: s.denyListSecretArn,
     [v.runtimeParameter]: s.runtimeParameterName,
     [v.tracingEndpoint]: s.tracing?.endpoint,
     [v.tracingSamplingRatio]: s.tracing === undefined ? undefined : String(s.tracing.samplingRatio),

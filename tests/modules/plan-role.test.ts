@@ -13,6 +13,7 @@ function props(overrides: Partial<PlanRoleProps> = {}): PlanRoleProps {
     stateKey: "rajee/test.tfstate",
     jwksSecretArn: "arn:aws:secretsmanager:eu-west-1:111111111111:secret:rajee-test/signing/jwks-AbCdEf",
     jwksKmsKeyArn: "arn:aws:kms:eu-west-1:111111111111:key/00000000-0000-4000-8000-000000000000",
+    denyListSecretArn: "arn:aws:secretsmanager:eu-west-1:111111111111:secret:rajee-test/revocation/deny-list-AbCdEf",
     dataBuckets: ["rajee-test-reports", "rajee-test-data"],
     ...overrides,
   };
@@ -37,12 +38,13 @@ describe("PlanRole", () => {
     ]);
   });
 
-  it("reads with ReadOnlyAccess, the state and the JWKS, and can neither assume a role nor read served objects", () => {
+  it("reads with ReadOnlyAccess, the state, the JWKS and the deny list (their versions are refreshed), and can neither assume a role nor read served objects", () => {
     expect(onlyResource(s, "aws_iam_role_policy_attachment").policy_arn).toBe("arn:aws:iam::aws:policy/ReadOnlyAccess");
     expect(statementsOf(onlyResource(s, "aws_iam_role_policy").policy)).toEqual([
       { Sid: "ReadState", Effect: "Allow", Action: ["s3:GetObject"], Resource: ["arn:aws:s3:::rajee-terraform-state-111111111111/rajee/test.tfstate"] },
       { Sid: "ListState", Effect: "Allow", Action: ["s3:ListBucket"], Resource: ["arn:aws:s3:::rajee-terraform-state-111111111111"] },
       { Sid: "RefreshJwksVersion", Effect: "Allow", Action: ["secretsmanager:GetSecretValue"], Resource: [props().jwksSecretArn] },
+      { Sid: "RefreshDenyListVersion", Effect: "Allow", Action: ["secretsmanager:GetSecretValue"], Resource: [props().denyListSecretArn] },
       {
         Sid: "DecryptJwksThroughSecretsManager",
         Effect: "Allow",

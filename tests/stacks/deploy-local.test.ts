@@ -71,8 +71,9 @@ if (missing) console.warn(`SKIPPED deploy-local tests: ${missing}`);
     // The whole stack includes the issuer: log group, role, policy, function, URL, one URL permission, the CloudFormation grant, 3 alarms;
     // the runtime parameter and the task role's read of it; the binding keys: key, alias, 2 secrets, secret policy, the authorizers' read,
     // and their rotation function: role, policy, function, permission (no schedule: moto cannot invoke it);
-    // tracing in dev: the collector's 2 log groups, 2 alarms and the task role's telemetry policy.
-    expect(result.appliedResources).toBe(stack === undefined ? 122 : 20);
+    // tracing in dev: the collector's 2 log groups, 2 alarms and the task role's telemetry policy;
+    // the deny list: secret, its empty first version, the task role's read.
+    expect(result.appliedResources).toBe(stack === undefined ? 125 : 20);
     expect(result.replanChanges).toEqual([]);
     expect(result.remainingResources).toBe(0);
   });

@@ -1,5 +1,7 @@
 import { Testing } from "cdktf";
 import { environmentNames, getEnvironment } from "../../config";
+import { parseConfig } from "../../handlers/authorizer/config";
+import { AUTHORIZER_CONTAINER } from "../../modules/proxy-service/containers";
 import { loadIssuerSettings } from "../../src/contracts/issuer-environment";
 import { EnvironmentStack, ecrRepositoryArns } from "../../stacks/environment-stack";
 import { selectEnvironments, terraformRoleOf } from "../../stacks/app";
@@ -177,7 +179,7 @@ describe("EnvironmentStack", () => {
     ["dev", "when-bound"],
     ["staging", "required"],
     ["prod", "required"],
-  ])("gives the %s authorizers the private binding-key secret and clientSignatures=%s", (name, mode) => {
+  ])("gives the %s authorizers the private binding-key secret, clientSignatures=%s and the deny list they poll", (name, mode) => {
     const json = name === "staging" ? staging : stackJson(name);
     const task = Object.values(json.resource?.aws_ecs_task_definition ?? {})[0]!;
     const containers = JSON.parse(task.container_definitions as string) as Array<{ name: string; environment?: Array<{ name: string; value: string }> }>;
@@ -189,6 +191,21 @@ describe("EnvironmentStack", () => {
     const issuerPolicy = Object.values(json.resource?.aws_iam_role_policy ?? {}).find((p) => p.name === "issue-tokens")!;
     expect(String(issuerPolicy.policy)).not.toContain(privateId);
     expect(String(issuerPolicy.policy)).toContain("binding-keys_public");
+    // Revocation is wired in every environment: the deny-list secret, read by the task role, named in the container and output.
+    const denyListId = Object.keys(json.resource?.aws_secretsmanager_secret ?? {}).find((id) => id.startsWith("deny-list_secret"))!;
+    const denyListRef = `\${aws_secretsmanager_secret.${denyListId}.arn}`;
+    expect(json.resource?.aws_secretsmanager_secret?.[denyListId]).toMatchObject({ name: `rajee-${name}/revocation/deny-list`, kms_key_id: expect.stringMatching(/^\$\{aws_kms_key\.signing-keys_key_[0-9A-F]+\.arn\}$/) });
+    expect(env.RAJEE_DENY_LIST_SECRET_ARN).toBe(denyListRef);
+    // What ECS hands the container: each secret reference becomes that secret's ARN; the authorizer's own parser reads it back.
+    const config = getEnvironment(name);
+    const arnOf = (id: string) => `arn:aws:secretsmanager:${config.region}:${config.accountId}:secret:${String(json.resource?.aws_secretsmanager_secret?.[id]?.name)}-AbCdEf`;
+    const authorizerEnv = (containers.find((c) => c.name === AUTHORIZER_CONTAINER)?.environment ?? []).map((v) => [v.name, v.value] as const);
+    const deployed = Object.fromEntries(authorizerEnv.map(([k, v]) => [k, v.replace(/^\$\{aws_secretsmanager_secret\.([^.]+)\.arn\}$/, (_, id: string) => arnOf(id))]));
+    expect(parseConfig(deployed).denyListSource).toEqual({ kind: "secret", arn: arnOf(denyListId) });
+    const read = Object.values(json.resource?.aws_iam_role_policy ?? {}).find((p) => p.name === "read-deny-list")!;
+    expect(read.role).toMatch(/^\$\{aws_iam_role\.access-policy_task-role_[0-9A-F]+\.name\}$/);
+    expect(String(read.policy)).toContain(denyListRef);
+    expect((json as unknown as { output: Record<string, { value: string }> }).output.deny_list_secret_arn?.value).toBe(denyListRef);
   });
 
   it("logs the issuer to its own group, encrypted with the logs key and kept for the environment's retention", () => {

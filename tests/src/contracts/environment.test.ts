@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { parseConfig, SETTINGS } from "../../../handlers/authorizer/config";
 import { loadRotationConfig } from "../../../handlers/rotation/config";
-import { AUTHORIZER_VARIABLES, authorizerEnvironment, type AuthorizerSettings } from "../../../src/contracts/authorizer-environment";
+import { AUTHORIZER_VARIABLES, authorizerEnvironment, denyListSecretName, type AuthorizerSettings } from "../../../src/contracts/authorizer-environment";
 import { CLOCK_SKEW_SECONDS, clockSkewProblem, LOG_LEVELS, TOKEN_LIFETIME_SECONDS, tokenLifetimeProblem } from "../../../src/contracts/environment";
 import { ROTATION_VARIABLES, rotationEnvironment } from "../../../src/contracts/rotation-environment";
 
@@ -79,6 +79,19 @@ describe("authorizerEnvironment", () => {
     expect(env).toMatchObject({ RAJEE_CLIENT_SIGNATURES: "required", RAJEE_BINDING_KEYS_SECRET_ARN: binding });
     expect(parseConfig(env)).toMatchObject({ clientSignatures: "required", bindingKeySource: { kind: "secret", arn: binding } });
     expect(() => authorizerEnvironment(placement, { ...settings, clientSignatures: "required" })).toThrow(/clientSignatures="required" needs bindingKeysSecretArn/);
+  });
+
+  it("hands over the deny-list secret, which the authorizer's parser reads back as its deny-list source", () => {
+    const denyList = `arn:aws:secretsmanager:eu-west-1:111111111111:secret:${denyListSecretName("rajee-dev")}-AbCdEf`;
+    const env = authorizerEnvironment(placement, { ...settings, denyListSecretArn: denyList });
+    expect(env.RAJEE_DENY_LIST_SECRET_ARN).toBe(denyList);
+    expect(parseConfig(env).denyListSource).toEqual({ kind: "secret", arn: denyList });
+    // Unset, nothing is written and nothing can be revoked: the stack always sets it.
+    expect(parseConfig(authorizerEnvironment(placement, settings)).denyListSource).toBeUndefined();
+  });
+
+  it("names the deny-list secret beside the signing and binding secrets of the same prefix", () => {
+    expect(denyListSecretName("rajee-prod")).toBe("rajee-prod/revocation/deny-list");
   });
 
   it("writes only variables the authorizer documents, and the parser reads back every value for any level and domain", () => {
