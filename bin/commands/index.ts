@@ -13,6 +13,8 @@ import type { tokenCredentialProcess } from "./token-credential-process";
 import type { tokenInspect } from "./token-inspect";
 import type { tokenMint } from "./token-mint";
 import type { tokenRequest } from "./token-request";
+import type { tokenRevoke } from "./token-revoke";
+import type { tokenRevoked } from "./token-revoked";
 
 /**
  * A command whose module is loaded only when it is used (its summary, help or run). `rajee token
@@ -50,6 +52,8 @@ export const commands: Command[] = [
   lazy(["token", "mint"], () => (require("./token-mint") as { tokenMint: typeof tokenMint }).tokenMint),
   lazy(["token", "request"], () => (require("./token-request") as { tokenRequest: typeof tokenRequest }).tokenRequest),
   lazy(["token", "credential-process"], () => (require("./token-credential-process") as { tokenCredentialProcess: typeof tokenCredentialProcess }).tokenCredentialProcess),
+  lazy(["token", "revoke"], () => (require("./token-revoke") as { tokenRevoke: typeof tokenRevoke }).tokenRevoke),
+  lazy(["token", "revoked"], () => (require("./token-revoked") as { tokenRevoked: typeof tokenRevoked }).tokenRevoked),
   lazy(["token", "inspect"], () => (require("./token-inspect") as { tokenInspect: typeof tokenInspect }).tokenInspect),
   lazy(["simulate"], () => (require("./simulate") as { simulate: typeof simulate }).simulate),
   lazy(["envoy", "render"], () => (require("./envoy-render") as { envoyRender: typeof envoyRender }).envoyRender),

@@ -8,7 +8,7 @@
 import { DENY_LIST_MAX_ENTRIES, parseDenyList, type DenyList } from "../../handlers/authorizer/deny-list";
 import { hasControlCharacter } from "../contracts/aws-names";
 
-/** Secrets Manager's limit on a secret string (SecretString, 65,536 bytes). */
+/** Secrets Manager's limit on a secret string: SecretString is at most 65,536 long (https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_SecretValueEntry.html); counted here in bytes, the stricter reading. */
 export const SECRET_STRING_MAX_BYTES = 65536;
 
 /** Longest `jti` or `sub` accepted; ids are UUIDs or principal names, far shorter. */
@@ -111,4 +111,14 @@ export function editDenyList(current: string, source: string, request: Revocatio
   // The authorizer's own parser has the last word (member types, DENY_LIST_MAX_ENTRIES entries).
   const written = parseOrExplain(document, `the new deny list (at most ${DENY_LIST_MAX_ENTRIES} entries)`);
   return { document, list: written, changed, unchanged };
+}
+
+/**
+ * One document holding every entry of `documents` (each read from its `source`): what a revocation
+ * written beside another one, from the same older version, must keep of both. Refuses, as
+ * {@link editDenyList} does, a document the authorizer would refuse.
+ */
+export function mergeDenyLists(documents: readonly { readonly text: string; readonly source: string }[]): string {
+  const lists = documents.map((d) => parseOrExplain(d.text, d.source));
+  return serializeDenyList({ jtis: new Set(lists.flatMap((l) => [...l.jtis])), subs: new Set(lists.flatMap((l) => [...l.subs])) });
 }
