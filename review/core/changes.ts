@@ -33,7 +33,7 @@ export interface DestructiveChange {
 export const STATEFUL_TYPES: Readonly<Record<string, string>> = {
   aws_s3_bucket: "every object in the bucket",
   aws_kms_key: "the key material: whatever it encrypted becomes unreadable once the key is deleted",
-  aws_secretsmanager_secret: "the secret's versions (signing keys or JWKS)",
+  aws_secretsmanager_secret: "the secret's versions (signing or binding keys, JWKS, or the deny list: every revocation in it)",
   aws_secretsmanager_secret_version: "a secret value",
   aws_cloudwatch_log_group: "the log history",
   aws_dynamodb_table: "every item in the table",

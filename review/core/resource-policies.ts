@@ -1,5 +1,5 @@
 /**
- * Rules for who may use a resource: secret resource policies, KMS key policies and grants, Lambda
+ * Rules for who may use a resource: secret resource policies (and who must read the deny list), KMS key policies and grants, Lambda
  * Function URLs, the S3 gateway endpoint's policy, and image pinning. Pure.
  */
 import { isOpen, otherAccountsInConditions } from "./conditions";
@@ -11,10 +11,12 @@ import { display } from "./network";
 import { listAt, stringAt, type ResourceIndex } from "./plan";
 import type { Violation } from "./suppressions";
 import { privateKeyViolations } from "./private-key";
+import { denyListViolations } from "./deny-list";
 
 export const RESOURCE_POLICY_RULES = [
   "secret-policy-open",
   "private-key-deny",
+  "deny-list-unwired",
   "kms-key-policy-open",
   "kms-grant-delegation",
   "lambda-url-auth",
@@ -29,6 +31,8 @@ export const RESOURCE_POLICY_RULE_SUMMARIES: Readonly<Record<ResourcePolicyRuleN
   "secret-policy-open": "A secret resource policy that allows anyone (`*`, NotPrincipal) without a condition confining the caller, or another account",
   "private-key-deny":
     "A secret a Lambda rotates (the signing key) whose resource policy, or whose KMS key's policy, lacks a Deny of `GetSecretValue` (`kms:Decrypt`) to `*` except `StringNotEquals aws:PrincipalArn` = the rotation role and the issuer's role",
+  "deny-list-unwired":
+    "An authorizer container (told a JWKS) without a deny-list secret (`RAJEE_DENY_LIST_SECRET_ARN`), or whose task role may not `secretsmanager:GetSecretValue` that secret or `kms:Decrypt` with its key: no token could be revoked",
   "kms-key-policy-open": "A KMS key policy that allows anyone without a condition confining the caller (positive `aws:PrincipalArn`, `aws:PrincipalAccount`, `aws:PrincipalOrgID`, `kms:CallerAccount`), another account, or `kms:*` to anything but this account's root",
   "kms-grant-delegation": "A KMS grant that includes `CreateGrant` (the grantee may re-delegate) or names a grantee in another account",
   "lambda-url-auth": "A Lambda Function URL whose `authorization_type` is not `AWS_IAM`, or a permission with `function_url_auth_type` `NONE`",
@@ -144,6 +148,7 @@ export function resourcePolicyViolations(index: ResourceIndex, statements: reado
 
   for (const v of issuerViolations(index, issuerInvokers(index, statements), o.issuerInvokers, o.accountId)) out.push(v);
   out.push(...privateKeyViolations(index, statements, o.accountId));
+  out.push(...denyListViolations(index, statements, containers));
 
   if (o.requireImageDigests) {
     for (const c of containers.filter((x) => !x.imagePinned)) {

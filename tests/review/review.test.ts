@@ -398,6 +398,17 @@ describeTerraform("npm run review on offline plans", () => {
       const unprotected = editPlan(plans.dev!, { "aws_lb.load-balancer_alb": (v) => (v.enable_deletion_protection = false) });
       check(review(unprotected), [["alb-deletion-protection", "aws_lb.load-balancer_alb", "enable_deletion_protection"]], /set it to true/);
       expect(found(review(plans.dev!, reviewOptionsFor("staging"))).filter(([rule]) => rule === "image-not-pinned-by-digest")).toEqual([["image-not-pinned-by-digest", "aws_ecs_task_definition.proxy-service_task", "authorizer"]]);
+      // 10. The authorizer told no deny list; or its task role's read of the deny list removed.
+      const unwired = editPlan(plans.dev!, {
+        "aws_ecs_task_definition.proxy-service_task": (v) => {
+          const defs = JSON.parse(v.container_definitions as string) as Array<{ name: string; environment?: Array<{ name: string; value: string }> }>;
+          const authorizer = defs.find((d) => d.name === "authorizer")!;
+          authorizer.environment = authorizer.environment!.filter((e) => e.name !== "RAJEE_DENY_LIST_SECRET_ARN");
+          v.container_definitions = JSON.stringify(defs);
+        },
+      });
+      check(review(unwired), [["deny-list-unwired", "aws_ecs_task_definition.proxy-service_task", "authorizer"]], /no token can be revoked; pass the DenyList secret/);
+      check(review(editPlan(plans.dev!, {}, ["aws_iam_role_policy.deny-list_read-policy"])), [["deny-list-unwired", "aws_ecs_task_definition.proxy-service_task", "authorizer"]], /may not secretsmanager:GetSecretValue on its deny list aws_secretsmanager_secret\.deny-list_secret/);
       expected.nine = reports9;
     });
 
