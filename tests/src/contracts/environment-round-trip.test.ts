@@ -83,7 +83,7 @@ describe.each(environmentNames)("the synthesized %s environment", (name) => {
       listen: { host: envoy.authorizerAddress, port: envoy.authorizerPort },
       adminListen: { host: envoy.authorizerAddress, port: envoy.authorizerAdminPort },
       keySource: { kind: "secret", arn: secretArn(json, config, "jwks") },
-      denyListSource: undefined,
+      denyListSource: { kind: "secret", arn: secretArn(json, config, "deny-list") },
       issuer: config.token.issuer,
       audience: config.token.audience,
       maxTokenLifetimeSeconds: config.token.maxLifetimeSeconds,
