@@ -31,9 +31,14 @@ export function checkKeyText(key: string, what: string): void {
   }
 }
 
+/** A `.` or `..` segment: one or two dots between the start or a `/` and the end or a `/`. */
+const DOT_SEGMENT = /(?:^|\/)\.\.?(?:\/|$)/;
+
 /** Paths may not hold `.` or `..` segments: S3 keys are not file paths, and clients disagree on them. */
 export function checkNoDotSegments(key: string, what: string): void {
-  if (key.includes(".") && key.split("/").some((segment) => segment === "." || segment === "..")) {
+  // One regex scan, no array of segments: this runs on every check's key (a test holds it equal to
+  // splitting on '/' and comparing each segment).
+  if (DOT_SEGMENT.test(key)) {
     fail("InvalidURI", `${what} has a '.' or '..' segment; S3 keys used through this gateway may not`);
   }
 }
@@ -41,12 +46,19 @@ export function checkNoDotSegments(key: string, what: string): void {
 const EXTRA_RESERVED = /[!'()*]/g;
 const hex = (c: string) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`;
 
+/** Text that encodes to itself: RFC 3986 unreserved characters only (and `/` in a path). */
+const UNRESERVED = /^[A-Za-z0-9\-._~]*$/;
+const UNRESERVED_PATH = /^[A-Za-z0-9\-._~/]*$/;
+
 /** RFC 3986 encoding: everything but unreserved characters percent-encoded (UTF-8, upper-case hex). */
 export function encodeComponent(text: string): string {
+  // Most names, values and keys need no escape: one regex test instead of three passes.
+  if (UNRESERVED.test(text)) return text;
   return encodeURIComponent(text).replace(EXTRA_RESERVED, hex);
 }
 
 /** Like encodeComponent but keeps `/`: the canonical form of an S3 object path. */
 export function encodePath(text: string): string {
+  if (UNRESERVED_PATH.test(text)) return text;
   return encodeComponent(text).replace(/%2F/g, "/");
 }

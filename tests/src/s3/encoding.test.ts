@@ -1,5 +1,6 @@
+import fc from "fast-check";
 import { S3ErrorSignal } from "../../../src/errors";
-import { decodeOnce, encodeComponent, encodePath } from "../../../src/s3/encoding";
+import { checkNoDotSegments, decodeOnce, encodeComponent, encodePath } from "../../../src/s3/encoding";
 import { parseQuery } from "../../../src/s3/query";
 import { parseCopySource } from "../../../src/s3/copy-source";
 import { bucketNameProblem } from "../../../src/s3/bucket-name";
@@ -26,6 +27,35 @@ describe("percent-decoding", () => {
   it("encodes canonically: everything but unreserved characters (and / in paths)", () => {
     expect(encodeComponent("a b/c!'()*~-._é")).toBe("a%20b%2Fc%21%27%28%29%2A~-._%C3%A9");
     expect(encodePath("a b/c")).toBe("a%20b/c");
+  });
+});
+
+describe("encoding and dot segments, against their plain definitions", () => {
+  // Keys made of the characters that matter here (dots, slashes, unreserved and reserved ASCII,
+  // non-ASCII) plus arbitrary text.
+  const keys = fc.oneof(fc.string({ unit: fc.constantFrom(".", "/", "a", "-", "~", "_", " ", "!", "*", "'", "(", "%", "é", "€", "+", "="), maxLength: 12 }), fc.string({ unit: "grapheme", maxLength: 20 }));
+
+  it("encodes exactly as encodeURIComponent plus RFC 3986's extra reserved characters", () => {
+    const plain = (text: string) => encodeURIComponent(text).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+    fc.assert(
+      fc.property(keys, (key) => {
+        expect(encodeComponent(key)).toBe(plain(key));
+        expect(encodePath(key)).toBe(plain(key).replace(/%2F/g, "/"));
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it("refuses a key exactly when one of its '/'-separated segments is '.' or '..'", () => {
+    const segment = fc.oneof(fc.constantFrom("", ".", "..", "...", ".a", "a.", "a..", "..a"), keys);
+    const paths = fc.oneof(keys, fc.array(segment, { minLength: 1, maxLength: 5 }).map((segments) => segments.join("/")));
+    fc.assert(
+      fc.property(paths, (key) => {
+        const bySegments = key.split("/").some((segment) => segment === "." || segment === "..");
+        expect(codeOf(() => checkNoDotSegments(key, "k"))).toBe(bySegments ? "InvalidURI" : "none");
+      }),
+      { numRuns: 2000 },
+    );
   });
 });
 
