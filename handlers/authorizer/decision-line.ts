@@ -21,7 +21,10 @@ export interface DecisionLineFields {
   readonly spanId?: string;
 }
 
-const quote = (value: string): string => JSON.stringify(value);
+/** Text JSON writes as it is between quotes: no `"`, `\\`, control character or lone surrogate half. */
+// eslint-disable-next-line no-control-regex
+const PLAIN = /^[^"\\\u0000-\u001f\ud800-\udfff]*$/;
+const quote = (value: string): string => (PLAIN.test(value) ? `"${value}"` : JSON.stringify(value));
 const optional = (name: string, value: string | undefined): string => (value === undefined ? "" : `,"${name}":${quote(value)}`);
 /** A number as JSON writes it: finite numbers as `String` does, anything else `null` (as pino). */
 const number = (value: number): string => (Number.isFinite(value) ? String(value) : "null");
