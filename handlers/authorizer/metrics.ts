@@ -3,6 +3,12 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom
 /** Upper bounds of the check latency histogram, seconds: 50 us to 1 s. */
 export const LATENCY_BUCKETS_SECONDS = [0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1];
 
+/** Checks counted since the last scrape for one labelled counter child. */
+interface PendingCount {
+  readonly child: Counter.Internal;
+  value: number;
+}
+
 /** Values the service reads when Prometheus scrapes (gauges computed at scrape time). */
 export interface MetricsProbe {
   keyAgeSeconds(): number | undefined;
@@ -22,16 +28,16 @@ export class AuthorizerMetrics {
   private readonly cache: Counter<"result">;
   private readonly refreshes: Counter<"document" | "trigger" | "result">;
   private readonly rateLimited: Counter;
-  /** Counter children by result, then reason: found without building a key string per check. */
-  private readonly decisionChildren = { allow: new Map<string, Counter.Internal>(), deny: new Map<string, Counter.Internal>() };
-  private readonly cacheHit: Counter.Internal;
-  private readonly cacheMiss: Counter.Internal;
+  /** Pending decision counts by result, then reason: found without building a key string per check. */
+  private readonly decisionCounts = { allow: new Map<string, PendingCount>(), deny: new Map<string, PendingCount>() };
+  private readonly cacheHit: PendingCount;
+  private readonly cacheMiss: PendingCount;
 
   /**
-   * Per-check counts not yet added to prom-client: an `inc()` there hashes the labels on every
-   * call, so checks add to plain numbers and a scrape (the counters' `collect`) moves them over.
+   * Every pending count, for the scrape. An `inc()` in prom-client hashes the labels on every call,
+   * so checks add to plain numbers and a scrape (the counters' `collect`) moves them over.
    */
-  private readonly pending = new Map<Counter.Internal, number>();
+  private readonly pending: PendingCount[] = [];
 
   constructor(probe: MetricsProbe, options: { defaultMetrics?: boolean } = {}) {
     const registers = [this.registry];
@@ -41,8 +47,8 @@ export class AuthorizerMetrics {
     this.cache = new Counter({ name: "rajee_authorizer_token_cache_lookups_total", help: "Verified-token cache lookups, by result (hit|miss)", labelNames: ["result"], registers, collect });
     this.refreshes = new Counter({ name: "rajee_authorizer_refreshes_total", help: "Refreshes of a polled document (keys|deny-list), by trigger and result (ok|error)", labelNames: ["document", "trigger", "result"], registers });
     this.rateLimited = new Counter({ name: "rajee_authorizer_rate_limited_total", help: "Checks answered 429 SlowDown by the per-subject rate limit", registers });
-    this.cacheHit = this.cache.labels("hit");
-    this.cacheMiss = this.cache.labels("miss");
+    this.cacheHit = this.pendingCount(this.cache.labels("hit"));
+    this.cacheMiss = this.pendingCount(this.cache.labels("miss"));
     const gauge = (name: string, help: string, read: () => number | undefined) =>
       new Gauge({
         name,
@@ -66,28 +72,33 @@ export class AuthorizerMetrics {
   }
 
   decision(result: "allow" | "deny", reason: string, seconds: number): void {
-    const children = this.decisionChildren[result];
-    let child = children.get(reason);
-    if (child === undefined) {
-      child = this.decisions.labels(result, reason);
-      children.set(reason, child);
+    const counts = this.decisionCounts[result];
+    let count = counts.get(reason);
+    if (count === undefined) {
+      count = this.pendingCount(this.decisions.labels(result, reason));
+      counts.set(reason, count);
     }
-    this.count(child);
+    count.value++;
     this.latency.observe(seconds);
   }
 
   cacheLookup(hit: boolean): void {
-    this.count(hit ? this.cacheHit : this.cacheMiss);
+    (hit ? this.cacheHit : this.cacheMiss).value++;
   }
 
-  private count(child: Counter.Internal): void {
-    this.pending.set(child, (this.pending.get(child) ?? 0) + 1);
+  private pendingCount(child: Counter.Internal): PendingCount {
+    const count = { child, value: 0 };
+    this.pending.push(count);
+    return count;
   }
 
   /** Adds the pending per-check counts to their prom-client counters (runs at every scrape). */
   private flushPending(): void {
-    for (const [child, count] of this.pending) child.inc(count);
-    this.pending.clear();
+    for (const count of this.pending) {
+      if (count.value === 0) continue;
+      count.child.inc(count.value);
+      count.value = 0;
+    }
   }
 
   refresh(document: string, trigger: string, ok: boolean): void {
