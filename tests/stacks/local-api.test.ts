@@ -110,7 +110,8 @@ describe("the local variant of a stack (localEndpoint)", () => {
       [true, ["description"]],
     ]);
     expect(egress.filter(([byReference]) => !byReference).every(([, lifecycle]) => lifecycle === undefined)).toBe(true);
-    expect(ignored(local, "aws_secretsmanager_secret_version")).toEqual([["secret_string"]]);
+    // The JWKS's first version and the deny list's: operators' values are never overwritten, locally as on AWS.
+    expect(ignored(local, "aws_secretsmanager_secret_version")).toEqual([["secret_string"], ["secret_string"]]);
     // The real stack ignores only what it always did.
     expect(ignored(dev, "aws_ecs_task_definition")).toEqual([[]]);
     expect(ignored(dev, "aws_ecs_service")).toEqual([["desired_count"]]);
