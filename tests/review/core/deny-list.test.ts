@@ -32,9 +32,9 @@ function gateway(o: { env?: Record<string, string>; statements?: Record<string, 
 }
 
 const found = (resources: FixtureResource[]) =>
-  reviewPlan(parsePlan(planDocument(resources)), OPTIONS)
+  reviewPlan(parsePlan(planDocument(resources), "test"), OPTIONS)
     .violations.filter((v) => v.rule === "deny-list-unwired")
-    .map((v) => [v.address, v.subject, v.message]);
+    .map((v): [string, string | undefined, string] => [v.address, v.subject, v.message]);
 
 describe("deny-list-unwired", () => {
   it("passes the stack's form: the secret in the container, read and decrypted by the task role", () => {
