@@ -4,7 +4,7 @@ import type { AddressInfo } from "node:net";
 import type { Logger } from "pino";
 import { AUTHORIZER_LIVE_PATH, AUTHORIZER_METRICS_PATH, AUTHORIZER_READY_PATH, DELETE_OBJECTS_MAX_BODY_BYTES } from "../../src/contracts/gateway";
 import type { GatewayRequest } from "../../src/s3/request";
-import { combineHeaders } from "../../src/s3/single-headers";
+import { combineRawHeaders, type CombinedHeaders } from "../../src/s3/single-headers";
 import type { ListenAddress } from "./config";
 import type { CheckResponse } from "./check-response";
 import type { Authorizer, LocalDeny } from "./service";
@@ -19,26 +19,23 @@ export const MAX_HEADER_BYTES = 96 * 1024;
 /** A request id from Envoy is echoed only when it looks like one (it ends up in XML and logs). */
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
-export function requestIdFor(req: IncomingMessage): string {
-  const given = req.headers["x-request-id"];
-  return typeof given === "string" && REQUEST_ID.test(given) ? given : randomUUID();
+/** Envoy's `x-request-id` when it looks like one, else a new UUID. `headers` as `combineRawHeaders` gives them. */
+export function requestIdFor(headers: Readonly<Record<string, string>>): string {
+  const given = headers["x-request-id"];
+  return given !== undefined && REQUEST_ID.test(given) ? given : randomUUID();
 }
 
 /**
  * The request Envoy forwarded, as the decision core reads it. Repeated headers are combined by
- * `combineHeaders` (src/s3/single-headers.ts): a repeat of a token header or of a header the
- * classifier or signer reads is refused (S3 and the gateway could read different copies); other
- * repeats are joined with "," as HTTP allows.
+ * `combineRawHeaders` (src/s3/single-headers.ts) from the headers as received: a repeat of a token
+ * header or of a header the classifier or signer reads is refused (S3 and the gateway could read
+ * different copies); other repeats are joined with "," as HTTP allows.
  */
-export function gatewayRequest(req: IncomingMessage, body: Buffer | undefined): { request: GatewayRequest; deny?: LocalDeny } {
-  // Node's `headersDistinct` never holds undefined values (its type allows them): passed as it is.
-  const { headers, refusal } = combineHeaders(req.headersDistinct as Record<string, string[]>);
-  const request: GatewayRequest = {
-    method: (req.method ?? "").toUpperCase(),
-    path: req.url ?? "/",
-    headers,
-    ...(body !== undefined && body.length > 0 ? { body } : {}),
-  };
+export function gatewayRequest(req: IncomingMessage, body: Buffer | undefined, combined: CombinedHeaders = combineRawHeaders(req.rawHeaders)): { request: GatewayRequest; deny?: LocalDeny } {
+  const { headers, refusal } = combined;
+  const method = req.method ?? "";
+  const path = req.url ?? "/";
+  const request: GatewayRequest = body !== undefined && body.length > 0 ? { method: method.toUpperCase(), path, headers, body } : { method: method.toUpperCase(), path, headers };
   return refusal ? { request, deny: { reason: "duplicate-header", error: refusal } } : { request };
 }
 
@@ -68,9 +65,9 @@ export function readBoundedBody(req: IncomingMessage, limit = DELETE_OBJECTS_MAX
  * `transfer-encoding` have none (RFC 9112 section 6.3). Envoy sends a body only on the
  * DeleteObjects route, so most checks skip the stream's 'end' event and a promise turn.
  */
-export function hasBody(req: IncomingMessage): boolean {
-  const length = req.headers["content-length"];
-  return req.headers["transfer-encoding"] !== undefined || (length !== undefined && length !== "0");
+export function hasBody(headers: Readonly<Record<string, string>>): boolean {
+  const length = headers["content-length"];
+  return headers["transfer-encoding"] !== undefined || (length !== undefined && length !== "0");
 }
 
 function answer(res: ServerResponse, response: CheckResponse): void {
@@ -80,27 +77,29 @@ function answer(res: ServerResponse, response: CheckResponse): void {
 
 /** The check port: every method and path is a client request to judge. No other endpoints. */
 export function buildCheckServer(authorizer: Authorizer, logger: Logger): Server {
-  const judge = (req: IncomingMessage, body: Buffer | undefined, requestId: string, started: bigint): CheckResponse | Promise<CheckResponse> => {
-    const { request, deny } = gatewayRequest(req, body);
+  const judge = (req: IncomingMessage, body: Buffer | undefined, combined: CombinedHeaders, requestId: string, started: bigint): CheckResponse | Promise<CheckResponse> => {
+    const { request, deny } = gatewayRequest(req, body, combined);
     return authorizer.checkNow(request, deny === undefined ? { requestId, started } : { requestId, started, framingDeny: deny });
   };
   const server = createServer({ maxHeaderSize: MAX_HEADER_BYTES, keepAliveTimeout: CHECK_KEEP_ALIVE_TIMEOUT_MS }, (req, res) => {
     const started = process.hrtime.bigint();
-    const requestId = requestIdFor(req);
+    // The headers once, from what was received: Node's `headers` and `headersDistinct` are never built.
+    const combined = combineRawHeaders(req.rawHeaders);
+    const requestId = requestIdFor(combined.headers);
     const fail = (error: unknown) => {
       // The request stream failed (client went away); nothing can be answered.
       logger.debug({ event: "check_aborted", request_id: requestId, error: (error as Error).message });
       res.destroy();
     };
-    if (!hasBody(req)) {
+    if (!hasBody(combined.headers)) {
       // No body: judged and answered in this turn when the check needs no I/O (a token-cache hit).
-      const judged = judge(req, undefined, requestId, started);
+      const judged = judge(req, undefined, combined, requestId, started);
       if (judged instanceof Promise) judged.then((response) => answer(res, response), fail);
       else answer(res, judged);
       return;
     }
     readBoundedBody(req)
-      .then((body) => judge(req, body, requestId, started))
+      .then((body) => judge(req, body, combined, requestId, started))
       .then((response) => answer(res, response), fail);
   });
   server.on("clientError", (error, socket) => {

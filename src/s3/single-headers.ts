@@ -47,35 +47,63 @@ export function repeatedHeaderXml(header: SingleValueHeader, requestId: string):
   return errorXml(s3Error(header.code, repeatedHeaderMessage(header)), requestId);
 }
 
-/**
- * Header values by lower-case name. A header named more than once (by repeated values or by names
- * differing only in case) is joined with "," as HTTP allows, except the single-value headers
- * listed above, whose repeat the authorizer refuses before deciding: that refusal is returned too.
- * The authorizer's check port and `simulate` both combine headers with this function.
- */
-export function combineHeaders(headers: Readonly<Record<string, string | readonly string[]>>): { headers: Record<string, string>; refusal?: S3Error } {
-  const combined: Record<string, string> = {};
+/** The result of combining headers: values by lower-case name, and the refusal of a repeated single-value header. */
+export interface CombinedHeaders {
+  readonly headers: Record<string, string>;
+  readonly refusal?: S3Error;
+}
+
+/** Gathers header values one name at a time (`combineHeaders`, `combineRawHeaders`): the rule lives here once. */
+class HeaderCombiner {
+  private readonly combined: Record<string, string> = {};
   // How many values each name has had, kept only for names whose count is not 1 (rare: a repeat).
-  let counts: Map<string, number> | undefined;
-  for (const name of Object.keys(headers)) {
-    const value = headers[name] as string | readonly string[];
+  private counts: Map<string, number> | undefined;
+
+  add(name: string, value: string | readonly string[]): void {
+    const { combined } = this;
     const lower = name.toLowerCase();
     const count = typeof value === "string" ? 1 : value.length;
     const joined = typeof value === "string" ? value : count === 1 ? (value[0] as string) : value.join(",");
     if (!Object.hasOwn(combined, lower)) {
       combined[lower] = joined;
-      if (count !== 1) (counts ??= new Map()).set(lower, count);
-      continue;
+      if (count !== 1) (this.counts ??= new Map()).set(lower, count);
+      return;
     }
-    const before = counts?.get(lower) ?? 1;
+    const before = this.counts?.get(lower) ?? 1;
     if (before === 0) combined[lower] = joined;
     else if (count > 0) combined[lower] = `${combined[lower] as string},${joined}`;
-    (counts ??= new Map()).set(lower, before + count);
+    (this.counts ??= new Map()).set(lower, before + count);
   }
-  if (counts === undefined) return { headers: combined };
-  for (const name in combined) {
-    const single = SINGLE_BY_NAME.get(name);
-    if (single !== undefined && (counts.get(name) ?? 1) > 1) return { headers: combined, refusal: s3Error(single.code, repeatedHeaderMessage(single)) };
+
+  result(): CombinedHeaders {
+    const { combined, counts } = this;
+    if (counts === undefined) return { headers: combined };
+    for (const name in combined) {
+      const single = SINGLE_BY_NAME.get(name);
+      if (single !== undefined && (counts.get(name) ?? 1) > 1) return { headers: combined, refusal: s3Error(single.code, repeatedHeaderMessage(single)) };
+    }
+    return { headers: combined };
   }
-  return { headers: combined };
+}
+
+/**
+ * Header values by lower-case name. A header named more than once (by repeated values or by names
+ * differing only in case) is joined with "," as HTTP allows, except the single-value headers
+ * listed above, whose repeat the authorizer refuses before deciding: that refusal is returned too.
+ * `simulate` combines its input with this function; the check port reads `combineRawHeaders`.
+ */
+export function combineHeaders(headers: Readonly<Record<string, string | readonly string[]>>): CombinedHeaders {
+  const combiner = new HeaderCombiner();
+  for (const name of Object.keys(headers)) combiner.add(name, headers[name] as string | readonly string[]);
+  return combiner.result();
+}
+
+/**
+ * `combineHeaders` over Node's `rawHeaders` (name, value, name, value, ... as received): the same
+ * rule in one pass, without Node building its own `headers` and `headersDistinct` objects first.
+ */
+export function combineRawHeaders(rawHeaders: readonly string[]): CombinedHeaders {
+  const combiner = new HeaderCombiner();
+  for (let i = 0; i + 1 < rawHeaders.length; i += 2) combiner.add(rawHeaders[i] as string, rawHeaders[i + 1] as string);
+  return combiner.result();
 }

@@ -1,8 +1,9 @@
 import fc from "fast-check";
-import type { IncomingMessage } from "node:http";
+import { createServer, type IncomingMessage } from "node:http";
+import { connect, type AddressInfo } from "node:net";
 import { gatewayRequest } from "../../../handlers/authorizer/server";
 import { s3Error } from "../../../src/errors";
-import { combineHeaders, repeatedHeaderMessage, SINGLE_HEADER_NAMES, SINGLE_VALUE_HEADERS, TOKEN_HEADER_NAMES } from "../../../src/s3/single-headers";
+import { combineHeaders, combineRawHeaders, repeatedHeaderMessage, SINGLE_HEADER_NAMES, SINGLE_VALUE_HEADERS, TOKEN_HEADER_NAMES } from "../../../src/s3/single-headers";
 
 describe("single-value headers", () => {
   it("lists each header once, token carriers as InvalidToken", () => {
@@ -13,7 +14,7 @@ describe("single-value headers", () => {
   });
 
   it.each(SINGLE_VALUE_HEADERS.map((h) => [h.name, h] as const))("the authorizer refuses a repeated %s with the shared code and message", (name, header) => {
-    const req = { method: "GET", url: "/b/k", headersDistinct: { host: ["s3.local"], [name]: ["one", "two"] } } as unknown as IncomingMessage;
+    const req = { method: "GET", url: "/b/k", rawHeaders: ["Host", "s3.local", name, "one", name.toUpperCase(), "two"] } as unknown as IncomingMessage;
     expect(gatewayRequest(req, undefined).deny?.error).toMatchObject({ code: header.code, message: repeatedHeaderMessage(header) });
   });
 });
@@ -65,5 +66,51 @@ describe("combineHeaders against the rule", () => {
       }),
       { numRuns: 500 },
     );
+  });
+});
+
+/** Header values gathered by lower-case name in arrival order: Node's `headersDistinct`. */
+function distinct(raw: readonly string[]): Record<string, string[]> {
+  const out: Record<string, string[]> = {};
+  for (let i = 0; i < raw.length; i += 2) (out[(raw[i] as string).toLowerCase()] ??= []).push(raw[i + 1] as string);
+  return out;
+}
+
+describe("combineRawHeaders (the check port's reading)", () => {
+  const names = fc.constantFrom(...SINGLE_VALUE_HEADERS.map((h) => h.name), "Host", "X-Amz-Date", "Authorization", "accept", "Accept", "x-custom", "X-CUSTOM", "range");
+  it("agrees with combineHeaders over headersDistinct, whatever the repeats, spellings and order", () => {
+    fc.assert(
+      fc.property(fc.array(fc.tuple(names, fc.string({ maxLength: 6 })), { maxLength: 10 }), (pairs) => {
+        const raw = pairs.flat();
+        const viaRaw = combineRawHeaders(raw);
+        expect(viaRaw).toEqual(combineHeaders(distinct(raw)));
+        expect(Object.keys(viaRaw.headers)).toEqual(Object.keys(combineHeaders(distinct(raw)).headers));
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it("reads a real request's rawHeaders as combineHeaders reads its headersDistinct", async () => {
+    const seen: { raw: string[]; distinct: Record<string, string[]> }[] = [];
+    const server = createServer((req, res) => {
+      seen.push({ raw: req.rawHeaders, distinct: req.headersDistinct as Record<string, string[]> });
+      res.end();
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const { port } = server.address() as AddressInfo;
+    const head = "GET /b/k HTTP/1.1\r\nHost: s3.local\r\nX-Amz-Meta-A: 1\r\nx-amz-meta-a: 2\r\nX-AMZ-SECURITY-TOKEN: t1\r\nx-amz-security-token: t2\r\nAccept: a\r\nConnection: close\r\n\r\n";
+    await new Promise<void>((resolve, reject) => {
+      const socket = connect(port, "127.0.0.1", () => socket.end(head));
+      socket.on("data", () => undefined);
+      socket.on("close", () => resolve());
+      socket.on("error", reject);
+    });
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    expect(seen).toHaveLength(1);
+    const [{ raw, distinct: fromNode }] = seen as [{ raw: string[]; distinct: Record<string, string[]> }];
+    const combined = combineRawHeaders(raw);
+    expect(combined).toEqual(combineHeaders(fromNode));
+    expect(combined.headers["x-amz-meta-a"]).toBe("1,2");
+    expect(combined.refusal?.code).toBe("InvalidToken");
   });
 });
