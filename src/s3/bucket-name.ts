@@ -13,9 +13,7 @@ export function bucketNameProblem(name: string): string | undefined {
   if (!BUCKET_PATTERN.test(name)) return "may hold only a-z, 0-9, '.' and '-', and must start and end with a letter or digit";
   if (name.includes("..")) return "must not contain '..'";
   if (IPV4_PATTERN.test(name)) return "must not be formatted as an IP address";
-  const prefix = RESERVED_PREFIXES.find((p) => name.startsWith(p));
-  if (prefix) return `must not start with the reserved prefix '${prefix}'`;
-  const suffix = RESERVED_SUFFIXES.find((s) => name.endsWith(s));
-  if (suffix) return `must not end with the reserved suffix '${suffix}'`;
+  for (const prefix of RESERVED_PREFIXES) if (name.startsWith(prefix)) return `must not start with the reserved prefix '${prefix}'`;
+  for (const suffix of RESERVED_SUFFIXES) if (name.endsWith(suffix)) return `must not end with the reserved suffix '${suffix}'`;
   return undefined;
 }

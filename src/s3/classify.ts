@@ -90,7 +90,8 @@ function validBucket(bucket: string, where: string): string {
 /** Splits the raw path into bucket and key: virtual-hosted when the host is `<bucket>.<domain>`. */
 function locate(rawPath: string, host: string | undefined, domain: string | undefined): Target {
   if (!rawPath.startsWith("/")) fail("InvalidURI", "the request path must start with '/'");
-  const name = hostname(host);
+  // The host names the bucket only when a virtual-host domain is configured.
+  const name = domain ? hostname(host) : undefined;
   if (domain && name && name.endsWith(`.${domain}`)) {
     const bucket = validBucket(name.slice(0, -domain.length - 1), "host name");
     const rest = rawPath.slice(1);

@@ -13,9 +13,14 @@ const KEPT_BY_LOAD_BALANCER = /^[-a-z0-9]+$/;
 const SIGNED_HEADERS_IN_AUTHORIZATION = /(?:^|[\s,])SignedHeaders=([^,\s]*)/;
 
 /** The header names a client's SigV4 signature lists (Authorization header, or a presigned URL's X-Amz-SignedHeaders). */
-function signedHeaderNames(headers: Headers, query: Query): string[] {
-  const fromHeader = SIGNED_HEADERS_IN_AUTHORIZATION.exec(headers.authorization ?? "")?.[1];
-  const fromQuery = query.get("X-Amz-SignedHeaders");
+const NO_NAMES: readonly string[] = Object.freeze([]);
+
+function signedHeaderNames(headers: Headers, query: Query): readonly string[] {
+  const { authorization } = headers;
+  const fromHeader = authorization === undefined ? undefined : SIGNED_HEADERS_IN_AUTHORIZATION.exec(authorization)?.[1];
+  const fromQuery = query.size === 0 ? undefined : query.get("X-Amz-SignedHeaders");
+  // A bearer token without a signature signs nothing: no arrays built on that path.
+  if (!fromHeader && !fromQuery) return NO_NAMES;
   return [fromHeader, fromQuery].flatMap((list) => (list === undefined || list === "" ? [] : list.toLowerCase().split(";")));
 }
 
