@@ -29,6 +29,32 @@ const optional = (name: string, value: string | undefined): string => (value ===
 /** A number as JSON writes it: finite numbers as `String` does, anything else `null` (as pino). */
 const number = (value: number): string => (Number.isFinite(value) ? String(value) : "null");
 
+/** Distinct values a member cache keeps; beyond it, members are built every time. */
+const MEMBER_CACHE_VALUES = 256;
+
+/**
+ * `,"<name>":<value>` for a field with few distinct values (reason, operation, bucket, token place,
+ * cache): built once per value, at most MEMBER_CACHE_VALUES values.
+ */
+function memberCache(name: string): (value: string | undefined) => string {
+  const members = new Map<string, string>();
+  return (value) => {
+    if (value === undefined) return "";
+    let member = members.get(value);
+    if (member === undefined) {
+      member = `,"${name}":${quote(value)}`;
+      if (members.size < MEMBER_CACHE_VALUES) members.set(value, member);
+    }
+    return member;
+  };
+}
+
+const reasonMember = memberCache("reason");
+const operationMember = memberCache("operation");
+const bucketMember = memberCache("bucket");
+const tokenPlaceMember = memberCache("token_place");
+const cacheMember = memberCache("cache");
+
 /**
  * The token's fields (`sub`, `jti`, `kid`, `token_fp`) once per verified token: a cache hit hands
  * back the same token object, so its fields are serialized once, not on every check.
@@ -53,14 +79,15 @@ function tokenFields(token: VerifiedToken | undefined): string {
  */
 export function decisionLineFields(f: DecisionLineFields): string {
   return (
-    `,"event":"decision","request_id":${quote(f.requestId)},"decision":"${f.decision}","status":${number(f.status)},"reason":${quote(f.reason)}` +
+    `,"event":"decision","request_id":${quote(f.requestId)},"decision":"${f.decision}","status":${number(f.status)}` +
+    reasonMember(f.reason) +
     (f.error === undefined ? "" : `,"code":${quote(f.error.code)},"message":${quote(f.error.message)}`) +
-    optional("operation", f.operation) +
-    optional("bucket", f.bucket) +
+    operationMember(f.operation) +
+    bucketMember(f.bucket) +
     optional("key", f.key) +
     tokenFields(f.token) +
-    optional("token_place", f.tokenPlace) +
-    optional("cache", f.cache) +
+    tokenPlaceMember(f.tokenPlace) +
+    cacheMember(f.cache) +
     `,"latency_ms":${number(f.latencyMs)}` +
     optional("trace_id", f.traceId) +
     optional("span_id", f.spanId)
