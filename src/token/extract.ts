@@ -19,33 +19,34 @@ const SIGV4_TOKEN_PARAMETER = "X-Amz-Security-Token";
  * never served). More than one: 400 InvalidToken, even when the values are equal.
  */
 export function extractToken(headers: Headers, query: Query): TokenExtraction {
-  const found: { token: string; place: TokenPlace }[] = [];
+  // Each place read once, and no list built unless the token is missing or in more than one place:
+  // this runs on every check.
   const header = headers["x-amz-security-token"];
-  if (header !== undefined) found.push({ token: header.trim(), place: "x-amz-security-token" });
+  const hasQuery = query.size > 0;
+  const sigv4 = hasQuery ? query.get(SIGV4_TOKEN_PARAMETER) : undefined;
   // SigV4 presigned URLs name it `X-Amz-Security-Token`; SigV2 ones (boto3's default presigner) `x-amz-security-token`.
-  for (const name of isSigV2Query(query) ? [SIGV4_TOKEN_PARAMETER, SIGV2_TOKEN_PARAMETER] : [SIGV4_TOKEN_PARAMETER]) {
-    const inQuery = query.get(name);
-    if (inQuery !== undefined) found.push({ token: inQuery, place: "query" });
-  }
-  const bearer = BEARER.exec(headers.authorization ?? "");
-  if (bearer) found.push({ token: bearer[1] as string, place: "bearer" });
-
-  if (found.length === 0) {
+  const sigv2 = hasQuery && isSigV2Query(query) ? query.get(SIGV2_TOKEN_PARAMETER) : undefined;
+  const { authorization } = headers;
+  const bearer = authorization === undefined ? undefined : BEARER.exec(authorization)?.[1];
+  const places = (header !== undefined ? 1 : 0) + (sigv4 !== undefined ? 1 : 0) + (sigv2 !== undefined ? 1 : 0) + (bearer !== undefined ? 1 : 0);
+  if (places === 0) {
     return {
       ok: false,
       reason: "no-token",
       error: s3Error("AccessDenied", "no token: send it as AWS_SESSION_TOKEN (x-amz-security-token), a presigned URL's X-Amz-Security-Token, or Authorization: Bearer"),
     };
   }
-  if (found.length > 1) {
+  if (places > 1) {
+    const named = [header !== undefined && "x-amz-security-token", sigv4 !== undefined && "query", sigv2 !== undefined && "query", bearer !== undefined && "bearer"].filter(Boolean);
     return {
       ok: false,
       reason: "multiple-tokens",
-      error: s3Error("InvalidToken", `token sent in more than one place (${found.map((f) => f.place).join(", ")}); send it in exactly one`),
+      error: s3Error("InvalidToken", `token sent in more than one place (${named.join(", ")}); send it in exactly one`),
     };
   }
-  const [only] = found as [{ token: string; place: TokenPlace }];
-  return { ok: true, token: only.token, place: only.place };
+  if (header !== undefined) return { ok: true, token: header.trim(), place: "x-amz-security-token" };
+  if (bearer !== undefined) return { ok: true, token: bearer, place: "bearer" };
+  return { ok: true, token: (sigv4 ?? sigv2) as string, place: "query" };
 }
 
 const AMZ_DATE = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/;

@@ -22,6 +22,35 @@ describe("extractToken", () => {
   });
 });
 
+describe("extractToken against its rule", () => {
+  it("takes the token from exactly one place, refuses none or several naming each place in order, whatever the combination", () => {
+    const token = fc.stringMatching(/^[A-Za-z0-9_-]{1,8}\.[A-Za-z0-9_-]{1,8}\.[A-Za-z0-9_-]{1,8}$/);
+    fc.assert(
+      fc.property(fc.option(token), fc.option(token), fc.option(token), fc.option(token), fc.boolean(), (header, sigv4, sigv2, bearer, sigv2Url) => {
+        const query = [
+          ...(sigv2Url ? ["AWSAccessKeyId=A", "Signature=s", "Expires=1"] : []),
+          ...(sigv4 === null ? [] : [`X-Amz-Security-Token=${sigv4}`]),
+          ...(sigv2 === null ? [] : [`x-amz-security-token=${sigv2}`]),
+        ].join("&");
+        const headers = { ...(header === null ? {} : { "x-amz-security-token": ` ${header} ` }), ...(bearer === null ? {} : { authorization: `Bearer ${bearer}` }) };
+        const found: [string, string][] = [
+          ...(header === null ? [] : [[header, "x-amz-security-token"] as [string, string]]),
+          ...(sigv4 === null ? [] : [[sigv4, "query"] as [string, string]]),
+          ...(sigv2 === null || !sigv2Url ? [] : [[sigv2, "query"] as [string, string]]),
+          ...(bearer === null ? [] : [[bearer, "bearer"] as [string, string]]),
+        ];
+        const result = extractToken(headers, parseQuery(query));
+        if (found.length === 0) expect(result).toMatchObject({ ok: false, reason: "no-token", error: { code: "AccessDenied" } });
+        else if (found.length > 1) {
+          expect(result).toMatchObject({ ok: false, reason: "multiple-tokens", error: { code: "InvalidToken" } });
+          expect(result.ok || result.error.message).toContain(`(${found.map(([, place]) => place).join(", ")})`);
+        } else expect(result).toEqual({ ok: true, token: found[0]?.[0], place: found[0]?.[1] });
+      }),
+      { numRuns: 1000 },
+    );
+  });
+});
+
 describe("presignedUrlProblem for SigV2's Expires", () => {
   it("accepts an Expires in the future and at the second itself", () => {
     expect(presignedUrlProblem(parseQuery(`Expires=${epoch(now)}`), now)).toBeUndefined();
