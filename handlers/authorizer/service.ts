@@ -3,9 +3,11 @@ import { decideNow, type Allow, type Decision, type DecisionContext } from "../.
 import { s3Error } from "../../src/errors";
 import { signingKeyAgeSeconds } from "../../src/keys/keyring";
 import type { ClassifyOptions } from "../../src/s3/classify";
+import type { Keyring } from "../../src/keys/keyring";
+import type { TokenPolicy } from "../../src/token/policy";
 import type { GatewayRequest } from "../../src/s3/request";
 import type { VerifyResult } from "../../src/token/verify";
-import { cachedVerify } from "./cached-verify";
+import { verifyCached, type CachedVerifyOptions } from "./cached-verify";
 import { respond, type CheckResponse, type LocalDeny } from "./check-response";
 import { checkClientSignature, type SignatureDenial } from "./client-signature";
 import type { AuthorizerConfig } from "./config";
@@ -103,6 +105,7 @@ export class Authorizer {
   private readonly clock: () => number;
   private readonly onAllow: AllowHook | undefined;
   private readonly classifyOptions: ClassifyOptions;
+  private readonly checkServices: CheckServices;
   private readonly logger: Logger;
   private draining = false;
   private inFlightChecks = 0;
@@ -149,6 +152,7 @@ export class Authorizer {
             this.clock,
           );
     this.log = new DecisionLog(options.logger, this.metrics, this.emf, options.tracer);
+    this.checkServices = { cache: this.cache, classify: this.classifyOptions, clientSignatures: config.clientSignatures, log: this.log };
   }
 
   /** The signing keys, polled (TrustState). */
@@ -315,33 +319,64 @@ export class Authorizer {
     return response;
   }
 
-  /**
-   * The decision context of one check. Its `verify` also checks the client's own SigV4 signature
-   * (client-signature.ts) once the token verifies, before `decide` judges any grant: a refusal is
-   * kept in `trace.signature` and stops `decide` like an invalid token.
-   */
+  /** The decision context of one check (CheckContext), with the keys and deny list of this moment. */
   private context(state: CheckState, nowMs: number): DecisionContext {
-    const { request, trace } = state;
-    const verifyToken = cachedVerify({
-      cache: this.cache,
-      keyring: this.trust.keyring(),
-      policy: this.trust.policy(),
-      nowMs,
-      onLookup: (hit) => {
-        trace.cache = hit ? "hit" : "miss";
-        this.log.cacheLookup(hit);
-      },
-    });
-    const mode = this.config.clientSignatures;
-    const bound = (result: VerifyResult): VerifyResult | Promise<VerifyResult> => {
-      if (!result.ok || mode === "off") return result;
-      const denial = checkClientSignature({ mode, request, token: result.token, keyring: this.trust.bindingKeys?.value, nowMs });
-      return denial instanceof Promise ? denial.then((d) => signatureOutcome(result, d, trace)) : signatureOutcome(result, denial, trace);
-    };
-    const verify: DecisionContext["verify"] = (token) => {
-      const result = verifyToken(token);
-      return result instanceof Promise ? result.then(bound) : bound(result);
-    };
-    return { verify, classify: this.classifyOptions, now: new Date(nowMs) };
+    return new CheckContext(state, nowMs, this.checkServices, this.trust.keyring(), this.trust.policy(), this.trust.bindingKeys?.value);
+  }
+}
+
+/** What every check context of one authorizer shares. */
+interface CheckServices {
+  readonly cache: TokenCache;
+  readonly classify: ClassifyOptions;
+  readonly clientSignatures: AuthorizerConfig["clientSignatures"];
+  readonly log: DecisionLog;
+}
+
+type BindingKeys = Parameters<typeof checkClientSignature>[0]["keyring"];
+
+/**
+ * One check's decision context, which is also the options of its cached verification: one object
+ * per check where a closure per step used to be built. Its `verify` also checks the client's own
+ * SigV4 signature (client-signature.ts) once the token verifies, before `decide` judges any grant:
+ * a refusal is kept in `trace.signature` and stops `decide` like an invalid token.
+ */
+class CheckContext implements DecisionContext, CachedVerifyOptions {
+  readonly now: Date;
+  readonly classify: ClassifyOptions;
+  readonly cache: TokenCache;
+  /** The cache generation when the check began: a verification outliving a clear is not stored. */
+  private readonly generation: number;
+
+  constructor(
+    private readonly state: CheckState,
+    readonly nowMs: number,
+    private readonly services: CheckServices,
+    readonly keyring: Keyring,
+    readonly policy: TokenPolicy,
+    private readonly bindingKeys: BindingKeys,
+  ) {
+    this.now = new Date(nowMs);
+    this.classify = services.classify;
+    this.cache = services.cache;
+    this.generation = services.cache.generation;
+  }
+
+  readonly verify = (token: string): VerifyResult | Promise<VerifyResult> => {
+    const result = verifyCached(token, this, this.generation);
+    return result instanceof Promise ? result.then((verified) => this.bound(verified)) : this.bound(result);
+  };
+
+  onLookup(hit: boolean): void {
+    this.state.trace.cache = hit ? "hit" : "miss";
+    this.services.log.cacheLookup(hit);
+  }
+
+  private bound(result: VerifyResult): VerifyResult | Promise<VerifyResult> {
+    const mode = this.services.clientSignatures;
+    if (!result.ok || mode === "off") return result;
+    const { trace, request } = this.state;
+    const denial = checkClientSignature({ mode, request, token: result.token, keyring: this.bindingKeys, nowMs: this.nowMs });
+    return denial instanceof Promise ? denial.then((d) => signatureOutcome(result, d, trace)) : signatureOutcome(result, denial, trace);
   }
 }
