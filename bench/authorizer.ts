@@ -1,6 +1,7 @@
 import { mkdirSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { AUTHORIZER_VARIABLES } from "../src/contracts/authorizer-environment";
+import { headerSignedGet, type BoundClient } from "./bound-client";
 import { summarizeProfile, type ProfileSummary } from "./cpu-profile";
 import { openLoop, type OpenLoopResult } from "./open-loop";
 import { startAuthorizer, startNullServer, type ServerProcess } from "./processes";
@@ -13,11 +14,18 @@ export const CONNECTIONS = 8;
 export const FIXED_RATES = [1000, 5000] as const;
 /** The request: a GetObject the token's last grant allows (docs/benchmarks.md). */
 export const REQUEST_PATH = "/data/reports/q1.csv";
+/**
+ * Host of the header-signed request: sent as `Host` spelled exactly so (wrk then adds none of its
+ * own), since the client's signature covers it.
+ */
+export const SIGNED_HOST = "gateway.example.com";
 
 export interface HttpSetup {
   readonly mainJs: string;
   readonly jwksPath: string;
   readonly token: string;
+  /** Bound credentials for the same grants as `token`, and the binding keys that open them. */
+  readonly bound: BoundClient;
   readonly dir: string;
   readonly quick: boolean;
 }
@@ -54,6 +62,13 @@ export interface HttpResults {
   readonly baseline: ClosedLoopRow;
   readonly cached: ClosedLoopRow;
   readonly uncached: ClosedLoopRow;
+  /**
+   * Cache hits of a bound token replaying one header-signed GET, the authorizer in
+   * RAJEE_CLIENT_SIGNATURES=required with its binding keys (as staging and prod run): the client's
+   * signature is verified on every check. Informative, not a target. Absent from results measured
+   * before it existed.
+   */
+  readonly bound_header_signed?: ClosedLoopRow;
   /** Authorizer RSS right after the cache-hit run, MiB. */
   readonly rss_mib: number;
   readonly fixed_rate: FixedRateRow[];
@@ -61,9 +76,22 @@ export interface HttpResults {
   readonly profile: ProfileSummary & { readonly seconds: number };
 }
 
+/** The request id of every request, as Envoy always sends one. */
+const REQUEST_ID = "0f9e5a4c-bench";
+
 /** Headers of every request: the token, and a request id as Envoy always sends one. */
 export function requestHeaders(token: string): Record<string, string> {
-  return { "x-amz-security-token": token, "x-request-id": "0f9e5a4c-bench" };
+  return { "x-amz-security-token": token, "x-request-id": REQUEST_ID };
+}
+
+/**
+ * Headers of the header-signed request for wrk: the signed ones (host as `Host`, which wrk then
+ * does not add again) and the request id, unsigned as Envoy adds it.
+ */
+export function signedRequestHeaders(signed: Readonly<Record<string, string | undefined>>): Record<string, string> {
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(signed)) if (value !== undefined) headers[name === "host" ? "Host" : name] = value;
+  return { ...headers, "x-request-id": REQUEST_ID };
 }
 
 const closed = (r: WrkResult & { cpuUs: number }): ClosedLoopRow => ({ rps: Math.round(r.requestsPerSecond), p50_us: round(r.p50Us), p99_us: round(r.p99Us), cpu_us_per_request: round(r.cpuUs / r.requests) });
@@ -101,7 +129,9 @@ function mustAllow(name: string, r: WrkResult): WrkResult {
 /**
  * The authorizer over HTTP on 127.0.0.1 against a null node:http server, same request, same run:
  * wrk closed loop at CONNECTIONS connections (throughput, p50/p99), the open-loop sender at
- * FIXED_RATES (p50/p99/p99.9 corrected for coordinated omission), then a profiled cache-hit run.
+ * FIXED_RATES (p50/p99/p99.9 corrected for coordinated omission), a closed-loop run of a bound
+ * token's header-signed request against the authorizer in `required` mode, then a profiled
+ * cache-hit run.
  */
 export async function runHttp(setup: HttpSetup): Promise<HttpResults> {
   const seconds = setup.quick ? 2 : 10;
@@ -110,8 +140,8 @@ export async function runHttp(setup: HttpSetup): Promise<HttpResults> {
   const headers = requestHeaders(setup.token);
   const authorizer = (env: Record<string, string> = {}, nodeArgs: string[] = []) => () => startAuthorizer({ mainJs: setup.mainJs, jwksPath: setup.jwksPath, env, nodeArgs });
 
-  const load = async (name: string, server: ServerProcess) => {
-    const run = { url: `${server.url}${REQUEST_PATH}`, connections: CONNECTIONS, headers };
+  const load = async (name: string, server: ServerProcess, withHeaders = headers) => {
+    const run = { url: `${server.url}${REQUEST_PATH}`, connections: CONNECTIONS, headers: withHeaders };
     mustAllow(name, wrk({ ...run, seconds: warmSeconds }));
     const cpuBefore = server.cpuUs();
     const result = mustAllow(name, wrk({ ...run, seconds }));
@@ -131,6 +161,11 @@ export async function runHttp(setup: HttpSetup): Promise<HttpResults> {
 
   const baseline = await withServer(startNullServer, async (server) => ({ closed: await load("null server", server), fixed: await rates("null", server) }));
   const cached = await withServer(authorizer(), async (server) => ({ closed: await load("authorizer", server), rss: server.rssMiB(), fixed: await rates("authorizer", server) }));
+  const bound = await withServer(
+    authorizer({ [AUTHORIZER_VARIABLES.clientSignatures]: "required", [AUTHORIZER_VARIABLES.bindingKeysFile]: setup.bound.bindingKeysPath }),
+    // Signed now, replayed for the whole run: inside the verifier's 15-minute clock skew throughout.
+    async (server) => load("authorizer, bound token", server, signedRequestHeaders((await headerSignedGet(setup.bound, SIGNED_HOST, REQUEST_PATH)).headers)),
+  );
   const uncached = await withServer(authorizer({ [AUTHORIZER_VARIABLES.tokenCacheSize]: "0" }), (server) => load("authorizer without cache", server));
 
   const profileDir = join(setup.dir, "cpu-profile");
@@ -150,6 +185,7 @@ export async function runHttp(setup: HttpSetup): Promise<HttpResults> {
     baseline: closed(baseline.closed),
     cached: closed(cached.closed),
     uncached: closed(uncached),
+    bound_header_signed: closed(bound),
     rss_mib: round(cached.rss),
     fixed_rate: [...baseline.fixed, ...cached.fixed],
     profile: { seconds: profileSeconds, ...summarizeProfile(join(profileDir, profileFile), 12) },

@@ -1,7 +1,7 @@
 import type { HttpResults } from "./authorizer";
 import type { DeleteObjectsResults } from "./delete-objects";
 import type { EndToEndResults } from "./end-to-end";
-import type { ScalingResults } from "./scaling";
+import type { ClientSignatureUs, ScalingResults } from "./scaling";
 import type { SoakResults } from "./soak";
 
 /** Where and when a section was measured. */
@@ -32,6 +32,8 @@ export interface BenchResults {
   readonly verify_cached_us?: Record<string, number>;
   readonly verify_uncached_us?: Record<string, number>;
   readonly e2e?: EndToEndResults;
+  /** Bound tokens with the client's signature verified (as staging and prod run) against bearer cache hits: informative, not a target. */
+  readonly client_signature?: ClientSignatureCost;
   readonly targets: Target[];
   readonly sections: {
     readonly http?: Section<HttpResults>;
@@ -68,6 +70,53 @@ export const LIMITS = {
 } as const;
 
 const isMeasured = <T extends object>(section: (T | Skipped) | undefined): section is T => section !== undefined && !("skipped" in section);
+
+/**
+ * What verifying the client's signature costs: a bound token signed by the client, the authorizer in
+ * `required` mode (as staging and prod run), against a bearer token, both on token-cache hits.
+ * Informative, not a target. Each part is absent when its section was not measured, or was measured
+ * before these figures existed.
+ */
+export interface ClientSignatureCost {
+  /** `Authorizer.check` in-process, µs per call (scaling section), and what the signature adds to the bearer check. */
+  readonly check_us?: ClientSignatureUs & { readonly header_signed_added: number; readonly presigned_added: number };
+  /** Over HTTP, wrk closed loop (http section): bearer cache hits against one replayed header-signed GET of a bound token. */
+  readonly http?: {
+    readonly bearer_rps: number;
+    readonly bound_rps: number;
+    /** Bound req/s over bearer req/s. */
+    readonly rps_ratio: number;
+    readonly bearer_cpu_us_per_request: number;
+    readonly bound_cpu_us_per_request: number;
+    /** Server CPU per request the signature adds, µs. */
+    readonly cpu_us_added: number;
+  };
+}
+
+/** The client-signature comparison from the sections, or undefined when neither holds it. */
+export function clientSignatureCost(sections: BenchResults["sections"]): ClientSignatureCost | undefined {
+  const http = isMeasured<HttpResults>(sections.http) ? sections.http : undefined;
+  const scaling = isMeasured<ScalingResults>(sections.scaling) ? sections.scaling : undefined;
+  const check = scaling?.client_signature_us;
+  const bound = http?.bound_header_signed;
+  const added = (n: number, base: number) => Math.round(100 * (n - base)) / 100;
+  const cost: ClientSignatureCost = {
+    ...(check ? { check_us: { ...check, header_signed_added: added(check.bound_header_signed, check.bearer), presigned_added: added(check.bound_presigned, check.bearer) } } : {}),
+    ...(http && bound
+      ? {
+          http: {
+            bearer_rps: http.cached.rps,
+            bound_rps: bound.rps,
+            rps_ratio: Math.round((1000 * bound.rps) / http.cached.rps) / 1000,
+            bearer_cpu_us_per_request: http.cached.cpu_us_per_request,
+            bound_cpu_us_per_request: bound.cpu_us_per_request,
+            cpu_us_added: Math.round(10 * (bound.cpu_us_per_request - http.cached.cpu_us_per_request)) / 10,
+          },
+        }
+      : {}),
+  };
+  return cost.check_us || cost.http ? cost : undefined;
+}
 
 /** Headline figures and targets from the sections. */
 export function summarize(sections: BenchResults["sections"], now: string, machine: RunContext["machine"], loadAverage: readonly number[]): BenchResults {
@@ -134,6 +183,7 @@ export function summarize(sections: BenchResults["sections"], now: string, machi
     const loaded = loadedNote(sectionOf[key]);
     return loaded ? { ...t, loaded } : t;
   });
+  const clientSignature = clientSignatureCost(sections);
   return {
     generated_at: now,
     machine,
@@ -141,6 +191,7 @@ export function summarize(sections: BenchResults["sections"], now: string, machi
     ...headline,
     ...(scaling ? { decide_us: scaling.decide_us, verify_cached_us: scaling.verify_cached_us, verify_uncached_us: scaling.verify_uncached_us } : {}),
     ...(e2e ? { e2e } : {}),
+    ...(clientSignature ? { client_signature: clientSignature } : {}),
     targets: judged,
     sections,
   };

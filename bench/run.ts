@@ -5,10 +5,11 @@ import { bundleAuthorizer } from "../handlers/authorizer/bundle";
 import { generateSigningKeyPair } from "../src/keys/generate";
 import { mintToken } from "../src/token/mint";
 import { runHttp, type HttpSetup } from "./authorizer";
+import { boundClient } from "./bound-client";
 import { runDeleteObjects } from "./delete-objects";
 import { runEndToEnd } from "./end-to-end";
 import { cleanUpAll } from "./processes";
-import { renderBenchmarks, SOAK_SVG } from "./report";
+import { clientSignatureLines, renderBenchmarks, SOAK_SVG } from "./report";
 import { LIMITS, SECTION_NAMES, summarize, type BenchResults, type RunContext, type SectionName } from "./results";
 import { runScaling } from "./scaling";
 import { runSoak } from "./soak";
@@ -71,6 +72,7 @@ function printTable(results: BenchResults): void {
   }
   if (results.decide_us) lines.push("", `decide µs by grant count: ${JSON.stringify(results.decide_us)}`);
   if (results.verify_cached_us) lines.push(`verify µs cached ${JSON.stringify(results.verify_cached_us)}, uncached ${JSON.stringify(results.verify_uncached_us)}`);
+  lines.push(...clientSignatureLines(results));
   const e2e = results.sections.e2e;
   if (e2e && !("skipped" in e2e)) {
     lines.push("", "whole path".padEnd(16) + "overhead p50 / p95 / p99 (ms)".padEnd(36) + "MB/s direct / gateway");
@@ -135,7 +137,8 @@ async function main(argv: readonly string[]): Promise<number> {
     writeFileSync(jwksPath, JSON.stringify({ keys: [pair.publicKey] }));
     const token = await mintToken({ key: pair.privateKey, subject: "bench", grants: GRANTS, ttlSeconds: 3600, issuer: "rajee", audience: "rajee" });
     const needsBundle = wanted.includes("http") || wanted.includes("soak");
-    const setup: HttpSetup = { mainJs: needsBundle ? bundleAuthorizer(join(dir, "app")).files.main.path : "", jwksPath, token, dir, quick };
+    const bound = await boundClient(dir, pair.privateKey, GRANTS);
+    const setup: HttpSetup = { mainJs: needsBundle ? bundleAuthorizer(join(dir, "app")).files.main.path : "", jwksPath, token, bound, dir, quick };
     for (const name of wanted) {
       process.stdout.write(`== ${name}${quick ? " (quick)" : ""}\n`);
       const started = context();

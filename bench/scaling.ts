@@ -7,13 +7,15 @@ import { fileSource } from "../handlers/authorizer/text-source";
 import { upstreamSigner } from "../handlers/authorizer/upstream-signing";
 import { AUTHORIZER_VARIABLES } from "../src/contracts/authorizer-environment";
 import { authorizeClassified, decide, type DecisionContext } from "../src/decision";
-import { generateSigningKeyPair } from "../src/keys/generate";
+import { generateSigningKeyPair, type GeneratedKeyPair } from "../src/keys/generate";
 import type { SigningAlgorithm } from "../src/keys/jwks";
 import { buildKeyring } from "../src/keys/keyring";
 import type { GatewayRequest } from "../src/s3/request";
+import type { SignedRequest } from "../src/sigv4/verify";
 import { mintToken } from "../src/token/mint";
 import { tokenPolicy } from "../src/token/policy";
 import { verifyToken } from "../src/token/verify";
+import { boundClient, headerSignedGet, presignedGet, type BoundClient } from "./bound-client";
 import { round } from "./stats";
 import { interleavedPerCallUs, perCallUs } from "./timing";
 import { writeFileSync } from "node:fs";
@@ -41,13 +43,120 @@ export interface ScalingResults {
   readonly verify_uncached_us: Record<string, number>;
   /** The upstream signer (SigV4 for S3) on one allowed GET. */
   readonly upstream_signing_us: number;
+  /**
+   * `Authorizer.check` on a token-cache hit of a GET under a token of CLIENT_SIGNATURE_GRANTS grants:
+   * a bearer token (RAJEE_CLIENT_SIGNATURES when-bound, no client signature), and a bound token signed
+   * by the client (`required`, as staging and prod run: the sealed secret opened once per cached token,
+   * the client's SigV4 signature verified on every check). Both authorizers hold the same binding keys.
+   * Absent from results measured before it existed.
+   */
+  readonly client_signature_us?: ClientSignatureUs;
 }
+
+/** Microseconds per `Authorizer.check` on a cache hit, by how the client presents its token. */
+export interface ClientSignatureUs {
+  /** Grants in both tokens (the last one matching). */
+  readonly token_grants: number;
+  /** Bearer token in `x-amz-security-token`, no signature. */
+  readonly bearer: number;
+  /** Bound token, SigV4 in the Authorization header (the SDKs' and CLIs' usual request). */
+  readonly bound_header_signed: number;
+  /** Bound token, SigV4 in the query (a presigned URL). */
+  readonly bound_presigned: number;
+}
+
+/** Grants of the client-signature comparison: as the HTTP section's token (100, the last matching). */
+export const CLIENT_SIGNATURE_GRANTS = 100;
+/** Host the benchmark's signed requests name (and sign). */
+const SIGNED_HOST = "gw.example.com";
 
 const request = (token: string, path: string): GatewayRequest => ({ method: "GET", path, headers: { host: "gw.example.com", "x-amz-security-token": token } });
 
 /** Grants that do not match, then the one that does, so a scan would read them all. */
 function grantsOf(count: number): string[] {
   return [...Array.from({ length: count - 1 }, (_, i) => `read:data/other-${i}/`), "read:data/reports/"];
+}
+
+/**
+ * `count` copies of `request` whose header values and target are new string objects each, as each
+ * HTTP request's are: the same string object every time would let comparisons stop at identity.
+ */
+function freshCopies(request: GatewayRequest, count: number): GatewayRequest[] {
+  const copy = (text: string) => Buffer.from(text, "latin1").toString("latin1");
+  return Array.from({ length: count }, () => ({
+    ...request,
+    path: copy(request.path),
+    headers: Object.fromEntries(Object.entries(request.headers).map(([name, value]) => [name, typeof value === "string" ? copy(value) : value])),
+  }));
+}
+
+/** The authorizer with the client's binding keys loaded (started: polling, until `stop`), in `mode`. */
+async function signatureAuthorizerFor(dir: string, publicKey: object, client: BoundClient, mode: "required" | "when-bound"): Promise<Authorizer> {
+  const jwksPath = join(dir, `jwks-${Math.random().toString(36).slice(2)}.json`);
+  writeFileSync(jwksPath, JSON.stringify({ keys: [publicKey] }));
+  const authorizer = new Authorizer({
+    config: parseConfig({
+      [AUTHORIZER_VARIABLES.jwksFile]: jwksPath,
+      [AUTHORIZER_VARIABLES.rateLimitPerSecond]: "0",
+      [AUTHORIZER_VARIABLES.clientSignatures]: mode,
+      [AUTHORIZER_VARIABLES.bindingKeysFile]: client.bindingKeysPath,
+    }),
+    keySource: fileSource(jwksPath),
+    logger: createLogger("info", { write: () => {} }),
+    emfWrite: () => {},
+  });
+  await authorizer.start();
+  const { ready, problems } = authorizer.ready();
+  if (!ready) {
+    authorizer.stop();
+    throw new Error(`scaling: the ${mode} authorizer is not ready: ${problems.join("; ")}`);
+  }
+  return authorizer;
+}
+
+/**
+ * `Authorizer.check` on a cache hit: bearer (when-bound) against a bound token's header-signed and
+ * presigned GETs (required), measured interleaved. Each request is signed once and replayed, as a
+ * retried request is: valid within the verifier's clock skew (header) or the URL's expiry (presigned).
+ */
+async function measureClientSignatures(dir: string, pair: GeneratedKeyPair, timing: { rounds: number; batchMs: number }): Promise<ClientSignatureUs> {
+  const grants = grantsOf(CLIENT_SIGNATURE_GRANTS);
+  const path = "/data/reports/q1.csv";
+  const client = await boundClient(dir, pair.privateKey, grants);
+  const bearerToken = await mintToken({ key: pair.privateKey, subject: "bench", grants, ttlSeconds: 3600, issuer: "rajee", audience: "rajee" });
+  const header = await headerSignedGet(client, SIGNED_HOST, path);
+  const presigned = await presignedGet(client, SIGNED_HOST, path);
+  const asChecked = (signed: SignedRequest): GatewayRequest => ({ method: signed.method, path: signed.target, headers: signed.headers });
+  const bearerAuthorizer = await signatureAuthorizerFor(dir, pair.publicKey, client, "when-bound");
+  const boundAuthorizer = await signatureAuthorizerFor(dir, pair.publicKey, client, "required");
+  try {
+    const cases: [string, Authorizer, GatewayRequest][] = [
+      ["bearer", bearerAuthorizer, request(bearerToken, path)],
+      ["bound header-signed", boundAuthorizer, asChecked(header)],
+      ["bound presigned", boundAuthorizer, asChecked(presigned)],
+    ];
+    const fns: (() => unknown)[] = [];
+    const mustAllow = async () => {
+      for (const [name, authorizer, req] of cases) {
+        const response = await authorizer.check(req, { requestId: "bench" });
+        if (response.status !== 200) throw new Error(`scaling: the ${name} GET must be allowed, got ${response.status}: ${response.body}`);
+      }
+    };
+    // The first check of each fills the token cache (and opens the bound token's sealed secret).
+    await mustAllow();
+    for (const [, authorizer, req] of cases) {
+      const requests = freshCopies(req, 64);
+      let next = 0;
+      fns.push(() => authorizer.check(requests[next++ & 63] as GatewayRequest, { requestId: "bench" }));
+    }
+    const [bearer, boundHeader, boundPresigned] = await interleavedPerCallUs(fns, timing);
+    // Still allowed after the run: the figures are of allowed checks, not of refusals.
+    await mustAllow();
+    return { token_grants: CLIENT_SIGNATURE_GRANTS, bearer: round(bearer as number, 2), bound_header_signed: round(boundHeader as number, 2), bound_presigned: round(boundPresigned as number, 2) };
+  } finally {
+    bearerAuthorizer.stop();
+    boundAuthorizer.stop();
+  }
 }
 
 async function authorizerFor(dir: string, publicKey: object): Promise<Authorizer> {
@@ -144,6 +253,7 @@ export async function runScaling(dir: string, quick: boolean): Promise<ScalingRe
   const allowed = await decide(request(await mint(grantsOf(10)), "/data/reports/q1.csv"), { verify: (t) => verifyToken(t, keyring, policy, new Date()), classify: {}, now: new Date() });
   if (!allowed.allow) throw new Error("scaling: the signing request must be allowed");
   const signingUs = round(await perCallUs(() => signer(allowed, { requestId: "bench", now: new Date() }), timing), 1);
+  const clientSignatureUs = await measureClientSignatures(dir, pair, timing);
 
   authorizer.stop();
   return {
@@ -155,5 +265,6 @@ export async function runScaling(dir: string, quick: boolean): Promise<ScalingRe
     verify_cached_us: verifyCached,
     verify_uncached_us: verifyUncached,
     upstream_signing_us: signingUs,
+    client_signature_us: clientSignatureUs,
   };
 }

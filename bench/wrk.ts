@@ -44,7 +44,8 @@ export function wrkInstalled(): boolean {
 
 /**
  * Runs wrk (one thread: the machine's other core serves). Header names are sent as given; never pass
- * `host` (wrk adds its own, and a second Host header is refused as a duplicate).
+ * `host` (wrk adds its own, and a second Host header is refused as a duplicate). `Host`, spelled
+ * exactly so, replaces wrk's own (its wrk.lua adds one only when `wrk.headers["Host"]` is unset).
  */
 export function wrk(run: WrkRun): WrkResult {
   const headerArgs = Object.entries(run.headers).flatMap(([name, value]) => ["-H", `${name}: ${value}`]);

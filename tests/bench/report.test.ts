@@ -1,7 +1,7 @@
 import { parseWrk } from "../../bench/wrk";
 import { quantile } from "../../bench/stats";
 import { summarize, type BenchResults, type RunContext } from "../../bench/results";
-import { renderBenchmarks } from "../../bench/report";
+import { clientSignatureLines, renderBenchmarks } from "../../bench/report";
 import { lineChartSvg } from "../../bench/svg-plot";
 
 const machine: RunContext["machine"] = { cpus: 2, cpu_model: "Test CPU", node: "v20.0.0", platform: "linux-x64" };
@@ -82,5 +82,73 @@ describe("benchmark results", () => {
     expect(svg.startsWith("<svg")).toBe(true);
     expect(svg.match(/<path /g)).toHaveLength(2);
     expect(svg).toContain("stroke-dasharray");
+  });
+});
+
+describe("client signatures in the results", () => {
+  const bound = { rps: 20000, p50_us: 300, p99_us: 1500, cpu_us_per_request: 45 };
+  const withBound = () => ({ ...http(30000, 600), bound_header_signed: bound });
+  function scaling(clientSignature?: { bearer: number; bound_header_signed: number; bound_presigned: number }) {
+    return {
+      decide_us: { "1": 4, "1000": 6 },
+      grant_check_us: { "1": 0.2, "1000": 0.3 },
+      check_us: { "1": 9, "1000": 12 },
+      token_chars: { "1": 300, "1000": 30000 },
+      delete_objects_us: { one_prefix_grant: 800, grant_per_key: 900 },
+      verify_cached_us: { EdDSA: 0.4 },
+      verify_uncached_us: { EdDSA: 180 },
+      upstream_signing_us: 25,
+      ...(clientSignature ? { client_signature_us: { token_grants: 100, ...clientSignature } } : {}),
+      context,
+    };
+  }
+
+  it("compares bound header-signed with bearer cache hits, in-process and over HTTP, without adding a target", () => {
+    const results = summarize({ http: withBound(), scaling: scaling({ bearer: 10, bound_header_signed: 32.5, bound_presigned: 41.25 }) }, "now", machine, [0.5]);
+    expect(results.client_signature).toEqual({
+      check_us: { token_grants: 100, bearer: 10, bound_header_signed: 32.5, bound_presigned: 41.25, header_signed_added: 22.5, presigned_added: 31.25 },
+      http: { bearer_rps: 30000, bound_rps: 20000, rps_ratio: 0.667, bearer_cpu_us_per_request: 30, bound_cpu_us_per_request: 45, cpu_us_added: 15 },
+    });
+    const without = summarize({ http: http(30000, 600), scaling: scaling() }, "now", machine, [0.5]);
+    expect(results.targets).toEqual(without.targets);
+  });
+
+  it("holds only the part whose section measured it", () => {
+    expect(summarize({ http: withBound() }, "now", machine, [0.5]).client_signature).toEqual({ http: expect.objectContaining({ bound_rps: 20000 }) });
+    expect(summarize({ scaling: scaling({ bearer: 10, bound_header_signed: 30, bound_presigned: 40 }) }, "now", machine, [0.5]).client_signature).toEqual({ check_us: expect.objectContaining({ header_signed_added: 20 }) });
+    expect(summarize({ http: { skipped: "wrk is not installed", context } }, "now", machine, [0.5]).client_signature).toBeUndefined();
+  });
+
+  it("renders the bound row beside the bearer row and the in-process comparison", () => {
+    const page = renderBenchmarks(summarize({ http: withBound(), scaling: scaling({ bearer: 10, bound_header_signed: 32.5, bound_presigned: 41.25 }) }, "now", machine, [0.5]), "");
+    const lines = page.split("\n");
+    const cached = lines.findIndex((l) => l.startsWith("| authorizer, token cache hits |"));
+    expect(lines[cached + 1]).toBe("| authorizer, bound token, header-signed, client signature verified (as staging and prod run) | 20000 | 33 % | 300 µs | 1500 µs | 45 µs | 0.27x |");
+    expect(page).toContain("| bound token of 100 grants, SigV4 in the Authorization header (`required`) | 32.5 µs | +22.5 µs |");
+    expect(page).toContain("| bound token of 100 grants, presigned URL (SigV4 in the query, `required`) | 41.25 µs | +31.25 µs |");
+    expect(page).not.toContain("not measured");
+  });
+
+  it("renders results measured before the comparison existed, saying not measured", () => {
+    const old = summarize({ http: http(30000, 600), scaling: scaling() }, "now", machine, [0.5]);
+    expect(old.client_signature).toBeUndefined();
+    const page = renderBenchmarks(old, "");
+    expect(page).toContain("| authorizer, bound token, header-signed, client signature verified (as staging and prod run) | not measured |  |  |  |  |  |");
+    expect(page).toContain("Bearer against bound tokens: not measured");
+    expect(clientSignatureLines(old)).toEqual([
+      "",
+      "client signatures (bound tokens, as staging and prod run; not a target):",
+      "  check µs, bearer vs bound tokens: not measured",
+      "  HTTP, bound tokens with client signatures: not measured",
+    ]);
+  });
+
+  it("prints the comparison for the run's table, and nothing when neither section was measured", () => {
+    const results = summarize({ http: withBound(), scaling: scaling({ bearer: 10, bound_header_signed: 8, bound_presigned: 41.25 }) }, "now", machine, [0.5]);
+    expect(clientSignatureLines(results).slice(2)).toEqual([
+      "  check µs on a cache hit: bearer 10, bound header-signed 8 (−2), bound presigned 41.25 (+31.25)",
+      "  HTTP, bound header-signed vs bearer cache hits: 20000 / 30000 req/s (0.667x); CPU per request 45 / 30 µs (+15)",
+    ]);
+    expect(clientSignatureLines(summarize({}, "now", machine, [0.5]))).toEqual([]);
   });
 });
