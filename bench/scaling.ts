@@ -66,11 +66,11 @@ export interface ClientSignatureUs {
 }
 
 /** Grants of the client-signature comparison: as the HTTP section's token (100, the last matching). */
-export const CLIENT_SIGNATURE_GRANTS = 100;
-/** Host the benchmark's signed requests name (and sign). */
-const SIGNED_HOST = "gw.example.com";
+const CLIENT_SIGNATURE_GRANTS = 100;
+/** Host of every request here (signed, in the bound ones). */
+const HOST = "gw.example.com";
 
-const request = (token: string, path: string): GatewayRequest => ({ method: "GET", path, headers: { host: "gw.example.com", "x-amz-security-token": token } });
+const request = (token: string, path: string): GatewayRequest => ({ method: "GET", path, headers: { host: HOST, "x-amz-security-token": token } });
 
 /** Grants that do not match, then the one that does, so a scan would read them all. */
 function grantsOf(count: number): string[] {
@@ -116,16 +116,17 @@ async function signatureAuthorizerFor(dir: string, publicKey: object, client: Bo
 
 /**
  * `Authorizer.check` on a cache hit: bearer (when-bound) against a bound token's header-signed and
- * presigned GETs (required), measured interleaved. Each request is signed once and replayed, as a
- * retried request is: valid within the verifier's clock skew (header) or the URL's expiry (presigned).
+ * presigned GETs (required), measured interleaved. Each request is signed once and replayed, as the
+ * HTTP section's wrk run replays its one: valid within the verifier's clock skew (header) or the
+ * URL's expiry (presigned), and checked allowed before and after the timing.
  */
 async function measureClientSignatures(dir: string, pair: GeneratedKeyPair, timing: { rounds: number; batchMs: number }): Promise<ClientSignatureUs> {
   const grants = grantsOf(CLIENT_SIGNATURE_GRANTS);
   const path = "/data/reports/q1.csv";
   const client = await boundClient(dir, pair.privateKey, grants);
   const bearerToken = await mintToken({ key: pair.privateKey, subject: "bench", grants, ttlSeconds: 3600, issuer: "rajee", audience: "rajee" });
-  const header = await headerSignedGet(client, SIGNED_HOST, path);
-  const presigned = await presignedGet(client, SIGNED_HOST, path);
+  const header = await headerSignedGet(client, HOST, path);
+  const presigned = await presignedGet(client, HOST, path);
   const asChecked = (signed: SignedRequest): GatewayRequest => ({ method: signed.method, path: signed.target, headers: signed.headers });
   const bearerAuthorizer = await signatureAuthorizerFor(dir, pair.publicKey, client, "when-bound");
   const boundAuthorizer = await signatureAuthorizerFor(dir, pair.publicKey, client, "required");
