@@ -14,9 +14,13 @@ export const SCOPE_TERMINATOR = "aws4_request";
 export const UNSIGNED_PAYLOAD = "UNSIGNED-PAYLOAD";
 
 const UNRESERVED = /[A-Za-z0-9\-_.~]/;
+const ALL_UNRESERVED = /^[A-Za-z0-9\-_.~]*$/;
 
 /** SigV4's UriEncode: every byte of the UTF-8 text but the unreserved characters as `%XX`, upper-case hex. */
 export function uriEncode(text: string): string {
+  // Most names and values (a token in X-Amz-Security-Token: kilobytes of base64url) need no escape:
+  // one regex test instead of a test per character.
+  if (ALL_UNRESERVED.test(text)) return text;
   let out = "";
   for (const char of text) {
     if (UNRESERVED.test(char)) {
@@ -117,8 +121,17 @@ export function stringToSign(amzDate: string, scope: CredentialScope, canonical:
 
 const hmac = (key: Buffer | string, text: string): Buffer => createHmac("sha256", key).update(text, "utf8").digest();
 
+/** The signing key derived from the secret and the scope (four HMAC-SHA256 steps). */
+export function signingKey(secretAccessKey: string, scope: CredentialScope): Buffer {
+  return hmac(hmac(hmac(hmac(`AWS4${secretAccessKey}`, scope.date), scope.region), scope.service), SCOPE_TERMINATOR);
+}
+
+/** HMAC-SHA256 over `toSign` with a derived signing key: the signature's 32 bytes. */
+export function signatureWithKey(key: Buffer, toSign: string): Buffer {
+  return hmac(key, toSign);
+}
+
 /** HMAC-SHA256 over `toSign` with the key derived from the secret and the scope: the signature's 32 bytes. */
 export function signatureBytes(secretAccessKey: string, scope: CredentialScope, toSign: string): Buffer {
-  const key = hmac(hmac(hmac(hmac(`AWS4${secretAccessKey}`, scope.date), scope.region), scope.service), SCOPE_TERMINATOR);
-  return hmac(key, toSign);
+  return signatureWithKey(signingKey(secretAccessKey, scope), toSign);
 }

@@ -1,3 +1,4 @@
+import fc from "fast-check";
 import { canonicalHeaderValue, canonicalQuery, canonicalRequest, sha256Hex, signatureBytes, stringToSign, uriEncode } from "../../../src/sigv4/canonical";
 
 /**
@@ -107,6 +108,18 @@ describe("SigV4 canonical pieces, S3 rules", () => {
 
   it("encodes every byte but the unreserved characters, upper-case hex", () => {
     expect(uriEncode("a b/c~é*")).toBe("a%20b%2Fc~%C3%A9%2A");
+  });
+
+  it("encodes as the per-character definition says, text with nothing to escape included", () => {
+    const byDefinition = (text: string) =>
+      [...text].map((c) => (/[A-Za-z0-9\-_.~]/.test(c) ? c : [...Buffer.from(c, "utf8")].map((b) => `%${b.toString(16).toUpperCase().padStart(2, "0")}`).join(""))).join("");
+    const unreserved = fc.string({ unit: fc.constantFrom(..."AZaz09-_.~"), maxLength: 40 });
+    fc.assert(
+      fc.property(fc.oneof(unreserved, fc.string({ unit: "grapheme", maxLength: 20 }), fc.string({ unit: fc.constantFrom("a", "~", "/", "%", " ", "é", "+", "="), maxLength: 20 })), (text) => {
+        expect(uriEncode(text)).toBe(byDefinition(text));
+      }),
+      { numRuns: 1000 },
+    );
   });
 
   it("trims header values and collapses runs of spaces", () => {

@@ -159,6 +159,21 @@ describe("verifySignature: presigned URLs", () => {
     expect(check(request, CREDENTIAL, new Date(NOW.getTime() + 3599_000))).toEqual({ ok: true });
   });
 
+  it("verifies each day's signatures with that day's key when one credential is used across days", async () => {
+    const credential = { ...CREDENTIAL };
+    const nextDay = new Date(NOW.getTime() + 24 * 3600_000);
+    const today = await presign(GET, credential, NOW, 7 * 24 * 3600);
+    const tomorrow = await presign(GET, credential, nextDay, 7 * 24 * 3600);
+    const forged = await presign(GET, { ...credential, secretAccessKey: "x".repeat(40) }, nextDay, 7 * 24 * 3600);
+    const at = new Date(nextDay.getTime() + 60_000);
+    // The derived key is kept per credential and scope: alternating days never reuses the other day's.
+    for (let round = 0; round < 2; round++) {
+      expect(check(today, credential, at)).toEqual({ ok: true });
+      expect(check(tomorrow, credential, at)).toEqual({ ok: true });
+      expect(check(forged, credential, at)).toMatchObject({ ok: false, reason: "signature" });
+    }
+  });
+
   it("refuses it once expired", async () => {
     const request = await presign(GET, CREDENTIAL, NOW, 60);
     expect(check(request, CREDENTIAL, new Date(NOW.getTime() + 61_000))).toMatchObject({ ok: false, reason: "expired", error: { code: "AccessDenied", message: "Request has expired" } });
