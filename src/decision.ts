@@ -5,7 +5,7 @@ import { createBucketAnswer } from "./s3/create-bucket";
 import { LOCALLY_ANSWERED } from "./s3/operations";
 import { presignWithoutTokenError } from "./s3/presign-hint";
 import type { GatewayRequest } from "./s3/request";
-import { compactTokenProblem } from "./token/compact";
+import { canonicalToken } from "./token/compact";
 import { extractToken, presignedUrlProblem, type TokenPlace } from "./token/extract";
 import type { VerifiedToken, VerifyResult } from "./token/verify";
 
@@ -105,9 +105,11 @@ export function decideNow(request: GatewayRequest, context: DecisionContext): De
   }
   const presignProblem = presignedUrlProblem(head.query, context.now);
   if (presignProblem) return deny(presignProblem, "presign-expired", { request: head });
-  const spelling = compactTokenProblem(extraction.token);
-  if (spelling) return deny(s3Error("InvalidToken", spelling), "malformed", { request: head });
-  const verified = context.verify(extraction.token);
+  // The canonical text, as the object kept for a token seen lately: equal to the one sent, so the
+  // verifier's own comparison with the text it cached is by identity.
+  const spelled = canonicalToken(extraction.token);
+  if (typeof spelled !== "string") return deny(s3Error("InvalidToken", spelled.problem), "malformed", { request: head });
+  const verified = context.verify(spelled);
   if (isPromise(verified)) return verified.then((result) => judgeVerified(request, context, head, extraction.place, result));
   return judgeVerified(request, context, head, extraction.place, verified);
 }

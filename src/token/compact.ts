@@ -43,21 +43,38 @@ export function base64urlProblem(segment: string): string | undefined {
   return undefined;
 }
 
+/** Why a token's text is not the canonical compact JWS (the message never contains the token). */
+export interface SpellingProblem {
+  readonly problem: string;
+}
+
+/**
+ * The canonical spelling check, keeping what it learnt: `token` as the one string object held for
+ * its text when it was seen lately (see `recentCanonical`), else `token` itself once scanned, or
+ * why it is not a compact JWS in canonical base64url. Later comparisons of the returned text against
+ * texts kept from it (the token cache's) are then by identity, not a second pass over kilobytes.
+ */
+export function canonicalToken(token: string): string | SpellingProblem {
+  const signature = token.slice(token.lastIndexOf(".") + 1);
+  const seen = recentCanonical.get(signature);
+  if (seen === token) return seen;
+  const parts = token.split(".");
+  if (parts.length !== 3) return { problem: `token has ${parts.length} dot-separated parts; a compact JWT has exactly three` };
+  for (let i = 0; i < 3; i++) {
+    const problem = base64urlProblem(parts[i] as string);
+    if (problem) return { problem: `token ${SEGMENTS[i]} ${problem}; send the token exactly as minted (unpadded base64url, no spaces)` };
+  }
+  rememberCanonical(signature, token);
+  return token;
+}
+
 /**
  * Why `token` is not a compact JWS in canonical base64url, or undefined when it is. Runs before
  * any cache lookup or signature verification; the message never contains the token.
  */
 export function compactTokenProblem(token: string): string | undefined {
-  const signature = token.slice(token.lastIndexOf(".") + 1);
-  if (recentCanonical.get(signature) === token) return undefined;
-  const parts = token.split(".");
-  if (parts.length !== 3) return `token has ${parts.length} dot-separated parts; a compact JWT has exactly three`;
-  for (let i = 0; i < 3; i++) {
-    const problem = base64urlProblem(parts[i] as string);
-    if (problem) return `token ${SEGMENTS[i]} ${problem}; send the token exactly as minted (unpadded base64url, no spaces)`;
-  }
-  rememberCanonical(signature, token);
-  return undefined;
+  const checked = canonicalToken(token);
+  return typeof checked === "string" ? undefined : checked.problem;
 }
 
 /** Characters of token text the memo below keeps at most (one-byte strings: about this many bytes). */

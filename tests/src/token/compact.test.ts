@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { decide } from "../../../src/decision";
-import { base64urlProblem, compactTokenProblem } from "../../../src/token/compact";
+import { base64urlProblem, canonicalToken, compactTokenProblem } from "../../../src/token/compact";
 import { tokenFixture, type TokenFixture } from "../../support/tokens";
 
 let fixture: TokenFixture;
@@ -113,6 +113,17 @@ describe("one token, one spelling", () => {
       expect(decision.allow || decision.error.message).not.toContain(token.split(".")[2]);
     }
     expect(verified).toBe(0);
+  });
+
+  it("hands back the text first seen for a token repeated in a new string, and never for a different text", () => {
+    const first = Buffer.from(token).toString("latin1");
+    const again = Buffer.from(token).toString("latin1");
+    expect(canonicalToken(first)).toBe(first);
+    expect(canonicalToken(again)).toBe(first);
+    const [header, payload, signature] = token.split(".") as [string, string, string];
+    expect(canonicalToken(`${header}.${payload}=.${signature}`)).toEqual({ problem: expect.stringMatching(/^token payload /) });
+    const other = `${header.slice(0, -4)}AAAA.${payload}.${signature}`;
+    expect(canonicalToken(other)).toBe(other);
   });
 
   it("answers a token seen before as the first time, and a respelling that keeps its signature by scanning it", () => {
