@@ -1,4 +1,4 @@
-import { createHash, timingSafeEqual } from "node:crypto";
+import { hash, timingSafeEqual } from "node:crypto";
 import { s3Error, type S3Error } from "../errors";
 import type { Headers } from "../s3/headers";
 import { canonicalQuery, canonicalRequest, scopeText, signatureWithKey, signingKey, stringToSign, UNSIGNED_PAYLOAD, type CredentialScope } from "./canonical";
@@ -33,7 +33,7 @@ const SIGNATURE_MISMATCH = "The request signature we calculated does not match t
 
 /** Equality of two strings in time independent of where they differ (both are hashed to equal length first). */
 export function sameText(a: string, b: string): boolean {
-  const digest = (text: string) => createHash("sha256").update(text, "utf8").digest();
+  const digest = (text: string) => hash("sha256", text, "buffer");
   return timingSafeEqual(digest(a), digest(b));
 }
 
