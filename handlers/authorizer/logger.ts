@@ -22,40 +22,56 @@ export const REDACT_PATHS: readonly string[] = [
 ];
 
 /**
- * Characters of log lines gathered before they are handed to stdout in one write. Each hand-over is
- * an asynchronous write on libuv's thread pool (a thread wake-up and a completion on the event
- * loop), so a larger batch costs fewer of them per check: 64 KiB is about 140 decision lines.
+ * Bytes of log lines gathered before they are handed to stdout in one write. Each hand-over is an
+ * asynchronous write on libuv's thread pool (a thread wake-up and a completion on the event loop),
+ * so a larger batch costs fewer of them per check: 64 KiB is about 140 decision lines.
  */
-export const LOG_BATCH_CHARS = 64 * 1024;
+export const LOG_BATCH_BYTES = 64 * 1024;
 /** Longest a line waits in the batch before it is written anyway, milliseconds. */
 export const LOG_FLUSH_INTERVAL_MS = 1000;
 
 /** Where log lines go: a stream with `flushSync`, as pino.destination returns. */
 export type FlushableDestination = DestinationStream & { flushSync(): void };
 
+/** Where batches go: bytes, as sonic-boom takes them in its `buffer` content mode. */
+export interface BatchTarget {
+  write(chunk: Buffer): unknown;
+  flushSync(): void;
+}
+
 /**
- * Gathers lines and hands them to `target` as one string per LOG_BATCH_CHARS, at most
- * LOG_FLUSH_INTERVAL_MS late; `flushSync()` writes the rest (at exit). One write per line was a
- * tenth of the authorizer's CPU under load, and sonic-boom's own buffering measures the bytes of its
- * whole buffer on every line it appends (docs/benchmarks.md), so lines are joined here first.
+ * Gathers lines into a buffer of `batchBytes` (UTF-8) and hands it to `target` when the next line
+ * would not fit, at most `flushIntervalMs` late, and at `flushSync()` (exit); a line longer than a
+ * whole batch goes on its own. One write per line was a tenth of the authorizer's CPU under load
+ * (docs/benchmarks.md). Lines are encoded as they arrive: a batch of strings waiting for a join was
+ * an object graph every young-generation collection copied, which lengthened each pause.
  */
-export function batchedDestination(target: FlushableDestination, batchChars = LOG_BATCH_CHARS, flushIntervalMs = LOG_FLUSH_INTERVAL_MS): FlushableDestination {
-  let lines: string[] = [];
-  let chars = 0;
+export function batchedDestination(target: BatchTarget, batchBytes = LOG_BATCH_BYTES, flushIntervalMs = LOG_FLUSH_INTERVAL_MS): FlushableDestination {
+  let batch = Buffer.allocUnsafe(batchBytes);
+  let used = 0;
   const handOver = () => {
-    if (lines.length === 0) return;
-    const text = lines.join("");
-    lines = [];
-    chars = 0;
-    target.write(text);
+    if (used === 0) return;
+    const full = batch.subarray(0, used);
+    // A new buffer: the one handed over stays the target's until its write completes.
+    batch = Buffer.allocUnsafe(batchBytes);
+    used = 0;
+    target.write(full);
   };
   const timer = setInterval(handOver, flushIntervalMs);
   timer.unref();
   return {
     write(line: string) {
-      lines.push(line);
-      chars += line.length;
-      if (chars >= batchChars) handOver();
+      // At most 3 bytes per UTF-16 unit; the exact length is counted only near the end of the batch.
+      if (used + 3 * line.length > batchBytes) {
+        const bytes = Buffer.byteLength(line, "utf8");
+        if (used + bytes > batchBytes) handOver();
+        if (bytes > batchBytes) {
+          target.write(Buffer.from(line, "utf8"));
+          return;
+        }
+      }
+      used += batch.write(line, used, "utf8");
+      if (used === batchBytes) handOver();
     },
     flushSync() {
       handOver();
@@ -64,9 +80,10 @@ export function batchedDestination(target: FlushableDestination, batchChars = LO
   };
 }
 
-/** Stdout for log and EMF lines: asynchronous (sonic-boom), in batches (`batchedDestination`). */
+/** Stdout for log and EMF lines: asynchronous (sonic-boom, bytes), in batches (`batchedDestination`). */
 export function stdoutDestination(): FlushableDestination {
-  return batchedDestination(pino.destination({ dest: 1, sync: false }));
+  // sonic-boom's `buffer` content mode takes Buffers (its writeBuffer); its typings name strings only.
+  return batchedDestination(pino.destination({ dest: 1, sync: false, contentMode: "buffer" }) as unknown as BatchTarget);
 }
 
 /**

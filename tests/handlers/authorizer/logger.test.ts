@@ -1,9 +1,14 @@
+import fc from "fast-check";
 import { batchedDestination, cachedIsoTime, createLogger } from "../../../handlers/authorizer/logger";
 
 function target() {
-  const writes: string[] = [];
+  const chunks: Buffer[] = [];
   let flushed = 0;
-  return { writes, flushes: () => flushed, stream: { write: (text: string) => void writes.push(text), flushSync: () => void flushed++ } };
+  return {
+    writes: () => chunks.map((chunk) => chunk.toString("utf8")),
+    flushes: () => flushed,
+    stream: { write: (chunk: Buffer) => void chunks.push(Buffer.from(chunk)), flushSync: () => void flushed++ },
+  };
 }
 
 describe("the authorizer's logger", () => {
@@ -32,18 +37,32 @@ describe("the authorizer's logger", () => {
     destination.write("aaaa\n");
     destination.write("bbbb\n");
     destination.write("cc\n");
-    expect(out.writes).toEqual(["aaaa\nbbbb\n"]);
+    expect(out.writes()).toEqual(["aaaa\nbbbb\n"]);
     destination.flushSync();
-    expect(out.writes).toEqual(["aaaa\nbbbb\n", "cc\n"]);
+    expect(out.writes()).toEqual(["aaaa\nbbbb\n", "cc\n"]);
     expect(out.flushes()).toBe(1);
+  });
+
+  it("hands over every byte of every line, in order, whatever the lines' scripts and sizes against the batch", () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 4, max: 64 }), fc.array(fc.string({ unit: "grapheme", maxLength: 40 }), { maxLength: 30 }), (batchBytes, lines) => {
+        const out = target();
+        const destination = batchedDestination(out.stream, batchBytes, 60_000);
+        for (const line of lines) destination.write(line);
+        destination.flushSync();
+        expect(out.writes().join("")).toBe(lines.join(""));
+        // Only a single line longer than the batch is handed over larger than the batch.
+        for (const chunk of out.writes()) expect(Buffer.byteLength(chunk) <= batchBytes || lines.includes(chunk)).toBe(true);
+      }),
+    );
   });
 
   it("writes a line that waited the flush interval without more lines behind it", async () => {
     const out = target();
     const destination = batchedDestination(out.stream, 1_000_000, 20);
     destination.write("only\n");
-    expect(out.writes).toEqual([]);
+    expect(out.writes()).toEqual([]);
     await new Promise((resolve) => setTimeout(resolve, 80));
-    expect(out.writes).toEqual(["only\n"]);
+    expect(out.writes()).toEqual(["only\n"]);
   });
 });
