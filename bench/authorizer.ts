@@ -5,8 +5,11 @@ import { headerSignedGet, type BoundClient } from "./bound-client";
 import { summarizeProfile, type ProfileSummary } from "./cpu-profile";
 import { openLoop, type OpenLoopResult } from "./open-loop";
 import { startAuthorizer, startNullServer, type ServerProcess } from "./processes";
-import { round } from "./stats";
+import { median, round } from "./stats";
 import { wrk, type WrkResult } from "./wrk";
+
+/** Pairs of closed-loop runs (null server, authorizer) in a full run; `--quick` takes one. */
+export const CLOSED_LOOP_ROUNDS = 3;
 
 /** Connections of the closed-loop runs (wrk -t1). */
 export const CONNECTIONS = 8;
@@ -59,8 +62,16 @@ export interface FixedRateRow {
 export interface HttpResults {
   readonly seconds: number;
   readonly connections: number;
+  /** The null server and the authorizer's cache hits: each field the median of `rounds`. */
   readonly baseline: ClosedLoopRow;
   readonly cached: ClosedLoopRow;
+  /**
+   * The closed-loop runs in pairs, null server and authorizer back to back (the order alternating),
+   * both processes up throughout: a ratio is taken within each pair and the targets use the median
+   * ratio, so a disturbance of the machine weighs on one pair, not on one side of the comparison.
+   * Absent from results measured before pairs were taken.
+   */
+  readonly rounds?: readonly { readonly baseline: ClosedLoopRow; readonly cached: ClosedLoopRow }[];
   readonly uncached: ClosedLoopRow;
   /**
    * Cache hits of a bound token replaying one header-signed GET, the authorizer in
@@ -92,6 +103,12 @@ export function signedRequestHeaders(signed: Readonly<Record<string, string | un
   const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(signed)) if (value !== undefined) headers[name === "host" ? "Host" : name] = value;
   return { ...headers, "x-request-id": REQUEST_ID };
+}
+
+/** Each field's median over the rows (the middle one of an odd count, the mean of the middle two of an even one). */
+export function medianRow(rows: readonly ClosedLoopRow[]): ClosedLoopRow {
+  const of = (field: keyof ClosedLoopRow) => round(median(rows.map((row) => row[field])));
+  return { rps: Math.round(median(rows.map((row) => row.rps))), p50_us: of("p50_us"), p99_us: of("p99_us"), cpu_us_per_request: of("cpu_us_per_request") };
 }
 
 const closed = (r: WrkResult & { cpuUs: number }): ClosedLoopRow => ({ rps: Math.round(r.requestsPerSecond), p50_us: round(r.p50Us), p99_us: round(r.p99Us), cpu_us_per_request: round(r.cpuUs / r.requests) });
@@ -159,8 +176,24 @@ export async function runHttp(setup: HttpSetup): Promise<HttpResults> {
     return rows;
   };
 
-  const baseline = await withServer(startNullServer, async (server) => ({ closed: await load("null server", server), fixed: await rates("null", server) }));
-  const cached = await withServer(authorizer(), async (server) => ({ closed: await load("authorizer", server), rss: server.rssMiB(), fixed: await rates("authorizer", server) }));
+  const pairs = await withServer(startNullServer, (nullServer) =>
+    withServer(authorizer(), async (authorizerServer) => {
+      const rounds: { baseline: ClosedLoopRow; cached: ClosedLoopRow }[] = [];
+      for (let round = 0; round < (setup.quick ? 1 : CLOSED_LOOP_ROUNDS); round++) {
+        // Alternating which goes first, so a drift of the machine during the run favours neither.
+        const runNull = async () => closed(await load("null server", nullServer));
+        const runAuthorizer = async () => closed(await load("authorizer", authorizerServer));
+        if (round % 2 === 0) {
+          const baselineRow = await runNull();
+          rounds.push({ baseline: baselineRow, cached: await runAuthorizer() });
+        } else {
+          const cachedRow = await runAuthorizer();
+          rounds.push({ baseline: await runNull(), cached: cachedRow });
+        }
+      }
+      return { rounds, rss: authorizerServer.rssMiB(), fixed: [...(await rates("null", nullServer)), ...(await rates("authorizer", authorizerServer))] };
+    }),
+  );
   const bound = await withServer(
     authorizer({ [AUTHORIZER_VARIABLES.clientSignatures]: "required", [AUTHORIZER_VARIABLES.bindingKeysFile]: setup.bound.bindingKeysPath }),
     // Signed now, replayed for the whole run: inside the verifier's 15-minute clock skew throughout.
@@ -182,12 +215,13 @@ export async function runHttp(setup: HttpSetup): Promise<HttpResults> {
   return {
     seconds,
     connections: CONNECTIONS,
-    baseline: closed(baseline.closed),
-    cached: closed(cached.closed),
+    baseline: medianRow(pairs.rounds.map((r) => r.baseline)),
+    cached: medianRow(pairs.rounds.map((r) => r.cached)),
+    rounds: pairs.rounds,
     uncached: closed(uncached),
     bound_header_signed: closed(bound),
-    rss_mib: round(cached.rss),
-    fixed_rate: [...baseline.fixed, ...cached.fixed],
+    rss_mib: round(pairs.rss),
+    fixed_rate: pairs.fixed,
     profile: { seconds: profileSeconds, ...summarizeProfile(join(profileDir, profileFile), 12) },
   };
 }

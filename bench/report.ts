@@ -20,6 +20,20 @@ export const NOT_MEASURED = "not measured";
 const BOUND_HTTP_ROW = "authorizer, bound token, header-signed, client signature verified (as staging and prod run)";
 const plus = (n: number) => `${n >= 0 ? "+" : "−"}${Math.abs(n)}`;
 
+/** The closed-loop pairs behind the medians, when the results hold them. */
+function pairLines(http: HttpResults): string[] {
+  const rounds = http.rounds;
+  if (rounds === undefined || rounds.length < 2) return [];
+  const list = (of: (pair: NonNullable<HttpResults["rounds"]>[number]) => number, digits: number) => rounds.map((pair) => of(pair).toFixed(digits)).join(", ");
+  return [
+    `The two servers ran in ${rounds.length} pairs of runs back to back, both processes up throughout and the order alternating;`,
+    "each row above is the median of its runs, and each ratio the targets use is the median of the pairs' ratios:",
+    `req/s ${list((p) => p.cached.rps / p.baseline.rps, 3)}; p99 ${list((p) => p.cached.p99_us / p.baseline.p99_us, 2)};`,
+    `null server's CPU per request over the authorizer's ${list((p) => p.baseline.cpu_us_per_request / p.cached.cpu_us_per_request, 3)}.`,
+    "",
+  ];
+}
+
 function httpSection(http: HttpResults & { context: RunContext }): string[] {
   const ratio = (r: { rps: number }) => `${((100 * r.rps) / http.baseline.rps).toFixed(0)} %`;
   const fixedRow = (r: FixedRateRow) => [r.server === "null" ? "null node:http server" : "authorizer, cache hits", `${r.rate}/s for ${r.seconds} s`, us(r.p50_us), us(r.p99_us), us(r.p999_us), us(r.max_us), `${r.answered}${r.failed ? ` (${r.failed} failed)` : ""}`, us(r.sender_lag_p99_us)];
@@ -52,6 +66,7 @@ function httpSection(http: HttpResults & { context: RunContext }): string[] {
       ),
     ),
     "",
+    ...pairLines(http),
     "The CPU columns come from the server's /proc times over the measured run: less disturbed by other work on",
     "the machine than req/s, they predict the req/s ratio of a CPU-bound server on a quiet machine.",
     "",

@@ -1,5 +1,6 @@
 import { parseWrk } from "../../bench/wrk";
-import { quantile } from "../../bench/stats";
+import { median, quantile } from "../../bench/stats";
+import { medianRow } from "../../bench/authorizer";
 import { summarize, type BenchResults, type RunContext } from "../../bench/results";
 import { clientSignatureLines, renderBenchmarks } from "../../bench/report";
 import { lineChartSvg } from "../../bench/svg-plot";
@@ -57,6 +58,30 @@ describe("benchmark results", () => {
     ]);
     const missed = summarize({ http: http(30000, 700) }, "now", machine, [0.5]);
     expect(missed.targets.filter((t) => !t.met).map((t) => t.name)).toEqual(["throughput on cache hits vs the null server", "p99 at 8 connections vs the null server"]);
+  });
+
+  it("takes each ratio within a pair of runs and judges the median over the pairs, and lists the pairs", () => {
+    const row = (rps: number, p99: number, cpu: number) => ({ rps, p50_us: 100, p99_us: p99, cpu_us_per_request: cpu });
+    const rounds = [
+      // One pair disturbed on the authorizer's side, one on the null server's: neither decides.
+      { baseline: row(80000, 800, 12), cached: row(30000, 4000, 25) },
+      { baseline: row(40000, 2000, 12), cached: row(50000, 900, 18) },
+      { baseline: row(80000, 800, 12), cached: row(52000, 1100, 18) },
+    ];
+    const paired = { ...http(0, 0), rounds, baseline: medianRow(rounds.map((r) => r.baseline)), cached: medianRow(rounds.map((r) => r.cached)) };
+    const results = summarize({ http: paired }, "now", machine, [0.5]);
+    expect(results.throughput_ratio).toBe(0.65);
+    expect(results.p99_ratio).toBe(1.38);
+    expect(results.cpu_ratio).toBe(0.667);
+    expect(results.targets[0]?.measured).toContain("median of 3 pairs");
+    expect(renderBenchmarks(results, "")).toContain("req/s 0.375, 1.250, 0.650; p99 5.00, 0.45, 1.38;");
+  });
+
+  it("computes each field's median over rows, the mean of the middle two for an even count", () => {
+    const rows = [5, 1, 3].map((n) => ({ rps: n * 1000, p50_us: n, p99_us: n * 10, cpu_us_per_request: n }));
+    expect(medianRow(rows)).toEqual({ rps: 3000, p50_us: 3, p99_us: 30, cpu_us_per_request: 3 });
+    expect(median([4, 1, 3, 2])).toBe(2.5);
+    expect(median([])).toBeNaN();
   });
 
   it("renders the targets, a miss in bold, and the analysis into the page", () => {
