@@ -17,6 +17,7 @@ import {
   STOP_TIMEOUT_MARGIN_SECONDS,
   UPSTREAM_PATH_HEADER,
   CLIENT_CONTENT_LENGTH_HEADER,
+  ENVOY_MAX_HEADERS_COUNT_LIMIT,
 } from "../src/contracts/gateway";
 import { COLLECTOR_OTLP_GRPC_PORT, ENVOY_SERVICE_NAME, ENVOY_STATS_PORT } from "../src/contracts/telemetry";
 
@@ -479,7 +480,7 @@ export function envoySettings(input: EnvoySettingsInput): EnvoySettings {
   }
   // Envoy's proto bounds: max_request_headers_kb in 1-8192, max_headers_count at least 1.
   const maxRequestHeadersKb = integerIn("maxRequestHeadersKb", input.maxRequestHeadersKb ?? DEFAULT_MAX_REQUEST_HEADERS_KB, 1, 8192, " KiB");
-  const maxHeadersCount = integerIn("maxHeadersCount", input.maxHeadersCount ?? DEFAULT_MAX_HEADERS_COUNT, 1, 10_000);
+  const maxHeadersCount = integerIn("maxHeadersCount", input.maxHeadersCount ?? DEFAULT_MAX_HEADERS_COUNT, 1, ENVOY_MAX_HEADERS_COUNT_LIMIT);
 
   let tracing: EnvoyTracingSettings | undefined;
   if (input.tracing !== undefined) {

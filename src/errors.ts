@@ -9,7 +9,7 @@ export const S3_ERRORS = {
   InvalidURI: { status: 400, meaning: "the path or query cannot be decoded exactly once into a safe key" },
   KeyTooLongError: { status: 400, meaning: "an object key is over 1024 bytes" },
   MalformedXML: { status: 400, meaning: "the DeleteObjects body is missing, truncated, malformed or too large" },
-  InvalidRequest: { status: 400, meaning: "a header cannot be forwarded as sent: the payload hash, a header sent twice (hoisted and as a header), or a name the load balancer drops" },
+  InvalidRequest: { status: 400, meaning: "a header cannot be forwarded as sent: the payload hash, a header sent twice (hoisted and as a header), a name the load balancer drops, or more headers than the gateway reads" },
   BucketAlreadyOwnedByYou: { status: 409, meaning: "CreateBucket for a bucket the token may write in: answered by the gateway, never forwarded" },
   SlowDown: { status: 429, meaning: "the subject is over its request rate limit" },
   SignatureDoesNotMatch: { status: 403, meaning: "the client's SigV4 signature does not verify with the secret bound to its token" },

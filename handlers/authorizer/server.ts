@@ -2,7 +2,8 @@ import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Logger } from "pino";
-import { AUTHORIZER_LIVE_PATH, AUTHORIZER_METRICS_PATH, AUTHORIZER_READY_PATH, DELETE_OBJECTS_MAX_BODY_BYTES } from "../../src/contracts/gateway";
+import { AUTHORIZER_LIVE_PATH, AUTHORIZER_METRICS_PATH, AUTHORIZER_READY_PATH, CHECK_MAX_HEADERS_COUNT, DELETE_OBJECTS_MAX_BODY_BYTES } from "../../src/contracts/gateway";
+import { s3Error } from "../../src/errors";
 import type { GatewayRequest } from "../../src/s3/request";
 import { combineRawHeaders, type CombinedHeaders } from "../../src/s3/single-headers";
 import type { ListenAddress } from "./config";
@@ -36,8 +37,18 @@ export function gatewayRequest(req: IncomingMessage, body: Buffer | undefined, c
   const method = req.method ?? "";
   const path = req.url ?? "/";
   const request: GatewayRequest = body !== undefined && body.length > 0 ? { method: method.toUpperCase(), path, headers, body } : { method: method.toUpperCase(), path, headers };
+  if (req.rawHeaders.length >= 2 * CHECK_MAX_HEADERS_COUNT) return { request, deny: TOO_MANY_HEADERS };
   return refusal ? { request, deny: { reason: "duplicate-header", error: refusal } } : { request };
 }
+
+/**
+ * Node keeps at most `maxHeadersCount` headers and drops the rest without a word; a request that
+ * reaches the count may have lost some (a copy source after 2,000 others, say), so it is refused.
+ */
+const TOO_MANY_HEADERS: LocalDeny = Object.freeze({
+  reason: "too-many-headers",
+  error: s3Error("InvalidRequest", `the request has ${CHECK_MAX_HEADERS_COUNT} or more headers; the gateway reads fewer than ${CHECK_MAX_HEADERS_COUNT}: send fewer`),
+});
 
 /**
  * Reads the body, keeping at most `limit + 1` bytes: a longer body is drained, not buffered, and the
@@ -102,6 +113,8 @@ export function buildCheckServer(authorizer: Authorizer, logger: Logger): Server
       .then((body) => judge(req, body, combined, requestId, started))
       .then((response) => answer(res, response), fail);
   });
+  // Node's default (2,000) would drop later headers silently; refused at the count instead (gatewayRequest).
+  server.maxHeadersCount = CHECK_MAX_HEADERS_COUNT;
   server.on("clientError", (error, socket) => {
     logger.debug({ event: "client_error", error: (error as Error).message });
     if (socket.writable) socket.end("HTTP/1.1 400 Bad Request\r\nconnection: close\r\ncontent-length: 0\r\n\r\n");

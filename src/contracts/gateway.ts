@@ -62,6 +62,16 @@ export const ERROR_MESSAGE_HEADER = "x-amz-error-message";
  * Largest DeleteObjects body Envoy buffers and the authorizer judges, bytes: 1000 keys of 1024 bytes
  * plus XML framing fit in 2 MiB. Above it Envoy answers 413 before any check.
  */
+/** The largest `downstreamHttp.maxHeadersCount` the Envoy settings accept (Envoy's own default is 100). */
+export const ENVOY_MAX_HEADERS_COUNT_LIMIT = 10_000;
+
+/**
+ * Headers the authorizer's check port reads per request (Node's `maxHeadersCount`, whose default of
+ * 2,000 drops the rest silently): room for all Envoy may forward plus those it adds to the check. A
+ * request that reaches it may have lost headers, so it is refused, never judged.
+ */
+export const CHECK_MAX_HEADERS_COUNT = ENVOY_MAX_HEADERS_COUNT_LIMIT + 100;
+
 export const DELETE_OBJECTS_MAX_BODY_BYTES = 2 * 1024 * 1024;
 
 /**

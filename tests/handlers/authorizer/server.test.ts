@@ -1,4 +1,6 @@
 import { hasBody } from "../../../handlers/authorizer/server";
+import { CHECK_MAX_HEADERS_COUNT } from "../../../src/contracts/gateway";
+import { rawRequest } from "../../support/raw-http";
 import type { GeneratedKeyPair } from "../../../src/keys/generate";
 import { jwksText, keyPair, MemorySource, mint, parseErrorXml, startHarness, TestClock, type Harness, type RawResponse } from "./support";
 
@@ -53,6 +55,24 @@ describe("check port over HTTP", () => {
     expect((await harness.check({ method: "POST", path: "/data?delete", headers: withToken({ "transfer-encoding": "chunked" }), body: granted })).status).toBe(200);
     const outside = "<Delete><Object><Key>reports/a</Key></Object></Delete>";
     expectDenial(await harness.check({ method: "POST", path: "/data?delete", headers: withToken({ "transfer-encoding": "chunked" }), body: outside }), 403, "AccessDenied");
+  });
+
+  it("reads a header that comes after 2,000 others (Node's default would drop it) and judges it", async () => {
+    const filler = Array.from({ length: 2100 }, (_, i) => `${i}`);
+    const response = await rawRequest(harness.checkPort, {
+      method: "PUT",
+      target: "/data/uploads/x",
+      headers: { host: "gateway.example.com", ...withToken(), "x-amz-meta-f": filler, "x-amz-copy-source": "/secret/payroll.csv" },
+    });
+    // Judged as the CopyObject it is, not as the PutObject its first 2,000 headers describe.
+    expect(expectDenial(response, 403, "AccessDenied").message).toMatch(/^CopyObject needs read on s3:\/\/secret\/payroll\.csv/);
+  });
+
+  it("refuses a request whose headers reach the count it reads, as it may have lost some", async () => {
+    const filler = Array.from({ length: CHECK_MAX_HEADERS_COUNT }, () => "1");
+    const response = await rawRequest(harness.checkPort, { method: "GET", target: "/data/reports/q1.csv", headers: { host: "gateway.example.com", ...withToken(), "x-a": filler } });
+    expect(expectDenial(response, 400, "InvalidRequest").message).toContain(`${CHECK_MAX_HEADERS_COUNT} or more headers`);
+    expect(harness.logs.at(-1)).toMatchObject({ event: "decision", decision: "deny", reason: "too-many-headers" });
   });
 
   it("expects a body only when content-length is above 0 or transfer-encoding is present", () => {
