@@ -1,4 +1,5 @@
 import pino, { type DestinationStream, type Logger } from "pino";
+import SonicBoom from "sonic-boom";
 import type { LogLevel } from "./config";
 
 /**
@@ -33,10 +34,25 @@ export const LOG_FLUSH_INTERVAL_MS = 1000;
 /** Where log lines go: a stream with `flushSync`, as pino.destination returns. */
 export type FlushableDestination = DestinationStream & { flushSync(): void };
 
+/** A destination that can also be closed at exit, waiting for what it has handed over. */
+export interface ClosableDestination extends FlushableDestination {
+  /**
+   * Hands over the batch and ends the target: resolves true once all was written, false after
+   * `timeoutMs` (stdout blocked) or on an error. Without `end` on the target: `flushSync`, true.
+   */
+  close(timeoutMs: number): Promise<boolean>;
+}
+
+/** How long the authorizer waits at exit for stdout to take the last log lines, milliseconds (within the task's stop-timeout margin). */
+export const OUTPUT_CLOSE_TIMEOUT_MS = 5000;
+
 /** Where batches go: bytes, as sonic-boom takes them in its `buffer` content mode. */
 export interface BatchTarget {
   write(chunk: Buffer): unknown;
   flushSync(): void;
+  /** Ends the stream once everything handed over is written (sonic-boom: then 'close'). */
+  end?(): void;
+  once?(event: "close" | "error", listener: () => void): unknown;
 }
 
 /**
@@ -46,7 +62,7 @@ export interface BatchTarget {
  * (docs/benchmarks.md). Lines are encoded as they arrive: a batch of strings waiting for a join was
  * an object graph every young-generation collection copied, which lengthened each pause.
  */
-export function batchedDestination(target: BatchTarget, batchBytes = LOG_BATCH_BYTES, flushIntervalMs = LOG_FLUSH_INTERVAL_MS): FlushableDestination {
+export function batchedDestination(target: BatchTarget, batchBytes = LOG_BATCH_BYTES, flushIntervalMs = LOG_FLUSH_INTERVAL_MS): ClosableDestination {
   let batch = Buffer.allocUnsafe(batchBytes);
   let used = 0;
   const handOver = () => {
@@ -77,13 +93,46 @@ export function batchedDestination(target: BatchTarget, batchBytes = LOG_BATCH_B
       handOver();
       target.flushSync();
     },
+    close(timeoutMs) {
+      clearInterval(timer);
+      handOver();
+      const { end, once } = target;
+      if (end === undefined || once === undefined) {
+        target.flushSync();
+        return Promise.resolve(true);
+      }
+      // Never a synchronous write while an asynchronous one is in flight: its bytes would land in the
+      // middle of a line. `end` writes the rest after it, then closes.
+      return new Promise((resolve) => {
+        const timeout = setTimeout(() => resolve(false), timeoutMs);
+        timeout.unref();
+        const done = (written: boolean) => () => {
+          clearTimeout(timeout);
+          resolve(written);
+        };
+        once.call(target, "close", done(true));
+        once.call(target, "error", done(false));
+        end.call(target);
+      });
+    },
   };
 }
 
-/** Stdout for log and EMF lines: asynchronous (sonic-boom, bytes), in batches (`batchedDestination`). */
-export function stdoutDestination(): FlushableDestination {
+/**
+ * Stdout for log and EMF lines: asynchronous (sonic-boom, bytes), in batches (`batchedDestination`);
+ * `close` at exit waits for the last writes. sonic-boom directly, not `pino.destination`: pino
+ * registers its own exit hook that writes synchronously, which would land in the middle of an
+ * asynchronous write still in flight.
+ */
+export function stdoutDestination(): ClosableDestination {
+  const stream = new SonicBoom({ fd: 1, sync: false, contentMode: "buffer" });
+  // As pino.destination does: a closed reader (EPIPE) ends logging, not the process; any other
+  // write error is thrown, so the container restarts rather than judge checks it cannot log.
+  stream.on("error", (error: NodeJS.ErrnoException) => {
+    if (error.code !== "EPIPE") throw error;
+  });
   // sonic-boom's `buffer` content mode takes Buffers (its writeBuffer); its typings name strings only.
-  return batchedDestination(pino.destination({ dest: 1, sync: false, contentMode: "buffer" }) as unknown as BatchTarget);
+  return batchedDestination(stream as unknown as BatchTarget);
 }
 
 /**
