@@ -71,6 +71,7 @@ export function reviewOptionsFor(name: string, suppressions: readonly Suppressio
     requireDeletionProtection: true,
     requireImageDigests: (config.imagePinning ?? "digest") === "digest",
     issuerInvokers: config.issuer.invokers,
+    region: config.region,
   };
 }
 

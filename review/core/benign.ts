@@ -21,14 +21,14 @@ const FILTER_POLICY_TYPES = new Set(["aws_vpc_endpoint", "aws_vpc_endpoint_polic
 const SELF_RESOURCE_TYPES = new Set(["aws_kms_key", "aws_kms_key_policy"]);
 
 /** A Deny of every request not sent over TLS: principal `*`, one condition `Bool aws:SecureTransport=false`. */
-const isSecureTransportDeny = (s: IamStatement) =>
+export const isSecureTransportDeny = (s: IamStatement) =>
   s.effect === "Deny" && !s.notPrincipal && s.principals.some((p) => p === "*" || p === "AWS:*") && s.conditions.length === 1 && /^Bool aws:SecureTransport=false$/i.test(s.conditions[0]!);
 
 /**
  * The services of a key-policy Deny to `*` whose one condition is `StringNotEquals kms:ViaService`
  * with literal values: the key is usable only through those services. Undefined for any other form.
  */
-function viaServiceOnly(s: IamStatement): string | undefined {
+export function viaServiceOnly(s: IamStatement): string | undefined {
   if (s.effect !== "Deny" || s.notPrincipal || s.notAction || !s.principals.some((p) => p === "*" || p === "AWS:*") || s.conditions.length !== 1) return undefined;
   const c = parseCondition(s.conditions[0]!);
   const literal = c.values.length > 0 && c.values.every((v) => /^[a-z0-9.-]+\.amazonaws\.com$/.test(v));

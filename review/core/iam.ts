@@ -158,3 +158,47 @@ export function policiesOf(resource: PlannedResource): { statements: IamStatemen
   if (Array.isArray(inline)) inline.forEach((block, i) => consider(`inline_policy[${i}].policy`, at(block as JsonObject, "policy")));
   return { statements, unresolved };
 }
+
+/** Part of a value not known before apply: `char` is exactly one unknown character, `run` any text without `:` (one field of an ARN: a region, an account, an id). */
+export interface UnknownPart {
+  readonly unknown: "char" | "run";
+}
+
+/** A value as the plan knows it: literal text and the parts filled in only at apply. */
+export type PlannedValue = readonly (string | UnknownPart)[];
+
+/**
+ * True when IAM pattern `pattern` (`*` any run of characters, `?` any one character; IAM policy
+ * elements reference, "Resource" and "Action") matches `value`. A value with unknown parts matches
+ * `surely` when every value it may become matches, `possibly` when one may; a plain string is one
+ * value either way. Actions compare without case (`ignoreCase`), ARNs exactly.
+ */
+export function matchesIamPattern(pattern: string, value: string | PlannedValue, how: "surely" | "possibly" = "surely", ignoreCase = false): boolean {
+  const fold = (t: string) => (ignoreCase ? t.toLowerCase() : t);
+  const p = [...fold(pattern)];
+  // One token per character; an unknown part is one token.
+  const v = (typeof value === "string" ? [value] : value).flatMap((part): (string | UnknownPart)[] => (typeof part === "string" ? [...fold(part)] : [part]));
+  const seen = new Map<number, boolean>();
+  const match = (i: number, j: number): boolean => {
+    const key = i * (v.length + 1) + j;
+    const known = seen.get(key);
+    if (known !== undefined) return known;
+    let result: boolean;
+    if (i === p.length && j === v.length) result = true;
+    else if (i < p.length && p[i] === "*") result = match(i + 1, j) || (j < v.length && match(i, j + 1));
+    else if (j < v.length && typeof v[j] !== "string") {
+      const part = v[j] as UnknownPart;
+      if (how === "surely") {
+        // Only what matches anything may stand for an unknown part: `?` for one character (a `*` is handled above).
+        result = part.unknown === "char" && i < p.length && p[i] === "?" && match(i + 1, j + 1);
+      } else {
+        // It may be the very text the pattern wants: one character of it, or (a run) any stretch of it.
+        result = part.unknown === "char" ? i < p.length && match(i + 1, j + 1) : match(i, j + 1) || (i < p.length && p[i] !== ":" && match(i + 1, j));
+      }
+    } else if (i < p.length && j < v.length) result = (p[i] === "?" || p[i] === v[j]) && match(i + 1, j + 1);
+    else result = false;
+    seen.set(key, result);
+    return result;
+  };
+  return match(0, 0);
+}

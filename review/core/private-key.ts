@@ -6,7 +6,7 @@
  */
 import { AUTHORIZER_VARIABLES } from "../../src/contracts/authorizer-environment";
 import { exemptedPrincipals } from "./conditions";
-import type { IamStatement } from "./iam";
+import { matchesIamPattern, type IamStatement } from "./iam";
 import { display } from "./network";
 import { stringAt, type Json, type PlannedResource, type ResourceIndex } from "./plan";
 import type { Violation } from "./suppressions";
@@ -17,7 +17,7 @@ export const PRIVATE_KEY_KMS_ACTION = "kms:Decrypt";
 
 /** True when an IAM action pattern list (or NotAction list) covers `action`. */
 export function coversAction(s: Pick<IamStatement, "actions" | "notAction">, action: string): boolean {
-  const matches = s.actions.some((pattern) => new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*").replace(/\?/g, ".")}$`, "i").test(action));
+  const matches = s.actions.some((pattern) => matchesIamPattern(pattern, action, "surely", true));
   return s.notAction ? !matches : matches;
 }
 

@@ -43,6 +43,8 @@ export interface ReviewOptions {
   readonly requireImageDigests?: boolean;
   /** Principals that may invoke the token issuer (config `issuer.invokers`). @default none */
   readonly issuerInvokers?: readonly string[];
+  /** The environment's region: the deny list's secret and the Secrets Manager endpoint its key is used through. @default unknown (any region) */
+  readonly region?: string;
 }
 
 /** The review of one plan: what a pull request comment shows, and what `--format json` prints. */
@@ -96,7 +98,7 @@ export function reviewPlan(plan: Plan, options: ReviewOptions): Report {
     envoyConfigs: configs,
     envoy: options.envoy,
     edge,
-    resourcePolicies: { accountId: options.accountId, requireImageDigests: options.requireImageDigests ?? false, issuerInvokers: options.issuerInvokers ?? [] },
+    resourcePolicies: { accountId: options.accountId, requireImageDigests: options.requireImageDigests ?? false, issuerInvokers: options.issuerInvokers ?? [], ...(options.region === undefined ? {} : { region: options.region }) },
   });
   const { violations, suppressed, unused } = applySuppressions(found, suppressions, options.environment);
   const { byType, summary } = countChanges(plan);

@@ -50,6 +50,8 @@ export interface ResourcePolicyOptions {
   readonly requireImageDigests: boolean;
   /** Principals that may invoke the token issuer (config `issuer.invokers`). */
   readonly issuerInvokers: readonly string[];
+  /** The environment's region (config `region`). @default unknown: ARNs and endpoints of any region are taken as the environment's */
+  readonly region?: string;
 }
 
 const ACCOUNT_IN_ARN = /^(?:AWS:)?(?:arn:aws[\w-]*:(?:iam|sts)::(\d{12}):|(\d{12})$)/;
@@ -148,7 +150,7 @@ export function resourcePolicyViolations(index: ResourceIndex, statements: reado
 
   for (const v of issuerViolations(index, issuerInvokers(index, statements), o.issuerInvokers, o.accountId)) out.push(v);
   out.push(...privateKeyViolations(index, statements, o.accountId));
-  out.push(...denyListViolations(index, statements, containers));
+  out.push(...denyListViolations(index, statements, containers, { accountId: o.accountId, ...(o.region === undefined ? {} : { region: o.region }) }));
 
   if (o.requireImageDigests) {
     for (const c of containers.filter((x) => !x.imagePinned)) {
