@@ -82,16 +82,16 @@ type Problem = (message: string) => SignatureParse;
 /** Checks what both forms share: credential scope, signed header list, signature, date. */
 function claimFrom(kind: SignatureClaim["kind"], f: Fields, problem: Problem, expiresSeconds?: number): SignatureParse {
   const parts = f.credential.split("/");
-  if (parts.length !== 5 || parts.some((p) => p === "")) return problem(`the credential '${f.credential}' is not <access key id>/<yyyymmdd>/<region>/s3/${SCOPE_TERMINATOR}`);
+  if (parts.length !== 5 || parts.some((p) => p === "")) return problem(`the credential is not <access key id>/<yyyymmdd>/<region>/s3/${SCOPE_TERMINATOR}`);
   const [accessKeyId, date, region, service, terminator] = parts as [string, string, string, string, string];
   if (!/^\d{8}$/.test(date) || service !== "s3" || terminator !== SCOPE_TERMINATOR) {
-    return problem(`the credential scope '${parts.slice(1).join("/")}' is not <yyyymmdd>/<region>/s3/${SCOPE_TERMINATOR}`);
+    return problem(`the credential scope is not <yyyymmdd>/<region>/s3/${SCOPE_TERMINATOR}`);
   }
   const signedAtMs = parseAmzDate(f.amzDate);
-  if (signedAtMs === undefined) return problem(`the request date '${f.amzDate}' is not YYYYMMDDTHHMMSSZ`);
+  if (signedAtMs === undefined) return problem("the request date (x-amz-date) is not YYYYMMDDTHHMMSSZ");
   if (f.amzDate.slice(0, 8) !== date) return problem(`the credential scope date ${date} is not the request date ${f.amzDate.slice(0, 8)}`);
   const signedHeaders = f.signedHeaders.split(";");
-  if (signedHeaders.some((name) => !HEADER_NAME.test(name))) return problem(`the signed headers '${f.signedHeaders}' are not lower-case header names separated by ';'`);
+  if (signedHeaders.some((name) => !HEADER_NAME.test(name))) return problem("the signed headers are not lower-case header names separated by ';'");
   if (!SIGNATURE.test(f.signature)) return problem("the signature is not 64 lower-case hex digits");
   return {
     ok: true,
@@ -113,12 +113,14 @@ function fromAuthorization(value: string, headers: Headers): SignatureParse {
   const rest = value.slice(ALGORITHM.length);
   if (!/^\s/.test(rest)) return problem(`it does not start with '${ALGORITHM} '`);
   const fields = new Map<string, string>();
-  for (const part of rest.split(",")) {
+  // Messages name items by position, never by content: a client's malformed header may hold its token,
+  // and the message reaches the decision log.
+  for (const [index, part] of rest.split(",").entries()) {
     const item = part.trim();
     const eq = item.indexOf("=");
-    if (eq <= 0) return problem(`'${item}' is not name=value`);
+    if (eq <= 0) return problem(`item ${index + 1} after ${ALGORITHM} is not name=value`);
     const name = item.slice(0, eq);
-    if (fields.has(name)) return problem(`${name} appears twice`);
+    if (fields.has(name)) return problem(`item ${index + 1} repeats a name`);
     fields.set(name, item.slice(eq + 1));
   }
   const credential = fields.get("Credential");
