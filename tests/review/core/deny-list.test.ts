@@ -1,3 +1,4 @@
+import fc from "fast-check";
 import { parsePlan } from "../../../review/core/plan";
 import { reviewPlan, type ReviewOptions } from "../../../review/core/report";
 import { planDocument, policy, ref, type FixtureResource } from "./fixtures";
@@ -152,6 +153,39 @@ describe("deny-list-unwired", () => {
     expect(found([...gateway(), keyPolicy(denyDecrypt)])[0]![2]).toMatch(/may not kms:Decrypt with aws_kms_key\.public.*a Deny may apply: aws_kms_key_policy\.public statement DenyDecrypt;/);
     expect(found([...gateway(), keyPolicy({ ...denyDecrypt, Condition: { StringNotEquals: { "kms:ViaService": "secretsmanager.eu-west-1.amazonaws.com" } } })])).toEqual([]);
     expect(found([...gateway(), keyPolicy({ ...denyDecrypt, Condition: { StringNotEquals: { "kms:ViaService": "s3.eu-west-1.amazonaws.com" } } })])).toHaveLength(1);
+  });
+
+  it("passes a Deny in the secret's policy only in a form that leaves the task role out (property)", () => {
+    const TASK_ROLE = "arn:aws:iam::111111111111:role/rajee-dev-task";
+    const condition = fc.record({
+      operator: fc.constantFrom("StringEquals", "StringNotEquals", "StringLike", "StringNotLike", "ArnNotEquals", "ArnLike", "Bool", "IpAddress", "StringNotEqualsIfExists"),
+      key: fc.constantFrom("aws:PrincipalArn", "aws:SecureTransport", "aws:SourceIp", "aws:RequestedRegion", "kms:ViaService"),
+      value: fc.constantFrom("*", "false", "true", TASK_ROLE, "${aws_iam_role.task.arn}", "arn:aws:iam::111111111111:role/other", "192.0.2.1/32", "eu-west-1"),
+    });
+    fc.assert(
+      fc.property(condition, ({ operator, key, value }) => {
+        const statement = { Sid: "D", Effect: "Deny", Principal: { AWS: "*" }, Action: ["secretsmanager:GetSecretValue"], Resource: ["*"], Condition: { [operator]: { [key]: value } } };
+        const secretPolicy = { address: "aws_secretsmanager_secret_policy.deny", after: { policy: policy(statement) }, unknown: { secret_arn: true }, config: { secret_arn: ref("aws_secretsmanager_secret.deny", "arn") } };
+        const leavesOut =
+          (operator === "Bool" && key === "aws:SecureTransport" && value === "false") ||
+          (["StringNotEquals", "ArnNotEquals"].includes(operator) && key === "aws:PrincipalArn" && [TASK_ROLE, "${aws_iam_role.task.arn}"].includes(value));
+        expect(found([...gateway(), secretPolicy]).length).toBe(leavesOut ? 0 : 1);
+      }),
+    );
+  });
+
+  it("takes every wildcard pattern that may match the deny list's ARN as reaching it (property)", () => {
+    const arn = "arn:aws:secretsmanager:eu-west-1:111111111111:secret:rajee-dev/revocation/deny-list-AbCdEf";
+    // Any stretch of the ARN replaced by `*`, any character by `?`: with the random suffix unknown, each pattern may match.
+    const pattern = fc.array(fc.tuple(fc.nat(arn.length), fc.nat(8), fc.boolean()), { maxLength: 4 }).map((edits) =>
+      edits.reduce((p, [at, length, star]) => (star ? `${p.slice(0, at)}*${p.slice(at + length)}` : at < p.length ? `${p.slice(0, at)}?${p.slice(at + 1)}` : p), arn),
+    );
+    fc.assert(
+      fc.property(pattern, fc.boolean(), (resource, withRegion) => {
+        const deny = { Sid: "D", Effect: "Deny", Action: ["secretsmanager:GetSecretValue"], Resource: [resource] };
+        expect(found(gateway({ statements: [READ, DECRYPT, deny] }), withRegion ? { region: "eu-west-1" } : {})).toHaveLength(1);
+      }),
+    );
   });
 
   it("leaves containers that are not authorizers alone", () => {

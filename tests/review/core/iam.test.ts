@@ -1,4 +1,5 @@
-import { hasWildcard, policiesOf } from "../../../review/core/iam";
+import fc from "fast-check";
+import { hasWildcard, matchesIamPattern, policiesOf, type PlannedValue, type UnknownPart } from "../../../review/core/iam";
 import { parsePlan } from "../../../review/core/plan";
 import { planDocument, policy, ref } from "./fixtures";
 
@@ -62,4 +63,63 @@ describe("hasWildcard", () => {
     ["s3:GetObjec?", true],
     ["s3:GetObject", false],
   ])("%s -> %s", (value, expected) => expect(hasWildcard(value)).toBe(expected));
+});
+
+describe("matchesIamPattern", () => {
+  const ARN = "arn:aws:secretsmanager:eu-west-1:111111111111:secret:rajee-dev/revocation/deny-list-AbCdEf";
+  it.each([
+    ["*", ARN, true],
+    [ARN, ARN, true],
+    ["arn:aws:secretsmanager:*:*:secret:rajee-dev/*", ARN, true],
+    ["arn:aws:secretsmanager:eu-west-1:111111111111:secret:rajee-dev/revocation/deny-list-??????", ARN, true],
+    ["arn:aws:secretsmanager:eu-west-1:111111111111:secret:rajee-dev/revocation/deny-list-?????", ARN, false],
+    ["arn:aws:secretsmanager:*:*:secret:rajee-prod/*", ARN, false],
+    ["arn:aws:secretsmanager:eu-west-1:111111111111:secret:rajee-dev/revocation/deny-list", ARN, false],
+    ["ARN:aws:secretsmanager:*", ARN, false],
+  ])("%s on %s -> %s", (pattern, value, expected) => expect(matchesIamPattern(pattern, value)).toBe(expected));
+
+  it("compares without case only when asked (actions)", () => {
+    expect(matchesIamPattern("SecretsManager:Get*", "secretsmanager:GetSecretValue")).toBe(false);
+    expect(matchesIamPattern("SecretsManager:Get*", "secretsmanager:GetSecretValue", "surely", true)).toBe(true);
+  });
+
+  const run: UnknownPart = { unknown: "run" };
+  const char: UnknownPart = { unknown: "char" };
+  const planned: PlannedValue = ["arn:aws:secretsmanager:", run, ":111111111111:secret:rajee-dev/revocation/deny-list-", char, char, char, char, char, char];
+
+  it("matches a value unknown before apply surely only through wildcards, possibly through what it may become", () => {
+    const cases: [string, boolean, boolean][] = [
+      ["arn:aws:secretsmanager:*:111111111111:secret:rajee-dev/revocation/deny-list-??????", true, true],
+      ["arn:aws:secretsmanager:eu-west-1:111111111111:secret:rajee-dev/*", false, true],
+      ["arn:aws:secretsmanager:*:*:secret:rajee-dev/revocation/deny-list-AbCdEf", false, true],
+      ["arn:aws:secretsmanager:*:*:secret:rajee-prod/*", false, false],
+      // A region holds no colon, so it cannot swallow the fields after it.
+      ["arn:aws:secretsmanager:eu-west-1:222222222222:*", false, false],
+    ];
+    for (const [pattern, surely, possibly] of cases) {
+      expect([pattern, matchesIamPattern(pattern, planned, "surely"), matchesIamPattern(pattern, planned, "possibly")]).toEqual([pattern, surely, possibly]);
+    }
+  });
+
+  /** The reference: IAM's wildcards as a regular expression. */
+  const reference = (pattern: string, value: string) => new RegExp(`^${[...pattern].map((c) => (c === "*" ? ".*" : c === "?" ? "." : c.replace(/[.+^${}()|[\]\\]/g, "\\$&"))).join("")}$`, "s").test(value);
+  const text = fc.string({ unit: fc.constantFrom("a", "b", ":", "/", "-"), maxLength: 10 });
+  const pattern = fc.string({ unit: fc.constantFrom("a", "b", ":", "/", "-", "*", "?"), maxLength: 10 });
+
+  it("agrees with IAM's wildcards on known values (property)", () => {
+    fc.assert(fc.property(pattern, text, (p, v) => expect(matchesIamPattern(p, v)).toBe(reference(p, v))));
+  });
+
+  it("is sound on unknown parts: surely implies every filling matches, a matching filling implies possibly (property)", () => {
+    const part = fc.oneof(text, fc.constant<UnknownPart>(run), fc.constant<UnknownPart>(char));
+    const filling = (u: UnknownPart) => (u.unknown === "char" ? fc.constantFrom("a", "b", ":", "/", "-") : fc.string({ unit: fc.constantFrom("a", "b", "/", "-"), maxLength: 4 }));
+    const value = fc.array(part, { maxLength: 5 }).chain((parts) => fc.tuple(fc.constant(parts), fc.tuple(...parts.map((x) => (typeof x === "string" ? fc.constant(x) : filling(x))))));
+    fc.assert(
+      fc.property(pattern, value, (p, [parts, filled]) => {
+        const concrete = filled.join("");
+        if (matchesIamPattern(p, parts, "surely")) expect(reference(p, concrete)).toBe(true);
+        if (reference(p, concrete)) expect(matchesIamPattern(p, parts, "possibly")).toBe(true);
+      }),
+    );
+  });
 });
