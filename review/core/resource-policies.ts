@@ -32,7 +32,7 @@ export const RESOURCE_POLICY_RULE_SUMMARIES: Readonly<Record<ResourcePolicyRuleN
   "private-key-deny":
     "A secret a Lambda rotates (the signing key) whose resource policy, or whose KMS key's policy, lacks a Deny of `GetSecretValue` (`kms:Decrypt`) to `*` except `StringNotEquals aws:PrincipalArn` = the rotation role and the issuer's role",
   "deny-list-unwired":
-    "An authorizer container (told a JWKS) without a deny-list secret (`RAJEE_DENY_LIST_SECRET_ARN`), or whose task role may not `secretsmanager:GetSecretValue` that secret or `kms:Decrypt` with its key: no token could be revoked",
+    "An authorizer container (told a JWKS) without a deny-list secret (`RAJEE_DENY_LIST_SECRET_ARN`) the review can resolve, or whose task role may not surely `secretsmanager:GetSecretValue` that secret or `kms:Decrypt` with its key through Secrets Manager (any Deny that may apply, in the role's, the secret's or the key's policy, blocks): no token could be revoked",
   "kms-key-policy-open": "A KMS key policy that allows anyone without a condition confining the caller (positive `aws:PrincipalArn`, `aws:PrincipalAccount`, `aws:PrincipalOrgID`, `kms:CallerAccount`), another account, or `kms:*` to anything but this account's root",
   "kms-grant-delegation": "A KMS grant that includes `CreateGrant` (the grantee may re-delegate) or names a grantee in another account",
   "lambda-url-auth": "A Lambda Function URL whose `authorization_type` is not `AWS_IAM`, or a permission with `function_url_auth_type` `NONE`",
