@@ -168,8 +168,10 @@ export interface UnknownPart {
 export type PlannedValue = readonly (string | UnknownPart)[];
 
 /**
- * True when IAM pattern `pattern` (`*` any run of characters, `?` any one character; IAM policy
- * elements reference, "Resource" and "Action") matches `value`. A value with unknown parts matches
+ * True when IAM pattern `pattern` (`*` any run of characters, across a colon only as the last
+ * character of an ARN field; `?` any one character) matches `value` (IAM JSON policy elements:
+ * Resource, "Using wildcards in resource ARNs",
+ * https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_resource.html). A value with unknown parts matches
  * `surely` when every value it may become matches, `possibly` when one may; a plain string is one
  * value either way. Actions compare without case (`ignoreCase`), ARNs exactly.
  */
@@ -185,7 +187,11 @@ export function matchesIamPattern(pattern: string, value: string | PlannedValue,
     if (known !== undefined) return known;
     let result: boolean;
     if (i === p.length && j === v.length) result = true;
-    else if (i < p.length && p[i] === "*") result = match(i + 1, j) || (j < v.length && match(i, j + 1));
+    else if (i < p.length && p[i] === "*") {
+      // A `*` spans a colon only as the last character of its field.
+      const spansColon = i + 1 === p.length || p[i + 1] === ":";
+      result = match(i + 1, j) || (j < v.length && (spansColon || v[j] !== ":") && match(i, j + 1));
+    }
     else if (j < v.length && typeof v[j] !== "string") {
       const part = v[j] as UnknownPart;
       if (how === "surely") {

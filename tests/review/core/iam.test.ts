@@ -76,6 +76,9 @@ describe("matchesIamPattern", () => {
     ["arn:aws:secretsmanager:*:*:secret:rajee-prod/*", ARN, false],
     ["arn:aws:secretsmanager:eu-west-1:111111111111:secret:rajee-dev/revocation/deny-list", ARN, false],
     ["ARN:aws:secretsmanager:*", ARN, false],
+    // A `*` inside a field stays in it; at a field's end it may run on.
+    ["arn:aws:secretsmanager:eu*1:secret:rajee-dev/*", ARN, false],
+    ["arn:aws:*:secret:rajee-dev/*", ARN, true],
   ])("%s on %s -> %s", (pattern, value, expected) => expect(matchesIamPattern(pattern, value)).toBe(expected));
 
   it("compares without case only when asked (actions)", () => {
@@ -101,8 +104,9 @@ describe("matchesIamPattern", () => {
     }
   });
 
-  /** The reference: IAM's wildcards as a regular expression. */
-  const reference = (pattern: string, value: string) => new RegExp(`^${[...pattern].map((c) => (c === "*" ? ".*" : c === "?" ? "." : c.replace(/[.+^${}()|[\]\\]/g, "\\$&"))).join("")}$`, "s").test(value);
+  /** The reference: IAM's wildcards as a regular expression (a `*` spans colons only at the end of its field). */
+  const reference = (pattern: string, value: string) =>
+    new RegExp(`^${[...pattern].map((c, i) => (c === "*" ? (i + 1 === pattern.length || pattern[i + 1] === ":" ? ".*" : "[^:]*") : c === "?" ? "." : c.replace(/[.+^${}()|[\]\\]/g, "\\$&"))).join("")}$`, "s").test(value);
   const text = fc.string({ unit: fc.constantFrom("a", "b", ":", "/", "-"), maxLength: 10 });
   const pattern = fc.string({ unit: fc.constantFrom("a", "b", ":", "/", "-", "*", "?"), maxLength: 10 });
 
