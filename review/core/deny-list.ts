@@ -107,8 +107,10 @@ function isSecretsManager(value: string, like: boolean, region: string | undefin
  * recognises (a Deny of requests without TLS, which the SDK never sends; a Deny to all but exempted
  * principals, the task role among them; a key usable only through Secrets Manager, for Decrypt).
  */
-function denyPasses(s: IamStatement, action: string, isRole: (value: string) => boolean, region: string | undefined): boolean {
-  if (s.conditions.length === 0) return false;
+function denyPasses(statement: IamStatement, action: string, isRole: (value: string) => boolean, region: string | undefined): boolean {
+  if (statement.conditions.length === 0) return false;
+  // An identity policy's statement is about the role holding it: read it as a Deny to every principal, the forms' shape.
+  const s: IamStatement = statement.kind === "identity" ? { ...statement, principals: ["*"], notPrincipal: false } : statement;
   if (isSecureTransportDeny(s)) return true;
   const form = exemptedPrincipals(s);
   if ("exempted" in form && form.exempted.some(isRole)) return true;

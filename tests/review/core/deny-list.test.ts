@@ -94,6 +94,12 @@ describe("deny-list-unwired", () => {
       "container authorizer: task role aws_iam_role.task may not secretsmanager:GetSecretValue on its deny list aws_secretsmanager_secret.deny (RAJEE_DENY_LIST_SECRET_ARN): a Deny may apply: aws_iam_role_policy.read statement Maybe (StringLike aws:PrincipalArn=*, which the review cannot confirm leaves the task role out), so the authorizer cannot load it and refuses every check; remove the Deny, or exempt the task role with its only condition StringNotEquals aws:PrincipalArn = arn:aws:iam::111111111111:role/rajee-dev-task",
     ]);
     expect(found(gateway({ statements: [READ, DECRYPT, deny({ StringEquals: { "aws:RequestedRegion": "eu-west-1" } })] }))).toHaveLength(1);
+    // In the role's own policy the same forms apply to the role: no TLS, everyone but it, a key only through Secrets Manager.
+    expect(found(gateway({ statements: [READ, DECRYPT, deny({ Bool: { "aws:SecureTransport": "false" } })] }))).toEqual([]);
+    expect(found(gateway({ statements: [READ, DECRYPT, deny({ StringNotEquals: { "aws:PrincipalArn": "${aws_iam_role.task.arn}" } })] }))).toEqual([]);
+    const keyDeny = (service: string) => ({ Sid: "OnlyThrough", Effect: "Deny", Action: ["kms:Decrypt"], Resource: ["*"], Condition: { StringNotEquals: { "kms:ViaService": service } } });
+    expect(found(gateway({ statements: [READ, DECRYPT, keyDeny("secretsmanager.eu-west-1.amazonaws.com")] }))).toEqual([]);
+    expect(found(gateway({ statements: [READ, DECRYPT, keyDeny("s3.eu-west-1.amazonaws.com")] }))).toHaveLength(1);
   });
 
   it("matches IAM wildcard patterns in a Deny's Resource and NotResource", () => {
