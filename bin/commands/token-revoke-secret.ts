@@ -1,14 +1,17 @@
 import { randomUUID } from "node:crypto";
-import { DescribeSecretCommand, GetSecretValueCommand, PutSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
+import { DescribeSecretCommand, GetSecretValueCommand, PutSecretValueCommand, SecretsManagerClient, UpdateSecretVersionStageCommand } from "@aws-sdk/client-secrets-manager";
+import { AWSCURRENT } from "../../handlers/rotation/event";
 import { isRegion, parseSecretArn, REGION_EXAMPLE, SECRET_ARN_FORMAT } from "../../src/contracts/aws-names";
+import type { VersionStore } from "../../src/revocation/compare-and-swap";
 import { requireOption, UsageError, type CommandIO } from "../command";
 import { explainAwsError } from "./keys-rotate";
 
 /**
  * The deny-list secret as `rajee token revoke` and `rajee token revoked` reach it: the thin shell
- * around src/revocation/deny-list-document.ts. Reads the AWSCURRENT version and writes a new one
- * with PutSecretValue, through the default credential chain; AWS_ENDPOINT_URL_SECRETS_MANAGER (or
- * AWS_ENDPOINT_URL) sends the calls elsewhere, as with the aws cli.
+ * around src/revocation/deny-list-document.ts and src/revocation/compare-and-swap.ts. Reads the
+ * AWSCURRENT version and writes a new one by compare-and-swap, through the default credential
+ * chain; AWS_ENDPOINT_URL_SECRETS_MANAGER (or AWS_ENDPOINT_URL) sends the calls elsewhere, as with
+ * the aws cli.
  */
 
 /** `--secret` and `--region`, as both commands take them. */
@@ -50,7 +53,7 @@ export interface SecretVersion {
 }
 
 /** The version with `id`, or holding `stage` (AWSCURRENT unless told). */
-export async function readVersion(secret: DenyListSecret, version: { readonly stage: string } | { readonly id: string } = { stage: "AWSCURRENT" }): Promise<SecretVersion> {
+export async function readVersion(secret: DenyListSecret, version: { readonly stage: string } | { readonly id: string } = { stage: AWSCURRENT }): Promise<SecretVersion> {
   let output;
   try {
     output = await secret.client.send(new GetSecretValueCommand({ SecretId: secret.id, ...("id" in version ? { VersionId: version.id } : { VersionStage: version.stage }) }));
@@ -63,22 +66,43 @@ export async function readVersion(secret: DenyListSecret, version: { readonly st
   return { arn: output.ARN, versionId: output.VersionId, text: output.SecretString };
 }
 
-/** Writes `text` as the new AWSCURRENT version; resolves to its version id. */
-export async function writeVersion(secret: DenyListSecret, arn: string, text: string): Promise<string> {
-  try {
-    const output = await secret.client.send(new PutSecretValueCommand({ SecretId: arn, SecretString: text, ClientRequestToken: randomUUID() }));
-    if (output.VersionId === undefined) throw new Error("PutSecretValue returned no VersionId");
-    return output.VersionId;
-  } catch (error) {
-    throw explainAwsError(error, "PutSecretValue", arn);
-  }
-}
-
-/** The stages of each version of the secret. */
-export async function versionStages(secret: DenyListSecret, arn: string): Promise<Record<string, string[]>> {
-  try {
-    return (await secret.client.send(new DescribeSecretCommand({ SecretId: arn }))).VersionIdsToStages ?? {};
-  } catch (error) {
-    throw explainAwsError(error, "DescribeSecret", arn);
-  }
+/**
+ * The deny list as src/revocation/compare-and-swap.ts needs it: reads of AWSCURRENT, writes under a
+ * pending label, and the conditional move of AWSCURRENT (UpdateSecretVersionStage with
+ * RemoveFromVersionId). Secrets Manager refuses a move whose RemoveFromVersionId does not hold the
+ * label. Its API reference names no error for that case (moto 5.2.1 answers
+ * InvalidParameterException), so both of its "request not carried out" errors,
+ * InvalidParameterException and InvalidRequestException, are reported as `moved: false`, and the
+ * swap tells a race from any other refusal by reading AWSCURRENT again. Other errors (access
+ * denied, throttling after the SDK's retries) throw.
+ */
+export function denyListStore(secret: DenyListSecret): VersionStore<SecretVersion> {
+  const call = async <T>(action: string, run: () => Promise<T>): Promise<T> => {
+    try {
+      return await run();
+    } catch (error) {
+      throw explainAwsError(error, action, secret.id);
+    }
+  };
+  return {
+    current: () => readVersion(secret),
+    stage: (text, label) =>
+      call("PutSecretValue", async () => {
+        const output = await secret.client.send(new PutSecretValueCommand({ SecretId: secret.id, SecretString: text, ClientRequestToken: randomUUID(), VersionStages: [label] }));
+        if (output.VersionId === undefined) throw new Error("PutSecretValue returned no VersionId");
+        return output.VersionId;
+      }),
+    async promote(from, to) {
+      try {
+        await secret.client.send(new UpdateSecretVersionStageCommand({ SecretId: secret.id, VersionStage: AWSCURRENT, RemoveFromVersionId: from, MoveToVersionId: to }));
+        return { moved: true };
+      } catch (error) {
+        const name = (error as Error).name;
+        if (name === "InvalidParameterException" || name === "InvalidRequestException") return { moved: false, reason: `${name}: ${(error as Error).message}` };
+        throw explainAwsError(error, "UpdateSecretVersionStage", secret.id);
+      }
+    },
+    unlabel: (label, versionId) => call("UpdateSecretVersionStage", async () => void (await secret.client.send(new UpdateSecretVersionStageCommand({ SecretId: secret.id, VersionStage: label, RemoveFromVersionId: versionId })))),
+    labels: () => call("DescribeSecret", async () => (await secret.client.send(new DescribeSecretCommand({ SecretId: secret.id }))).VersionIdsToStages ?? {}),
+  };
 }

@@ -112,13 +112,3 @@ export function editDenyList(current: string, source: string, request: Revocatio
   const written = parseOrExplain(document, `the new deny list (at most ${DENY_LIST_MAX_ENTRIES} entries)`);
   return { document, list: written, changed, unchanged };
 }
-
-/**
- * One document holding every entry of `documents` (each read from its `source`): what a revocation
- * written beside another one, from the same older version, must keep of both. Refuses, as
- * {@link editDenyList} does, a document the authorizer would refuse.
- */
-export function mergeDenyLists(documents: readonly { readonly text: string; readonly source: string }[]): string {
-  const lists = documents.map((d) => parseOrExplain(d.text, d.source));
-  return serializeDenyList({ jtis: new Set(lists.flatMap((l) => [...l.jtis])), subs: new Set(lists.flatMap((l) => [...l.subs])) });
-}

@@ -4,7 +4,6 @@ import {
   DenyListEditError,
   editDenyList,
   EMPTY_DENY_LIST_DOCUMENT,
-  mergeDenyLists,
   REVOCATION_ID_MAX_LENGTH,
   revocationIdProblem,
   SECRET_STRING_MAX_BYTES,
@@ -79,15 +78,6 @@ describe("the deny list document", () => {
 
   it("writes equal text for equal lists, whatever the order", () => {
     expect(serializeDenyList({ jtis: new Set(["b", "a"]), subs: new Set(["z"]) })).toBe(serializeDenyList({ jtis: new Set(["a", "b"]), subs: new Set(["z"]) }));
-  });
-
-  it("merges two lists written from the same older version into one holding both", () => {
-    const merged = mergeDenyLists([
-      { text: '{"jtis": ["a"], "subs": ["alice"]}', source: "v2" },
-      { text: '{"jtis": ["b"]}', source: "v3" },
-    ]);
-    expect(JSON.parse(merged)).toEqual({ jtis: ["a", "b"], subs: ["alice"] });
-    expect(() => mergeDenyLists([{ text: "[]", source: "v2" }])).toThrow("v2: deny list must be an object");
   });
 
   // The security property: after a revoke, the authorizer's own parser holds every requested id and
