@@ -155,6 +155,26 @@ function blocked(
   return { why: `its only Allow holds under conditions the review cannot confirm hold for the task role: ${which}`, fix: "" };
 }
 
+/**
+ * True when the key policy lets the task role's IAM policies decide `Decrypt`: an Allow of it (for
+ * this account's root, which delegates to IAM, as AWS's default key policy does, or for the role)
+ * with no condition the review cannot confirm. A key's policy must allow a use for any IAM policy to
+ * grant it (AWS KMS Developer Guide, "Key policies in AWS KMS").
+ */
+function keyPolicyAdmits(index: ResourceIndex, keyPolicy: readonly IamStatement[], key: Target, isRole: (value: string) => boolean, o: DenyListOptions): boolean {
+  const account = /^\d{12}$/.test(o.accountId) ? o.accountId : "\\d{12}";
+  const root = new RegExp(`^(?:${account}|arn:aws[\\w-]*:iam::${account}:root)$`);
+  return keyPolicy.some(
+    (s) =>
+      s.effect === "Allow" &&
+      !s.notPrincipal &&
+      coversAction(s, DECRYPT) &&
+      reaches(index, s, key, "surely") &&
+      s.principals.some((p) => p === "*" || p === "AWS:*" || (p.startsWith("AWS:") && (root.test(p.slice(4)) || isRole(p.slice(4))))) &&
+      allowHolds(s, DECRYPT, o.region),
+  );
+}
+
 /** Identity statements that apply to `role`: its inline policies, role policies naming it, and managed policies of the plan attached to it. */
 function roleStatements(index: ResourceIndex, statements: readonly IamStatement[], role: PlannedResource): IamStatement[] {
   const holders = new Set([
@@ -217,6 +237,10 @@ export function denyListViolations(index: ResourceIndex, statements: readonly Ia
     const keyTarget: Target = { arn: plannedArn(key, o), resource: key };
     const keyPolicy = resourcePolicy(index, statements, key, "aws_kms_key_policy", "key_id");
     const decrypt = blocked(index, DECRYPT, keyTarget, granted, [...granted, ...keyPolicy], role, o, false);
+    const policyHolder = keyPolicy.find((s) => s.address !== key.address)?.address ?? key.address;
+    if (decrypt === undefined && keyPolicy.length > 0 && !keyPolicyAdmits(index, keyPolicy, keyTarget, roleMatcher(index, role, o.accountId).is, o)) {
+      add(`the key policy (${policyHolder}) of ${key.address}, the key of its deny list ${secret.address}, allows ${DECRYPT} neither to this account's root (which lets IAM policies grant it) nor to task role ${role.address}, so the role's Allow has no effect; keep AWS's default statement (kms:* for arn:aws:iam::${o.accountId || "<account>"}:root) or allow ${DECRYPT} to the task role`);
+    }
     if (decrypt !== undefined) {
       const fix = decrypt.fix || `allow ${DECRYPT} on the key with StringEquals kms:ViaService = secretsmanager.${o.region ?? "<region>"}.amazonaws.com`;
       add(`task role ${role.address} may not ${DECRYPT} with ${key.address}, the key of its deny list ${secret.address} (${display(secret.values.name)})${decrypt.why ? `: ${decrypt.why}` : ""}; ${fix}`);

@@ -143,7 +143,8 @@ describe("deny-list-unwired", () => {
       unknown: { secret_arn: true },
       config: { secret_arn: ref("aws_secretsmanager_secret.deny", "arn") },
     });
-    const keyPolicy = (statement: Record<string, unknown>): FixtureResource => ({ address: "aws_kms_key_policy.public", after: { policy: policy(statement) }, unknown: { key_id: true }, config: { key_id: ref("aws_kms_key.public", "id") } });
+    const root = { Sid: "EnableIamPoliciesOfTheAccount", Effect: "Allow", Principal: { AWS: "arn:aws:iam::111111111111:root" }, Action: ["kms:*"], Resource: ["*"] };
+    const keyPolicy = (statement: Record<string, unknown>): FixtureResource => ({ address: "aws_kms_key_policy.public", after: { policy: policy(root, statement) }, unknown: { key_id: true }, config: { key_id: ref("aws_kms_key.public", "id") } });
     const denyAll = { Sid: "DenyValue", Effect: "Deny", Principal: { AWS: "*" }, Action: ["secretsmanager:GetSecretValue"], Resource: ["*"] };
     expect(found([...gateway(), secretPolicy(denyAll)])[0]![2]).toMatch(/a Deny may apply: aws_secretsmanager_secret_policy\.deny statement DenyValue, so/);
     // Exempting the task role (by reference or by the ARN it will have) leaves it out; exempting another role does not.
@@ -159,6 +160,20 @@ describe("deny-list-unwired", () => {
     expect(found([...gateway(), keyPolicy(denyDecrypt)])[0]![2]).toMatch(/may not kms:Decrypt with aws_kms_key\.public.*a Deny may apply: aws_kms_key_policy\.public statement DenyDecrypt;/);
     expect(found([...gateway(), keyPolicy({ ...denyDecrypt, Condition: { StringNotEquals: { "kms:ViaService": "secretsmanager.eu-west-1.amazonaws.com" } } })])).toEqual([]);
     expect(found([...gateway(), keyPolicy({ ...denyDecrypt, Condition: { StringNotEquals: { "kms:ViaService": "s3.eu-west-1.amazonaws.com" } } })])).toHaveLength(1);
+  });
+
+  it("fails a key policy that lets neither this account's IAM policies nor the task role decrypt", () => {
+    const keyPolicy = (...statements: Record<string, unknown>[]): FixtureResource => ({ address: "aws_kms_key_policy.public", after: { policy: policy(...statements) }, unknown: { key_id: true }, config: { key_id: ref("aws_kms_key.public", "id") } });
+    const root = (account: string) => ({ Sid: "EnableIamPoliciesOfTheAccount", Effect: "Allow", Principal: { AWS: `arn:aws:iam::${account}:root` }, Action: ["kms:*"], Resource: ["*"] });
+    expect(found([...gateway(), keyPolicy(root("111111111111"))])).toEqual([]);
+    expect(found([...gateway(), keyPolicy({ Sid: "Task", Effect: "Allow", Principal: { AWS: "${aws_iam_role.task.arn}" }, Action: ["kms:Decrypt"], Resource: ["*"] })])).toEqual([]);
+    expect(found([...gateway(), keyPolicy(root("222222222222"))]).map(([address, , m]) => [address, m])).toEqual([
+      [
+        "aws_ecs_task_definition.gateway",
+        "container authorizer: the key policy (aws_kms_key_policy.public) of aws_kms_key.public, the key of its deny list aws_secretsmanager_secret.deny, allows kms:Decrypt neither to this account's root (which lets IAM policies grant it) nor to task role aws_iam_role.task, so the role's Allow has no effect; keep AWS's default statement (kms:* for arn:aws:iam::111111111111:root) or allow kms:Decrypt to the task role",
+      ],
+    ]);
+    expect(found([...gateway(), keyPolicy({ ...root("111111111111"), Condition: { IpAddress: { "aws:SourceIp": "192.0.2.1/32" } } })])).toHaveLength(1);
   });
 
   it("passes a Deny in the secret's policy only in a form that leaves the task role out (property)", () => {
