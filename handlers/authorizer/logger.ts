@@ -1,5 +1,4 @@
 import pino, { type DestinationStream, type Logger } from "pino";
-import SonicBoom from "sonic-boom";
 import type { LogLevel } from "./config";
 
 /**
@@ -23,9 +22,8 @@ export const REDACT_PATHS: readonly string[] = [
 ];
 
 /**
- * Bytes of log lines gathered before they are handed to stdout in one write. Each hand-over is an
- * asynchronous write on libuv's thread pool (a thread wake-up and a completion on the event loop),
- * so a larger batch costs fewer of them per check: 64 KiB is about 140 decision lines.
+ * Bytes of log lines gathered before they are handed to stdout in one write: about 140 decision
+ * lines, so the write's system call is a small share of a check.
  */
 export const LOG_BATCH_BYTES = 64 * 1024;
 /** Longest a line waits in the batch before it is written anyway, milliseconds. */
@@ -34,42 +32,27 @@ export const LOG_FLUSH_INTERVAL_MS = 1000;
 /** Where log lines go: a stream with `flushSync`, as pino.destination returns. */
 export type FlushableDestination = DestinationStream & { flushSync(): void };
 
-/** A destination that can also be closed at exit, waiting for what it has handed over. */
-export interface ClosableDestination extends FlushableDestination {
-  /**
-   * Hands over the batch and ends the target: resolves true once all was written, false after
-   * `timeoutMs` (stdout blocked) or on an error. Without `end` on the target: `flushSync`, true.
-   */
-  close(timeoutMs: number): Promise<boolean>;
-}
-
-/** How long the authorizer waits at exit for stdout to take the last log lines, milliseconds (within the task's stop-timeout margin). */
-export const OUTPUT_CLOSE_TIMEOUT_MS = 5000;
-
-/** Where batches go: bytes, as sonic-boom takes them in its `buffer` content mode. */
+/** Where batches go: bytes, written before `write` returns (sonic-boom with `sync: true`, `buffer` content mode). */
 export interface BatchTarget {
   write(chunk: Buffer): unknown;
   flushSync(): void;
-  /** Ends the stream once everything handed over is written (sonic-boom: then 'close'). */
-  end?(): void;
-  once?(event: "close" | "error", listener: () => void): unknown;
 }
 
 /**
- * Gathers lines into a buffer of `batchBytes` (UTF-8) and hands it to `target` when the next line
+ * Gathers lines into one buffer of `batchBytes` (UTF-8) and hands it to `target` when the next line
  * would not fit, at most `flushIntervalMs` late, and at `flushSync()` (exit); a line longer than a
- * whole batch goes on its own. One write per line was a tenth of the authorizer's CPU under load
- * (docs/benchmarks.md). Lines are encoded as they arrive: a batch of strings waiting for a join was
- * an object graph every young-generation collection copied, which lengthened each pause.
+ * whole batch goes on its own. The target writes synchronously, so the same buffer is used again:
+ * nothing waits in memory for a write in flight, whatever the reader's speed. One write per line
+ * was a tenth of the authorizer's CPU under load; lines kept as strings for a join were an object
+ * graph every young-generation collection copied; a new buffer per batch piled up outside the heap
+ * until a full collection (docs/decisions.md).
  */
-export function batchedDestination(target: BatchTarget, batchBytes = LOG_BATCH_BYTES, flushIntervalMs = LOG_FLUSH_INTERVAL_MS): ClosableDestination {
-  let batch = Buffer.allocUnsafe(batchBytes);
+export function batchedDestination(target: BatchTarget, batchBytes = LOG_BATCH_BYTES, flushIntervalMs = LOG_FLUSH_INTERVAL_MS): FlushableDestination {
+  const batch = Buffer.allocUnsafe(batchBytes);
   let used = 0;
   const handOver = () => {
     if (used === 0) return;
     const full = batch.subarray(0, used);
-    // A new buffer: the one handed over stays the target's until its write completes.
-    batch = Buffer.allocUnsafe(batchBytes);
     used = 0;
     target.write(full);
   };
@@ -93,46 +76,18 @@ export function batchedDestination(target: BatchTarget, batchBytes = LOG_BATCH_B
       handOver();
       target.flushSync();
     },
-    close(timeoutMs) {
-      clearInterval(timer);
-      handOver();
-      const { end, once } = target;
-      if (end === undefined || once === undefined) {
-        target.flushSync();
-        return Promise.resolve(true);
-      }
-      // Never a synchronous write while an asynchronous one is in flight: its bytes would land in the
-      // middle of a line. `end` writes the rest after it, then closes.
-      return new Promise((resolve) => {
-        const timeout = setTimeout(() => resolve(false), timeoutMs);
-        timeout.unref();
-        const done = (written: boolean) => () => {
-          clearTimeout(timeout);
-          resolve(written);
-        };
-        once.call(target, "close", done(true));
-        once.call(target, "error", done(false));
-        end.call(target);
-      });
-    },
   };
 }
 
 /**
- * Stdout for log and EMF lines: asynchronous (sonic-boom, bytes), in batches (`batchedDestination`);
- * `close` at exit waits for the last writes. sonic-boom directly, not `pino.destination`: pino
- * registers its own exit hook that writes synchronously, which would land in the middle of an
- * asynchronous write still in flight.
+ * Stdout for log and EMF lines: written synchronously (sonic-boom, bytes), in batches
+ * (`batchedDestination`). A log driver slower than the checks holds them back rather than letting
+ * lines pile up in memory; Envoy's ext_authz timeout then fails those checks closed
+ * (docs/decisions.md).
  */
-export function stdoutDestination(): ClosableDestination {
-  const stream = new SonicBoom({ fd: 1, sync: false, contentMode: "buffer" });
-  // As pino.destination does: a closed reader (EPIPE) ends logging, not the process; any other
-  // write error is thrown, so the container restarts rather than judge checks it cannot log.
-  stream.on("error", (error: NodeJS.ErrnoException) => {
-    if (error.code !== "EPIPE") throw error;
-  });
+export function stdoutDestination(): FlushableDestination {
   // sonic-boom's `buffer` content mode takes Buffers (its writeBuffer); its typings name strings only.
-  return batchedDestination(stream as unknown as BatchTarget);
+  return batchedDestination(pino.destination({ dest: 1, sync: true, contentMode: "buffer" }) as unknown as BatchTarget);
 }
 
 /**

@@ -3,7 +3,7 @@ import type { DestinationStream } from "pino";
 import { ConfigError } from "../../src/config-error";
 import { build, type AuthorizerApp } from "./app";
 import { parseConfig, type AuthorizerConfig } from "./config";
-import { createLogger, OUTPUT_CLOSE_TIMEOUT_MS, stdoutDestination } from "./logger";
+import { createLogger, stdoutDestination } from "./logger";
 import type { AllowHook } from "./service";
 import { sourceFor } from "./text-source";
 import { defaultCredentialSource, upstreamSigner } from "./upstream-signing";
@@ -21,7 +21,7 @@ export interface RunOptions {
   /** Emits SIGTERM / SIGINT (the process, or a test's emitter). */
   readonly signals: EventEmitter;
   /** Where JSON log lines and EMF lines go. @default stdout in batches (`stdoutDestination`), flushed at exit */
-  readonly destination?: DestinationStream & { flushSync?: () => void; close?: (timeoutMs: number) => Promise<boolean> };
+  readonly destination?: DestinationStream & { flushSync?: () => void };
   /** Where a configuration error is printed. @default stderr */
   readonly stderr?: (text: string) => void;
   /** Called once both ports listen. */
@@ -88,9 +88,7 @@ export async function runAuthorizer(env: Readonly<Record<string, string | undefi
   } finally {
     for (const [signal, handler] of Object.entries(handlers)) options.signals.off(signal, handler);
     try {
-      // Waits for the last lines (stdout may be slow to drain), at most OUTPUT_CLOSE_TIMEOUT_MS.
-      if (destination.close) await destination.close(OUTPUT_CLOSE_TIMEOUT_MS);
-      else destination.flushSync?.();
+      destination.flushSync?.();
     } catch {
       // Nothing buffered, or the stream is already closed.
     }

@@ -34,7 +34,7 @@ describe("the authorizer's log at exit, with stdout slow to drain", () => {
     if (child && child.exitCode === null) child.kill("SIGKILL");
   });
 
-  it("writes a whole decision line for every answered check before it exits, none torn, though the reader paused", async () => {
+  it("writes a whole decision line for every answered check, none torn or lost, though the reader pauses, and at exit", async () => {
     const dir = temp.make("log-exit");
     bundleAuthorizer(join(dir, "app"));
     const pair = await keyPair();
@@ -58,11 +58,17 @@ describe("the authorizer's log at exit, with stdout slow to drain", () => {
       };
       look();
     });
-    // The reader stops: the pipe fills (64 KiB) and the authorizer's writes wait, as behind a slow log driver.
+    // The reader stops: the pipe fills (64 KiB) and the authorizer's writes wait, as behind a slow
+    // log driver; checks wait with them, nothing piles up, and all go on when the reader does.
     stdout.pause();
-    const answered = await checks(port, token, 3000);
-    proc.kill("SIGTERM");
+    const answering = checks(port, token, 3000);
     await new Promise((resolve) => setTimeout(resolve, 1000));
+    stdout.resume();
+    const answered = await answering;
+    // And at exit with the reader paused again: the last lines are written once it reads.
+    stdout.pause();
+    proc.kill("SIGTERM");
+    await new Promise((resolve) => setTimeout(resolve, 500));
     stdout.resume();
     expect(await exited).toBe(0);
     await new Promise((resolve) => setImmediate(resolve));
