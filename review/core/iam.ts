@@ -159,7 +159,7 @@ export function policiesOf(resource: PlannedResource): { statements: IamStatemen
   return { statements, unresolved };
 }
 
-/** Part of a value not known before apply: `char` is exactly one unknown character, `run` any text without `:` (one field of an ARN: a region, an account, an id). */
+/** Part of a value not known before apply, never holding a `:` (it lies inside one ARN field): `char` is exactly one unknown character, `run` any text (a region, an account, an id). */
 export interface UnknownPart {
   readonly unknown: "char" | "run";
 }
@@ -199,7 +199,7 @@ export function matchesIamPattern(pattern: string, value: string | PlannedValue,
         result = part.unknown === "char" && i < p.length && p[i] === "?" && match(i + 1, j + 1);
       } else {
         // It may be the very text the pattern wants: one character of it, or (a run) any stretch of it.
-        result = part.unknown === "char" ? i < p.length && match(i + 1, j + 1) : match(i, j + 1) || (i < p.length && p[i] !== ":" && match(i + 1, j));
+        result = part.unknown === "char" ? i < p.length && p[i] !== ":" && match(i + 1, j + 1) : match(i, j + 1) || (i < p.length && p[i] !== ":" && match(i + 1, j));
       }
     } else if (i < p.length && j < v.length) result = (p[i] === "?" || p[i] === v[j]) && match(i + 1, j + 1);
     else result = false;

@@ -197,12 +197,13 @@ describe("deny-list-unwired", () => {
 
   it("takes every wildcard pattern that may match the deny list's ARN as reaching it (property)", () => {
     const arn = "arn:aws:secretsmanager:eu-west-1:111111111111:secret:rajee-dev/revocation/deny-list-AbCdEf";
-    // Any stretch of a field replaced by `*`, any character but a colon by `?`: with the random suffix unknown, each pattern may match.
+    // Any stretch of a field replaced by `*`, any character of the ARN but a colon by `?`: with the random suffix unknown, each pattern may match.
     const pattern = fc.array(fc.tuple(fc.nat(arn.length), fc.nat(8), fc.boolean()), { maxLength: 4 }).map((edits) =>
       edits.reduce((p, [at, length, star]) => {
         const stretch = p.slice(at, at + length);
         if (star) return stretch.includes(":") ? p : `${p.slice(0, at)}*${p.slice(at + length)}`;
-        return at < p.length && p[at] !== ":" ? `${p.slice(0, at)}?${p.slice(at + 1)}` : p;
+        // A `?` stands for one character of the ARN, never for a colon or an earlier `*` (which may stand for none).
+        return at < p.length && p[at] !== ":" && p[at] !== "*" ? `${p.slice(0, at)}?${p.slice(at + 1)}` : p;
       }, arn),
     );
     fc.assert(

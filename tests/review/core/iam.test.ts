@@ -116,7 +116,8 @@ describe("matchesIamPattern", () => {
 
   it("is sound on unknown parts: surely implies every filling matches, a matching filling implies possibly (property)", () => {
     const part = fc.oneof(text, fc.constant<UnknownPart>(run), fc.constant<UnknownPart>(char));
-    const filling = (u: UnknownPart) => (u.unknown === "char" ? fc.constantFrom("a", "b", ":", "/", "-") : fc.string({ unit: fc.constantFrom("a", "b", "/", "-"), maxLength: 4 }));
+    // An unknown part lies inside one ARN field: it never holds a colon.
+    const filling = (u: UnknownPart) => (u.unknown === "char" ? fc.constantFrom("a", "b", "/", "-") : fc.string({ unit: fc.constantFrom("a", "b", "/", "-"), maxLength: 4 }));
     const value = fc.array(part, { maxLength: 5 }).chain((parts) => fc.tuple(fc.constant(parts), fc.tuple(...parts.map((x) => (typeof x === "string" ? fc.constant(x) : filling(x))))));
     fc.assert(
       fc.property(pattern, value, (p, [parts, filled]) => {
