@@ -110,6 +110,13 @@ export const EMULATED_ENVOY_RULES = Object.freeze({
     envoy: "the response carries `connection: close` and that client connection closes; HTTP/1.1 connections are otherwise kept alive and reused",
     source: `${SRC}source/common/http/header_utility.cc (HeaderUtility::shouldCloseConnection)`,
   },
+  "delayed-close": {
+    rule: "Delayed close after a response that ends the connection",
+    setting: "- (`delayed_close_timeout` not set: 1000 ms)",
+    envoy:
+      "when the connection manager closes a client connection (`connection: close`, a local reply before the request body has arrived, a codec error), it flushes the response, stops reading, sends no FIN yet, and closes the socket only when the client closes (FIN or RST) or the timeout passes with no write progress, so a client still uploading can read the whole response instead of a reset",
+    source: `${DOCS}api-v3/extensions/filters/network/http_connection_manager/v3/http_connection_manager.proto (delayed_close_timeout); ${SRC}source/common/http/conn_manager_impl.cc (checkForDeferredClose: FlushWriteAndDelay); ${SRC}source/common/network/connection_impl.cc (ConnectionImpl::close, delayed close timer)`,
+  },
   "strip-internal-headers": {
     rule: "Internal headers stripped before the check",
     setting: "`extAuthz.removedRequestHeaderPrefixes` (Lua `rajee.strip_internal_headers`)",

@@ -47,8 +47,49 @@ export interface GatewayEmulator {
 
 /** Response headers Envoy does not pass from S3 to the client: they describe the upstream hop. */
 const HOP_BY_HOP_RESPONSE_HEADERS = new Set(["connection", "keep-alive", "proxy-connection", "transfer-encoding", "upgrade"]);
+/**
+ * How long a connection the gateway closes stays open for the client to close it first: the HTTP
+ * connection manager's `delayed_close_timeout`, which the rendered configuration leaves at its
+ * default, "1000 ms if this option is not specified" (EMULATED_ENVOY_RULES["delayed-close"];
+ * https://www.envoyproxy.io/docs/envoy/v1.34.10/api-v3/extensions/filters/network/http_connection_manager/v3/http_connection_manager.proto).
+ */
+export const DELAYED_CLOSE_TIMEOUT_MS = 1000;
 /** Room above Envoy's head limit for Node's own parser, so Envoy's rule (not Node's) decides. */
 const NODE_HEADER_SLACK_BYTES = 64 * 1024;
+
+/** Sockets in their grace period: closing, nothing more is read as a request. */
+const closing = new WeakSet<Socket>();
+
+/**
+ * Ends a client connection as Envoy's connection manager does (EMULATED_ENVOY_RULES["delayed-close"]):
+ * `lastBytes` (if any) and what is already written are flushed, then the socket stays open until
+ * the client closes or DELAYED_CLOSE_TIMEOUT_MS pass after the last write, so a client still
+ * uploading reads the whole answer rather than a reset. Two differences (docs/envoy.md): Node sees
+ * a client's FIN only by reading, so what the client still sends is read and discarded (Envoy
+ * leaves it unread); and the gateway's FIN (over TLS, close_notify) goes out with the answer rather
+ * than when the socket closes, so a raw reader waiting for EOF is not held a second. No further
+ * byte is parsed as a request, as in Envoy.
+ */
+function closeAfterGrace(socket: Socket, lastBytes?: string): void {
+  if (closing.has(socket) || socket.destroyed) return;
+  closing.add(socket);
+  // Node's HTTP parser reads through 'data' listeners (a new listener unhooks its direct read).
+  socket.removeAllListeners("data");
+  socket.on("data", () => undefined);
+  socket.resume();
+  let timer = setTimeout(() => socket.destroy(), DELAYED_CLOSE_TIMEOUT_MS).unref();
+  const destroyWhenFlushed = () => (socket.writableFinished ? socket.destroy() : socket.once("finish", () => socket.destroy()));
+  // Envoy restarts the timer on each write progress; the last one is the flush of the answer.
+  socket.once("finish", () => {
+    clearTimeout(timer);
+    timer = setTimeout(() => socket.destroy(), DELAYED_CLOSE_TIMEOUT_MS).unref();
+  });
+  socket.once("close", () => clearTimeout(timer));
+  if (socket.readableEnded) destroyWhenFlushed();
+  else socket.once("end", destroyWhenFlushed);
+  if (lastBytes === undefined) socket.end();
+  else socket.end(lastBytes);
+}
 
 function matches(set: HeaderNameSet, name: string): boolean {
   return set.exact.includes(name) || set.prefixes.some((p) => name.startsWith(p));
@@ -217,6 +258,10 @@ export async function startGatewayEmulator(options: GatewayEmulatorOptions): Pro
   };
 
   const onRequest = (expectation: boolean) => (request: http.IncomingMessage, response: http.ServerResponse) => {
+    // Node ends a `connection: close` exchange with `socket.destroySoon()` (lib/_http_server.js,
+    // resOnFinish), which closes the socket as soon as the answer is flushed; Envoy waits.
+    const socket = request.socket;
+    socket.destroySoon = () => closeAfterGrace(socket);
     const seen = { requestId: "" };
     if (options.onExchange) {
       const started = process.hrtime.bigint();
@@ -255,7 +300,9 @@ export async function startGatewayEmulator(options: GatewayEmulatorOptions): Pro
           ? "501 Not Implemented"
           : "400 Bad Request";
     const text = status.slice(4);
-    if (socket.writable) socket.end(`HTTP/1.1 ${status}\r\ncontent-type: text/plain\r\ncontent-length: ${text.length}\r\nconnection: close\r\n\r\n${text}`);
+    // A socket in its grace period is already answered; its client's close ends it.
+    if (closing.has(socket)) return;
+    if (socket.writable) closeAfterGrace(socket, `HTTP/1.1 ${status}\r\ncontent-type: text/plain\r\ncontent-length: ${text.length}\r\nconnection: close\r\n\r\n${text}`);
     else socket.destroy();
   });
   // A port in use rejects (EADDRINUSE) rather than crashing the process with an unhandled 'error'.

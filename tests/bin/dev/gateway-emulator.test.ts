@@ -1,11 +1,15 @@
+import { once } from "node:events";
 import { readFileSync } from "node:fs";
+import net from "node:net";
 import { join } from "node:path";
+import tls from "node:tls";
 import { EMULATED_ENVOY_RULES, runtimeBehaviourTable, type EmulatedRuleName } from "../../../bin/dev/emulated-envoy-rules";
 import { ENVOY_INLINE_REQUEST_HEADERS } from "../../../bin/dev/envoy-request-head";
-import { startGatewayEmulator, type GatewayEmulator } from "../../../bin/dev/gateway-emulator";
-import { envoySettings, type EnvoySettingsInput } from "../../../envoy-templates";
+import { DELAYED_CLOSE_TIMEOUT_MS, startGatewayEmulator, type GatewayEmulator } from "../../../bin/dev/gateway-emulator";
+import { localCertificate } from "../../../bin/dev/tls";
+import { envoySettings, renderEnvoyBootstrap, type EnvoySettingsInput } from "../../../envoy-templates";
 import { repeatedHeaderXml, SINGLE_VALUE_HEADERS } from "../../../src/s3/single-headers";
-import { RawConnection, startRecordingServer, type RecordingServer, type Seen } from "../../support/raw-http";
+import { parseResponses, RawConnection, startRecordingServer, type RecordingServer, type Seen } from "../../support/raw-http";
 
 /**
  * One test per row of EMULATED_ENVOY_RULES: raw bytes over a socket to the emulator (plain HTTP,
@@ -35,9 +39,9 @@ beforeEach(() => {
   nextAuthorizerAnswer = undefined;
 });
 
-async function emulator(input: Partial<EnvoySettingsInput> = {}): Promise<GatewayEmulator> {
+async function emulator(input: Partial<EnvoySettingsInput> = {}, serveTls?: { key: string; cert: string }): Promise<GatewayEmulator> {
   const settings = envoySettings({ s3Region: "eu-west-1", ...input });
-  const e = await startGatewayEmulator({ settings, authorizerUrl: authorizer.url, upstreamUrl: upstream.url });
+  const e = await startGatewayEmulator({ settings, authorizerUrl: authorizer.url, upstreamUrl: upstream.url, tls: serveTls });
   emulators.push(e);
   return e;
 }
@@ -58,6 +62,62 @@ async function send(raw: string, e?: GatewayEmulator): Promise<{ status: number;
   const closed = await c.closedByServer();
   c.destroy();
   return { ...response, closed };
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** What a client that kept uploading after its request was refused saw. */
+interface UploadAfterRefusal {
+  /** Everything the gateway sent, and whether the whole first response had arrived before the client stopped writing. */
+  readonly received: Buffer;
+  readonly answeredWhileUploading: boolean;
+  /** The socket error the client saw (a reset, a write to a closed socket), if any. */
+  readonly error?: Error;
+  /** Whether the gateway's side was gone before the client stopped uploading. */
+  readonly closedWhileUploading: boolean;
+  /** Milliseconds from the end of the upload to the gateway's close; undefined if it was still open after `waitMs`. */
+  readonly closedAfterStopMs?: number;
+}
+
+/**
+ * Sends a PUT's head announcing a 1 MiB body, then writes 4 KiB every 20 ms for `chunks` chunks
+ * (the body never completes), and keeps its own side open (it neither ends nor resets). Then, for
+ * up to `waitMs`, it writes one byte every 50 ms: the gateway has already sent its FIN, so only a
+ * write shows when it closes its socket (the write is answered with a reset). 127.0.0.1 only.
+ */
+async function uploadAfterRefusal(port: number, options: { chunks: number; waitMs: number; ca?: string }): Promise<UploadAfterRefusal> {
+  // Like an HTTP client, the socket does not end its side when the gateway's FIN arrives (tls.connect
+  // takes `allowHalfOpen` at run time, https://nodejs.org/docs/latest-v20.x/api/tls.html#tlsconnectoptions-callback,
+  // though @types/node omits it).
+  const halfOpen: { allowHalfOpen: boolean } = { allowHalfOpen: true };
+  const socket = options.ca ? tls.connect({ ...halfOpen, port, host: "127.0.0.1", ca: options.ca }) : net.connect({ ...halfOpen, port, host: "127.0.0.1" });
+  await once(socket, options.ca ? "secureConnect" : "connect");
+  let received = Buffer.alloc(0);
+  let error: Error | undefined;
+  let closedAt: number | undefined;
+  socket.on("data", (chunk: Buffer) => (received = Buffer.concat([received, chunk])));
+  socket.on("error", (e: Error) => {
+    error ??= e;
+    closedAt ??= Date.now();
+  });
+  socket.on("close", () => (closedAt ??= Date.now()));
+  socket.write("PUT /b/k HTTP/1.1\r\nhost: s3.local\r\ncontent-length: 1048576\r\n\r\n");
+  const chunk = Buffer.alloc(4096, "a");
+  let answeredWhileUploading = false;
+  for (let i = 0; i < options.chunks && closedAt === undefined; i++) {
+    await sleep(20);
+    if (!socket.destroyed) socket.write(chunk);
+    answeredWhileUploading ||= parseResponses(received).responses.length > 0;
+  }
+  const stoppedAt = Date.now();
+  const closedWhileUploading = closedAt !== undefined;
+  const uploadError = error;
+  while (closedAt === undefined && Date.now() - stoppedAt < options.waitMs) {
+    await sleep(50);
+    if (!socket.destroyed) socket.write("a");
+  }
+  socket.destroy();
+  return { received, answeredWhileUploading, error: uploadError, closedWhileUploading, closedAfterStopMs: closedAt === undefined ? undefined : Math.max(0, closedAt - stoppedAt) };
 }
 
 const names = (seen: Seen | undefined) => (seen?.headers ?? []).map(([n]) => n);
@@ -257,6 +317,30 @@ const cases: Record<EmulatedRuleName, () => Promise<void>> = {
     expect((await send("GET /b/k HTTP/1.1\r\nhost: s3.local\r\n\r\n")).status).toBe(200);
     expect(names(authorizer.seen[1])).not.toContain("x-rajee-client-content-length");
   },
+  "delayed-close": async () => {
+    nextAuthorizerAnswer = () => ({ status: 403, headers: { "content-type": "application/xml" }, body: "<Error><Code>AccessDenied</Code></Error>" });
+    const refusedMidUpload = async (port: number, ca?: string) => {
+      // 25 writes 20 ms apart: the denial arrives early and the client goes on uploading for about
+      // half the grace period, then stops without closing.
+      const seen = await uploadAfterRefusal(port, { chunks: 25, waitMs: 2 * DELAYED_CLOSE_TIMEOUT_MS, ca });
+      const [answer] = parseResponses(seen.received).responses;
+      expect({ error: seen.error?.message, closedWhileUploading: seen.closedWhileUploading, answeredWhileUploading: seen.answeredWhileUploading }).toEqual({
+        error: undefined,
+        closedWhileUploading: false,
+        answeredWhileUploading: true,
+      });
+      expect(answer).toMatchObject({ status: 403, headers: { connection: "close" }, body: "<Error><Code>AccessDenied</Code></Error>" });
+      // Closed by the gateway once the grace period from its answer is over (the bytes it discards
+      // do not extend it), not left open.
+      expect(seen.closedAfterStopMs).toBeDefined();
+      expect(seen.closedAfterStopMs).toBeLessThanOrEqual(DELAYED_CLOSE_TIMEOUT_MS + 500);
+    };
+    // Over HTTP and, at the same time, over HTTPS, where the server's sockets are TLS sockets.
+    const pems = await localCertificate();
+    const [plain, secure] = [await byDefault(), await emulator({}, pems)];
+    await Promise.all([refusedMidUpload(plain.port), refusedMidUpload(secure.port, pems.cert)]);
+    expect(upstream.seen).toHaveLength(0);
+  },
   "upstream-path-swap": async () => {
     nextAuthorizerAnswer = () => ({ status: 200, headers: { ...SIGNED, "x-rajee-upstream-path": "/bucket/a%20b" } });
     expect((await send("GET /?X-Amz-Security-Token=t HTTP/1.1\r\nhost: bucket.s3.local\r\n\r\n")).status).toBe(200);
@@ -272,6 +356,14 @@ const cases: Record<EmulatedRuleName, () => Promise<void>> = {
 describe("the gateway emulator reproduces Envoy's runtime rules", () => {
   it.each(Object.keys(EMULATED_ENVOY_RULES) as EmulatedRuleName[])("%s", async (name) => {
     await cases[name]();
+  });
+});
+
+describe("the delayed close", () => {
+  it("is Envoy's default because the rendered connection managers leave delayed_close_timeout unset", () => {
+    const rendered = JSON.stringify(renderEnvoyBootstrap(envoySettings({ s3Region: "eu-west-1" })));
+    expect(rendered).toContain("envoy.filters.network.http_connection_manager");
+    expect(rendered).not.toContain("delayed_close_timeout");
   });
 });
 
