@@ -9,7 +9,7 @@ import { median, round } from "./stats";
 import { wrk, type WrkResult } from "./wrk";
 
 /** Pairs of closed-loop runs (null server, authorizer) in a full run; `--quick` takes one. */
-export const CLOSED_LOOP_ROUNDS = 3;
+export const CLOSED_LOOP_ROUNDS = 5;
 
 /** Connections of the closed-loop runs (wrk -t1). */
 export const CONNECTIONS = 8;
