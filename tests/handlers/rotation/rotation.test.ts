@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import { CreateSecretCommand, DescribeSecretCommand, RotateSecretCommand } from "@aws-sdk/client-secrets-manager";
 import fc from "fast-check";
 import type { RotatedKey } from "../../../src/keys/jwks-plan";
+import { LONG_TESTS } from "../../support/long-tests";
 import { motoSetup, startMoto, type Moto } from "../../support/moto";
 import { motoRotationRig, STEPS, T0, type Fault, type MotoRotationRig } from "./moto-rig";
 
@@ -481,7 +482,7 @@ describeWithMoto("overlap property", () => {
         // At most the signing key plus the keys retired within one overlap stay published.
         expect((await rig.jwks()).keys.length).toBeLessThanOrEqual(1 + events.filter((e) => e.rotate).length);
       }),
-      { numRuns: 20 },
+      { numRuns: LONG_TESTS ? 40 : 8 },
     );
   });
 });
