@@ -9,6 +9,11 @@ module.exports = {
   },
   transformIgnorePatterns: ["/node_modules/(?!(jose|@opentelemetry)/)"],
   testTimeout: 30000,
+  // Two workers on two cores, where Jest's default is one fewer than the cores: test files spend much
+  // of their time waiting on processes they start (terraform, moto, the local gateway, real S3
+  // clients), so two halve the suite's wall time (measured 271 s to 149 s with coverage). Each
+  // terraform test has its own plugin cache (review/terraform.ts), so none collide.
+  maxWorkers: 2,
   // Each run gets its own TMPDIR under .build/tmp, removed at the end; scratch directories the tests
   // left in it fail the run (tests/support/temp-run.ts, docs/ci.md).
   globalSetup: "<rootDir>/tests/support/temp-run-setup.ts",
