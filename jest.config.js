@@ -14,6 +14,9 @@ module.exports = {
   // clients), so two halve the suite's wall time (measured 271 s to 149 s with coverage). Each
   // terraform test has its own plugin cache (review/terraform.ts), so none collide.
   maxWorkers: 2,
+  // The default reporter prints nothing for a file whose tests were all skipped; this one lists each
+  // such file with the reason it gave (a missing tool, a suite under test:long or test:clients).
+  reporters: ["default", "<rootDir>/tests/support/skip-reasons-reporter.js"],
   // Each run gets its own TMPDIR under .build/tmp, removed at the end; scratch directories the tests
   // left in it fail the run (tests/support/temp-run.ts, docs/ci.md).
   globalSetup: "<rootDir>/tests/support/temp-run-setup.ts",
