@@ -14,11 +14,10 @@ import {
   DEFAULT_MAX_TOKEN_LIFETIME_SECONDS,
   DEFAULT_ROTATION_DAYS,
   rotationIntervalProblem,
-  secretsManagerService,
   type LambdaBundle,
 } from "../signing-keys/signing-keys";
 import { checkNamePrefix, throwProblems } from "../shared/names";
-import { keyAdministeredByAccount, partitionOf, policyJson, serviceTrustPolicy, type PolicyStatement } from "../shared/policy";
+import { keyAdministeredByAccount, partitionOf, policyJson, secretReaderStatements, secretsManagerService, serviceTrustPolicy, type PolicyStatement } from "../shared/policy";
 
 export interface BindingKeysProps {
   /** Prefix of secret and key names, e.g. `rajee-dev`. */
@@ -155,16 +154,7 @@ export class BindingKeys extends Construct {
     });
     this.publicSecretArn = publicSecret.arn;
 
-    this.authorizerStatements = [
-      { Sid: "ReadBindingKeys", Effect: "Allow", Action: ["secretsmanager:GetSecretValue"], Resource: [secret.arn] },
-      {
-        Sid: "DecryptBindingKeysThroughSecretsManager",
-        Effect: "Allow",
-        Action: ["kms:Decrypt"],
-        Resource: [key.arn],
-        Condition: { StringEquals: { "kms:ViaService": secretsManagerService(props.region) } },
-      },
-    ];
+    this.authorizerStatements = secretReaderStatements("BindingKeys", secret.arn, key.arn, props.region);
     new IamRolePolicy(this, "authorizer-read", { name: "read-binding-keys", role: props.authorizerRoleName, policy: policyJson(this.authorizerStatements) });
 
     this.rotationStatements = [

@@ -4,9 +4,8 @@ import { SecretsmanagerSecret } from "@cdktf/provider-aws/lib/secretsmanager-sec
 import { SecretsmanagerSecretVersion } from "@cdktf/provider-aws/lib/secretsmanager-secret-version";
 import { denyListSecretName } from "../../src/contracts/authorizer-environment";
 import { EMPTY_DENY_LIST_DOCUMENT } from "../../src/revocation/deny-list-document";
-import { secretsManagerService } from "../signing-keys/signing-keys";
 import { checkNamePrefix, throwProblems } from "../shared/names";
-import { policyJson, type PolicyStatement } from "../shared/policy";
+import { policyJson, secretReaderStatements, type PolicyStatement } from "../shared/policy";
 
 export interface DenyListProps {
   /** Prefix of the secret name, e.g. `rajee-dev` (the secret is `rajee-dev/revocation/deny-list`). */
@@ -61,16 +60,7 @@ export class DenyList extends Construct {
     });
     this.secretArn = secret.arn;
 
-    this.readerStatements = [
-      { Sid: "ReadDenyList", Effect: "Allow", Action: ["secretsmanager:GetSecretValue"], Resource: [secret.arn] },
-      {
-        Sid: "DecryptDenyListThroughSecretsManager",
-        Effect: "Allow",
-        Action: ["kms:Decrypt"],
-        Resource: [props.kmsKeyArn],
-        Condition: { StringEquals: { "kms:ViaService": secretsManagerService(props.region) } },
-      },
-    ];
+    this.readerStatements = secretReaderStatements("DenyList", secret.arn, props.kmsKeyArn, props.region);
     new IamRolePolicy(this, "read-policy", { name: "read-deny-list", role: props.readerRoleName, policy: policyJson(this.readerStatements) });
   }
 }

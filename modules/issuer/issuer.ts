@@ -8,10 +8,10 @@ import { LambdaFunctionUrl } from "@cdktf/provider-aws/lib/lambda-function-url";
 import { LambdaPermission } from "@cdktf/provider-aws/lib/lambda-permission";
 import { ACCOUNT_ID, parseRoleArn } from "../../src/contracts/aws-names";
 import type { EnvironmentVariables } from "../../src/contracts/environment";
-import { secretsManagerService, type LambdaBundle } from "../signing-keys/signing-keys";
+import type { LambdaBundle } from "../signing-keys/signing-keys";
 import { escapeTerraform } from "../proxy-service/containers";
 import { checkNamePrefix, throwProblems } from "../shared/names";
-import { partitionOf, policyJson, serviceTrustPolicy, type PolicyStatement } from "../shared/policy";
+import { partitionOf, policyJson, secretReaderStatements, serviceTrustPolicy, type PolicyStatement } from "../shared/policy";
 
 export interface IssuerProps {
   /** Prefix of the function, role and stack names, e.g. `rajee-dev`. */
@@ -61,10 +61,8 @@ export const ISSUER_TIMEOUT_SECONDS = 10;
 export const ISSUER_MEMORY_MIB = 256;
 /** The Function URL's only authentication: SigV4 with IAM credentials. */
 export const ISSUER_URL_AUTH_TYPE = "AWS_IAM";
-/** The only actions the role has, by statement. */
+/** The role's log actions; besides them it may only read its secrets (`secretReaderStatements`). */
 export const ISSUER_LOG_ACTIONS: readonly string[] = ["logs:CreateLogStream", "logs:PutLogEvents"];
-export const ISSUER_SECRET_ACTIONS: readonly string[] = ["secretsmanager:GetSecretValue"];
-export const ISSUER_KMS_ACTIONS: readonly string[] = ["kms:Decrypt"];
 
 /** Why `invoker` cannot be a Function URL invoker; undefined when it can. The configuration asks the same. */
 export function invokerProblem(invoker: string): string | undefined {
@@ -173,26 +171,8 @@ export class Issuer extends Construct {
         Action: [...ISSUER_LOG_ACTIONS],
         Resource: [props.logGroupArn, `${props.logGroupArn}:log-stream:*`],
       },
-      { Sid: "ReadPrivateSigningKey", Effect: "Allow", Action: [...ISSUER_SECRET_ACTIONS], Resource: [props.privateKeySecretArn] },
-      {
-        Sid: "DecryptPrivateSigningKeyThroughSecretsManager",
-        Effect: "Allow",
-        Action: [...ISSUER_KMS_ACTIONS],
-        Resource: [props.privateKeyKmsKeyArn],
-        Condition: { StringEquals: { "kms:ViaService": secretsManagerService(props.region) } },
-      },
-      ...(props.binding === undefined
-        ? []
-        : [
-            { Sid: "ReadPublicBindingKey", Effect: "Allow" as const, Action: [...ISSUER_SECRET_ACTIONS], Resource: [props.binding.publicSecretArn] },
-            {
-              Sid: "DecryptPublicBindingKeyThroughSecretsManager",
-              Effect: "Allow" as const,
-              Action: [...ISSUER_KMS_ACTIONS],
-              Resource: [props.binding.kmsKeyArn],
-              Condition: { StringEquals: { "kms:ViaService": secretsManagerService(props.region) } },
-            },
-          ]),
+      ...secretReaderStatements("PrivateSigningKey", props.privateKeySecretArn, props.privateKeyKmsKeyArn, props.region),
+      ...(props.binding === undefined ? [] : secretReaderStatements("PublicBindingKey", props.binding.publicSecretArn, props.binding.kmsKeyArn, props.region)),
     ];
     new IamRolePolicy(this, "policy", { name: "issue-tokens", role: role.id, policy: policyJson(this.statements) });
 

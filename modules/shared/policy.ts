@@ -71,3 +71,26 @@ export function keyAdministeredByAccount(partition: string, accountId: string): 
 export function partitionOf(region: string): string {
   return partitionOfRegion(region) ?? "aws";
 }
+
+/** The `kms:ViaService` value of Secrets Manager in `region`. */
+export function secretsManagerService(region: string): string {
+  return `secretsmanager.${region}.amazonaws.com`;
+}
+
+/**
+ * A reader's two statements for one secret under its own KMS key: `Read<name>` (GetSecretValue on
+ * the secret) and `Decrypt<name>ThroughSecretsManager` (kms:Decrypt on the key, only through
+ * Secrets Manager in `region`, so the key decrypts nothing else for the reader).
+ */
+export function secretReaderStatements(name: string, secretArn: string, kmsKeyArn: string, region: string): PolicyStatement[] {
+  return [
+    { Sid: `Read${name}`, Effect: "Allow", Action: ["secretsmanager:GetSecretValue"], Resource: [secretArn] },
+    {
+      Sid: `Decrypt${name}ThroughSecretsManager`,
+      Effect: "Allow",
+      Action: ["kms:Decrypt"],
+      Resource: [kmsKeyArn],
+      Condition: { StringEquals: { "kms:ViaService": secretsManagerService(region) } },
+    },
+  ];
+}

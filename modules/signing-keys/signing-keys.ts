@@ -14,7 +14,7 @@ import { clockSkewProblem, tokenLifetimeProblem, type EnvironmentVariables, type
 import { rotationEnvironment } from "../../src/contracts/rotation-environment";
 import { parseRoleArn } from "../../src/contracts/aws-names";
 import { checkNamePrefix, throwProblems } from "../shared/names";
-import { keyAdministeredByAccount, partitionOf, policyJson, serviceTrustPolicy, type PolicyStatement } from "../shared/policy";
+import { keyAdministeredByAccount, partitionOf, policyJson, secretsManagerService, serviceTrustPolicy, type PolicyStatement } from "../shared/policy";
 
 /** A zipped Lambda bundle on disk and its SHA-256 (base64), as `bundleRotationLambda` returns. */
 export interface LambdaBundle {
@@ -313,10 +313,6 @@ export function addRotationFunction(scope: Construct, p: RotationFunctionProps):
   return fn;
 }
 
-/** The `kms:ViaService` value of Secrets Manager in `region`. */
-export function secretsManagerService(region: string): string {
-  return `secretsmanager.${region}.amazonaws.com`;
-}
 
 /**
  * Why rotating every `rotationDays` days would retire a key while tokens it signed still live
