@@ -281,9 +281,38 @@ function collectorCluster(t: NonNullable<EnvoySettings["tracing"]>): JsonObject 
  * exposed only to trusted callers).
  */
 function statsListener(t: NonNullable<EnvoySettings["tracing"]>): JsonObject {
-  return {
+  return loopbackListener({
     name: STATS_LISTENER,
     address: socketAddress(t.collectorAddress, t.statsPort),
+    streamIdleTimeout: "30s",
+    httpFilters: [{ name: FILTER.router, typed_config: { "@type": T.router, suppress_envoy_headers: true } }],
+    routes: [
+      {
+        match: { path: ENVOY_PROMETHEUS_PATH, headers: [{ name: ":method", string_match: { exact: "GET" } }] },
+        route: { cluster: ADMIN_CLUSTER, timeout: "10s" },
+      },
+      { match: { prefix: "/" }, direct_response: { status: 403 } },
+    ],
+  });
+}
+
+/** What differs between the two small listeners (health, stats): the rest is `loopbackListener`'s. */
+interface LoopbackListener {
+  /** Also the HCM's stat prefix, its route config's and its virtual host's name. */
+  readonly name: string;
+  readonly address: JsonObject;
+  readonly streamIdleTimeout: string;
+  /** `server_header_transformation`. @default Envoy's (OVERWRITE) */
+  readonly serverHeader?: string;
+  readonly httpFilters: JsonObject[];
+  readonly routes: JsonObject[];
+}
+
+/** A small HTTP listener of Envoy's own (32 KiB buffers, 5 s header timeout, one virtual host for every domain). */
+function loopbackListener(l: LoopbackListener): JsonObject {
+  return {
+    name: l.name,
+    address: l.address,
     per_connection_buffer_limit_bytes: 32768,
     filter_chains: [
       {
@@ -292,27 +321,13 @@ function statsListener(t: NonNullable<EnvoySettings["tracing"]>): JsonObject {
             name: "envoy.filters.network.http_connection_manager",
             typed_config: {
               "@type": T.hcm,
-              stat_prefix: "stats",
+              stat_prefix: l.name,
               codec_type: "AUTO",
+              ...(l.serverHeader === undefined ? {} : { server_header_transformation: l.serverHeader }),
               request_headers_timeout: "5s",
-              stream_idle_timeout: "30s",
-              http_filters: [{ name: FILTER.router, typed_config: { "@type": T.router, suppress_envoy_headers: true } }],
-              route_config: {
-                name: "stats",
-                virtual_hosts: [
-                  {
-                    name: "stats",
-                    domains: ["*"],
-                    routes: [
-                      {
-                        match: { path: ENVOY_PROMETHEUS_PATH, headers: [{ name: ":method", string_match: { exact: "GET" } }] },
-                        route: { cluster: ADMIN_CLUSTER, timeout: "10s" },
-                      },
-                      { match: { prefix: "/" }, direct_response: { status: 403 } },
-                    ],
-                  },
-                ],
-              },
+              stream_idle_timeout: l.streamIdleTimeout,
+              http_filters: l.httpFilters,
+              route_config: { name: l.name, virtual_hosts: [{ name: l.name, domains: ["*"], routes: l.routes }] },
             },
           },
         ],
@@ -395,59 +410,34 @@ function s3Listener(s: EnvoySettings): JsonObject {
 }
 
 function healthListener(s: EnvoySettings): JsonObject {
-  return {
+  return loopbackListener({
     name: HEALTH_LISTENER,
     address: socketAddress(s.listenerAddress, s.healthPort),
-    per_connection_buffer_limit_bytes: 32768,
-    filter_chains: [
+    streamIdleTimeout: "10s",
+    serverHeader: "PASS_THROUGH",
+    httpFilters: [
       {
-        filters: [
-          {
-            name: "envoy.filters.network.http_connection_manager",
-            typed_config: {
-              "@type": T.hcm,
-              stat_prefix: "health",
-              codec_type: "AUTO",
-              server_header_transformation: "PASS_THROUGH",
-              request_headers_timeout: "5s",
-              stream_idle_timeout: "10s",
-              http_filters: [
-                {
-                  name: FILTER.healthCheck,
-                  typed_config: {
-                    "@type": T.healthCheck,
-                    pass_through_mode: false,
-                    // Readiness for the ALB: 503 unless every authorizer host passes its /readyz
-                    // check, and 503 once `POST /healthcheck/fail` started a graceful stop. Any
-                    // other path does not match and continues to the router (filter source:
-                    // source/extensions/filters/http/health_check/health_check.cc, decodeHeaders).
-                    headers: [{ name: ":path", string_match: { exact: s.healthPath } }],
-                    cluster_min_healthy_percentages: { [AUTHORIZER_CLUSTER]: { value: 100 } },
-                  },
-                },
-                { name: FILTER.router, typed_config: { "@type": T.router, suppress_envoy_headers: true } },
-              ],
-              route_config: {
-                name: "health",
-                virtual_hosts: [
-                  {
-                    name: "health",
-                    domains: ["*"],
-                    routes: [
-                      // Liveness for the container health check: Envoy's worker answers it alone,
-                      // whatever the authorizer's state, so ECS never replaces a task for that.
-                      { match: { path: s.livePath }, direct_response: { status: 200 } },
-                      { match: { prefix: "/" }, direct_response: { status: 404 } },
-                    ],
-                  },
-                ],
-              },
-            },
-          },
-        ],
+        name: FILTER.healthCheck,
+        typed_config: {
+          "@type": T.healthCheck,
+          pass_through_mode: false,
+          // Readiness for the ALB: 503 unless every authorizer host passes its /readyz
+          // check, and 503 once `POST /healthcheck/fail` started a graceful stop. Any
+          // other path does not match and continues to the router (filter source:
+          // source/extensions/filters/http/health_check/health_check.cc, decodeHeaders).
+          headers: [{ name: ":path", string_match: { exact: s.healthPath } }],
+          cluster_min_healthy_percentages: { [AUTHORIZER_CLUSTER]: { value: 100 } },
+        },
       },
+      { name: FILTER.router, typed_config: { "@type": T.router, suppress_envoy_headers: true } },
     ],
-  };
+    routes: [
+      // Liveness for the container health check: Envoy's worker answers it alone,
+      // whatever the authorizer's state, so ECS never replaces a task for that.
+      { match: { path: s.livePath }, direct_response: { status: 200 } },
+      { match: { prefix: "/" }, direct_response: { status: 404 } },
+    ],
+  });
 }
 
 function authorizerCluster(s: EnvoySettings): JsonObject {
