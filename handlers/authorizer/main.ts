@@ -1,5 +1,5 @@
 import type { EventEmitter } from "node:events";
-import type { DestinationStream } from "pino";
+import type { DestinationStream, Logger } from "pino";
 import { ConfigError } from "../../src/config-error";
 import { build, type AuthorizerApp } from "./app";
 import { parseConfig, type AuthorizerConfig } from "./config";
@@ -9,9 +9,11 @@ import { sourceFor } from "./text-source";
 import { defaultCredentialSource, upstreamSigner } from "./upstream-signing";
 
 /** The production signer: task-role credentials from the SDK chain, for the configured S3 endpoint. */
-async function defaultSigner(config: AuthorizerConfig): Promise<AllowHook | undefined> {
+async function defaultSigner(config: AuthorizerConfig, logger: Logger): Promise<AllowHook | undefined> {
   if (config.s3Region === undefined || config.s3Endpoint === undefined) return undefined;
-  return upstreamSigner({ host: config.s3Endpoint, region: config.s3Region }, await defaultCredentialSource());
+  return upstreamSigner({ host: config.s3Endpoint, region: config.s3Region }, await defaultCredentialSource(), {
+    onRefreshError: (error) => logger.warn({ event: "credentials_refresh_failed", error: error.message }, "task role credentials refresh failed; the held credentials serve until their last minute"),
+  });
 }
 
 /** Exit codes of the authorizer process. */
@@ -51,7 +53,7 @@ export async function runAuthorizer(env: Readonly<Record<string, string | undefi
   }
   const destination = options.destination ?? stdoutDestination();
   const logger = createLogger(config.logLevel, destination);
-  const onAllow = options.onAllow ?? (await defaultSigner(config));
+  const onAllow = options.onAllow ?? (await defaultSigner(config, logger));
   if (!onAllow) {
     logger.warn({ event: "signing_disabled" }, "RAJEE_S3_REGION is not set: allowed requests are not signed, and S3 will refuse them");
   }

@@ -1,7 +1,7 @@
 import { hash, timingSafeEqual } from "node:crypto";
 import { s3Error, type S3Error } from "../errors";
 import type { Headers } from "../s3/headers";
-import { canonicalQuery, canonicalRequest, scopeText, signatureWithKey, signingKey, stringToSign, UNSIGNED_PAYLOAD, type CredentialScope } from "./canonical";
+import { cachedSigningKey, canonicalQuery, canonicalRequest, signatureWithKey, stringToSign, UNSIGNED_PAYLOAD } from "./canonical";
 import { PRESIGN, type SignatureClaim } from "./parse";
 
 /** S3's allowed difference between a header-signed request's x-amz-date and its own clock: 15 minutes. */
@@ -56,23 +56,6 @@ function timeProblem(claim: SignatureClaim, nowMs: number): SignatureVerdict | u
 }
 
 /**
- * The last signing key derived for each credential, with its scope text: a credential signs with one
- * scope a day (its date, region and service), so the four HMAC steps of the derivation run once per
- * credential and day instead of on every request, as SigV4 clients cache it too. Keyed by the
- * credential object (the authorizer keeps one per token), so no secret is ever a key here.
- */
-const derivedKeys = new WeakMap<SigningCredential, { readonly scope: string; readonly key: Buffer }>();
-
-function signingKeyFor(credential: SigningCredential, scope: CredentialScope): Buffer {
-  const text = scopeText(scope);
-  const last = derivedKeys.get(credential);
-  if (last !== undefined && last.scope === text) return last.key;
-  const key = signingKey(credential.secretAccessKey, scope);
-  derivedKeys.set(credential, { scope: text, key });
-  return key;
-}
-
-/**
  * Verifies a request's SigV4 signature (from {@link parseSignature}) with `credential`, as S3 does:
  * the access key id must be the credential's (InvalidAccessKeyId), the time must be valid (presigned:
  * X-Amz-Date + X-Amz-Expires, "Request has expired"; header-signed: within 15 minutes,
@@ -111,7 +94,7 @@ export function verifySignature(request: SignedRequest, claim: SignatureClaim, c
     else headerValues[name] = value;
   }
   const canonical = canonicalRequest({ method: request.method, rawPath, canonicalQuery: query, signedHeaders: claim.signedHeaders, headerValues, payloadHash });
-  const expected = signatureWithKey(signingKeyFor(credential, claim.scope), stringToSign(claim.amzDate, claim.scope, canonical));
+  const expected = signatureWithKey(cachedSigningKey(credential, claim.scope), stringToSign(claim.amzDate, claim.scope, canonical));
   if (!timingSafeEqual(expected, claim.signature)) {
     const detail = missing.length > 0 ? `signed headers not received: ${missing.join(", ")}` : undefined;
     return refuse("signature", s3Error("SignatureDoesNotMatch", SIGNATURE_MISMATCH), detail);

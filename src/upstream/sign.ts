@@ -1,8 +1,7 @@
-import { Hash } from "@smithy/hash-node";
-import { SignatureV4 } from "@smithy/signature-v4";
 import { UPSTREAM_PATH_HEADER } from "../contracts/gateway";
 import type { ClassifiedRequest } from "../s3/classify";
 import type { GatewayRequest } from "../s3/request";
+import { authorizationHeader, cachedSigningKey, canonicalQueryOf, canonicalRequest, signatureHexWithKey, stringToSign, type CredentialScope } from "../sigv4/canonical";
 
 /** AWS credentials: the task role's, from the SDK's default provider chain. */
 export interface Credentials {
@@ -33,62 +32,71 @@ export interface UpstreamSignature {
 }
 
 /** Headers besides `x-amz-*` that the signature covers when the client sent them. */
-const SIGNED_PLAIN_HEADERS = ["content-md5", "content-type", "content-encoding"];
+const SIGNED_PLAIN_HEADERS: ReadonlySet<string> = new Set(["content-md5", "content-type", "content-encoding"]);
 /** The client's own credential headers: replaced, never signed as sent. */
-const CLIENT_CREDENTIAL_HEADERS = new Set(["authorization", "x-amz-date", "x-amz-security-token"]);
+const CLIENT_CREDENTIAL_HEADERS: ReadonlySet<string> = new Set(["authorization", "x-amz-date", "x-amz-security-token"]);
 
 function headersToSign(request: GatewayRequest, classified: ClassifiedRequest, endpoint: S3Endpoint): Record<string, string> {
   const headers: Record<string, string> = { host: endpoint.host };
-  for (const [name, value] of Object.entries(request.headers)) {
-    if (value === undefined || CLIENT_CREDENTIAL_HEADERS.has(name) || classified.removedHeaders.includes(name)) continue;
-    if (name.startsWith("x-amz-") || SIGNED_PLAIN_HEADERS.includes(name)) headers[name] = value;
+  const removed = classified.removedHeaders;
+  const received = request.headers;
+  for (const name in received) {
+    const value = received[name];
+    if (value === undefined || CLIENT_CREDENTIAL_HEADERS.has(name) || (removed.length > 0 && removed.includes(name))) continue;
+    if (name.startsWith("x-amz-") || SIGNED_PLAIN_HEADERS.has(name)) headers[name] = value;
   }
   headers["x-amz-content-sha256"] = classified.payloadHash;
   if (classified.upstreamCopySource !== undefined) headers[COPY_SOURCE_HEADER] = classified.upstreamCopySource;
   return headers;
 }
 
-function upstreamQuery(classified: ClassifiedRequest): Record<string, string> {
-  return Object.fromEntries(classified.upstreamQuery);
-}
-
 /**
  * Signs the judged request for S3 with SigV4 (docs/design.md section 5): path-style, the canonical path
  * the authorizer judged, `host` set to the S3 endpoint, every `x-amz-*` header the client sent and
  * `content-md5`/`content-type`/`content-encoding` covered, the client's payload hash kept so S3
- * checks the body, and `x-amz-copy-source` rebuilt from the judged bucket, key and versionId. Deterministic for a given input and time.
+ * checks the body, and `x-amz-copy-source` rebuilt from the judged bucket, key and versionId.
+ * Synchronous and deterministic for a given input and time; the signing key is derived once per
+ * credentials object and day (`cachedSigningKey`). The same signature, byte for byte, as the AWS
+ * SDK's signer given the same request (docs/decisions.md).
  */
-export async function signUpstream(input: {
+export function signUpstream(input: {
   readonly request: GatewayRequest;
   readonly classified: ClassifiedRequest;
   readonly credentials: Credentials;
   readonly endpoint: S3Endpoint;
   readonly now: Date;
-}): Promise<UpstreamSignature> {
+}): UpstreamSignature {
   const { request, classified, credentials, endpoint, now } = input;
-  const signer = new SignatureV4({
-    service: "s3",
-    region: endpoint.region,
-    credentials,
-    sha256: Hash.bind(null, "sha256"),
-    uriEscapePath: false,
-    applyChecksum: false,
-  });
-  const question = classified.upstreamPath.indexOf("?");
-  const path = question < 0 ? classified.upstreamPath : classified.upstreamPath.slice(0, question);
-  const signed = await signer.sign(
-    { method: request.method, protocol: "https:", hostname: endpoint.host, path, query: upstreamQuery(classified), headers: headersToSign(request, classified, endpoint) },
-    { signingDate: now },
+  const date = amzDate(now);
+  const headers = headersToSign(request, classified, endpoint);
+  headers["x-amz-date"] = date;
+  if (credentials.sessionToken) headers["x-amz-security-token"] = credentials.sessionToken;
+  const signedHeaders = Object.keys(headers).sort();
+  const upstreamPath = classified.upstreamPath;
+  const question = upstreamPath.indexOf("?");
+  const canonical = canonicalRequest(
+    {
+      method: request.method,
+      rawPath: question < 0 ? upstreamPath : upstreamPath.slice(0, question),
+      canonicalQuery: canonicalQueryOf(classified.upstreamQuery),
+      signedHeaders,
+      headerValues: headers,
+      payloadHash: classified.payloadHash,
+    },
   );
+  const scope: CredentialScope = { date: date.slice(0, 8), region: endpoint.region, service: "s3" };
+  const signature = signatureHexWithKey(cachedSigningKey(credentials, scope), stringToSign(date, scope, canonical));
   const setHeaders: Record<string, string> = {
-    authorization: signed.headers.authorization as string,
-    "x-amz-date": signed.headers["x-amz-date"] as string,
+    authorization: authorizationHeader(credentials.accessKeyId, scope, signedHeaders, signature),
+    "x-amz-date": date,
     "x-amz-content-sha256": classified.payloadHash,
   };
   if (credentials.sessionToken) setHeaders["x-amz-security-token"] = credentials.sessionToken;
-  if (classified.upstreamPath !== request.path) setHeaders[UPSTREAM_PATH_HEADER] = classified.upstreamPath;
+  if (upstreamPath !== request.path) setHeaders[UPSTREAM_PATH_HEADER] = upstreamPath;
   if (classified.upstreamCopySource !== undefined) setHeaders[COPY_SOURCE_HEADER] = classified.upstreamCopySource;
-  const removeHeaders = [...[...CLIENT_CREDENTIAL_HEADERS].filter((name) => request.headers[name] !== undefined && !(name in setHeaders)), ...classified.removedHeaders];
+  const removeHeaders: string[] = [];
+  for (const name of CLIENT_CREDENTIAL_HEADERS) if (request.headers[name] !== undefined && !(name in setHeaders)) removeHeaders.push(name);
+  for (const name of classified.removedHeaders) removeHeaders.push(name);
   return { setHeaders, removeHeaders };
 }
 
@@ -109,9 +117,17 @@ export interface UpstreamView {
   readonly clientHeadersRemoved?: readonly string[];
 }
 
-/** SigV4's `x-amz-date` for a time: `YYYYMMDDTHHMMSSZ`. */
+let lastDateSecond = Number.NaN;
+let lastDateText = "";
+
+/** SigV4's `x-amz-date` for a time: `YYYYMMDDTHHMMSSZ` (formatted once per second: every allowed check signs). */
 export function amzDate(now: Date): string {
-  return now.toISOString().replace(/[-:]/g, "").replace(/\.\d{3}/, "");
+  const second = Math.floor(now.getTime() / 1000);
+  if (second !== lastDateSecond) {
+    lastDateText = now.toISOString().replace(/[-:]/g, "").replace(/\.\d{3}/, "");
+    lastDateSecond = second;
+  }
+  return lastDateText;
 }
 
 /**

@@ -1,6 +1,14 @@
 import { verifySigV4 } from "../../../bin/dev/sigv4-verify";
 import { EXT_AUTHZ_ALLOWED_UPSTREAM_HEADERS } from "../../../envoy-templates/settings";
-import { HEADERS_TO_REMOVE, upstreamSigner } from "../../../handlers/authorizer/upstream-signing";
+import {
+  CREDENTIAL_MIN_VALIDITY_MS,
+  CREDENTIAL_REFRESH_AHEAD_MS,
+  CREDENTIAL_RETRY_MS,
+  HEADERS_TO_REMOVE,
+  HeldCredentials,
+  upstreamSigner,
+  type ExpiringCredentials,
+} from "../../../handlers/authorizer/upstream-signing";
 import { UPSTREAM_PATH_HEADER } from "../../../src/upstream/sign";
 import { jwksText, keyPair, MemorySource, mint, parseErrorXml, startHarness, type Harness } from "./support";
 
@@ -52,5 +60,110 @@ describe("the upstream signer behind the check port", () => {
     expect({ status: anonymous.status, code: parseErrorXml(anonymous.body).code }).toEqual({ status: 403, code: "AccessDenied" });
     const lastDecision = harness.logs.filter((l) => l.event === "decision").at(-1);
     expect(lastDecision).toMatchObject({ reason: "no-token", operation: "DeleteObjects" });
+  });
+});
+
+/** A provider whose answers the test releases one by one, counting the calls. */
+function scriptedSource() {
+  const pending: { resolve: (c: ExpiringCredentials) => void; reject: (e: Error) => void }[] = [];
+  const source = () => new Promise<ExpiringCredentials>((resolve, reject) => pending.push({ resolve, reject }));
+  return { source, calls: () => pending.length, answer: (index: number) => pending[index] as (typeof pending)[number] };
+}
+const at = (ms: number) => new Date(ms);
+const T0 = Date.parse("2030-01-01T00:00:00Z");
+const expiringAt = (ms: number, id = "A"): ExpiringCredentials => ({ accessKeyId: `ASIA${id}`, secretAccessKey: "s", sessionToken: "t", expiration: at(ms) });
+
+describe("HeldCredentials", () => {
+  it("waits for the provider once, then answers in the same turn until the refresh window", async () => {
+    const { source, calls, answer } = scriptedSource();
+    const held = new HeldCredentials(source);
+    const first = held.at(T0);
+    const second = held.at(T0);
+    expect(first).toBeInstanceOf(Promise);
+    expect(calls()).toBe(1);
+    const credentials = expiringAt(T0 + 60 * 60_000);
+    answer(0).resolve(credentials);
+    expect(await first).toBe(credentials);
+    expect(await second).toBe(credentials);
+    expect(held.at(T0 + 1000)).toBe(credentials);
+    expect(held.at(T0 + 60 * 60_000 - CREDENTIAL_REFRESH_AHEAD_MS - 1)).toBe(credentials);
+    expect(calls()).toBe(1);
+  });
+
+  it("refreshes in the background inside the window, keeps serving the held ones, and swaps when the new ones arrive", async () => {
+    const { source, calls, answer } = scriptedSource();
+    const held = new HeldCredentials(source);
+    const old = expiringAt(T0 + 60 * 60_000, "OLD");
+    const pendingFirst = held.at(T0);
+    answer(0).resolve(old);
+    await pendingFirst;
+    const inWindow = T0 + 60 * 60_000 - CREDENTIAL_REFRESH_AHEAD_MS + 1;
+    expect(held.at(inWindow)).toBe(old);
+    expect(held.at(inWindow + CREDENTIAL_RETRY_MS)).toBe(old);
+    expect(calls()).toBe(2);
+    const fresh = expiringAt(T0 + 2 * 60 * 60_000, "NEW");
+    answer(1).resolve(fresh);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(held.at(inWindow + 1)).toBe(fresh);
+  });
+
+  it("retries a failed background refresh at most every CREDENTIAL_RETRY_MS, reporting each failure, and waits once under a minute is left", async () => {
+    const { source, calls, answer } = scriptedSource();
+    const failures: string[] = [];
+    const held = new HeldCredentials(source, (error) => failures.push(error.message));
+    const expiry = T0 + 10 * 60_000;
+    const old = expiringAt(expiry);
+    const pendingFirst = held.at(T0);
+    answer(0).resolve(old);
+    await pendingFirst;
+    const windowStart = expiry - CREDENTIAL_REFRESH_AHEAD_MS + 1;
+    expect(held.at(windowStart)).toBe(old);
+    answer(1).reject(new Error("metadata endpoint unreachable"));
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(failures).toEqual(["metadata endpoint unreachable"]);
+    expect(held.at(windowStart + CREDENTIAL_RETRY_MS - 1)).toBe(old);
+    expect(calls()).toBe(2);
+    expect(held.at(windowStart + CREDENTIAL_RETRY_MS)).toBe(old);
+    expect(calls()).toBe(3);
+    answer(2).reject(new Error("still unreachable"));
+    await new Promise((resolve) => setImmediate(resolve));
+    const lastMinute = held.at(expiry - CREDENTIAL_MIN_VALIDITY_MS);
+    expect(lastMinute).toBeInstanceOf(Promise);
+    answer(3).reject(new Error("gone"));
+    await expect(lastMinute).rejects.toThrow("gone");
+    expect(failures).toEqual(["metadata endpoint unreachable", "still unreachable"]);
+  });
+
+  it("keeps credentials without an expiration", async () => {
+    const { source, calls, answer } = scriptedSource();
+    const held = new HeldCredentials(source);
+    const first = held.at(T0);
+    answer(0).resolve({ accessKeyId: "AKIA", secretAccessKey: "s" });
+    await first;
+    expect(held.at(T0 + 365 * 24 * 3600_000)).toEqual({ accessKeyId: "AKIA", secretAccessKey: "s" });
+    expect(calls()).toBe(1);
+  });
+});
+
+describe("upstreamSigner", () => {
+  it("fetches the credentials at construction and then signs in the check's own turn", async () => {
+    const pair = await keyPair();
+    const tokenText = await mint(pair, ["read:data/"]);
+    let calls = 0;
+    const signer = upstreamSigner(ENDPOINT, async () => {
+      calls++;
+      return TASK_ROLE;
+    });
+    expect(calls).toBe(1);
+    await new Promise((resolve) => setImmediate(resolve));
+    const local = await startHarness({ keySource: new MemorySource(jwksText(pair.publicKey)), onAllow: signer });
+    try {
+      const response = await local.check({ method: "GET", path: "/data/k", headers: { host: "gateway.example.com", "x-amz-security-token": tokenText } });
+      expect(response.status).toBe(200);
+      expect(response.headers.authorization).toMatch(/^AWS4-HMAC-SHA256 Credential=AKIDTASKROLE\/\d{8}\/eu-west-1\/s3\/aws4_request, SignedHeaders=host;x-amz-content-sha256;x-amz-date;x-amz-security-token, Signature=[0-9a-f]{64}$/);
+      expect(calls).toBe(1);
+    } finally {
+      await local.close();
+    }
   });
 });

@@ -122,7 +122,16 @@ describe("SigV4 canonical pieces, S3 rules", () => {
     );
   });
 
-  it("trims header values and collapses runs of spaces", () => {
+  it("trims header values and collapses runs of spaces and tabs, as SDK v3's signer does", () => {
     expect(canonicalHeaderValue("  a   b  c ")).toBe("a b c");
+    expect(canonicalHeaderValue("a\t\tb \t c")).toBe("a b c");
+    expect(canonicalHeaderValue("\tvalue1\n  value2\r\n")).toBe("value1 value2");
+    const token = "A".repeat(1000);
+    expect(canonicalHeaderValue(token)).toBe(token);
+  });
+
+  it("is SDK v3's chain of replacements on any text", () => {
+    const sdk = (value: string) => value.replace(/[\r\n]/g, " ").replace(/[ \t]+/g, " ").replace(/^ | $/g, "");
+    fc.assert(fc.property(fc.stringMatching(/^[ \t\r\na-z\u00a0]{0,12}$/), (value) => expect(canonicalHeaderValue(value)).toBe(sdk(value))), { numRuns: 2000 });
   });
 });

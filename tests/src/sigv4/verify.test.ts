@@ -90,6 +90,12 @@ describe("verifySignature: header-signed requests", () => {
     expect(check(forged, CREDENTIAL, NOW)).toMatchObject({ ok: false, reason: "signature", error: { code: "SignatureDoesNotMatch", status: 403 } });
   });
 
+  it("accepts a header value the SDK signed with tabs and runs of spaces inside (canonicalised as the SDK does)", async () => {
+    const request = await signHeaders({ ...GET, headers: { "x-amz-meta-note": "a\tb  \t c" } }, CREDENTIAL, NOW);
+    expect(request.headers["x-amz-meta-note"]).toBe("a\tb  \t c");
+    expect(check(request, CREDENTIAL, NOW)).toEqual({ ok: true });
+  });
+
   it("refuses a signature under another access key id with InvalidAccessKeyId", async () => {
     const request = await signHeaders(GET, { ...CREDENTIAL, accessKeyId: "ASIAOTHERKEYIDXXXXXX" }, NOW);
     expect(check(request, CREDENTIAL, NOW)).toMatchObject({ ok: false, reason: "wrong-access-key-id", error: { code: "InvalidAccessKeyId" } });
