@@ -32,7 +32,7 @@ async function sdkSignature(request: GatewayRequest, classified: ClassifiedReque
 }
 
 const keyText = fc.stringMatching(/^[a-zA-Z0-9 +%&=!'()*~._\-\u00e9\u4e2d/]{1,24}$/);
-const headerValue = fc.stringMatching(/^[ \ta-zA-Z0-9=+/;,._\-]{0,20}$/);
+const headerValue = fc.stringMatching(/^[ \ta-zA-Z0-9=+/;,._-]{0,20}$/);
 const metaName = fc.stringMatching(/^[a-z][a-z0-9-]{0,8}$/);
 
 const requests: fc.Arbitrary<GatewayRequest> = fc
