@@ -74,6 +74,12 @@ export interface HttpResults {
   readonly rounds?: readonly { readonly baseline: ClosedLoopRow; readonly cached: ClosedLoopRow }[];
   readonly uncached: ClosedLoopRow;
   /**
+   * Cache hits with no upstream signer: allowed checks answered unsigned, which S3 would refuse.
+   * Informative only, to show what the signing costs. Absent from results measured before the
+   * headline rows were signed.
+   */
+  readonly unsigned?: ClosedLoopRow;
+  /**
    * Cache hits of a bound token replaying one header-signed GET, the authorizer in
    * RAJEE_CLIENT_SIGNATURES=required with its binding keys (as staging and prod run): the client's
    * signature is verified on every check. Informative, not a target. Absent from results measured
@@ -155,7 +161,10 @@ export async function runHttp(setup: HttpSetup): Promise<HttpResults> {
   const warmSeconds = setup.quick ? 1 : 2;
   const fixedSeconds = setup.quick ? 1 : 10;
   const headers = requestHeaders(setup.token);
-  const authorizer = (env: Record<string, string> = {}, nodeArgs: string[] = []) => () => startAuthorizer({ mainJs: setup.mainJs, jwksPath: setup.jwksPath, env, nodeArgs });
+  const authorizer =
+    (env: Record<string, string> = {}, nodeArgs: string[] = [], upstreamSigning = true) =>
+    () =>
+      startAuthorizer({ mainJs: setup.mainJs, jwksPath: setup.jwksPath, env, nodeArgs, upstreamSigning });
 
   const load = async (name: string, server: ServerProcess, withHeaders = headers) => {
     const run = { url: `${server.url}${REQUEST_PATH}`, connections: CONNECTIONS, headers: withHeaders };
@@ -200,6 +209,7 @@ export async function runHttp(setup: HttpSetup): Promise<HttpResults> {
     async (server) => load("authorizer, bound token", server, signedRequestHeaders((await headerSignedGet(setup.bound, SIGNED_HOST, REQUEST_PATH)).headers)),
   );
   const uncached = await withServer(authorizer({ [AUTHORIZER_VARIABLES.tokenCacheSize]: "0" }), (server) => load("authorizer without cache", server));
+  const unsigned = await withServer(authorizer({}, [], false), (server) => load("authorizer without upstream signer", server));
 
   const profileDir = join(setup.dir, "cpu-profile");
   mkdirSync(profileDir, { recursive: true });
@@ -219,6 +229,7 @@ export async function runHttp(setup: HttpSetup): Promise<HttpResults> {
     cached: medianRow(pairs.rounds.map((r) => r.cached)),
     rounds: pairs.rounds,
     uncached: closed(uncached),
+    unsigned: closed(unsigned),
     bound_header_signed: closed(bound),
     rss_mib: round(pairs.rss),
     fixed_rate: pairs.fixed,

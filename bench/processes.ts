@@ -1,4 +1,5 @@
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import { openSync, readFileSync, closeSync } from "node:fs";
 import { get } from "node:http";
 import { createServer } from "node:net";
@@ -127,9 +128,42 @@ export interface AuthorizerProcessOptions {
   readonly nodeArgs?: readonly string[];
   /** Where stdout (log and EMF lines) goes. @default /dev/null */
   readonly stdoutPath?: string;
+  /**
+   * Whether allowed checks are signed for S3, as every deployment signs them (`BENCH_TASK_ROLE`
+   * through the AWS SDK's environment credentials). Off only for the informative comparison row.
+   * @default true
+   */
+  readonly upstreamSigning?: boolean;
 }
 
-/** The authorizer as the container runs it (`node main.js`), on loopback ports, rate limit off. */
+/** Length of the bench task role's session token, characters: STS session tokens are about 1 KB (their size is not fixed). */
+export const BENCH_SESSION_TOKEN_CHARS = 1024;
+
+/**
+ * Static credentials standing in for the ECS task role's, with a session token of
+ * BENCH_SESSION_TOKEN_CHARS base64 characters: the token travels in every allowed answer and is
+ * covered by every upstream signature, so its size is part of the cost measured. Random per run.
+ */
+export const BENCH_TASK_ROLE = {
+  accessKeyId: "ASIABENCHTASKROLE000",
+  secretAccessKey: randomBytes(30).toString("base64"),
+  sessionToken: randomBytes((BENCH_SESSION_TOKEN_CHARS / 4) * 3).toString("base64"),
+} as const;
+
+/** The region the bench authorizer signs for (no request leaves the machine: the answer goes back to wrk). */
+export const BENCH_S3_REGION = "eu-west-1";
+
+/** The authorizer's environment for the upstream signer: the region, and BENCH_TASK_ROLE as the SDK's environment credentials. */
+function upstreamSigningEnv(): Record<string, string> {
+  return {
+    [AUTHORIZER_VARIABLES.s3Region]: BENCH_S3_REGION,
+    AWS_ACCESS_KEY_ID: BENCH_TASK_ROLE.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: BENCH_TASK_ROLE.secretAccessKey,
+    AWS_SESSION_TOKEN: BENCH_TASK_ROLE.sessionToken,
+  };
+}
+
+/** The authorizer as the container runs it (`node main.js`), on loopback ports, rate limit off, signing allowed checks (unless told not to). */
 export async function startAuthorizer(options: AuthorizerProcessOptions): Promise<ServerProcess> {
   const port = await freePort();
   const adminPort = await freePort();
@@ -143,6 +177,7 @@ export async function startAuthorizer(options: AuthorizerProcessOptions): Promis
       [v.listen]: `${LOOPBACK}:${port}`,
       [v.adminListen]: `${LOOPBACK}:${adminPort}`,
       [v.rateLimitPerSecond]: "0",
+      ...(options.upstreamSigning === false ? {} : upstreamSigningEnv()),
       ...options.env,
     },
   });

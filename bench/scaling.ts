@@ -16,6 +16,7 @@ import { mintToken } from "../src/token/mint";
 import { tokenPolicy } from "../src/token/policy";
 import { verifyToken } from "../src/token/verify";
 import { boundClient, headerSignedGet, presignedGet, type BoundClient } from "./bound-client";
+import { BENCH_S3_REGION, BENCH_TASK_ROLE } from "./processes";
 import { round } from "./stats";
 import { interleavedPerCallUs, perCallUs } from "./timing";
 import { writeFileSync } from "node:fs";
@@ -250,7 +251,7 @@ export async function runScaling(dir: string, quick: boolean): Promise<ScalingRe
     verifyUncached[alg] = round(await perCallUs(() => verifyToken(token, algKeyring, policy, now), timing), 1);
   }
 
-  const signer = upstreamSigner({ host: "s3.eu-west-1.amazonaws.com", region: "eu-west-1" }, async () => ({ accessKeyId: "AKIDBENCH", secretAccessKey: "bench-secret", sessionToken: "bench-session" }));
+  const signer = upstreamSigner({ host: `s3.${BENCH_S3_REGION}.amazonaws.com`, region: BENCH_S3_REGION }, async () => BENCH_TASK_ROLE);
   const allowed = await decide(request(await mint(grantsOf(10)), "/data/reports/q1.csv"), { verify: (t) => verifyToken(t, keyring, policy, new Date()), classify: {}, now: new Date() });
   if (!allowed.allow) throw new Error("scaling: the signing request must be allowed");
   const signingUs = round(await perCallUs(() => signer(allowed, { requestId: "bench", now: new Date() }), timing), 1);

@@ -154,6 +154,16 @@ describe("client signatures in the results", () => {
     expect(page).not.toContain("not measured");
   });
 
+  it("renders the unsigned row and says the headline rows are signed when the run measured it, and says neither for older runs", () => {
+    const signed = renderBenchmarks(summarize({ http: { ...http(30000, 600), unsigned: { rps: 40000, p50_us: 120, p99_us: 500, cpu_us_per_request: 20 } } }, "now", machine, [0.5]), "");
+    expect(signed).toContain("| authorizer, token cache hits, no upstream signer (not deployable: S3 refuses the unsigned request) | 40000 | 67 % | 120 µs | 500 µs | 20 µs | 0.60x |");
+    expect(signed).toContain("with the upstream signer, as every");
+    expect(signed).not.toContain("no upstream signer: signing is");
+    const older = renderBenchmarks(summarize({ http: http(30000, 600) }, "now", machine, [0.5]), "");
+    expect(older).not.toContain("no upstream signer (not deployable");
+    expect(older).toContain("no upstream signer: signing is");
+  });
+
   it("renders results measured before the comparison existed, saying not measured", () => {
     const old = summarize({ http: http(30000, 600), scaling: scaling() }, "now", machine, [0.5]);
     expect(old.client_signature).toBeUndefined();
