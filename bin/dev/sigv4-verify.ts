@@ -67,7 +67,20 @@ function canonicalQuery(rawQuery: string): string {
     .join("&");
 }
 
-/** The SigV4 signature over a canonical request, for the given scope and credentials. */
+/**
+ * The two ways AWS's SDKs write a header value in a canonical request ("Trimall"): SDK v3
+ * (`getCanonicalHeaders` in @smithy/signature-v4: CR and LF as spaces, runs of spaces and tabs as
+ * one, one space trimmed at each end) and botocore (`' '.join(value.split())`, Python's whitespace).
+ * They agree on spaces, tabs and line breaks and differ on U+00A0, U+0085 and the like, which no
+ * documentation settles for S3; the stand-in accepts a signature in either form, as S3 serves both SDKs.
+ */
+export const HEADER_VALUE_FORMS = {
+  sdkV3: (value: string) => value.replace(/[\r\n]/g, " ").replace(/[ \t]+/g, " ").replace(/^ | $/g, ""),
+  // eslint-disable-next-line no-control-regex -- Python counts U+001C-U+001F as whitespace
+  botocore: (value: string) => value.split(/[\t\n\v\f\r\x1c-\x1f \x85\xa0]+/).filter((part) => part !== "").join(" "),
+} as const;
+
+/** The SigV4 signature over a canonical request, for the given scope and credentials, with header values in `form` (default SDK v3's). */
 export function computeSignature(input: {
   method: string;
   target: string;
@@ -78,11 +91,13 @@ export function computeSignature(input: {
   region: string;
   service: string;
   secretAccessKey: string;
+  headerValueForm?: (value: string) => string;
 }): string {
   const question = input.target.indexOf("?");
   const rawPath = question < 0 ? input.target : input.target.slice(0, question);
   const rawQuery = question < 0 ? "" : input.target.slice(question + 1);
-  const canonicalHeaders = input.signedHeaders.map((name) => `${name}:${(input.headers[name] ?? "").trim().replace(/\s+/g, " ")}\n`).join("");
+  const form = input.headerValueForm ?? HEADER_VALUE_FORMS.sdkV3;
+  const canonicalHeaders = input.signedHeaders.map((name) => `${name}:${form(Object.hasOwn(input.headers, name) ? (input.headers[name] ?? "") : "")}\n`).join("");
   const canonicalRequest = [input.method, canonicalUri(rawPath), canonicalQuery(rawQuery), canonicalHeaders, input.signedHeaders.join(";"), input.payloadHash].join("\n");
   const day = input.amzDate.slice(0, 8);
   const scope = `${day}/${input.region}/${input.service}/aws4_request`;
@@ -131,13 +146,16 @@ export function verifySigV4(request: ReceivedRequest, credentials: VerifyCredent
   }
   const payloadHash = verifier.payloadHash ?? request.headers["x-amz-content-sha256"];
   if (payloadHash === undefined) return { ok: false, code: "AccessDenied", message: "x-amz-content-sha256 is required" };
-  let expected: string;
+  let expected: string[];
   try {
-    expected = computeSignature({ ...request, signedHeaders, payloadHash, amzDate: amzDate!, region, service: verifier.service, secretAccessKey: credentials.secretAccessKey });
+    expected = Object.values(HEADER_VALUE_FORMS).map((headerValueForm) =>
+      computeSignature({ ...request, signedHeaders, payloadHash, amzDate: amzDate!, region, service: verifier.service, secretAccessKey: credentials.secretAccessKey, headerValueForm }),
+    );
   } catch {
     return { ok: false, code: "SignatureDoesNotMatch", message: "the request URI cannot be canonicalised" };
   }
-  if (!timingSafeEqual(Buffer.from(expected), Buffer.from(signature!))) {
+  const given = Buffer.from(signature!);
+  if (!expected.some((candidate) => candidate.length === given.length && timingSafeEqual(Buffer.from(candidate), given))) {
     return { ok: false, code: "SignatureDoesNotMatch", message: "The request signature we calculated does not match the signature you provided." };
   }
   return { ok: true, signedHeaders };

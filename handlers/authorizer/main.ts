@@ -6,13 +6,19 @@ import { parseConfig, type AuthorizerConfig } from "./config";
 import { createLogger, stdoutDestination } from "./logger";
 import type { AllowHook } from "./service";
 import { sourceFor } from "./text-source";
-import { defaultCredentialSource, upstreamSigner } from "./upstream-signing";
+import { CREDENTIAL_RETRY_MS, defaultCredentialSource, upstreamSigner } from "./upstream-signing";
 
 /** The production signer: task-role credentials from the SDK chain, for the configured S3 endpoint. */
 async function defaultSigner(config: AuthorizerConfig, logger: Logger): Promise<AllowHook | undefined> {
   if (config.s3Region === undefined || config.s3Endpoint === undefined) return undefined;
   return upstreamSigner({ host: config.s3Endpoint, region: config.s3Region }, await defaultCredentialSource(), {
-    onRefreshError: (error) => logger.warn({ event: "credentials_refresh_failed", error: error.message }, "task role credentials refresh failed; the held credentials serve until their last minute"),
+    onRefreshError: (error, heldUntil) =>
+      logger.warn(
+        { event: "credentials_refresh_failed", error: error.message, held_until: heldUntil?.toISOString() ?? null },
+        heldUntil === undefined
+          ? `task role credentials could not be fetched; allowed checks are denied until a fetch succeeds (retried at most every ${CREDENTIAL_RETRY_MS / 1000} s)`
+          : "task role credentials refresh failed; the held credentials serve until a minute before held_until",
+      ),
   });
 }
 

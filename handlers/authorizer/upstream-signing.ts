@@ -17,69 +17,126 @@ export const HEADERS_TO_REMOVE = "x-envoy-auth-headers-to-remove";
  * more than the SDK provider's own 5-minute margin, so the refresh gets new credentials in time.
  */
 export const CREDENTIAL_REFRESH_AHEAD_MS = 6 * 60_000;
-/** Held credentials with less validity left than this are not used: the check waits for new ones, milliseconds. */
+/** Credentials with less validity left than this are not used, whether held or just fetched, milliseconds. */
 export const CREDENTIAL_MIN_VALIDITY_MS = 60_000;
-/** Least time between two background refreshes (after a failure, or while the provider still returns the old ones), milliseconds. */
+/** Least time between two calls to the provider, whatever their outcome, milliseconds. */
 export const CREDENTIAL_RETRY_MS = 10_000;
+/** Longest wait for the provider before the attempt fails (the SDK's ECS and IMDS providers give up after 1 s themselves), milliseconds. */
+export const CREDENTIAL_FETCH_TIMEOUT_MS = 5_000;
+
+/** Why a refresh failed, and until when the credentials still held serve (undefined: none are held). */
+export type RefreshErrorHandler = (error: Error, heldUntil: Date | undefined) => void;
+
+/** Expiry of a set of credentials, ms since the epoch: +Infinity without one, NaN for an invalid date. */
+function expiryMs(credentials: ExpiringCredentials): number {
+  return credentials.expiration === undefined ? Number.POSITIVE_INFINITY : credentials.expiration.getTime();
+}
 
 /**
  * The task role's credentials, held for signing in the check's own turn. `at(now)` answers the held
- * credentials synchronously while they are valid for at least CREDENTIAL_MIN_VALIDITY_MS, starting
- * one background refresh (at most every CREDENTIAL_RETRY_MS) once they expire within
- * CREDENTIAL_REFRESH_AHEAD_MS; with none valid, it answers the refresh itself (a promise, rejected
- * when the provider fails: the check is then denied). Credentials without `expiration` are kept.
+ * credentials synchronously while they are valid for at least CREDENTIAL_MIN_VALIDITY_MS, starting a
+ * background refresh once they expire within CREDENTIAL_REFRESH_AHEAD_MS; with none valid, it
+ * answers a refresh (a promise, rejected when the provider fails: the check is then denied).
+ *
+ * The provider is called at most once at a time and at most every CREDENTIAL_RETRY_MS (timed on a
+ * monotonic clock); inside that interval after a failure, checks without valid credentials are
+ * refused with the last error rather than calling it again. An attempt fails when the provider
+ * throws, takes over CREDENTIAL_FETCH_TIMEOUT_MS, or returns credentials with an invalid expiration
+ * or under CREDENTIAL_MIN_VALIDITY_MS left. Of two valid sets the one expiring later is kept.
+ * Credentials without `expiration` are kept for good.
  */
 export class HeldCredentials {
   private held: ExpiringCredentials | undefined;
   private inFlight: Promise<ExpiringCredentials> | undefined;
-  private lastAttemptMs = Number.NEGATIVE_INFINITY;
+  private lastAttemptAt = Number.NEGATIVE_INFINITY;
+  private lastError: Error | undefined;
 
   constructor(
     private readonly source: CredentialSource,
-    /** Told of a failed background refresh (the held credentials still serve). @default ignored */
-    private readonly onRefreshError: (error: Error) => void = () => {},
+    /** Told of a failed background refresh. @default ignored */
+    private readonly onRefreshError: RefreshErrorHandler = () => {},
+    /** Milliseconds on a clock that never steps back, for the retry interval. @default performance.now */
+    private readonly monotonicMs: () => number = () => performance.now(),
   ) {}
 
   at(nowMs: number): Credentials | Promise<Credentials> {
     const held = this.held;
     if (held !== undefined) {
-      const leftMs = held.expiration === undefined ? Number.POSITIVE_INFINITY : held.expiration.getTime() - nowMs;
+      const leftMs = expiryMs(held) - nowMs;
       if (leftMs > CREDENTIAL_MIN_VALIDITY_MS) {
         if (leftMs < CREDENTIAL_REFRESH_AHEAD_MS) this.refreshInBackground(nowMs);
         return held;
       }
     }
+    if (this.inFlight === undefined && this.lastError !== undefined && !this.mayTryAgain()) return Promise.reject(this.lastError);
     return this.refresh(nowMs);
   }
 
-  /** Starts a refresh unless one is in flight or the last began under CREDENTIAL_RETRY_MS ago; never rejects. */
+  /** Starts a refresh unless one is in flight or the provider was called under CREDENTIAL_RETRY_MS ago; never rejects. */
   refreshInBackground(nowMs: number): void {
-    if (this.inFlight !== undefined || nowMs - this.lastAttemptMs < CREDENTIAL_RETRY_MS) return;
-    this.refresh(nowMs).catch((error: unknown) => this.onRefreshError(error instanceof Error ? error : new Error(String(error))));
+    if (this.inFlight !== undefined || !this.mayTryAgain()) return;
+    this.refresh(nowMs).catch((error: unknown) => {
+      const held = this.held;
+      const heldUntil = held !== undefined && expiryMs(held) - nowMs > CREDENTIAL_MIN_VALIDITY_MS ? held.expiration : undefined;
+      this.onRefreshError(error instanceof Error ? error : new Error(String(error)), heldUntil);
+    });
+  }
+
+  private mayTryAgain(): boolean {
+    return this.monotonicMs() - this.lastAttemptAt >= CREDENTIAL_RETRY_MS;
   }
 
   private refresh(nowMs: number): Promise<ExpiringCredentials> {
     if (this.inFlight !== undefined) return this.inFlight;
-    this.lastAttemptMs = nowMs;
-    const attempt = this.source().then(
-      (credentials) => {
-        this.held = credentials;
-        this.inFlight = undefined;
-        return credentials;
-      },
-      (error: unknown) => {
-        this.inFlight = undefined;
-        throw error;
-      },
-    );
+    this.lastAttemptAt = this.monotonicMs();
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`the credentials provider did not answer within ${CREDENTIAL_FETCH_TIMEOUT_MS} ms`)), CREDENTIAL_FETCH_TIMEOUT_MS);
+      timer.unref();
+    });
+    // Called in a promise turn, so a provider that throws synchronously fails the attempt like any other.
+    const fetched = Promise.resolve().then(() => this.source());
+    const attempt: Promise<ExpiringCredentials> = Promise.race([fetched, timeout])
+      .then(
+        (credentials) => this.accept(credentials, nowMs),
+        (error: unknown) => {
+          throw error instanceof Error ? error : new Error(String(error));
+        },
+      )
+      .then(
+        (credentials) => {
+          this.lastError = undefined;
+          return credentials;
+        },
+        (error: Error) => {
+          this.lastError = error;
+          throw error;
+        },
+      )
+      .finally(() => {
+        clearTimeout(timer);
+        if (this.inFlight === attempt) this.inFlight = undefined;
+      });
     this.inFlight = attempt;
     return attempt;
+  }
+
+  /** The set to hold after a fetch: the fetched one unless it is unusable (thrown) or the held one lasts longer. */
+  private accept(fetched: ExpiringCredentials, nowMs: number): ExpiringCredentials {
+    const expires = expiryMs(fetched);
+    if (Number.isNaN(expires)) throw new Error("the credentials provider returned an invalid expiration");
+    if (expires - nowMs <= CREDENTIAL_MIN_VALIDITY_MS) {
+      throw new Error(`the credentials provider returned credentials expiring at ${(fetched.expiration as Date).toISOString()}, under ${CREDENTIAL_MIN_VALIDITY_MS / 1000} s away`);
+    }
+    const held = this.held;
+    if (held === undefined || expiryMs(held) <= expires) this.held = fetched;
+    return this.held as ExpiringCredentials;
   }
 }
 
 export interface UpstreamSignerOptions {
   /** Told of a failed background credentials refresh. @default ignored */
-  readonly onRefreshError?: (error: Error) => void;
+  readonly onRefreshError?: RefreshErrorHandler;
 }
 
 /**

@@ -117,9 +117,36 @@ export interface CanonicalParts {
   readonly payloadHash: string;
 }
 
-export function canonicalRequest(parts: CanonicalParts): string {
+/** Whitespace of Python's `str.split()` within Latin-1: what botocore's canonical form collapses. */
+// eslint-disable-next-line no-control-regex -- Python counts U+001C-U+001F as whitespace
+const PYTHON_WHITESPACE = /[\t\n\v\f\r\x1c-\x1f \x85\xa0]+/;
+/** Characters the SDK v3 and botocore forms treat differently (spaces, tabs, CR and LF they treat alike). */
+// eslint-disable-next-line no-control-regex -- the separators U+001C-U+001F are among them
+export const FORMS_DIFFER = /[\v\f\x1c-\x1f\x85\xa0]/;
+
+/**
+ * A header value as botocore canonicalises it (`' '.join(value.split())` in `botocore/auth.py`):
+ * split on Python's whitespace, which besides spaces, tabs, CR and LF counts U+000B, U+000C,
+ * U+001C-U+001F, U+0085 and U+00A0, and joined with one space. It differs from
+ * {@link canonicalHeaderValue} only for values holding one of those ({@link FORMS_DIFFER}); Node's
+ * parser lets U+0085 and U+00A0 through (bytes 0x85 and 0xA0).
+ */
+export function botocoreHeaderValue(value: string): string {
+  return value
+    .split(PYTHON_WHITESPACE)
+    .filter((part) => part !== "")
+    .join(" ");
+}
+
+/**
+ * The canonical request text. `headerValue` canonicalises each signed header's value:
+ * {@link canonicalHeaderValue} (SDK v3's form) unless another signer's form is being tried.
+ */
+export function canonicalRequest(parts: CanonicalParts, headerValue: (value: string) => string = canonicalHeaderValue): string {
   let headers = "";
-  for (const name of parts.signedHeaders) headers += `${name}:${canonicalHeaderValue(parts.headerValues[name] ?? "")}\n`;
+  const values = parts.headerValues;
+  // Own properties only: a signed header named `constructor` has no value, not Object's.
+  for (const name of parts.signedHeaders) headers += `${name}:${headerValue(Object.hasOwn(values, name) ? (values[name] as string) : "")}\n`;
   return [parts.method, parts.rawPath === "" ? "/" : parts.rawPath, parts.canonicalQuery, headers, parts.signedHeaders.join(";"), parts.payloadHash].join("\n");
 }
 

@@ -1,7 +1,7 @@
 import { hash, timingSafeEqual } from "node:crypto";
 import { s3Error, type S3Error } from "../errors";
 import type { Headers } from "../s3/headers";
-import { cachedSigningKey, canonicalQuery, canonicalRequest, signatureWithKey, stringToSign, UNSIGNED_PAYLOAD } from "./canonical";
+import { botocoreHeaderValue, cachedSigningKey, canonicalQuery, canonicalRequest, FORMS_DIFFER, signatureWithKey, stringToSign, UNSIGNED_PAYLOAD } from "./canonical";
 import { PRESIGN, type SignatureClaim } from "./parse";
 
 /** S3's allowed difference between a header-signed request's x-amz-date and its own clock: 15 minutes. */
@@ -88,14 +88,21 @@ export function verifySignature(request: SignedRequest, claim: SignatureClaim, c
   if (query === undefined) return refuse("malformed", s3Error("SignatureDoesNotMatch", `${SIGNATURE_MISMATCH} (the query has a malformed percent escape)`));
   const headerValues: Record<string, string> = {};
   const missing: string[] = [];
+  let formsDiffer = false;
   for (const name of claim.signedHeaders) {
-    const value = request.headers[name];
+    // Own properties only: a signed header named `constructor` must read as absent, not as Object's.
+    const value = Object.hasOwn(request.headers, name) ? request.headers[name] : undefined;
     if (value === undefined) missing.push(name);
-    else headerValues[name] = value;
+    else {
+      headerValues[name] = value;
+      if (!formsDiffer && FORMS_DIFFER.test(value)) formsDiffer = true;
+    }
   }
-  const canonical = canonicalRequest({ method: request.method, rawPath, canonicalQuery: query, signedHeaders: claim.signedHeaders, headerValues, payloadHash });
-  const expected = signatureWithKey(cachedSigningKey(credential, claim.scope), stringToSign(claim.amzDate, claim.scope, canonical));
-  if (!timingSafeEqual(expected, claim.signature)) {
+  const parts = { method: request.method, rawPath, canonicalQuery: query, signedHeaders: claim.signedHeaders, headerValues, payloadHash };
+  const key = cachedSigningKey(credential, claim.scope);
+  const signatureIn = (headerValue?: (value: string) => string) => signatureWithKey(key, stringToSign(claim.amzDate, claim.scope, canonicalRequest(parts, headerValue)));
+  // SDK v3's canonical form first; botocore's too when a signed value holds whitespace the two read differently.
+  if (!timingSafeEqual(signatureIn(), claim.signature) && !(formsDiffer && timingSafeEqual(signatureIn(botocoreHeaderValue), claim.signature))) {
     const detail = missing.length > 0 ? `signed headers not received: ${missing.join(", ")}` : undefined;
     return refuse("signature", s3Error("SignatureDoesNotMatch", SIGNATURE_MISMATCH), detail);
   }

@@ -40,7 +40,7 @@ function headersToSign(request: GatewayRequest, classified: ClassifiedRequest, e
   const headers: Record<string, string> = { host: endpoint.host };
   const removed = classified.removedHeaders;
   const received = request.headers;
-  for (const name in received) {
+  for (const name of Object.keys(received)) {
     const value = received[name];
     if (value === undefined || CLIENT_CREDENTIAL_HEADERS.has(name) || (removed.length > 0 && removed.includes(name))) continue;
     if (name.startsWith("x-amz-") || SIGNED_PLAIN_HEADERS.has(name)) headers[name] = value;

@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { computeSignature, DEFAULT_MAX_SKEW_SECONDS, maxSkewSeconds, verifySigV4 } from "../../../bin/dev/sigv4-verify";
+import { computeSignature, DEFAULT_MAX_SKEW_SECONDS, HEADER_VALUE_FORMS, maxSkewSeconds, verifySigV4 } from "../../../bin/dev/sigv4-verify";
 
 // The GET Object example from the Amazon S3 SigV4 documentation ("Signature Calculations for the
 // Authorization Header"), with its published signature.
@@ -33,6 +33,20 @@ describe("the stand-in's SigV4 verifier", () => {
 
   it("accepts the documented request", () => {
     expect(verifySigV4(request, credentials, "us-east-1", at)).toEqual({ ok: true, signedHeaders: S3_DOCS_EXAMPLE.signedHeaders });
+  });
+
+  it("accepts a header value signed in SDK v3's form or in botocore's, and refuses one signed over another value or of another length", () => {
+    const signedHeaders = ["host", "x-amz-content-sha256", "x-amz-date", "x-amz-meta-note"];
+    for (const value of ["ab\u00a0", "\u00a0ab", "a\u0085b", "a\tb"]) {
+      const headers = { ...S3_DOCS_EXAMPLE.headers, "x-amz-meta-note": value };
+      for (const headerValueForm of Object.values(HEADER_VALUE_FORMS)) {
+        const signature = computeSignature({ ...S3_DOCS_EXAMPLE, headers, signedHeaders, headerValueForm });
+        const signed = (sig: string) => ({ method: "GET", target: "/test.txt", headers: { ...headers, authorization: `AWS4-HMAC-SHA256 Credential=AKIAIOSFODNN7EXAMPLE/20130524/us-east-1/s3/aws4_request, SignedHeaders=${signedHeaders.join(";")}, Signature=${sig}` } });
+        expect(verifySigV4(signed(signature), credentials, "us-east-1", at)).toMatchObject({ ok: true });
+        expect(verifySigV4({ ...signed(signature), headers: { ...signed(signature).headers, "x-amz-meta-note": `${value}x` } }, credentials, "us-east-1", at)).toMatchObject({ ok: false, code: "SignatureDoesNotMatch" });
+        expect(verifySigV4(signed(signature.slice(2)), credentials, "us-east-1", at)).toMatchObject({ ok: false });
+      }
+    }
   });
 
   it("refuses a changed path, method or header", () => {

@@ -1,6 +1,7 @@
 import { verifySigV4 } from "../../../bin/dev/sigv4-verify";
 import { EXT_AUTHZ_ALLOWED_UPSTREAM_HEADERS } from "../../../envoy-templates/settings";
 import {
+  CREDENTIAL_FETCH_TIMEOUT_MS,
   CREDENTIAL_MIN_VALIDITY_MS,
   CREDENTIAL_REFRESH_AHEAD_MS,
   CREDENTIAL_RETRY_MS,
@@ -72,76 +73,179 @@ function scriptedSource() {
 const at = (ms: number) => new Date(ms);
 const T0 = Date.parse("2030-01-01T00:00:00Z");
 const expiringAt = (ms: number, id = "A"): ExpiringCredentials => ({ accessKeyId: `ASIA${id}`, secretAccessKey: "s", sessionToken: "t", expiration: at(ms) });
+/** Lets queued promise callbacks run (the provider is called in a promise turn). */
+const settle = () => new Promise((resolve) => setImmediate(resolve));
+
+/** HeldCredentials on a test clock: `now` drives both the expiry checks and the retry interval. */
+function held(source: () => Promise<ExpiringCredentials>, failures: string[] = []) {
+  const clock = { now: T0 };
+  const credentials = new HeldCredentials(source, (error, heldUntil) => failures.push(`${error.message}${heldUntil ? ` (held until ${heldUntil.toISOString()})` : ""}`), () => clock.now);
+  return { credentials, clock, at: (ms: number) => ((clock.now = ms), credentials.at(ms)) };
+}
 
 describe("HeldCredentials", () => {
   it("waits for the provider once, then answers in the same turn until the refresh window", async () => {
     const { source, calls, answer } = scriptedSource();
-    const held = new HeldCredentials(source);
-    const first = held.at(T0);
-    const second = held.at(T0);
+    const h = held(source);
+    const first = h.at(T0);
+    const second = h.at(T0);
     expect(first).toBeInstanceOf(Promise);
+    await settle();
     expect(calls()).toBe(1);
     const credentials = expiringAt(T0 + 60 * 60_000);
     answer(0).resolve(credentials);
     expect(await first).toBe(credentials);
     expect(await second).toBe(credentials);
-    expect(held.at(T0 + 1000)).toBe(credentials);
-    expect(held.at(T0 + 60 * 60_000 - CREDENTIAL_REFRESH_AHEAD_MS - 1)).toBe(credentials);
+    expect(h.at(T0 + 1000)).toBe(credentials);
+    expect(h.at(T0 + 60 * 60_000 - CREDENTIAL_REFRESH_AHEAD_MS - 1)).toBe(credentials);
+    await settle();
     expect(calls()).toBe(1);
   });
 
   it("refreshes in the background inside the window, keeps serving the held ones, and swaps when the new ones arrive", async () => {
     const { source, calls, answer } = scriptedSource();
-    const held = new HeldCredentials(source);
+    const h = held(source);
     const old = expiringAt(T0 + 60 * 60_000, "OLD");
-    const pendingFirst = held.at(T0);
+    const first = h.at(T0);
+    await settle();
     answer(0).resolve(old);
-    await pendingFirst;
+    await first;
     const inWindow = T0 + 60 * 60_000 - CREDENTIAL_REFRESH_AHEAD_MS + 1;
-    expect(held.at(inWindow)).toBe(old);
-    expect(held.at(inWindow + CREDENTIAL_RETRY_MS)).toBe(old);
+    expect(h.at(inWindow)).toBe(old);
+    expect(h.at(inWindow + CREDENTIAL_RETRY_MS)).toBe(old);
+    await settle();
     expect(calls()).toBe(2);
     const fresh = expiringAt(T0 + 2 * 60 * 60_000, "NEW");
     answer(1).resolve(fresh);
-    await new Promise((resolve) => setImmediate(resolve));
-    expect(held.at(inWindow + 1)).toBe(fresh);
+    await settle();
+    expect(h.at(inWindow + CREDENTIAL_RETRY_MS + 1)).toBe(fresh);
   });
 
-  it("retries a failed background refresh at most every CREDENTIAL_RETRY_MS, reporting each failure, and waits once under a minute is left", async () => {
+  it("retries a failed refresh at most every CREDENTIAL_RETRY_MS, reports each background failure, and refuses with the last error in between once nothing valid is held", async () => {
     const { source, calls, answer } = scriptedSource();
     const failures: string[] = [];
-    const held = new HeldCredentials(source, (error) => failures.push(error.message));
+    const h = held(source, failures);
     const expiry = T0 + 10 * 60_000;
     const old = expiringAt(expiry);
-    const pendingFirst = held.at(T0);
+    const first = h.at(T0);
+    await settle();
     answer(0).resolve(old);
-    await pendingFirst;
-    const windowStart = expiry - CREDENTIAL_REFRESH_AHEAD_MS + 1;
-    expect(held.at(windowStart)).toBe(old);
+    await first;
+    const failedAt = expiry - CREDENTIAL_MIN_VALIDITY_MS - 5_000;
+    expect(h.at(failedAt)).toBe(old);
+    await settle();
     answer(1).reject(new Error("metadata endpoint unreachable"));
-    await new Promise((resolve) => setImmediate(resolve));
-    expect(failures).toEqual(["metadata endpoint unreachable"]);
-    expect(held.at(windowStart + CREDENTIAL_RETRY_MS - 1)).toBe(old);
+    await settle();
+    expect(failures).toEqual([`metadata endpoint unreachable (held until ${at(expiry).toISOString()})`]);
+    expect(h.at(failedAt + 1_000)).toBe(old);
+    await settle();
     expect(calls()).toBe(2);
-    expect(held.at(windowStart + CREDENTIAL_RETRY_MS)).toBe(old);
+    // Under a minute left and the provider failed under CREDENTIAL_RETRY_MS ago: refused without a call.
+    await expect(h.at(expiry - CREDENTIAL_MIN_VALIDITY_MS)).rejects.toThrow("metadata endpoint unreachable");
+    expect(calls()).toBe(2);
+    const retried = h.at(failedAt + CREDENTIAL_RETRY_MS);
+    await settle();
     expect(calls()).toBe(3);
-    answer(2).reject(new Error("still unreachable"));
-    await new Promise((resolve) => setImmediate(resolve));
-    const lastMinute = held.at(expiry - CREDENTIAL_MIN_VALIDITY_MS);
-    expect(lastMinute).toBeInstanceOf(Promise);
-    answer(3).reject(new Error("gone"));
-    await expect(lastMinute).rejects.toThrow("gone");
-    expect(failures).toEqual(["metadata endpoint unreachable", "still unreachable"]);
+    answer(2).reject(new Error("gone"));
+    await expect(retried).rejects.toThrow("gone");
   });
 
   it("keeps credentials without an expiration", async () => {
     const { source, calls, answer } = scriptedSource();
-    const held = new HeldCredentials(source);
-    const first = held.at(T0);
+    const h = held(source);
+    const first = h.at(T0);
+    await settle();
     answer(0).resolve({ accessKeyId: "AKIA", secretAccessKey: "s" });
     await first;
-    expect(held.at(T0 + 365 * 24 * 3600_000)).toEqual({ accessKeyId: "AKIA", secretAccessKey: "s" });
+    expect(h.at(T0 + 365 * 24 * 3600_000)).toEqual({ accessKeyId: "AKIA", secretAccessKey: "s" });
     expect(calls()).toBe(1);
+  });
+
+  it("refuses fetched credentials that are expired, expire within a minute, or carry an invalid expiration, and calls the provider again only after CREDENTIAL_RETRY_MS", async () => {
+    for (const [expiration, message] of [
+      [at(T0 - 1000), /expiring at 2029-12-31T23:59:59.000Z, under 60 s away/],
+      [at(T0 + CREDENTIAL_MIN_VALIDITY_MS), /under 60 s away/],
+      [new Date(Number.NaN), /invalid expiration/],
+    ] as const) {
+      let calls = 0;
+      const h = held(async () => {
+        calls++;
+        return { accessKeyId: "ASIAEXPIRED", secretAccessKey: "s", expiration };
+      });
+      await expect(h.at(T0)).rejects.toThrow(message);
+      await expect(h.at(T0 + 1)).rejects.toThrow(message);
+      expect(calls).toBe(1);
+      await expect(h.at(T0 + CREDENTIAL_RETRY_MS)).rejects.toThrow(message);
+      expect(calls).toBe(2);
+    }
+  });
+
+  it("keeps the set that expires later when a refresh returns one that expires sooner", async () => {
+    const { source, answer } = scriptedSource();
+    const h = held(source);
+    const long = expiringAt(T0 + 65 * 60_000, "LONG");
+    const first = h.at(T0);
+    await settle();
+    answer(0).resolve(long);
+    await first;
+    h.credentials.refreshInBackground(T0 + CREDENTIAL_RETRY_MS);
+    h.clock.now = T0 + CREDENTIAL_RETRY_MS;
+    h.credentials.refreshInBackground(T0 + CREDENTIAL_RETRY_MS);
+    await settle();
+    answer(1).resolve(expiringAt(T0 + 30 * 60_000, "SHORT"));
+    await settle();
+    expect(h.at(T0 + 20 * 60_000)).toBe(long);
+  });
+
+  it("gives up on a provider that does not answer within CREDENTIAL_FETCH_TIMEOUT_MS, so a recovered provider is called again", async () => {
+    jest.useFakeTimers({ doNotFake: ["setImmediate", "nextTick", "queueMicrotask"] });
+    try {
+      let calls = 0;
+      let hang = true;
+      const h = held(() => {
+        calls++;
+        return hang ? new Promise<ExpiringCredentials>(() => {}) : Promise.resolve(expiringAt(T0 + 60 * 60_000, "BACK"));
+      });
+      const waiting = h.at(T0);
+      const outcome = expect(waiting).rejects.toThrow(`did not answer within ${CREDENTIAL_FETCH_TIMEOUT_MS} ms`);
+      await settle();
+      jest.advanceTimersByTime(CREDENTIAL_FETCH_TIMEOUT_MS);
+      await outcome;
+      hang = false;
+      const next = h.at(T0 + CREDENTIAL_RETRY_MS);
+      await expect(next).resolves.toMatchObject({ accessKeyId: "ASIABACK" });
+      expect(calls).toBe(2);
+    } finally {
+      jest.useRealTimers();
+    }
+  });
+
+  it("fails the attempt, not the caller, when the provider throws synchronously", async () => {
+    const failures: string[] = [];
+    const h = held(() => {
+      throw new Error("no provider configured");
+    }, failures);
+    expect(() => h.credentials.refreshInBackground(T0)).not.toThrow();
+    await settle();
+    expect(failures).toEqual(["no provider configured"]);
+    h.clock.now = T0 + CREDENTIAL_RETRY_MS;
+    await expect(h.at(T0 + CREDENTIAL_RETRY_MS)).rejects.toThrow("no provider configured");
+  });
+
+  it("times its retry interval on the monotonic clock, so a wall clock stepped back still refreshes", async () => {
+    const { source, calls, answer } = scriptedSource();
+    let monotonic = 0;
+    const credentials = new HeldCredentials(source, () => {}, () => monotonic);
+    const first = credentials.at(T0);
+    await settle();
+    answer(0).resolve(expiringAt(T0 + 10 * 60_000));
+    await first;
+    monotonic += CREDENTIAL_RETRY_MS;
+    // The wall clock went back an hour but is inside the refresh window of the held set once it comes forward; here it is
+    // the monotonic clock that decides whether the provider may be called again.
+    credentials.refreshInBackground(T0 - 60 * 60_000);
+    await settle();
+    expect(calls()).toBe(2);
   });
 });
 
@@ -154,8 +258,8 @@ describe("upstreamSigner", () => {
       calls++;
       return TASK_ROLE;
     });
+    await settle();
     expect(calls).toBe(1);
-    await new Promise((resolve) => setImmediate(resolve));
     const local = await startHarness({ keySource: new MemorySource(jwksText(pair.publicKey)), onAllow: signer });
     try {
       const response = await local.check({ method: "GET", path: "/data/k", headers: { host: "gateway.example.com", "x-amz-security-token": tokenText } });

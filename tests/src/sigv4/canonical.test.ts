@@ -1,5 +1,5 @@
 import fc from "fast-check";
-import { canonicalHeaderValue, canonicalQuery, canonicalRequest, sha256Hex, signatureBytes, stringToSign, uriEncode } from "../../../src/sigv4/canonical";
+import { botocoreHeaderValue, canonicalHeaderValue, canonicalQuery, FORMS_DIFFER, canonicalRequest, sha256Hex, signatureBytes, stringToSign, uriEncode } from "../../../src/sigv4/canonical";
 
 /**
  * AWS's SigV4 test suite (aws-sig-v4-test-suite, https://docs.aws.amazon.com/general/latest/gr/signature-v4-test-suite.html;
@@ -128,6 +128,16 @@ describe("SigV4 canonical pieces, S3 rules", () => {
     expect(canonicalHeaderValue("\tvalue1\n  value2\r\n")).toBe("value1 value2");
     const token = "A".repeat(1000);
     expect(canonicalHeaderValue(token)).toBe(token);
+  });
+
+  it("reads like botocore's form wherever the two forms do not differ, and botocore's form splits on Python's whitespace", () => {
+    fc.assert(
+      fc.property(fc.stringMatching(/^[ \t\r\na-z\u00a0\u0085]{0,12}$/), (value) => {
+        if (!FORMS_DIFFER.test(value)) expect(botocoreHeaderValue(value)).toBe(canonicalHeaderValue(value));
+      }),
+      { numRuns: 2000 },
+    );
+    expect(["\u00a0ab\u00a0", "a\u0085b", "a\t\u00a0 b", "\u000b\u000ca\u001fb", ""].map(botocoreHeaderValue)).toEqual(["ab", "a b", "a b", "a b", ""]);
   });
 
   it("is SDK v3's chain of replacements on any text", () => {

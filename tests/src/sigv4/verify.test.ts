@@ -1,3 +1,4 @@
+import { spawnSync } from "node:child_process";
 import fc from "fast-check";
 import { parseSignature, type SignatureClaim } from "../../../src/sigv4/parse";
 import { sameText, verifySignature, type SignatureVerdict, type SignedRequest } from "../../../src/sigv4/verify";
@@ -295,5 +296,74 @@ describe("verifySignature: properties", () => {
 
   it("compares texts equal only when they are", () => {
     fc.assert(fc.property(fc.string(), fc.string(), (a, b) => sameText(a, b) === (a === b)));
+  });
+});
+
+/** The image's python with botocore (moto's dependency), or why it is missing. */
+function findBotocore(): { python: string } | { reason: string } {
+  const python = process.env.RAJEE_PYTHON ?? "python3";
+  const probe = spawnSync(python, ["-c", "import botocore"], { encoding: "utf8", timeout: 20_000 });
+  return probe.status === 0 ? { python } : { reason: `${python} cannot import botocore (pip install botocore): the botocore-signed cases are skipped` };
+}
+const BOTOCORE = findBotocore();
+if ("reason" in BOTOCORE) process.stderr.write(`verify.test: ${BOTOCORE.reason}\n`);
+
+/** Signs a PUT with `x-amz-meta-note: <value>` for each value with botocore's own S3 SigV4 signer (now, by its clock). */
+function botocoreSigned(python: string, values: readonly string[], credential: { accessKeyId: string; secretAccessKey: string }): SignedRequest[] {
+  const script = `
+import json, sys
+import botocore.auth
+from botocore.awsrequest import AWSRequest
+from botocore.credentials import Credentials
+args = json.load(sys.stdin)
+out = []
+for value in args["values"]:
+    request = AWSRequest(method="PUT", url="https://gateway.example.com/bucket/key", headers={"x-amz-meta-note": value})
+    botocore.auth.S3SigV4Auth(Credentials(args["id"], args["secret"]), "s3", "eu-west-1").add_auth(request)
+    out.append({k.lower(): v for k, v in request.headers.items()})
+print(json.dumps(out))
+`;
+  const run = spawnSync(python, ["-c", script], { input: JSON.stringify({ values, id: credential.accessKeyId, secret: credential.secretAccessKey }), encoding: "utf8", timeout: 30_000 });
+  if (run.status !== 0) throw new Error(`botocore signing failed: ${run.stderr}`);
+  return (JSON.parse(run.stdout) as Record<string, string>[]).map((headers) => ({ method: "PUT", target: "/bucket/key", headers: { ...headers, host: "gateway.example.com" } }));
+}
+
+describe("verifySignature: header values the SDKs canonicalise differently", () => {
+  const values = ["ab\u00a0", "\u00a0ab", "a\u00a0b", "a\u0085b", "a\tb", "a  b"];
+
+  (("python" in BOTOCORE) ? it : it.skip)("accepts what botocore signs, U+00A0 and U+0085 included, and refuses it under another secret", () => {
+    const python = (BOTOCORE as { python: string }).python;
+    const signed = botocoreSigned(python, values, CREDENTIAL);
+    for (const [index, request] of signed.entries()) {
+      const date = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/.exec(request.headers["x-amz-date"] ?? "") as RegExpExecArray;
+      const signedAt = new Date(Date.UTC(+date[1]!, +date[2]! - 1, +date[3]!, +date[4]!, +date[5]!, +date[6]!));
+      expect(request.headers["x-amz-meta-note"]).toBe(values[index]);
+      expect({ value: values[index], verdict: check(request, CREDENTIAL, signedAt) }).toEqual({ value: values[index], verdict: { ok: true } });
+      expect(check(request, { ...CREDENTIAL, secretAccessKey: "o".repeat(40) }, signedAt)).toMatchObject({ ok: false, reason: "signature" });
+    }
+  });
+
+  it("accepts what SDK v3 signs for the same values", async () => {
+    for (const value of values) {
+      const request = await signHeaders({ ...GET, headers: { "x-amz-meta-note": value } }, CREDENTIAL, NOW);
+      expect({ value, verdict: check(request, CREDENTIAL, NOW) }).toEqual({ value, verdict: { ok: true } });
+    }
+  });
+
+  it("never accepts a signature over one value for a request carrying another that neither form equates with it", async () => {
+    const request = await signHeaders({ ...GET, headers: { "x-amz-meta-note": "a\u00a0b" } }, CREDENTIAL, NOW);
+    for (const other of ["a b ", "ab", "a\u00a0\u00a0b", "a\u0085b"]) {
+      const swapped = { ...request, headers: { ...request.headers, "x-amz-meta-note": other } };
+      expect(check(swapped, CREDENTIAL, NOW)).toMatchObject({ ok: false, reason: "signature" });
+    }
+  });
+
+  it("reads a signed header named like an Object property as absent, refusing the request instead of failing", async () => {
+    const request = await signHeaders(GET, CREDENTIAL, NOW);
+    for (const name of ["constructor", "__proto__"]) {
+      const authorization = request.headers.authorization as string;
+      const forged = { ...request, headers: { ...request.headers, authorization: authorization.replace("SignedHeaders=", `SignedHeaders=${name};`) } };
+      expect(check(forged, CREDENTIAL, NOW)).toMatchObject({ ok: false, reason: "signature" });
+    }
   });
 });
