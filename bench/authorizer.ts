@@ -1,10 +1,11 @@
 import { mkdirSync, readdirSync } from "node:fs";
+import { get } from "node:http";
 import { join } from "node:path";
 import { AUTHORIZER_VARIABLES } from "../src/contracts/authorizer-environment";
 import { headerSignedGet, type BoundClient } from "./bound-client";
 import { summarizeProfile, type ProfileSummary } from "./cpu-profile";
 import { openLoop, type OpenLoopResult } from "./open-loop";
-import { startAuthorizer, startNullServer, type ServerProcess } from "./processes";
+import { BENCH_TASK_ROLE, startAuthorizer, startNullServer, type ServerProcess } from "./processes";
 import { median, round } from "./stats";
 import { wrk, type WrkResult } from "./wrk";
 
@@ -144,6 +145,24 @@ async function withServer<T>(start: () => Promise<ServerProcess>, use: (server: 
   }
 }
 
+/**
+ * Checks one answer before a run: allowed, and signed for S3 by the bench task role (or, for the
+ * unsigned row, not signed), so a run can never publish one configuration's figures as another's.
+ */
+async function mustSign(name: string, url: string, headers: Readonly<Record<string, string>>, signed: boolean): Promise<void> {
+  const answer = await new Promise<{ status: number; authorization: string | undefined }>((resolve, reject) => {
+    const request = get(url, { headers: { ...headers } }, (response) => {
+      response.resume();
+      response.on("end", () => resolve({ status: response.statusCode ?? 0, authorization: response.headers.authorization }));
+    });
+    request.on("error", reject);
+  });
+  const byTaskRole = answer.authorization?.startsWith(`AWS4-HMAC-SHA256 Credential=${BENCH_TASK_ROLE.accessKeyId}/`) === true;
+  if (answer.status !== 200 || byTaskRole !== signed || (!signed && answer.authorization !== undefined)) {
+    throw new Error(`${name}: expected a 200 ${signed ? "signed by the bench task role" : "without a signature"}, got ${answer.status} with authorization ${answer.authorization === undefined ? "absent" : "present"}`);
+  }
+}
+
 function mustAllow(name: string, r: WrkResult): WrkResult {
   if (r.non2xx > 0) throw new Error(`${name}: ${r.non2xx} of ${r.requests} answers were not 2xx; the benchmark request must be allowed`);
   return r;
@@ -166,8 +185,9 @@ export async function runHttp(setup: HttpSetup): Promise<HttpResults> {
     () =>
       startAuthorizer({ mainJs: setup.mainJs, jwksPath: setup.jwksPath, env, nodeArgs, upstreamSigning });
 
-  const load = async (name: string, server: ServerProcess, withHeaders = headers) => {
+  const load = async (name: string, server: ServerProcess, withHeaders = headers, signed?: boolean) => {
     const run = { url: `${server.url}${REQUEST_PATH}`, connections: CONNECTIONS, headers: withHeaders };
+    if (signed !== undefined) await mustSign(name, run.url, withHeaders, signed);
     mustAllow(name, wrk({ ...run, seconds: warmSeconds }));
     const cpuBefore = server.cpuUs();
     const result = mustAllow(name, wrk({ ...run, seconds }));
@@ -191,7 +211,7 @@ export async function runHttp(setup: HttpSetup): Promise<HttpResults> {
       for (let round = 0; round < (setup.quick ? 1 : CLOSED_LOOP_ROUNDS); round++) {
         // Alternating which goes first, so a drift of the machine during the run favours neither.
         const runNull = async () => closed(await load("null server", nullServer));
-        const runAuthorizer = async () => closed(await load("authorizer", authorizerServer));
+        const runAuthorizer = async () => closed(await load("authorizer", authorizerServer, headers, true));
         if (round % 2 === 0) {
           const baselineRow = await runNull();
           rounds.push({ baseline: baselineRow, cached: await runAuthorizer() });
@@ -206,10 +226,10 @@ export async function runHttp(setup: HttpSetup): Promise<HttpResults> {
   const bound = await withServer(
     authorizer({ [AUTHORIZER_VARIABLES.clientSignatures]: "required", [AUTHORIZER_VARIABLES.bindingKeysFile]: setup.bound.bindingKeysPath }),
     // Signed now, replayed for the whole run: inside the verifier's 15-minute clock skew throughout.
-    async (server) => load("authorizer, bound token", server, signedRequestHeaders((await headerSignedGet(setup.bound, SIGNED_HOST, REQUEST_PATH)).headers)),
+    async (server) => load("authorizer, bound token", server, signedRequestHeaders((await headerSignedGet(setup.bound, SIGNED_HOST, REQUEST_PATH)).headers), true),
   );
-  const uncached = await withServer(authorizer({ [AUTHORIZER_VARIABLES.tokenCacheSize]: "0" }), (server) => load("authorizer without cache", server));
-  const unsigned = await withServer(authorizer({}, [], false), (server) => load("authorizer without upstream signer", server));
+  const uncached = await withServer(authorizer({ [AUTHORIZER_VARIABLES.tokenCacheSize]: "0" }), (server) => load("authorizer without cache", server, headers, true));
+  const unsigned = await withServer(authorizer({}, [], false), (server) => load("authorizer without upstream signer", server, headers, false));
 
   const profileDir = join(setup.dir, "cpu-profile");
   mkdirSync(profileDir, { recursive: true });

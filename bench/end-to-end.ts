@@ -65,7 +65,8 @@ export async function runEndToEnd(dir: string, quick: boolean): Promise<EndToEnd
   const httpAgent = new http.Agent({ keepAlive: true });
   try {
     const token = await mintToken({ key: pair.privateKey, subject: "bench", grants: [`*:${BUCKET}/`], ttlSeconds: 3600, issuer: "rajee", audience: "rajee" });
-    const common = { region: LOCAL_REGION, forcePathStyle: true, maxAttempts: 1 };
+    // Checksum behaviour fixed at SDK v3's defaults, so an AWS_* variable or profile of the user's shell cannot change what is measured.
+    const common = { region: LOCAL_REGION, forcePathStyle: true, maxAttempts: 1, requestChecksumCalculation: "WHEN_SUPPORTED", responseChecksumValidation: "WHEN_SUPPORTED" } as const;
     const clients = {
       gateway: new S3Client({ ...common, endpoint: gateway.url, credentials: { accessKeyId: "AKIDANYTHING", secretAccessKey: "anything", sessionToken: token }, requestHandler: { httpsAgent } }),
       direct: new S3Client({ ...common, endpoint: gateway.standIn.url, credentials: { ...LOCAL_TASK_ROLE }, requestHandler: { httpAgent } }),

@@ -8,7 +8,7 @@ import { runHttp, type HttpSetup } from "./authorizer";
 import { boundClient } from "./bound-client";
 import { runDeleteObjects } from "./delete-objects";
 import { runEndToEnd } from "./end-to-end";
-import { cleanUpAll } from "./processes";
+import { BENCH_SESSION_TOKEN_CHARS, cleanUpAll } from "./processes";
 import { clientSignatureLines, renderBenchmarks, SOAK_SVG } from "./report";
 import { LIMITS, SECTION_NAMES, summarize, type BenchResults, type RunContext, type SectionName } from "./results";
 import { runScaling } from "./scaling";
@@ -66,6 +66,13 @@ function printTable(results: BenchResults): void {
     ...results.targets.map((t) => `${t.name.padEnd(56)}${t.target.padEnd(16)}${t.measured}${t.met ? "" : "   MISSED"}${t.loaded ? ` (not judged: ${t.loaded})` : ""}`),
   ];
   const http = results.sections.http;
+  if (http && !("skipped" in http) && http.unsigned) {
+    lines.push(
+      "",
+      `authorizer rows: upstream signer on, as deployed (task-role credentials, a ${BENCH_SESSION_TOKEN_CHARS}-character session token);`,
+      `without it (not deployable): ${http.unsigned.rps} req/s, ${(http.unsigned.rps / http.baseline.rps).toFixed(3)}x of the null server, ${http.unsigned.cpu_us_per_request} µs CPU per request`,
+    );
+  }
   if (http && !("skipped" in http)) {
     lines.push("", "fixed rate".padEnd(30) + "p50 µs".padStart(10) + "p99 µs".padStart(10) + "p99.9 µs".padStart(10));
     for (const r of http.fixed_rate) lines.push(`${`${r.server} ${r.rate}/s`.padEnd(30)}${String(r.p50_us).padStart(10)}${String(r.p99_us).padStart(10)}${String(r.p999_us).padStart(10)}`);

@@ -1,11 +1,12 @@
 /**
- * Calls `fn` `count` times, awaiting a call only when it returns a promise: a synchronous call (a
- * cache hit, the upstream signer) is timed without a promise turn of the harness's own.
+ * Calls `fn` `count` times, awaiting a call only when it returns a promise or another thenable: a
+ * synchronous call (a cache hit, the upstream signer) is timed without a promise turn of the
+ * harness's own.
  */
 async function callTimes(fn: () => unknown, count: number): Promise<void> {
   for (let i = 0; i < count; i++) {
     const result = fn();
-    if (result instanceof Promise) await result;
+    if (typeof (result as { then?: unknown } | null | undefined)?.then === "function") await result;
   }
 }
 

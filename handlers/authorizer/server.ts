@@ -103,6 +103,15 @@ export function buildCheckServer(authorizer: Authorizer, logger: Logger): Server
     const { request, deny } = gatewayRequest(req, body, combined);
     return authorizer.checkNow(request, deny === undefined ? { requestId, started } : { requestId, started, framingDeny: deny });
   };
+  /** Answers, or, when Node refuses the answer (a header value it cannot carry), logs why and drops the connection: Envoy then fails the request closed. */
+  const respond = (res: ServerResponse, response: CheckResponse, requestId: string) => {
+    try {
+      answer(res, response);
+    } catch (error) {
+      logger.error({ event: "answer_failed", request_id: requestId, error: (error as Error).message }, "the check's answer could not be written; connection dropped");
+      res.destroy();
+    }
+  };
   const server = createServer({ maxHeaderSize: MAX_HEADER_BYTES, keepAliveTimeout: CHECK_KEEP_ALIVE_TIMEOUT_MS }, (req, res) => {
     const started = process.hrtime.bigint();
     // The headers once, from what was received: Node's `headers` and `headersDistinct` are never built.
@@ -116,13 +125,13 @@ export function buildCheckServer(authorizer: Authorizer, logger: Logger): Server
     if (!hasBody(combined.headers)) {
       // No body: judged and answered in this turn when the check needs no I/O (a token-cache hit).
       const judged = judge(req, undefined, combined, requestId, started);
-      if (judged instanceof Promise) judged.then((response) => answer(res, response), fail);
-      else answer(res, judged);
+      if (judged instanceof Promise) judged.then((response) => respond(res, response, requestId), fail);
+      else respond(res, judged, requestId);
       return;
     }
     readBoundedBody(req)
       .then((body) => judge(req, body, combined, requestId, started))
-      .then((response) => answer(res, response), fail);
+      .then((response) => respond(res, response, requestId), fail);
   });
   // Node's default (2,000) would drop later headers silently; refused at the count instead (gatewayRequest).
   server.maxHeadersCount = CHECK_MAX_HEADERS_COUNT;

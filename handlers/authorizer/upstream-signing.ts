@@ -24,7 +24,7 @@ export const CREDENTIAL_RETRY_MS = 10_000;
 /** Longest wait for the provider before the attempt fails (the SDK's ECS and IMDS providers give up after 1 s themselves), milliseconds. */
 export const CREDENTIAL_FETCH_TIMEOUT_MS = 5_000;
 
-/** Why a refresh failed, and until when the credentials still held serve (undefined: none are held). */
+/** Why an attempt to fetch credentials failed, and when the held set expires (it serves until a minute before; undefined: none is held). */
 export type RefreshErrorHandler = (error: Error, heldUntil: Date | undefined) => void;
 
 /** Expiry of a set of credentials, ms since the epoch: +Infinity without one, NaN for an invalid date. */
@@ -32,18 +32,38 @@ function expiryMs(credentials: ExpiringCredentials): number {
   return credentials.expiration === undefined ? Number.POSITIVE_INFINITY : credentials.expiration.getTime();
 }
 
+/** What a header value may hold (RFC 9110 field-vchar, space and tab): Node refuses anything else in `writeHead`. */
+const HEADER_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
+
+/** Why a set of credentials cannot sign, or undefined when it can. */
+function unusable(credentials: unknown): string | undefined {
+  if (typeof credentials !== "object" || credentials === null) return "the credentials provider returned no credentials";
+  const { accessKeyId, secretAccessKey, sessionToken, expiration } = credentials as Record<string, unknown>;
+  for (const [name, value] of [["access key id", accessKeyId], ["secret access key", secretAccessKey]] as const) {
+    if (typeof value !== "string" || value === "") return `the credentials provider returned no ${name}`;
+  }
+  if (!HEADER_VALUE.test(accessKeyId as string)) return "the credentials provider returned an access key id with characters a header cannot carry";
+  if (sessionToken !== undefined && (typeof sessionToken !== "string" || !HEADER_VALUE.test(sessionToken))) {
+    return "the credentials provider returned a session token with characters a header cannot carry (a line break read from a file?)";
+  }
+  if (expiration !== undefined && !(expiration instanceof Date)) return "the credentials provider returned an expiration that is not a date";
+  return undefined;
+}
+
 /**
  * The task role's credentials, held for signing in the check's own turn. `at(now)` answers the held
  * credentials synchronously while they are valid for at least CREDENTIAL_MIN_VALIDITY_MS, starting a
  * background refresh once they expire within CREDENTIAL_REFRESH_AHEAD_MS; with none valid, it
- * answers a refresh (a promise, rejected when the provider fails: the check is then denied).
+ * answers a refresh (a promise, rejected when it fails: the check is then denied).
  *
- * The provider is called at most once at a time and at most every CREDENTIAL_RETRY_MS (timed on a
- * monotonic clock); inside that interval after a failure, checks without valid credentials are
- * refused with the last error rather than calling it again. An attempt fails when the provider
- * throws, takes over CREDENTIAL_FETCH_TIMEOUT_MS, or returns credentials with an invalid expiration
- * or under CREDENTIAL_MIN_VALIDITY_MS left. Of two valid sets the one expiring later is kept.
- * Credentials without `expiration` are kept for good.
+ * The provider is called once at a time and at most every CREDENTIAL_RETRY_MS (timed on a monotonic
+ * clock), whatever the outcome: within that interval a check without valid credentials is refused
+ * at once with the last error. An attempt fails when the provider throws, takes over
+ * CREDENTIAL_FETCH_TIMEOUT_MS, or returns credentials that cannot sign (a missing key, a value a
+ * header cannot carry, an invalid expiration) or with under CREDENTIAL_MIN_VALIDITY_MS left when it
+ * answers; a check that waited is refused too if the credentials have under that left when its wait
+ * ends. Of two valid sets the one expiring later is kept; credentials without `expiration` are kept
+ * for good. Every failed attempt is reported to `onRefreshError`.
  */
 export class HeldCredentials {
   private held: ExpiringCredentials | undefined;
@@ -53,9 +73,9 @@ export class HeldCredentials {
 
   constructor(
     private readonly source: CredentialSource,
-    /** Told of a failed background refresh. @default ignored */
+    /** Told of each failed attempt. @default ignored */
     private readonly onRefreshError: RefreshErrorHandler = () => {},
-    /** Milliseconds on a clock that never steps back, for the retry interval. @default performance.now */
+    /** Milliseconds on a clock that never steps back, for the retry interval and waits. @default performance.now */
     private readonly monotonicMs: () => number = () => performance.now(),
   ) {}
 
@@ -68,18 +88,22 @@ export class HeldCredentials {
         return held;
       }
     }
-    if (this.inFlight === undefined && this.lastError !== undefined && !this.mayTryAgain()) return Promise.reject(this.lastError);
-    return this.refresh(nowMs);
+    if (this.inFlight === undefined && !this.mayTryAgain()) {
+      return Promise.reject(this.lastError ?? new Error(`no valid task role credentials are held, and the provider was asked under ${CREDENTIAL_RETRY_MS / 1000} s ago`));
+    }
+    const askedAt = this.monotonicMs();
+    return this.refresh(nowMs).then((credentials) => {
+      const waitedNowMs = nowMs + (this.monotonicMs() - askedAt);
+      if (expiryMs(credentials) - waitedNowMs <= CREDENTIAL_MIN_VALIDITY_MS) throw new Error(`the task role credentials expire under ${CREDENTIAL_MIN_VALIDITY_MS / 1000} s after this check's wait for them`);
+      return credentials;
+    });
   }
 
   /** Starts a refresh unless one is in flight or the provider was called under CREDENTIAL_RETRY_MS ago; never rejects. */
   refreshInBackground(nowMs: number): void {
     if (this.inFlight !== undefined || !this.mayTryAgain()) return;
-    this.refresh(nowMs).catch((error: unknown) => {
-      const held = this.held;
-      const heldUntil = held !== undefined && expiryMs(held) - nowMs > CREDENTIAL_MIN_VALIDITY_MS ? held.expiration : undefined;
-      this.onRefreshError(error instanceof Error ? error : new Error(String(error)), heldUntil);
-    });
+    // A failure is reported by `refresh` and answered to the next check that needs credentials.
+    this.refresh(nowMs).catch(() => {});
   }
 
   private mayTryAgain(): boolean {
@@ -88,7 +112,10 @@ export class HeldCredentials {
 
   private refresh(nowMs: number): Promise<ExpiringCredentials> {
     if (this.inFlight !== undefined) return this.inFlight;
-    this.lastAttemptAt = this.monotonicMs();
+    const startedAt = this.monotonicMs();
+    this.lastAttemptAt = startedAt;
+    /** The wall-clock time now, from the attempt's start and the monotonic time since. */
+    const wallNowMs = () => nowMs + (this.monotonicMs() - startedAt);
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(() => reject(new Error(`the credentials provider did not answer within ${CREDENTIAL_FETCH_TIMEOUT_MS} ms`)), CREDENTIAL_FETCH_TIMEOUT_MS);
@@ -97,19 +124,16 @@ export class HeldCredentials {
     // Called in a promise turn, so a provider that throws synchronously fails the attempt like any other.
     const fetched = Promise.resolve().then(() => this.source());
     const attempt: Promise<ExpiringCredentials> = Promise.race([fetched, timeout])
-      .then(
-        (credentials) => this.accept(credentials, nowMs),
-        (error: unknown) => {
-          throw error instanceof Error ? error : new Error(String(error));
-        },
-      )
+      .then((credentials) => this.accept(credentials, wallNowMs()))
       .then(
         (credentials) => {
           this.lastError = undefined;
           return credentials;
         },
-        (error: Error) => {
+        (thrown: unknown) => {
+          const error = thrown instanceof Error ? thrown : new Error(String(thrown));
           this.lastError = error;
+          this.report(error, wallNowMs());
           throw error;
         },
       )
@@ -121,8 +145,21 @@ export class HeldCredentials {
     return attempt;
   }
 
+  /** Tells `onRefreshError`, with until when the held set still serves; a throwing handler is ignored. */
+  private report(error: Error, nowMs: number): void {
+    const held = this.held;
+    const heldUntil = held !== undefined && expiryMs(held) - nowMs > CREDENTIAL_MIN_VALIDITY_MS ? held.expiration : undefined;
+    try {
+      this.onRefreshError(error, heldUntil);
+    } catch {
+      // Reporting must not turn a failed refresh into a crash.
+    }
+  }
+
   /** The set to hold after a fetch: the fetched one unless it is unusable (thrown) or the held one lasts longer. */
   private accept(fetched: ExpiringCredentials, nowMs: number): ExpiringCredentials {
+    const problem = unusable(fetched);
+    if (problem !== undefined) throw new Error(problem);
     const expires = expiryMs(fetched);
     if (Number.isNaN(expires)) throw new Error("the credentials provider returned an invalid expiration");
     if (expires - nowMs <= CREDENTIAL_MIN_VALIDITY_MS) {

@@ -82,6 +82,19 @@ describe("check port over HTTP", () => {
     expect(hasBody({ "transfer-encoding": "chunked" })).toBe(true);
   });
 
+  it("drops the connection and logs why when Node refuses the answer's headers, and keeps serving", async () => {
+    const local = await startHarness({ keySource: new MemorySource(jwksText(pair.publicKey)), onAllow: () => ({ "x-amz-security-token": "tok\r" }) });
+    try {
+      const token = await mint(pair, ["read:data/"]);
+      await expect(local.check({ method: "GET", path: "/data/k", headers: { "x-amz-security-token": token } })).rejects.toThrow();
+      expect(local.logs.find((line) => line.event === "answer_failed")).toMatchObject({ level: "error", error: expect.stringMatching(/Invalid character/) });
+      const refused = await local.check({ method: "GET", path: "/data/k", headers: {} });
+      expect(refused.status).toBe(403);
+    } finally {
+      await local.close();
+    }
+  });
+
   it("answers 403 AccessDenied without a token", async () => {
     const error = expectDenial(await harness.check({ path: "/data/reports/q1.csv" }), 403, "AccessDenied");
     expect(error.message).toMatch(/^no token: /);

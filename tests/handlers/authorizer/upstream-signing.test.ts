@@ -249,6 +249,72 @@ describe("HeldCredentials", () => {
   });
 });
 
+describe("HeldCredentials, against what a provider may return", () => {
+  it("refuses credentials that cannot sign: a session token with a line break, a missing key, a non-date expiration", async () => {
+    for (const [credentials, message] of [
+      [{ accessKeyId: "ASIA", secretAccessKey: "s", sessionToken: "tok\r" }, /session token with characters a header cannot carry/],
+      [{ accessKeyId: "ASIA\n", secretAccessKey: "s" }, /access key id with characters/],
+      [{ accessKeyId: "", secretAccessKey: "s" }, /no access key id/],
+      [{ accessKeyId: "ASIA" }, /no secret access key/],
+      [{ accessKeyId: "ASIA", secretAccessKey: "s", expiration: "2031-01-01T00:00:00Z" }, /expiration that is not a date/],
+      [null, /returned no credentials/],
+    ] as const) {
+      const failures: string[] = [];
+      const h = held(async () => credentials as unknown as ExpiringCredentials, failures);
+      await expect(h.at(T0)).rejects.toThrow(message);
+      expect(failures).toHaveLength(1);
+    }
+  });
+
+  it("calls the provider at most once per CREDENTIAL_RETRY_MS even when each fetch succeeds with barely a minute left", async () => {
+    let calls = 0;
+    const h = held(async () => {
+      calls++;
+      return expiringAt(h.clock.now + CREDENTIAL_MIN_VALIDITY_MS + 1_000);
+    });
+    for (let t = T0; t < T0 + 13_500; t += 1_500) {
+      const answer = h.at(t);
+      if (answer instanceof Promise) await answer.catch(() => {});
+    }
+    expect(calls).toBeLessThanOrEqual(2);
+  });
+
+  it("refuses every waiter once the credentials have under a minute left when the slow fetch answers", async () => {
+    const { source, answer } = scriptedSource();
+    let monotonic = 0;
+    const credentials = new HeldCredentials(source, () => {}, () => monotonic);
+    const first = credentials.at(T0);
+    monotonic += 4_500;
+    const second = credentials.at(T0 + 4_500);
+    await settle();
+    answer(0).resolve(expiringAt(T0 + CREDENTIAL_MIN_VALIDITY_MS + 1_000));
+    await expect(first).rejects.toThrow(/under 60 s away/);
+    await expect(second).rejects.toThrow(/under 60 s away/);
+  });
+
+  it("reports every failed attempt, whether a check or the background started it, and survives a throwing reporter", async () => {
+    let calls = 0;
+    const reported: string[] = [];
+    const credentials = new HeldCredentials(
+      async () => {
+        calls++;
+        throw new Error(`outage ${calls}`);
+      },
+      (error) => {
+        reported.push(error.message);
+        throw new Error("the logger failed too");
+      },
+      () => h.now,
+    );
+    const h = { now: 0 };
+    for (let i = 0; i < 4; i++) {
+      h.now = i * CREDENTIAL_RETRY_MS;
+      await expect(credentials.at(T0 + h.now)).rejects.toThrow(`outage ${i + 1}`);
+    }
+    expect(reported).toEqual(["outage 1", "outage 2", "outage 3", "outage 4"]);
+  });
+});
+
 describe("upstreamSigner", () => {
   it("fetches the credentials at construction and then signs in the check's own turn", async () => {
     const pair = await keyPair();
