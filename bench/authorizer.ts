@@ -151,7 +151,8 @@ async function withServer<T>(start: () => Promise<ServerProcess>, use: (server: 
  */
 async function mustSign(name: string, url: string, headers: Readonly<Record<string, string>>, signed: boolean): Promise<void> {
   const answer = await new Promise<{ status: number; authorization: string | undefined }>((resolve, reject) => {
-    const request = get(url, { headers: { ...headers } }, (response) => {
+    // A connection of its own (no keep-alive agent): a socket kept from the previous round may have been closed by the server.
+    const request = get(url, { headers: { ...headers }, agent: false }, (response) => {
       response.resume();
       response.on("end", () => resolve({ status: response.statusCode ?? 0, authorization: response.headers.authorization }));
     });
