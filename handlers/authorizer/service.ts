@@ -27,7 +27,13 @@ export type { LocalDeny } from "./check-response";
  * Extra headers for an allowed request: the upstream signer plugs in here (one place). Envoy copies
  * the ones in its `allowed_upstream_headers` onto the request it forwards to S3. A throw denies.
  */
-export type AllowHook = (decision: Allow, context: { readonly requestId: string; readonly now: Date }) => Promise<Record<string, string>> | Record<string, string>;
+export type AllowHook = ((decision: Allow, context: { readonly requestId: string; readonly now: Date }) => Promise<Record<string, string>> | Record<string, string>) & {
+  /**
+   * Why the hook cannot serve an allowed check now (the upstream signer without valid credentials),
+   * as `/readyz` lists its reasons; called by every readiness probe. @default always able
+   */
+  readonly problems?: (nowMs: number) => string[];
+};
 
 export interface AuthorizerOptions {
   readonly config: AuthorizerConfig;
@@ -198,7 +204,7 @@ export class Authorizer {
 
   /** Whether `/readyz` passes, and if not, why. */
   ready(nowMs = this.clock()): { ready: boolean; problems: string[] } {
-    const problems = [...(this.draining ? ["shutting down"] : []), ...this.trust.problems(nowMs)];
+    const problems = [...(this.draining ? ["shutting down"] : []), ...this.trust.problems(nowMs), ...(this.onAllow?.problems?.(nowMs) ?? [])];
     return { ready: problems.length === 0, problems };
   }
 

@@ -99,6 +99,19 @@ export class HeldCredentials {
     });
   }
 
+  /**
+   * Why no valid credentials are held at `nowMs`, or undefined when they are. Starts a refresh when
+   * none are held and the retry interval allows, so a readiness probe that asks keeps trying while
+   * no checks arrive (an unready authorizer gets none).
+   */
+  problem(nowMs: number): string | undefined {
+    const held = this.held;
+    if (held !== undefined && expiryMs(held) - nowMs > CREDENTIAL_MIN_VALIDITY_MS) return undefined;
+    this.refreshInBackground(nowMs);
+    if (this.lastError !== undefined) return `task role credentials unavailable: ${this.lastError.message}`;
+    return held === undefined ? "task role credentials not fetched yet" : "task role credentials expire within a minute; fetching new ones";
+  }
+
   /** Starts a refresh unless one is in flight or the provider was called under CREDENTIAL_RETRY_MS ago; never rejects. */
   refreshInBackground(nowMs: number): void {
     if (this.inFlight !== undefined || !this.mayTryAgain()) return;
@@ -182,12 +195,13 @@ export interface UpstreamSignerOptions {
  * Synchronous while the task role's credentials are held (`HeldCredentials`); the first check, and
  * any after the credentials lapsed, wait for the provider. The credentials are fetched once at
  * construction so the first checks need not. A credentials failure rejects, and the service turns
- * a failing hook into a denial.
+ * a failing hook into a denial. Its `problems` make `/readyz` fail while no valid credentials are
+ * held (before the first fetch, and while the provider fails), and retry the fetch.
  */
 export function upstreamSigner(endpoint: S3Endpoint, source: CredentialSource, options: UpstreamSignerOptions = {}): AllowHook {
   const credentials = new HeldCredentials(source, options.onRefreshError);
   credentials.refreshInBackground(Date.now());
-  return (decision, context) => {
+  const hook: AllowHook = (decision, context) => {
     const sign = (held: Credentials): Record<string, string> => {
       const signature = signUpstream({ request: decision.received, classified: decision.request, credentials: held, endpoint, now: context.now });
       if (signature.removeHeaders.length === 0) return signature.setHeaders as Record<string, string>;
@@ -196,6 +210,12 @@ export function upstreamSigner(endpoint: S3Endpoint, source: CredentialSource, o
     const held = credentials.at(context.now.getTime());
     return held instanceof Promise ? held.then(sign) : sign(held);
   };
+  return Object.assign(hook, {
+    problems: (nowMs: number) => {
+      const problem = credentials.problem(nowMs);
+      return problem === undefined ? [] : [problem];
+    },
+  });
 }
 
 /** The SDK's default chain: ECS task role in AWS, profile or environment credentials locally. */

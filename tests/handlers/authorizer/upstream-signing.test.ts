@@ -315,6 +315,47 @@ describe("HeldCredentials, against what a provider may return", () => {
   });
 });
 
+describe("HeldCredentials.problem, for /readyz", () => {
+  it("says why nothing valid is held, and asks the provider again at most every CREDENTIAL_RETRY_MS while a probe asks", async () => {
+    let calls = 0;
+    let failing = true;
+    const h = held(async () => {
+      calls++;
+      if (failing) throw new Error("container credentials endpoint refused the connection");
+      return expiringAt(T0 + 60 * 60_000);
+    });
+    expect(h.credentials.problem(T0)).toBe("task role credentials not fetched yet");
+    await settle();
+    expect(calls).toBe(1);
+    expect(h.credentials.problem(T0)).toBe("task role credentials unavailable: container credentials endpoint refused the connection");
+    await settle();
+    expect(calls).toBe(1);
+    failing = false;
+    h.clock.now = T0 + CREDENTIAL_RETRY_MS;
+    expect(h.credentials.problem(T0 + CREDENTIAL_RETRY_MS)).toMatch(/unavailable/);
+    await settle();
+    expect(calls).toBe(2);
+    expect(h.credentials.problem(T0 + CREDENTIAL_RETRY_MS)).toBeUndefined();
+  });
+});
+
+describe("the upstream signer and /readyz", () => {
+  it("keeps the authorizer unready while no credentials can be fetched, naming why", async () => {
+    const pair = await keyPair();
+    const local = await startHarness({
+      keySource: new MemorySource(jwksText(pair.publicKey)),
+      onAllow: upstreamSigner(ENDPOINT, async () => {
+        throw new Error("no credentials in the environment");
+      }),
+    });
+    try {
+      expect(local.app.authorizer.ready()).toEqual({ ready: false, problems: ["task role credentials unavailable: no credentials in the environment"] });
+    } finally {
+      await local.close();
+    }
+  });
+});
+
 describe("upstreamSigner", () => {
   it("fetches the credentials at construction and then signs in the check's own turn", async () => {
     const pair = await keyPair();
