@@ -32,6 +32,11 @@ function expiryMs(credentials: ExpiringCredentials): number {
   return credentials.expiration === undefined ? Number.POSITIVE_INFINITY : credentials.expiration.getTime();
 }
 
+/** Whether `credentials` stay valid for more than CREDENTIAL_MIN_VALIDITY_MS after `nowMs` (never for an invalid expiration). */
+function usableAt(credentials: ExpiringCredentials, nowMs: number): boolean {
+  return expiryMs(credentials) - nowMs > CREDENTIAL_MIN_VALIDITY_MS;
+}
+
 /** What a header value may hold (RFC 9110 field-vchar, space and tab): Node refuses anything else in `writeHead`. */
 const HEADER_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
 
@@ -94,7 +99,7 @@ export class HeldCredentials {
     const askedAt = this.monotonicMs();
     return this.refresh(nowMs).then((credentials) => {
       const waitedNowMs = nowMs + (this.monotonicMs() - askedAt);
-      if (expiryMs(credentials) - waitedNowMs <= CREDENTIAL_MIN_VALIDITY_MS) throw new Error(`the task role credentials expire under ${CREDENTIAL_MIN_VALIDITY_MS / 1000} s after this check's wait for them`);
+      if (!usableAt(credentials, waitedNowMs)) throw new Error(`the task role credentials expire under ${CREDENTIAL_MIN_VALIDITY_MS / 1000} s after this check's wait for them`);
       return credentials;
     });
   }
@@ -106,7 +111,7 @@ export class HeldCredentials {
    */
   problem(nowMs: number): string | undefined {
     const held = this.held;
-    if (held !== undefined && expiryMs(held) - nowMs > CREDENTIAL_MIN_VALIDITY_MS) return undefined;
+    if (held !== undefined && usableAt(held, nowMs)) return undefined;
     this.refreshInBackground(nowMs);
     if (this.lastError !== undefined) return `task role credentials unavailable: ${this.lastError.message}`;
     return held === undefined ? "task role credentials not fetched yet" : "task role credentials expire within a minute; fetching new ones";
@@ -161,7 +166,7 @@ export class HeldCredentials {
   /** Tells `onRefreshError`, with until when the held set still serves; a throwing handler is ignored. */
   private report(error: Error, nowMs: number): void {
     const held = this.held;
-    const heldUntil = held !== undefined && expiryMs(held) - nowMs > CREDENTIAL_MIN_VALIDITY_MS ? held.expiration : undefined;
+    const heldUntil = held !== undefined && usableAt(held, nowMs) ? held.expiration : undefined;
     try {
       this.onRefreshError(error, heldUntil);
     } catch {
@@ -175,7 +180,7 @@ export class HeldCredentials {
     if (problem !== undefined) throw new Error(problem);
     const expires = expiryMs(fetched);
     if (Number.isNaN(expires)) throw new Error("the credentials provider returned an invalid expiration");
-    if (expires - nowMs <= CREDENTIAL_MIN_VALIDITY_MS) {
+    if (!usableAt(fetched, nowMs)) {
       throw new Error(`the credentials provider returned credentials expiring at ${(fetched.expiration as Date).toISOString()}, under ${CREDENTIAL_MIN_VALIDITY_MS / 1000} s away`);
     }
     const held = this.held;
@@ -185,7 +190,7 @@ export class HeldCredentials {
 }
 
 export interface UpstreamSignerOptions {
-  /** Told of a failed background credentials refresh. @default ignored */
+  /** Told of each failed attempt to fetch the task role's credentials. @default ignored */
   readonly onRefreshError?: RefreshErrorHandler;
 }
 
