@@ -9,27 +9,39 @@ import { motoAvailability } from "../bin/dev/moto-server";
 import { generateSigningKeyPair } from "../src/keys/generate";
 import { mintToken } from "../src/token/mint";
 import { registerCleanup } from "./processes";
-import { quantile, round } from "./stats";
+import { quantile, round, supportsPercentile } from "./stats";
 
-/** Object sizes and how many transfers of each, per direction and path (full run / --quick). */
+/**
+ * Object sizes and how many transfers of each, per direction and path (full run / --quick). A full
+ * run measures at least 100 of each, the fewest that hold a p99 (`supportsPercentile`); 100 MiB
+ * takes about 3.5 minutes of it.
+ */
 export const TRANSFERS = [
   { label: "1 KiB", bytes: 1024, count: 200, quickCount: 10 },
-  { label: "1 MiB", bytes: 1024 ** 2, count: 40, quickCount: 3 },
-  { label: "100 MiB", bytes: 100 * 1024 ** 2, count: 3, quickCount: 0 },
+  { label: "1 MiB", bytes: 1024 ** 2, count: 100, quickCount: 3 },
+  { label: "100 MiB", bytes: 100 * 1024 ** 2, count: 100, quickCount: 0 },
 ] as const;
 const BUCKET = "bench";
 const WARM_UP = 2;
+
+/** Milliseconds at p50, p95 and p99; a tail percentile is null when the count is too small to hold it (`supportsPercentile`). */
+export interface TransferPercentiles {
+  readonly p50: number;
+  readonly p95: number | null;
+  readonly p99: number | null;
+}
 
 export interface EndToEndRow {
   readonly operation: "GET" | "PUT";
   readonly size: string;
   readonly bytes: number;
+  /** Transfers measured, the fewer of the two paths' (the warm-up and failed ones left out). */
   readonly count: number;
-  readonly direct_ms: { p50: number; p95: number; p99: number };
-  readonly gateway_ms: { p50: number; p95: number; p99: number };
+  readonly direct_ms: TransferPercentiles;
+  readonly gateway_ms: TransferPercentiles;
   /** Gateway minus direct, per percentile, ms and percent of direct. */
-  readonly overhead_ms: { p50: number; p95: number; p99: number };
-  readonly overhead_pct: { p50: number; p95: number; p99: number };
+  readonly overhead_ms: TransferPercentiles;
+  readonly overhead_pct: TransferPercentiles;
   /** Bytes over the median transfer time, MB/s (10^6 bytes). */
   readonly direct_mb_s: number;
   readonly gateway_mb_s: number;
@@ -39,6 +51,49 @@ export interface EndToEndRow {
 }
 
 export type EndToEndResults = { readonly skipped: string } | { readonly rows: EndToEndRow[]; readonly skipped_sizes: string[]; readonly failed?: string[] };
+
+const TAIL_PERCENTILES = [95, 99] as const;
+
+/** Nearest-rank p50, p95 and p99 of `values` (ms), rounded to µs; a tail the count cannot hold is null. */
+function transferPercentiles(values: readonly number[]): TransferPercentiles {
+  const sorted = [...values].sort((a, b) => a - b);
+  const [p95, p99] = TAIL_PERCENTILES.map((percent) => (supportsPercentile(sorted.length, percent) ? round(quantile(sorted, percent / 100), 3) : null));
+  return { p50: round(quantile(sorted, 0.5), 3), p95: p95 ?? null, p99: p99 ?? null };
+}
+
+/**
+ * One row of the whole-path table from the measured times (ms) of each path; pure. Overhead is the
+ * gateway's percentile minus the direct one's: two independent samples, so a tail's difference can be
+ * negative when the direct path's tail was the slower one in that run. Throws when either path has
+ * no time (the caller reports that row as failed instead).
+ */
+export function transferRow(operation: "GET" | "PUT", size: { readonly label: string; readonly bytes: number }, times: { readonly gateway: readonly number[]; readonly direct: readonly number[] }) {
+  if (times.gateway.length === 0 || times.direct.length === 0) throw new Error(`${operation} ${size.label}: no measured transfer via ${times.gateway.length === 0 ? "the gateway" : "the stand-in"}`);
+  const direct = transferPercentiles(times.direct);
+  const gateway = transferPercentiles(times.gateway);
+  const difference = (p: keyof TransferPercentiles, scale: (d: number, base: number) => number) => {
+    const base = direct[p];
+    const via = gateway[p];
+    return base === null || via === null ? null : scale(via - base, base);
+  };
+  const each = (scale: (d: number, base: number) => number): TransferPercentiles => ({
+    p50: difference("p50", scale) as number,
+    p95: difference("p95", scale),
+    p99: difference("p99", scale),
+  });
+  return {
+    operation,
+    size: size.label,
+    bytes: size.bytes,
+    count: Math.min(times.gateway.length, times.direct.length),
+    direct_ms: direct,
+    gateway_ms: gateway,
+    overhead_ms: each((d) => round(d, 3)),
+    overhead_pct: each((d, base) => round((100 * d) / base, 1)),
+    direct_mb_s: round(size.bytes / 1e6 / (direct.p50 / 1000), 1),
+    gateway_mb_s: round(size.bytes / 1e6 / (gateway.p50 / 1000), 1),
+  } satisfies EndToEndRow;
+}
 
 async function drain(body: unknown): Promise<number> {
   let bytes = 0;
@@ -89,6 +144,7 @@ export async function runEndToEnd(dir: string, quick: boolean): Promise<EndToEnd
       for (const operation of ["PUT", "GET"] as const) {
         const times: Record<"gateway" | "direct", number[]> = { gateway: [], direct: [] };
         const failures: Record<"gateway" | "direct", string[]> = { gateway: [], direct: [] };
+        process.stdout.write(`  ${operation} ${size.label}: ${count} transfers each way, alternating\n`);
         for (let i = 0; i < count + WARM_UP; i++) {
           for (const path of ["gateway", "direct"] as const) {
             const started = process.hrtime.bigint();
@@ -109,24 +165,8 @@ export async function runEndToEnd(dir: string, quick: boolean): Promise<EndToEnd
           failed.push(`${operation} ${size.label}: every transfer failed via ${times.gateway.length === 0 ? "the gateway" : "the stand-in"} (${[...failures.gateway, ...failures.direct][0] ?? "no error"})`);
           continue;
         }
-        const stats = (values: number[]) => {
-          const sorted = [...values].sort((a, b) => a - b);
-          return { p50: quantile(sorted, 0.5), p95: quantile(sorted, 0.95), p99: quantile(sorted, 0.99) };
-        };
-        const direct = stats(times.direct);
-        const viaGateway = stats(times.gateway);
-        const each = (f: (p: "p50" | "p95" | "p99") => number) => ({ p50: f("p50"), p95: f("p95"), p99: f("p99") });
         rows.push({
-          operation,
-          size: size.label,
-          bytes: size.bytes,
-          count,
-          direct_ms: each((p) => round(direct[p], 3)),
-          gateway_ms: each((p) => round(viaGateway[p], 3)),
-          overhead_ms: each((p) => round(viaGateway[p] - direct[p], 3)),
-          overhead_pct: each((p) => round((100 * (viaGateway[p] - direct[p])) / direct[p], 1)),
-          direct_mb_s: round(size.bytes / 1e6 / (direct.p50 / 1000), 1),
-          gateway_mb_s: round(size.bytes / 1e6 / (viaGateway.p50 / 1000), 1),
+          ...transferRow(operation, size, times),
           failed: { gateway: failures.gateway.length, direct: failures.direct.length },
           ...(failures.gateway.length + failures.direct.length > 0 ? { first_failure: [...failures.gateway, ...failures.direct][0] } : {}),
         });

@@ -1,9 +1,10 @@
 import type { ClosedLoopRow, FixedRateRow, HttpResults } from "./authorizer";
 import type { DeleteObjectsResults } from "./delete-objects";
-import type { EndToEndResults } from "./end-to-end";
+import type { EndToEndResults, EndToEndRow } from "./end-to-end";
 import type { BenchResults, ClientSignatureCost, RunContext, Skipped } from "./results";
 import type { ScalingResults } from "./scaling";
 import { BENCH_SESSION_TOKEN_CHARS } from "./processes";
+import { supportsPercentile } from "./stats";
 import type { SoakResults } from "./soak";
 
 /** The soak plot, beside docs/benchmarks.md. */
@@ -198,6 +199,13 @@ export function clientSignatureLines(results: BenchResults): string[] {
   return lines.length > 0 ? ["", "client signatures (bound tokens, as staging and prod run; not a target):", ...lines.map((l) => `  ${l}`)] : [];
 }
 
+const PERCENTILES = ["p50", "p95", "p99"] as const;
+
+/** A whole-path figure if its row's count holds the percentile (results written before the rule carry tails of 3 transfers). */
+function held(row: EndToEndRow, p: (typeof PERCENTILES)[number], value: number | null): number | undefined {
+  return value !== null && (p === "p50" || supportsPercentile(row.count, Number(p.slice(1)))) ? value : undefined;
+}
+
 function endToEndSection(e: EndToEndResults & { context: RunContext }): string[] {
   if (skipped(e)) return ["## Whole path: client through the local gateway vs straight to the S3 stand-in", "", `Skipped: ${e.skipped}.`];
   const ms = (n: number) => `${n} ms`;
@@ -210,8 +218,11 @@ function endToEndSection(e: EndToEndResults & { context: RunContext }): string[]
     "One AWS SDK v3 client, two endpoints, requests alternating: through `startLocalGateway` (the Envoy emulator",
     "over HTTPS, the real authorizer with upstream signing, the stand-in) and straight to the stand-in (moto",
     "behind its SigV4-verifying layer, plain HTTP). Overhead = gateway − direct at each percentile, so it",
-    "includes TLS and the emulator, which is a Node stand-in for Envoy, not Envoy. Throughput is the size over",
-    "the median time.",
+    "includes TLS and the emulator, which is a Node stand-in for Envoy, not Envoy. The two paths are",
+    "independent samples, so a tail's overhead can come out negative when the direct path's tail was the",
+    "slower one in that run. A percentile is given only where the count holds it: nearest rank needs 20",
+    "transfers for a p95 and 100 for a p99 to be other than the slowest one (—: too few in this run).",
+    "Throughput is the size over the median time.",
     ...(e.skipped_sizes.length > 0 ? ["", `Not run in this mode: ${e.skipped_sizes.join(", ")}.`] : []),
     // Results written before failures were recorded have neither field.
     ...((e.failed ?? []).length > 0 ? ["", `No figures: ${(e.failed ?? []).join("; ")}.`] : []),
@@ -224,11 +235,12 @@ function endToEndSection(e: EndToEndResults & { context: RunContext }): string[]
       e.rows.map((r) => [
         `${r.operation} ${r.size}`,
         r.count,
-        `${r.direct_ms.p50} / ${r.direct_ms.p95} / ${r.direct_ms.p99} ms`,
-        `${r.gateway_ms.p50} / ${r.gateway_ms.p95} / ${r.gateway_ms.p99} ms`,
-        `${ms(r.overhead_ms.p50)} (${pct(r.overhead_pct.p50)})`,
-        `${ms(r.overhead_ms.p95)} (${pct(r.overhead_pct.p95)})`,
-        `${ms(r.overhead_ms.p99)} (${pct(r.overhead_pct.p99)})`,
+        ...(["direct_ms", "gateway_ms"] as const).map((path) => `${PERCENTILES.map((p) => held(r, p, r[path][p]) ?? "—").join(" / ")} ms`),
+        ...PERCENTILES.map((p) => {
+          const overhead = held(r, p, r.overhead_ms[p]);
+          const percent = held(r, p, r.overhead_pct[p]);
+          return overhead === undefined || percent === undefined ? "—" : `${ms(overhead)} (${pct(percent)})`;
+        }),
         r.bytes >= 1024 ** 2 ? `${r.direct_mb_s} / ${r.gateway_mb_s}` : "—",
       ]),
     ),

@@ -83,7 +83,11 @@ function printTable(results: BenchResults): void {
   const e2e = results.sections.e2e;
   if (e2e && !("skipped" in e2e)) {
     lines.push("", "whole path".padEnd(16) + "overhead p50 / p95 / p99 (ms)".padEnd(36) + "MB/s direct / gateway");
-    for (const r of e2e.rows) lines.push(`${`${r.operation} ${r.size}`.padEnd(16)}${`${r.overhead_ms.p50} / ${r.overhead_ms.p95} / ${r.overhead_ms.p99}`.padEnd(36)}${r.bytes >= 1024 ** 2 ? `${r.direct_mb_s} / ${r.gateway_mb_s}` : "-"}`);
+    for (const r of e2e.rows) {
+      const overhead = [r.overhead_ms.p50, r.overhead_ms.p95, r.overhead_ms.p99].map((v) => v ?? "-").join(" / ");
+      lines.push(`${`${r.operation} ${r.size}`.padEnd(16)}${`${overhead}`.padEnd(36)}${r.bytes >= 1024 ** 2 ? `${r.direct_mb_s} / ${r.gateway_mb_s}` : "-"}`);
+    }
+    if (e2e.rows.some((r) => r.overhead_ms.p99 === null)) lines.push("(-: too few transfers for that percentile: 20 for a p95, 100 for a p99)");
   }
   process.stdout.write(`${lines.join("\n")}\n`);
 }

@@ -7,6 +7,15 @@ export function quantile(sorted: ArrayLike<number>, q: number): number {
   return sorted[rank] as number;
 }
 
+/**
+ * Whether `count` samples support the `percent`-th percentile: nearest rank gives a value other than
+ * the slowest sample only from 100 / (100 - percent) samples on (2 for p50, 20 for p95, 100 for p99).
+ * Below that the "p99" of a handful of samples is just their maximum, and is not reported as a p99.
+ */
+export function supportsPercentile(count: number, percent: number): boolean {
+  return count > 0 && count * (100 - percent) >= 100;
+}
+
 /** p50, p99 and p99.9 of latencies in microseconds (sorts a copy). */
 export function percentiles(samplesUs: Float64Array): { p50Us: number; p99Us: number; p999Us: number; maxUs: number } {
   const sorted = Float64Array.from(samplesUs).sort();
