@@ -1,3 +1,25 @@
+/** A monotonic clock in nanoseconds; `process.hrtime.bigint` unless a test injects one. */
+export type NanoClock = () => bigint;
+
+/** Options of the batched timers. */
+export interface TimingOptions {
+  /** Timed batches after the warm-up batch; the median is reported. @default 9 */
+  readonly rounds?: number;
+  /** Each batch lasts at least this long, ms (cheap calls are otherwise below the timer's noise). @default 20 */
+  readonly batchMs?: number;
+  /** The clock batches are timed with. @default process.hrtime.bigint */
+  readonly clock?: NanoClock;
+}
+
+const DEFAULT_ROUNDS = 9;
+const DEFAULT_BATCH_MS = 20;
+/** A calibration batch that fell short grows to its estimate times this margin, and at least doubles. */
+const GROWTH_MARGIN = 1.25;
+/** ...but grows at most this many times over per step, so one distorted batch cannot blow it up. */
+const MAX_GROWTH = 1000;
+/** A batch larger than this means the clock does not see the calls at all: refused, not looped on. */
+const MAX_BATCH = 2 ** 24;
+
 /**
  * Calls `fn` `count` times, awaiting a call only when it returns a promise or another thenable: a
  * synchronous call (a cache hit, the upstream signer) is timed without a promise turn of the
@@ -10,51 +32,68 @@ async function callTimes(fn: () => unknown, count: number): Promise<void> {
   }
 }
 
+/** Nanoseconds one batch of `count` calls took. */
+async function timeBatch(fn: () => unknown, count: number, clock: NanoClock): Promise<bigint> {
+  const started = clock();
+  await callTimes(fn, count);
+  return clock() - started;
+}
+
 /**
- * Microseconds per call of `fn`: calls are batched so each batch lasts about `batchMs` (cheap calls
- * are otherwise below the timer's noise), and the median of `rounds` batches after a warm-up batch
- * is reported (the median resists another process taking the core for a moment).
+ * How many calls of `fn` make one batch of at least `batchMs`, measured on warmed calls: first calls
+ * in doubling batches until they have taken `batchMs` in all (the first calls of a function pay for
+ * JIT compilation and cold caches, and sizing from them gave batches far shorter than intended), then
+ * batches from one call upwards, each grown from the last one's rate, until one batch takes `batchMs`.
  */
-export async function perCallUs(fn: () => unknown, options: { rounds?: number; batchMs?: number } = {}): Promise<number> {
-  const rounds = options.rounds ?? 9;
-  const batchMs = options.batchMs ?? 20;
-  const probe = process.hrtime.bigint();
-  await callTimes(fn, 5);
-  const oneUs = Math.max(Number(process.hrtime.bigint() - probe) / 5000, 0.01);
-  const batch = Math.max(1, Math.ceil((batchMs * 1000) / oneUs));
-  const times: number[] = [];
-  for (let round = 0; round <= rounds; round++) {
-    const started = process.hrtime.bigint();
-    await callTimes(fn, batch);
-    if (round > 0) times.push(Number(process.hrtime.bigint() - started) / 1000 / batch);
+export async function calibrateBatch(fn: () => unknown, batchMs: number, clock: NanoClock = process.hrtime.bigint): Promise<number> {
+  const target = BigInt(Math.max(1, Math.round(batchMs * 1e6)));
+  const tooMany = (calls: number) => {
+    if (calls > MAX_BATCH) throw new Error(`timing: ${calls} calls took under ${batchMs} ms by the clock; is the clock advancing?`);
+  };
+  for (let spent = 0n, warm = 1; spent < target; warm *= 2) {
+    tooMany(warm);
+    spent += await timeBatch(fn, warm, clock);
   }
-  times.sort((a, b) => a - b);
-  return times[Math.floor(times.length / 2)] as number;
+  let batch = 1;
+  for (;;) {
+    tooMany(batch);
+    const took = await timeBatch(fn, batch, clock);
+    if (took >= target) return batch;
+    const estimate = took > 0n ? Math.ceil((batch * Number(target) * GROWTH_MARGIN) / Number(took)) : batch * MAX_GROWTH;
+    batch = Math.min(batch * MAX_GROWTH, Math.max(batch * 2, estimate));
+  }
+}
+
+/** Median of a non-empty list. */
+const median = (values: readonly number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] as number;
+
+/**
+ * Microseconds per call of `fn`: calls are batched so each batch lasts at least `batchMs`
+ * (calibrateBatch), and the median of `rounds` batches after a warm-up batch is reported (the median
+ * resists another process taking the core for a moment).
+ */
+export async function perCallUs(fn: () => unknown, options: TimingOptions = {}): Promise<number> {
+  return (await interleavedPerCallUs([fn], options))[0] as number;
 }
 
 /**
  * Microseconds per call of each function, measured in interleaved rounds (one batch of each per
  * round, median over rounds), so a change in the machine's load touches all of them alike. Every
- * function is warmed up first.
+ * function is warmed up and its batch calibrated first (calibrateBatch).
  */
-export async function interleavedPerCallUs(fns: readonly (() => unknown)[], options: { rounds?: number; batchMs?: number } = {}): Promise<number[]> {
-  const rounds = options.rounds ?? 9;
-  const batchMs = options.batchMs ?? 20;
+export async function interleavedPerCallUs(fns: readonly (() => unknown)[], options: TimingOptions = {}): Promise<number[]> {
+  const rounds = options.rounds ?? DEFAULT_ROUNDS;
+  const batchMs = options.batchMs ?? DEFAULT_BATCH_MS;
+  const clock = options.clock ?? process.hrtime.bigint;
   const batches: number[] = [];
-  for (const fn of fns) {
-    const probe = process.hrtime.bigint();
-    await callTimes(fn, 20);
-    const oneUs = Math.max(Number(process.hrtime.bigint() - probe) / 20_000, 0.01);
-    batches.push(Math.max(1, Math.ceil((batchMs * 1000) / oneUs)));
-  }
+  for (const fn of fns) batches.push(await calibrateBatch(fn, batchMs, clock));
   const times: number[][] = fns.map(() => []);
   for (let round = 0; round <= rounds; round++) {
     for (const [index, fn] of fns.entries()) {
       const batch = batches[index] as number;
-      const started = process.hrtime.bigint();
-      await callTimes(fn, batch);
-      if (round > 0) (times[index] as number[]).push(Number(process.hrtime.bigint() - started) / 1000 / batch);
+      const took = await timeBatch(fn, batch, clock);
+      if (round > 0) (times[index] as number[]).push(Number(took) / 1000 / batch);
     }
   }
-  return times.map((t) => [...t].sort((a, b) => a - b)[Math.floor(t.length / 2)] as number);
+  return times.map(median);
 }

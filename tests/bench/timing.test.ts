@@ -1,20 +1,93 @@
-import { interleavedPerCallUs, perCallUs } from "../../bench/timing";
+import { calibrateBatch, interleavedPerCallUs, perCallUs } from "../../bench/timing";
+
+/**
+ * A clock that moves only when the function under test says so: `cost(n)` nanoseconds for its n-th
+ * call (from 1). `reads` lists every reading, so a test can see where batches began and ended.
+ */
+function fakeClock(cost: (call: number) => number, tickNs = 1) {
+  let now = 0;
+  let calls = 0;
+  const reads: number[] = [];
+  return {
+    reads,
+    get calls() {
+      return calls;
+    },
+    clock: () => {
+      const reading = Math.floor(now / tickNs) * tickNs;
+      reads.push(reading);
+      return BigInt(reading);
+    },
+    fn: () => {
+      calls++;
+      now += cost(calls);
+    },
+  };
+}
+
+/** The first 20 calls cost 1 ms (JIT, cold caches), later ones 5 µs. */
+const coldThenWarm = (call: number) => (call <= 20 ? 1_000_000 : 5_000);
+
+describe("calibrateBatch", () => {
+  it("sizes the batch from warmed calls, so slow first calls do not shorten it", async () => {
+    const fake = fakeClock(coldThenWarm);
+    const batch = await calibrateBatch(fake.fn, 20, fake.clock);
+    // Sized from the cold calls, the batch would be 20 calls (0.1 ms of warm calls).
+    expect(batch * 5_000).toBeGreaterThanOrEqual(20_000_000);
+    expect(batch * 5_000).toBeLessThanOrEqual(2 * 20_000_000);
+  });
+
+  it("grows a batch that fell short until one batch takes the target, even on a coarse clock", async () => {
+    // Calls of 1 µs on a clock that moves in 1 ms steps: a batch of one reads as 0 ns.
+    const fake = fakeClock(() => 1_000, 1_000_000);
+    const batch = await calibrateBatch(fake.fn, 20, fake.clock);
+    expect(batch * 1_000).toBeGreaterThanOrEqual(19_000_000);
+    expect(batch * 1_000).toBeLessThanOrEqual(2 * 20_000_000);
+  });
+
+  it("refuses a clock that never sees the calls instead of growing the batch forever", async () => {
+    const fake = fakeClock(() => 0);
+    await expect(calibrateBatch(fake.fn, 1, fake.clock)).rejects.toThrow(/is the clock advancing/);
+  });
+});
 
 describe("perCallUs", () => {
-  it("times synchronous calls back to back, with no promise turn of its own between them", async () => {
-    let calls = 0;
+  it("times every reported batch for at least batchMs of warmed calls", async () => {
+    const fake = fakeClock(coldThenWarm);
+    const rounds = 5;
+    const us = await perCallUs(fake.fn, { rounds, batchMs: 20, clock: fake.clock });
+    expect(us).toBe(5);
+    // The last rounds + 1 batches (warm-up and timed) each read the clock at start and end.
+    const last = fake.reads.slice(-2 * (rounds + 1));
+    for (let i = 0; i < last.length; i += 2) expect((last[i + 1] as number) - (last[i] as number)).toBeGreaterThanOrEqual(20_000_000);
+  });
+
+  it("times synchronous calls back to back, with no promise turn of its own between calls of a batch", async () => {
+    let now = 0n;
+    let clockReadSinceLastCall = true;
     let microtaskRan = false;
-    let ranBeforeThirdCall = false;
-    const us = await perCallUs(
+    let turnsWithinBatch = 0;
+    let calls = 0;
+    await perCallUs(
       () => {
         calls++;
-        if (calls === 1) queueMicrotask(() => (microtaskRan = true));
-        if (calls === 3 && microtaskRan) ranBeforeThirdCall = true;
+        now += 1_000n;
+        if (microtaskRan && !clockReadSinceLastCall) turnsWithinBatch++;
+        microtaskRan = false;
+        clockReadSinceLastCall = false;
+        queueMicrotask(() => (microtaskRan = true));
       },
-      { rounds: 1, batchMs: 1 },
+      {
+        rounds: 1,
+        batchMs: 1,
+        clock: () => {
+          clockReadSinceLastCall = true;
+          return now;
+        },
+      },
     );
-    expect(ranBeforeThirdCall).toBe(false);
-    expect(us).toBeGreaterThan(0);
+    expect(calls).toBeGreaterThan(1000);
+    expect(turnsWithinBatch).toBe(0);
   });
 
   it("awaits each call that returns a promise before the next", async () => {
@@ -36,10 +109,19 @@ describe("perCallUs", () => {
 
 describe("interleavedPerCallUs", () => {
   it("gives one figure per function, each timed over its own calls", async () => {
-    const counts = [0, 0];
-    const figures = await interleavedPerCallUs([() => counts[0]!++, () => counts[1]!++], { rounds: 1, batchMs: 1 });
-    expect(figures).toHaveLength(2);
-    expect(counts[0]).toBeGreaterThan(20);
-    expect(counts[1]).toBeGreaterThan(20);
+    let now = 0n;
+    const clock = () => now;
+    const figures = await interleavedPerCallUs(
+      [
+        () => {
+          now += 2_000n;
+        },
+        () => {
+          now += 7_000n;
+        },
+      ],
+      { rounds: 3, batchMs: 1, clock },
+    );
+    expect(figures).toEqual([2, 7]);
   });
 });
