@@ -1,3 +1,4 @@
+import { spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
@@ -10,7 +11,7 @@ import { runDeleteObjects } from "./delete-objects";
 import { runEndToEnd } from "./end-to-end";
 import { BENCH_SESSION_TOKEN_CHARS, cleanUpAll } from "./processes";
 import { clientSignatureLines, renderBenchmarks, SOAK_SVG } from "./report";
-import { LIMITS, SECTION_NAMES, summarize, type BenchResults, type RunContext, type SectionName } from "./results";
+import { LIMITS, mergeSections, SECTION_NAMES, summarize, type BenchResults, type RunContext, type SectionName } from "./results";
 import { runScaling } from "./scaling";
 import { runSoak } from "./soak";
 import { lineChartSvg } from "./svg-plot";
@@ -21,15 +22,27 @@ const LATEST = join(__dirname, "results", "latest.json");
 const QUICK = join(__dirname, "results", "quick.tmp");
 const ANALYSIS = join(__dirname, "analysis.md");
 const DOC = join(ROOT, "docs", "benchmarks.md");
-const USAGE = `usage: npm run bench -- [--quick] [--force] [--render] [${SECTION_NAMES.join("|")}]...
-  (no section)  every section
+const USAGE = `usage: npm run bench -- [--quick] [--force] [${SECTION_NAMES.join("|")}]...
+       npm run bench -- --render
+  (no section)  every section (about 10 minutes on 2 cores; needs wrk, and moto_server for e2e)
   --quick       short smoke run (under a minute); writes only bench/results/quick.tmp
   --force       write results even when the 1-minute load average exceeds the core count
   --render      rewrite docs/benchmarks.md (and the soak plot) from bench/results/latest.json; measure nothing
+  --help        this text
+A section that cannot be measured (a tool missing, or a failure) keeps its previous results and
+makes the run exit 1.
 `;
 
 /** 100 grants, the last one matching the benchmark request: a scan would read them all. */
 const GRANTS = [...Array.from({ length: 99 }, (_, i) => `read:data/other-${i}/`), "read:data/reports/"];
+
+/** The checkout's commit and whether tracked files differ from it; undefined outside a git checkout. */
+function commit(): RunContext["commit"] {
+  const git = (...args: string[]) => spawnSync("git", args, { cwd: ROOT, encoding: "utf8" });
+  const head = git("rev-parse", "--short=12", "HEAD");
+  if (head.status !== 0) return undefined;
+  return { sha: head.stdout.trim(), dirty: git("status", "--porcelain", "--untracked-files=no").stdout.trim() !== "" };
+}
 
 function machine(): RunContext["machine"] {
   return { cpus: cpus().length, cpu_model: cpus()[0]?.model.trim() ?? "unknown CPU", node: process.version, platform: `${process.platform}-${process.arch}` };
@@ -117,6 +130,10 @@ async function main(argv: readonly string[]): Promise<number> {
     return unknown.length > 0 ? 2 : 0;
   }
   if (flags.has("--render")) {
+    if (names.length > 0 || flags.size > 1) {
+      process.stderr.write(`bench: --render rewrites the whole page from ${LATEST} and measures nothing; it takes no sections or other flags (got ${[...flags].filter((f) => f !== "--render").concat(names).join(", ")})\n`);
+      return 2;
+    }
     const latest = readLatest();
     if (!latest) throw new Error(`${LATEST} is missing: run npm run bench first`);
     // The targets are derived again, so a change in how they are judged reaches the page.
@@ -137,10 +154,14 @@ async function main(argv: readonly string[]): Promise<number> {
     );
   }
   const wanted = names.length > 0 ? (names as SectionName[]) : SECTION_NAMES;
-  const context = (): RunContext => ({ measured_at: new Date().toISOString(), machine: machine(), load_average_start: loadavg().map((n) => Math.round(n * 100) / 100) });
+  const code = commit();
+  const context = (): RunContext => ({ measured_at: new Date().toISOString(), machine: machine(), load_average_start: loadavg().map((n) => Math.round(n * 100) / 100), ...(code ? { commit: code } : {}) });
 
   const dir = mkdtempSync(join(tmpdir(), "rajee-bench-"));
-  const sections: Record<string, unknown> = {};
+  // The folder holds the bundle, JWKS and private keys: an interrupted run (process.exit) removes it too.
+  const removeDir = () => rmSync(dir, { recursive: true, force: true });
+  process.once("exit", removeDir);
+  const sections: Record<string, object> = {};
   const failedSections: string[] = [];
   try {
     const pair = await generateSigningKeyPair();
@@ -165,23 +186,27 @@ async function main(argv: readonly string[]): Promise<number> {
     }
   } finally {
     await cleanUpAll();
-    rmSync(dir, { recursive: true, force: true });
+    removeDir();
+    process.removeListener("exit", removeDir);
   }
 
-  const merged = { ...(publish ? readLatest()?.sections : {}), ...sections } as BenchResults["sections"];
+  const { sections: merged, kept } = mergeSections((publish ? readLatest()?.sections : undefined) ?? {}, sections);
   const results = summarize(merged, new Date().toISOString(), machine(), load);
   printTable(results);
+  const unmeasured = Object.entries(sections).flatMap(([name, section]) => ("skipped" in section ? [`${name} (${String(section.skipped)}${kept.includes(name as SectionName) ? "; its previous results are kept" : ""})`] : []));
+  if (unmeasured.length > 0) process.stderr.write(`bench: not measured: ${unmeasured.join("; ")}\n`);
+  const exitCode = unmeasured.length > 0 ? 1 : 0;
   mkdirSync(join(__dirname, "results"), { recursive: true });
   if (!publish) {
     writeFileSync(QUICK, `${JSON.stringify(results, null, 2)}\n`);
     process.stdout.write(`\nresults written to ${QUICK} (not published: ${quick ? "--quick" : "machine overloaded"})\n`);
-    return failedSections.length > 0 ? 1 : 0;
+    return exitCode;
   }
   writeFileSync(LATEST, `${JSON.stringify(results, null, 2)}\n`);
   writeDocs(results);
   process.stdout.write(`\nresults written to ${LATEST} and ${DOC}\n`);
   if (failedSections.length > 0) process.stderr.write(`bench: failed sections (see above): ${failedSections.join(", ")}\n`);
-  return failedSections.length > 0 ? 1 : 0;
+  return exitCode;
 }
 
 if (require.main === module) {

@@ -1,4 +1,4 @@
-import { requestHeaders, signedRequestHeaders } from "../../bench/authorizer";
+import { medianRow, requestHeaders, signedRequestHeaders } from "../../bench/authorizer";
 
 describe("the headers wrk sends", () => {
   const signed = {
@@ -25,5 +25,12 @@ describe("the headers wrk sends", () => {
 
   it("leaves out a header without a value", () => {
     expect(signedRequestHeaders({ ...signed, range: undefined })).not.toHaveProperty("range");
+  });
+});
+
+describe("the closed-loop rows", () => {
+  it("computes each field's median over rows", () => {
+    const rows = [5, 1, 3].map((n) => ({ rps: n * 1000, p50_us: n, p99_us: n * 10, cpu_us_per_request: n }));
+    expect(medianRow(rows)).toEqual({ rps: 3000, p50_us: 3, p99_us: 30, cpu_us_per_request: 3 });
   });
 });

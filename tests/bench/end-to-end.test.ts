@@ -1,7 +1,6 @@
 import { transferRow } from "../../bench/end-to-end";
 import { renderBenchmarks } from "../../bench/report";
 import { summarize, type RunContext } from "../../bench/results";
-import { supportsPercentile } from "../../bench/stats";
 
 const machine: RunContext["machine"] = { cpus: 2, cpu_model: "Test CPU", node: "v20.0.0", platform: "linux-x64" };
 const context: RunContext = { measured_at: "2026-12-01T12:00:00.000Z", machine, load_average_start: [0.5, 0.4, 0.3] };
@@ -9,15 +8,6 @@ const MIB = { label: "1 MiB", bytes: 1024 ** 2 };
 
 /** `count` times (ms): 1, 2, ..., count, each plus `offset`. */
 const times = (count: number, offset = 0) => Array.from({ length: count }, (_, i) => i + 1 + offset);
-
-describe("which percentiles a sample holds", () => {
-  it("holds a p95 from 20 samples and a p99 from 100, where nearest rank first gives other than the slowest", () => {
-    expect([19, 20].map((n) => supportsPercentile(n, 95))).toEqual([false, true]);
-    expect([99, 100].map((n) => supportsPercentile(n, 99))).toEqual([false, true]);
-    expect([1, 2].map((n) => supportsPercentile(n, 50))).toEqual([false, true]);
-    expect(supportsPercentile(0, 50)).toBe(false);
-  });
-});
 
 describe("a whole-path row", () => {
   it("gives each path's percentiles and the gateway's overhead at each, in ms and percent of direct", () => {

@@ -1,0 +1,20 @@
+/** Results fixtures shared by the bench's report and results tests. */
+import type { RunContext } from "../../bench/results";
+
+export const machine: RunContext["machine"] = { cpus: 2, cpu_model: "Test CPU", node: "v20.0.0", platform: "linux-x64" };
+export const context: RunContext = { measured_at: "2026-11-30T12:00:00.000Z", machine, load_average_start: [0.5, 0.4, 0.3] };
+
+/** An http section: the null server at 60,000 req/s and p99 400 µs, the authorizer at `cachedRps` and `cachedP99` µs. */
+export function http(cachedRps: number, cachedP99: number) {
+  return {
+    seconds: 10,
+    connections: 8,
+    baseline: { rps: 60000, p50_us: 80, p99_us: 400, cpu_us_per_request: 12 },
+    cached: { rps: cachedRps, p50_us: 150, p99_us: cachedP99, cpu_us_per_request: 30 },
+    uncached: { rps: 5000, p50_us: 1500, p99_us: 5000, cpu_us_per_request: 200 },
+    rss_mib: 90,
+    fixed_rate: [],
+    profile: { seconds: 8, top: [{ name: "writeLatin1String", where: "(native)", percent: 40 }], areas: { native: 50, app: 30 } },
+    context,
+  };
+}
