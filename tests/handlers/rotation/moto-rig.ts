@@ -100,7 +100,7 @@ async function createFixtures(url: string): Promise<MotoFixtures> {
   const fn = await motoCall(url, "lambda", {
     path: "/2015-03-31/functions",
     headers: { "content-type": "application/json" },
-    body: JSON.stringify({ FunctionName: "rajee-test-key-rotation", Runtime: "nodejs20.x", Role: roleArn, Handler: "index.handler", Code: { ZipFile: emptyZip } }),
+    body: JSON.stringify({ FunctionName: "rajee-test-key-rotation", Runtime: "nodejs22.x", Role: roleArn, Handler: "index.handler", Code: { ZipFile: emptyZip } }),
   });
   return { kmsKeyArn, rotationLambdaArn: (JSON.parse(fn) as { FunctionArn: string }).FunctionArn };
 }
