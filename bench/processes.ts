@@ -177,6 +177,7 @@ export async function startAuthorizer(options: AuthorizerProcessOptions): Promis
       [v.listen]: `${LOOPBACK}:${port}`,
       [v.adminListen]: `${LOOPBACK}:${adminPort}`,
       [v.rateLimitPerSecond]: "0",
+      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
       ...(options.upstreamSigning === false ? {} : upstreamSigningEnv()),
       ...options.env,
     },

@@ -131,3 +131,16 @@ describe("the published page", () => {
     expect(published.length).toBe(page.split("\n").length);
   });
 });
+
+describe("the fixed-rate table", () => {
+  const row = (server: "null" | "authorizer", p99: number, lag: number) => ({ server, rate: 1000, seconds: 10, sent: 10000, answered: 10000, non2xx: 0, failed: 0, p50_us: 50, p99_us: p99, p999_us: 3000, max_us: 5000, sender_lag_p99_us: lag });
+
+  it("marks a p99 the sender's own lag could account for half of, and only that one", () => {
+    const page = renderBenchmarks(summarize({ http: { ...http(30000, 600), fixed_rate: [row("null", 1500, 789), row("authorizer", 900, 92)] } }, "now", machine, [0.5]), "");
+    expect(page).toContain("| null node:http server | 1000/s for 10 s | 50 µs | 1500 µs (†) |");
+    expect(page).toContain("| authorizer, cache hits | 1000/s for 10 s | 50 µs | 900 µs |");
+    expect(page).toContain("(†) the sender's own lag p99 is at least half this p99");
+    const quiet = renderBenchmarks(summarize({ http: { ...http(30000, 600), fixed_rate: [row("null", 1500, 92)] } }, "now", machine, [0.5]), "");
+    expect(quiet).not.toContain("(†)");
+  });
+});
