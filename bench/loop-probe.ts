@@ -1,31 +1,57 @@
 import { appendFileSync } from "node:fs";
-import { monitorEventLoopDelay } from "node:perf_hooks";
+import { monitorEventLoopDelay, type IntervalHistogram } from "node:perf_hooks";
 
 /**
  * Preloaded into the authorizer for the soak (`node --require loop-probe.js main.js`, bundled by
- * soak.ts): once a second, appends one JSON line with the process's RSS and the event loop's delay
- * over that second to the file named by PROBE_FILE_VARIABLE. Reads nothing of the authorizer; does
- * nothing where the variable is unset (the benchmark process itself imports the name).
+ * soak.ts): once a second, appends one JSON line (LoopProbeSample) with the process's RSS and the
+ * event loop's delay over that second to the file named by PROBE_FILE_VARIABLE. Reads nothing of the
+ * authorizer; does nothing where the variable is unset (the benchmark process itself imports the name).
  */
 export const PROBE_FILE_VARIABLE = "BENCH_PROBE_FILE";
 
+/** The interval of the histogram's sampling timer, ms (Node's default resolution). */
+export const LOOP_PROBE_INTERVAL_MS = 10;
+
+/** One line of the probe's file: one second of the authorizer. */
+export interface LoopProbeSample {
+  /** Seconds since the probe started. */
+  readonly t: number;
+  readonly rss_mib: number;
+  /** Event-loop delay over the second, ms: how late the sampling timer fired beyond its interval. */
+  readonly loop_p50_ms: number;
+  readonly loop_p99_ms: number;
+  readonly loop_max_ms: number;
+}
+
+type LoopDelay = Pick<LoopProbeSample, "loop_p50_ms" | "loop_p99_ms" | "loop_max_ms">;
+
+/**
+ * The delay figures of an interval histogram, with the interval taken out. Node's interval histogram
+ * records, on each tick of a repeating `intervalMs` timer, the whole time since the previous tick
+ * (src/node_perf.cc, ELDHistogram::OnInterval calls Histogram::RecordDelta, which records
+ * `uv_hrtime() - prev_`: src/histogram-inl.h, Node 20), so an idle loop reads the interval itself
+ * (about 10.1 ms at the default resolution) rather than 0. "Event-loop delay" is how late the timer
+ * fired, so the interval is subtracted; a tick can come a little early against the high-resolution
+ * clock (libuv arms timers from its millisecond loop time), which reads as 0, not as a negative delay.
+ * Docs: https://nodejs.org/docs/latest-v20.x/api/perf_hooks.html#perf_hooksmonitoreventloopdelayoptions
+ */
+export function loopDelayBeyondInterval(histogram: Pick<IntervalHistogram, "percentile" | "max" | "count">, intervalMs: number): LoopDelay {
+  const ms = (ns: number) => (histogram.count === 0 ? 0 : Math.max(0, Math.round((ns - intervalMs * 1e6) / 1e3) / 1e3));
+  return { loop_p50_ms: ms(histogram.percentile(50)), loop_p99_ms: ms(histogram.percentile(99)), loop_max_ms: ms(histogram.max) };
+}
+
 const file = process.env[PROBE_FILE_VARIABLE];
 if (file) {
-  const delay = monitorEventLoopDelay({ resolution: 10 });
+  const delay = monitorEventLoopDelay({ resolution: LOOP_PROBE_INTERVAL_MS });
   delay.enable();
   const started = Date.now();
   const timer = setInterval(() => {
-    const ms = (ns: number) => Math.round(ns / 1e3) / 1e3;
-    appendFileSync(
-      file,
-      `${JSON.stringify({
-        t: Math.round((Date.now() - started) / 1000),
-        rss_mib: Math.round(process.memoryUsage.rss() / 1024 / 102.4) / 10,
-        loop_p50_ms: ms(delay.percentile(50)),
-        loop_p99_ms: ms(delay.percentile(99)),
-        loop_max_ms: ms(delay.max),
-      })}\n`,
-    );
+    const sample: LoopProbeSample = {
+      t: Math.round((Date.now() - started) / 1000),
+      rss_mib: Math.round(process.memoryUsage.rss() / 1024 / 102.4) / 10,
+      ...loopDelayBeyondInterval(delay, LOOP_PROBE_INTERVAL_MS),
+    };
+    appendFileSync(file, `${JSON.stringify(sample)}\n`);
     delay.reset();
   }, 1000);
   timer.unref();

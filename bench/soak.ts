@@ -1,7 +1,7 @@
 import { buildSync } from "esbuild";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { PROBE_FILE_VARIABLE } from "./loop-probe";
+import { LOOP_PROBE_INTERVAL_MS, PROBE_FILE_VARIABLE, type LoopProbeSample } from "./loop-probe";
 import { openLoop } from "./open-loop";
 import { startAuthorizer } from "./processes";
 import { round } from "./stats";
@@ -10,13 +10,8 @@ import { REQUEST_PATH, requestHeaders, type HttpSetup } from "./authorizer";
 /** Rate of the soak, requests per second. */
 export const SOAK_RATE = 2000;
 
-export interface SoakSample {
-  readonly t: number;
-  readonly rss_mib: number;
-  readonly loop_p50_ms: number;
-  readonly loop_p99_ms: number;
-  readonly loop_max_ms: number;
-}
+/** One second of the soak, as the probe wrote it: loop figures are the delay beyond the probe's interval. */
+export type SoakSample = LoopProbeSample;
 
 export interface SoakResults {
   readonly rate: number;
@@ -27,7 +22,10 @@ export interface SoakResults {
   readonly rss_max_mib: number;
   /** Mean RSS of the last 10 samples minus that of samples 5-14 (after start-up and JIT), MiB; halves of a shorter soak. */
   readonly rss_growth_mib: number;
+  /** The largest per-second event-loop delay p99 (beyond the probe's interval), ms. */
   readonly loop_p99_max_ms: number;
+  /** The probe's sampling interval, ms: taken out of every loop figure, which is how late the timer fired. */
+  readonly loop_interval_ms: number;
   readonly p50_us: number;
   readonly p99_us: number;
   readonly p999_us: number;
@@ -70,6 +68,7 @@ export async function runSoak(setup: HttpSetup): Promise<SoakResults> {
     // A short (--quick) soak compares its halves instead.
     rss_growth_mib: round(rss.length >= 20 ? mean(rss.slice(-10)) - mean(rss.slice(5, 15)) : mean(rss.slice(Math.floor(rss.length / 2))) - mean(rss.slice(0, Math.ceil(rss.length / 2))), 1),
     loop_p99_max_ms: Math.max(...samples.map((s) => s.loop_p99_ms)),
+    loop_interval_ms: LOOP_PROBE_INTERVAL_MS,
     p50_us: round(result.p50Us),
     p99_us: round(result.p99Us),
     p999_us: round(result.p999Us),

@@ -1,0 +1,38 @@
+import { monitorEventLoopDelay } from "node:perf_hooks";
+import { LOOP_PROBE_INTERVAL_MS, loopDelayBeyondInterval } from "../../bench/loop-probe";
+
+/** A histogram holding exactly `valuesNs`, answering nearest-rank percentiles as hdr does. */
+function histogramOf(valuesNs: number[]) {
+  const sorted = [...valuesNs].sort((a, b) => a - b);
+  return {
+    count: sorted.length,
+    max: sorted.length === 0 ? 0 : (sorted[sorted.length - 1] as number),
+    percentile: (p: number) => (sorted.length === 0 ? 0 : (sorted[Math.max(0, Math.ceil((p / 100) * sorted.length) - 1)] as number)),
+  };
+}
+
+describe("loopDelayBeyondInterval", () => {
+  it("reports how late the timer fired, not the time between its ticks", () => {
+    const ticks = [...Array.from({ length: 98 }, () => 10_100_000), 12_000_000, 35_500_000];
+    expect(loopDelayBeyondInterval(histogramOf(ticks), 10)).toEqual({ loop_p50_ms: 0.1, loop_p99_ms: 2, loop_max_ms: 25.5 });
+  });
+
+  it("reads a tick that came early against the high-resolution clock as no delay, never a negative one", () => {
+    expect(loopDelayBeyondInterval(histogramOf([9_950_000, 9_990_000]), 10)).toEqual({ loop_p50_ms: 0, loop_p99_ms: 0, loop_max_ms: 0 });
+  });
+
+  it("reads an empty histogram as no delay", () => {
+    expect(loopDelayBeyondInterval(histogramOf([]), 10)).toEqual({ loop_p50_ms: 0, loop_p99_ms: 0, loop_max_ms: 0 });
+  });
+
+  it("reads an idle process near 0, where Node's histogram itself reads near the interval", async () => {
+    const delay = monitorEventLoopDelay({ resolution: LOOP_PROBE_INTERVAL_MS });
+    delay.enable();
+    await new Promise((resolve) => setTimeout(resolve, 30 * LOOP_PROBE_INTERVAL_MS));
+    delay.disable();
+    expect(delay.count).toBeGreaterThan(5);
+    // What the probe used to publish as the delay: every tick carries the whole interval.
+    expect(delay.percentile(50) / 1e6).toBeGreaterThan(0.8 * LOOP_PROBE_INTERVAL_MS);
+    expect(loopDelayBeyondInterval(delay, LOOP_PROBE_INTERVAL_MS).loop_p50_ms).toBeLessThan(LOOP_PROBE_INTERVAL_MS / 2);
+  });
+});
