@@ -237,8 +237,10 @@ export async function runHttp(setup: HttpSetup): Promise<HttpResults> {
   const profileSeconds = setup.quick ? 1 : 8;
   await withServer(authorizer({}, ["--cpu-prof", `--cpu-prof-dir=${profileDir}`]), async (server) => {
     const run = { url: `${server.url}${REQUEST_PATH}`, connections: CONNECTIONS, headers };
-    wrk({ ...run, seconds: warmSeconds });
-    wrk({ ...run, seconds: profileSeconds });
+    // The profile is of the authorizer as deployed: signed answers, and no refusal standing in for the work.
+    await mustSign("authorizer under the profiler", run.url, headers, true);
+    mustAllow("authorizer under the profiler", wrk({ ...run, seconds: warmSeconds }));
+    mustAllow("authorizer under the profiler", wrk({ ...run, seconds: profileSeconds }));
   });
   const profileFile = readdirSync(profileDir).find((f) => f.endsWith(".cpuprofile"));
   if (!profileFile) throw new Error(`no .cpuprofile written in ${profileDir}`);
