@@ -1,5 +1,10 @@
+import { execFileSync } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { monitorEventLoopDelay } from "node:perf_hooks";
-import { LOOP_PROBE_INTERVAL_MS, loopDelayBeyondInterval } from "../../bench/loop-probe";
+import { buildSync } from "esbuild";
+import { LOOP_PROBE_INTERVAL_MS, PROBE_FILE_VARIABLE, loopDelayBeyondInterval, type LoopProbeSample } from "../../bench/loop-probe";
+import { TempDirs } from "../support/temp";
 
 /** A histogram holding exactly `valuesNs`, answering nearest-rank percentiles as hdr does. */
 function histogramOf(valuesNs: number[]) {
@@ -34,5 +39,30 @@ describe("loopDelayBeyondInterval", () => {
     // What the probe used to publish as the delay: every tick carries the whole interval.
     expect(delay.percentile(50) / 1e6).toBeGreaterThan(0.8 * LOOP_PROBE_INTERVAL_MS);
     expect(loopDelayBeyondInterval(delay, LOOP_PROBE_INTERVAL_MS).loop_p50_ms).toBeLessThan(LOOP_PROBE_INTERVAL_MS / 2);
+  });
+});
+
+describe("the preloaded probe", () => {
+  const temp = new TempDirs();
+  afterAll(() => temp.removeAll());
+
+  it("writes one sample a second from the process it is preloaded into, an idle loop reading near 0", () => {
+    const dir = temp.make("loop-probe");
+    const probeJs = join(dir, "loop-probe.js");
+    // Bundled as the soak bundles it (bench/soak.ts).
+    buildSync({ entryPoints: [join(__dirname, "../../bench/loop-probe.ts")], outfile: probeJs, bundle: true, platform: "node", target: "node20", format: "cjs", logLevel: "error" });
+    const probeFile = join(dir, "probe.jsonl");
+    execFileSync(process.execPath, ["--require", probeJs, "-e", "setTimeout(() => {}, 1300)"], { env: { ...process.env, [PROBE_FILE_VARIABLE]: probeFile }, timeout: 10_000 });
+    const samples = readFileSync(probeFile, "utf8")
+      .trim()
+      .split("\n")
+      .map((line) => JSON.parse(line) as LoopProbeSample);
+    expect(samples.length).toBeGreaterThanOrEqual(1);
+    const [sample] = samples as [LoopProbeSample];
+    expect(sample.t).toBeGreaterThanOrEqual(1);
+    expect(sample.rss_mib).toBeGreaterThan(0);
+    expect(sample.loop_p50_ms).toBeGreaterThanOrEqual(0);
+    expect(sample.loop_p50_ms).toBeLessThan(LOOP_PROBE_INTERVAL_MS / 2);
+    expect(sample.loop_max_ms).toBeGreaterThanOrEqual(sample.loop_p99_ms);
   });
 });
