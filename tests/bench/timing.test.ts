@@ -62,6 +62,17 @@ describe("perCallUs", () => {
     for (let i = 0; i < last.length; i += 2) expect((last[i + 1] as number) - (last[i] as number)).toBeGreaterThanOrEqual(20_000_000);
   });
 
+  it("grows the batch when calls get faster after calibration, so no counted batch falls short", async () => {
+    // 5 µs calls through warm-up and calibration (about 18,000 calls), 1 µs from the 20,000th on:
+    // the calibrated 5,000 calls would then last 5 ms.
+    const fake = fakeClock((call) => (call < 20_000 ? 5_000 : 1_000));
+    const rounds = 5;
+    const us = await perCallUs(fake.fn, { rounds, batchMs: 20, clock: fake.clock });
+    expect(us).toBe(1);
+    const last = fake.reads.slice(-2 * rounds);
+    for (let i = 0; i < last.length; i += 2) expect((last[i + 1] as number) - (last[i] as number)).toBeGreaterThanOrEqual(20_000_000);
+  });
+
   it("times synchronous calls back to back, with no promise turn of its own between calls of a batch", async () => {
     let now = 0n;
     let clockReadSinceLastCall = true;
