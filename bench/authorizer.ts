@@ -149,7 +149,7 @@ async function withServer<T>(start: () => Promise<ServerProcess>, use: (server: 
  * Checks one answer before a run: allowed, and signed for S3 by the bench task role (or, for the
  * unsigned row, not signed), so a run can never publish one configuration's figures as another's.
  */
-async function mustSign(name: string, url: string, headers: Readonly<Record<string, string>>, signed: boolean): Promise<void> {
+export async function mustSign(name: string, url: string, headers: Readonly<Record<string, string>>, signed: boolean): Promise<void> {
   const answer = await new Promise<{ status: number; authorization: string | undefined }>((resolve, reject) => {
     // A connection of its own (no keep-alive agent): a socket kept from the previous round may have been closed by the server.
     const request = get(url, { headers: { ...headers }, agent: false }, (response) => {

@@ -59,6 +59,8 @@ function httpSection(http: HttpResults & { context: RunContext }): string[] {
           "to Envoy. The null server (node:http answering 200 with an empty body) gets the same",
         ]),
     "request in the same run; the load generator shares the machine's cores, so compare with it, not across machines.",
+    "Both run on this machine's Node (the line above), not the container image's; the image pins its own",
+    "(handlers/authorizer/Dockerfile).",
     "",
     `### Closed loop: wrk -t1 -c${http.connections} -d${http.seconds}s --latency, after a warm-up`,
     "",
@@ -261,7 +263,10 @@ function soakSection(s: SoakResults & { context: RunContext }): string[] {
     context(s.context),
     "",
     `The authorizer at ${s.rate} req/s for ${s.seconds} s (open loop, cache hits), with a probe preloaded`,
-    "(bench/loop-probe.ts) writing its RSS and event-loop delay (`monitorEventLoopDelay`) each second.",
+    // Results written before the interval was taken out carry no loop_interval_ms: their delays include it.
+    s.loop_interval_ms === undefined
+      ? "(bench/loop-probe.ts) writing its RSS and event-loop delay (`monitorEventLoopDelay`) each second; these delays include the probe's 10 ms sampling interval."
+      : `(bench/loop-probe.ts) writing its RSS and event-loop delay each second (\`monitorEventLoopDelay\` at a ${s.loop_interval_ms} ms resolution, with the interval taken out: how late its timer fired).`,
     `Latency over the soak: p50 ${us(s.p50_us)}, p99 ${us(s.p99_us)}, p99.9 ${us(s.p999_us)}; ${s.answered} answered, ${s.failed} failed.`,
     `RSS: ${s.rss_start_mib} MiB at the first sample, ${s.rss_end_mib} MiB at the last, ${s.rss_max_mib} MiB at most;`,
     `growth ${s.rss_growth_mib} MiB (mean of the last 10 samples minus that of samples 5-14). Worst loop delay p99 in a second: ${s.loop_p99_max_ms} ms.`,
@@ -298,8 +303,16 @@ function deleteObjectsSection(d: DeleteObjectsResults & { context: RunContext })
       ],
     ),
     "",
-    "A legitimate GET judged while four attack checks are in flight (15 rounds; the issue: four attack bodies pushed it past Envoy's 1 s check timeout):",
-    d.legit_get_ms.map((l) => `behind four ${l.behind} attack bodies, median ${l.median} ms, slowest ${l.max} ms`).join("; ") + ".",
+    ...(d.contention === undefined
+      ? [
+          "A legitimate GET judged after four attack checks were started in-process (15 rounds; these results predate the measurement over HTTP, and the attacks had finished before the GET was timed):",
+          d.legit_get_ms.map((l) => `behind four ${l.behind} attack bodies, median ${l.median} ms, slowest ${l.max} ms`).join("; ") + ".",
+        ]
+      : [
+          "A legitimate GET sent to the authorizer's check server as four attack bodies complete, timed from its submission (15 rounds; the issue: four attack bodies pushed it past Envoy's 1 s check timeout):",
+          d.legit_get_ms.map((l) => `behind four ${l.behind} attack bodies, median ${l.median} ms, slowest ${l.max} ms`).join("; ") + `; the same GET alone, median ${d.legit_get_idle_ms.median} ms.`,
+          `How: ${d.contention}`,
+        ]),
   ];
 }
 

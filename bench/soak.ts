@@ -5,7 +5,7 @@ import { LOOP_PROBE_INTERVAL_MS, PROBE_FILE_VARIABLE, type LoopProbeSample } fro
 import { openLoop } from "./open-loop";
 import { startAuthorizer } from "./processes";
 import { round } from "./stats";
-import { REQUEST_PATH, requestHeaders, type HttpSetup } from "./authorizer";
+import { mustSign, REQUEST_PATH, requestHeaders, type HttpSetup } from "./authorizer";
 
 /** Rate of the soak, requests per second. */
 export const SOAK_RATE = 2000;
@@ -44,7 +44,10 @@ export async function runSoak(setup: HttpSetup): Promise<SoakResults> {
   const server = await startAuthorizer({ mainJs: setup.mainJs, jwksPath: setup.jwksPath, nodeArgs: ["--require", probeJs], env: { [PROBE_FILE_VARIABLE]: probeFile } });
   let result;
   try {
-    result = await openLoop({ url: `${server.url}${REQUEST_PATH}`, headers: requestHeaders(setup.token), ratePerSecond: SOAK_RATE, seconds });
+    const url = `${server.url}${REQUEST_PATH}`;
+    // The soak is of the authorizer as deployed, as the HTTP section's runs are: every allowed answer signed.
+    await mustSign("authorizer in the soak", url, requestHeaders(setup.token), true);
+    result = await openLoop({ url, headers: requestHeaders(setup.token), ratePerSecond: SOAK_RATE, seconds });
     await new Promise((r) => setTimeout(r, 1100));
   } finally {
     await server.stop();

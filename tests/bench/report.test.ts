@@ -144,3 +144,21 @@ describe("the fixed-rate table", () => {
     expect(quiet).not.toContain("(†)");
   });
 });
+
+describe("the soak and DeleteObjects sections", () => {
+  const soak = { rate: 2000, seconds: 60, p50_us: 75, p99_us: 1600, p999_us: 7000, answered: 120000, failed: 0, rss_start_mib: 77, rss_end_mib: 80, rss_max_mib: 81, rss_growth_mib: 2, loop_p99_max_ms: 6, samples: [{ t: 1, rss_mib: 77, loop_p50_ms: 0.01, loop_p99_ms: 2, loop_max_ms: 3 }], context };
+  const deleteObjects = { body_bytes: 2097152, target_ratio: 2, ratio_without_token: 0.1, ratio_with_token: 0.2, cases: [], legit_get_ms: [{ behind: "anonymous", median: 5.8, max: 13.8, attack_checks_answered_first: 60, attack_checks: 60 }], context };
+  const page = (sections: object) => renderBenchmarks(summarize(sections as never, "now", machine, [0.5]), "");
+
+  it("says how the loop delay is read, and that older results include the probe's interval", () => {
+    expect(page({ soak: { ...soak, loop_interval_ms: 10 } })).toContain("at a 10 ms resolution, with the interval taken out");
+    expect(page({ soak })).toContain("these delays include the probe's 10 ms sampling interval");
+  });
+
+  it("says how the GET met the attacks, beside the same GET alone, and that older figures timed a GET after the attacks finished", () => {
+    const measured = page({ "delete-objects": { ...deleteObjects, legit_get_idle_ms: { median: 0.15, max: 0.3 }, contention: "over HTTP, staged." } });
+    expect(measured).toContain("behind four anonymous attack bodies, median 5.8 ms, slowest 13.8 ms; the same GET alone, median 0.15 ms.");
+    expect(measured).toContain("How: over HTTP, staged.");
+    expect(page({ "delete-objects": deleteObjects })).toContain("the attacks had finished before the GET was timed");
+  });
+});
