@@ -37,12 +37,14 @@ makes the run exit 1.
 /** 100 grants, the last one matching the benchmark request: a scan would read them all. */
 const GRANTS = [...Array.from({ length: 99 }, (_, i) => `read:data/other-${i}/`), "read:data/reports/"];
 
-/** The checkout's commit and whether tracked files differ from it; undefined outside a git checkout. */
+/** The checkout's commit and whether tracked files other than the bench's outputs differ from it; undefined outside a git checkout. */
 function commit(): RunContext["commit"] {
   const git = (...args: string[]) => spawnSync("git", args, { cwd: ROOT, encoding: "utf8" });
   const head = git("rev-parse", "--short=12", "HEAD");
   if (head.status !== 0) return undefined;
-  return { sha: head.stdout.trim(), dirty: git("status", "--porcelain", "--untracked-files=no").stdout.trim() !== "" };
+  // The bench's own outputs are not the code measured: a run after a run is not "dirty".
+  const changed = git("status", "--porcelain", "--untracked-files=no", "--", ".", ":!bench/results", `:!docs/benchmarks.md`, `:!docs/${SOAK_SVG}`);
+  return { sha: head.stdout.trim(), dirty: changed.stdout.trim() !== "" };
 }
 
 function machine(): RunContext["machine"] {
