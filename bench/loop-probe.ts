@@ -12,6 +12,14 @@ export const PROBE_FILE_VARIABLE = "BENCH_PROBE_FILE";
 /** The interval of the histogram's sampling timer, ms (Node's default resolution). */
 export const LOOP_PROBE_INTERVAL_MS = 10;
 
+/**
+ * What the probe resolves, ms: libuv arms and fires timers on its millisecond loop time, so a tick
+ * can come up to about 1 ms early or late against the high-resolution clock, and a delay under 1 ms
+ * cannot be told from none (it reads as 0 after the interval is taken out). Reports show such figures
+ * as "< 1 ms", not as the number.
+ */
+export const LOOP_PROBE_RESOLUTION_MS = 1;
+
 /** One line of the probe's file: one second of the authorizer. */
 export interface LoopProbeSample {
   /** Seconds since the probe started. */
@@ -35,8 +43,8 @@ type LoopDelay = Pick<LoopProbeSample, "loop_p50_ms" | "loop_p99_ms" | "loop_max
  * clock (libuv arms timers from its millisecond loop time), which reads as 0, not as a negative delay.
  * Docs: https://nodejs.org/docs/latest-v20.x/api/perf_hooks.html#perf_hooksmonitoreventloopdelayoptions
  */
-export function loopDelayBeyondInterval(histogram: Pick<IntervalHistogram, "percentile" | "max" | "count">, intervalMs: number): LoopDelay {
-  const ms = (ns: number) => (histogram.count === 0 ? 0 : Math.max(0, Math.round((ns - intervalMs * 1e6) / 1e3) / 1e3));
+export function loopDelayBeyondInterval(histogram: Pick<IntervalHistogram, "percentile" | "max">, intervalMs: number): LoopDelay {
+  const ms = (ns: number) => Math.max(0, Math.round((ns - intervalMs * 1e6) / 1e3) / 1e3);
   return { loop_p50_ms: ms(histogram.percentile(50)), loop_p99_ms: ms(histogram.percentile(99)), loop_max_ms: ms(histogram.max) };
 }
 

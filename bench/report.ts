@@ -4,6 +4,7 @@ import type { EndToEndResults, EndToEndRow } from "./end-to-end";
 import type { BenchResults, ClientSignatureCost, RunContext, Skipped } from "./results";
 import type { ScalingResults } from "./scaling";
 import { BENCH_SESSION_TOKEN_CHARS } from "./processes";
+import { LOOP_PROBE_RESOLUTION_MS } from "./loop-probe";
 import { supportsPercentile } from "./stats";
 import type { SoakResults } from "./soak";
 
@@ -207,10 +208,10 @@ export function clientSignatureLines(results: BenchResults): string[] {
   return lines.length > 0 ? ["", "client signatures (bound tokens, as staging and prod run; not a target):", ...lines.map((l) => `  ${l}`)] : [];
 }
 
-const PERCENTILES = ["p50", "p95", "p99"] as const;
+export const PERCENTILES = ["p50", "p95", "p99"] as const;
 
 /** A whole-path figure if its row's count holds the percentile (results written before the rule carry tails of 3 transfers). */
-function held(row: EndToEndRow, p: (typeof PERCENTILES)[number], value: number | null): number | undefined {
+export function held(row: EndToEndRow, p: (typeof PERCENTILES)[number], value: number | null): number | undefined {
   return value !== null && (p === "p50" || supportsPercentile(row.count, Number(p.slice(1)))) ? value : undefined;
 }
 
@@ -257,6 +258,8 @@ function endToEndSection(e: EndToEndResults & { context: RunContext }): string[]
 
 function soakSection(s: SoakResults & { context: RunContext }): string[] {
   const every = s.samples.filter((_, i) => i % 5 === 0 || i === s.samples.length - 1);
+  // Older results (no loop_interval_ms) hold the interval in every figure: shown as they are.
+  const loop = (ms: number) => (s.loop_interval_ms !== undefined && ms < LOOP_PROBE_RESOLUTION_MS ? `< ${LOOP_PROBE_RESOLUTION_MS} ms` : `${ms} ms`);
   return [
     "## Soak",
     "",
@@ -266,16 +269,16 @@ function soakSection(s: SoakResults & { context: RunContext }): string[] {
     // Results written before the interval was taken out carry no loop_interval_ms: their delays include it.
     s.loop_interval_ms === undefined
       ? "(bench/loop-probe.ts) writing its RSS and event-loop delay (`monitorEventLoopDelay`) each second; these delays include the probe's 10 ms sampling interval."
-      : `(bench/loop-probe.ts) writing its RSS and event-loop delay each second (\`monitorEventLoopDelay\` at a ${s.loop_interval_ms} ms resolution, with the interval taken out: how late its timer fired).`,
+      : `(bench/loop-probe.ts) writing its RSS and event-loop delay each second (\`monitorEventLoopDelay\` at a ${s.loop_interval_ms} ms resolution, with the interval taken out: how late its timer fired). libuv runs timers on its millisecond loop time, so a delay under ${LOOP_PROBE_RESOLUTION_MS} ms cannot be told from none and is shown as "< ${LOOP_PROBE_RESOLUTION_MS} ms".`,
     `Latency over the soak: p50 ${us(s.p50_us)}, p99 ${us(s.p99_us)}, p99.9 ${us(s.p999_us)}; ${s.answered} answered, ${s.failed} failed.`,
     `RSS: ${s.rss_start_mib} MiB at the first sample, ${s.rss_end_mib} MiB at the last, ${s.rss_max_mib} MiB at most;`,
-    `growth ${s.rss_growth_mib} MiB (mean of the last 10 samples minus that of samples 5-14). Worst loop delay p99 in a second: ${s.loop_p99_max_ms} ms.`,
+    `growth ${s.rss_growth_mib} MiB (mean of the last 10 samples minus that of samples 5-14). Worst loop delay p99 in a second${s.loop_interval_ms === undefined ? "" : " after the first (which holds the start-up)"}: ${loop(s.loop_p99_max_ms)}.`,
     "",
     `![RSS and event-loop delay over the soak](${SOAK_SVG})`,
     "",
     ...table(
       ["t", "RSS", "loop delay p50", "p99", "max"],
-      every.map((x) => [`${x.t} s`, `${x.rss_mib} MiB`, `${x.loop_p50_ms} ms`, `${x.loop_p99_ms} ms`, `${x.loop_max_ms} ms`]),
+      every.map((x) => [`${x.t} s`, `${x.rss_mib} MiB`, loop(x.loop_p50_ms), loop(x.loop_p99_ms), loop(x.loop_max_ms)]),
     ),
   ];
 }
@@ -310,7 +313,9 @@ function deleteObjectsSection(d: DeleteObjectsResults & { context: RunContext })
         ]
       : [
           "A legitimate GET sent to the authorizer's check server as four attack bodies complete, timed from its submission (15 rounds; the issue: four attack bodies pushed it past Envoy's 1 s check timeout):",
-          d.legit_get_ms.map((l) => `behind four ${l.behind} attack bodies, median ${l.median} ms, slowest ${l.max} ms`).join("; ") + `; the same GET alone, median ${d.legit_get_idle_ms.median} ms.`,
+          d.legit_get_ms
+            .map((l) => `behind four ${l.behind} attack bodies, median ${l.median} ms, slowest ${l.max} ms (${l.attack_checks_answered_first} of ${l.attack_checks} attack checks answered before the GET)`)
+            .join("; ") + `; the same GET alone, median ${d.legit_get_idle_ms.median} ms.`,
           `How: ${d.contention}`,
         ]),
   ];

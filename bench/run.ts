@@ -11,7 +11,7 @@ import { boundClient } from "./bound-client";
 import { runDeleteObjects } from "./delete-objects";
 import { runEndToEnd } from "./end-to-end";
 import { BENCH_SESSION_TOKEN_CHARS, cleanUpAll } from "./processes";
-import { clientSignatureLines, renderBenchmarks, SOAK_SVG } from "./report";
+import { clientSignatureLines, held, PERCENTILES, renderBenchmarks, SOAK_SVG } from "./report";
 import { LIMITS, mergeSections, SECTION_NAMES, summarize, type BenchResults, type RunContext, type SectionName } from "./results";
 import { runScaling } from "./scaling";
 import { runSoak } from "./soak";
@@ -100,10 +100,10 @@ function printTable(results: BenchResults): void {
   if (e2e && !("skipped" in e2e)) {
     lines.push("", "whole path".padEnd(16) + "overhead p50 / p95 / p99 (ms)".padEnd(36) + "MB/s direct / gateway");
     for (const r of e2e.rows) {
-      const overhead = [r.overhead_ms.p50, r.overhead_ms.p95, r.overhead_ms.p99].map((v) => v ?? "-").join(" / ");
+      const overhead = PERCENTILES.map((p) => held(r, p, r.overhead_ms[p]) ?? "-").join(" / ");
       lines.push(`${`${r.operation} ${r.size}`.padEnd(16)}${`${overhead}`.padEnd(36)}${r.bytes >= 1024 ** 2 ? `${r.direct_mb_s} / ${r.gateway_mb_s}` : "-"}`);
     }
-    if (e2e.rows.some((r) => r.overhead_ms.p99 === null)) lines.push("(-: too few transfers for that percentile: 20 for a p95, 100 for a p99)");
+    if (e2e.rows.some((r) => held(r, "p99", r.overhead_ms.p99) === undefined)) lines.push("(-: too few transfers for that percentile: 20 for a p95, 100 for a p99)");
   }
   process.stdout.write(`${lines.join("\n")}\n`);
 }
@@ -198,7 +198,12 @@ async function main(argv: readonly string[]): Promise<number> {
   const { sections: merged, kept } = mergeSections((publish ? readLatest()?.sections : undefined) ?? {}, sections);
   const results = summarize(merged, new Date().toISOString(), machine(), load);
   printTable(results);
-  const unmeasured = Object.entries(sections).flatMap(([name, section]) => ("skipped" in section ? [`${name} (${String(section.skipped)}${kept.includes(name as SectionName) ? "; its previous results are kept" : ""})`] : []));
+  const unmeasured = Object.entries(sections).flatMap(([name, section]) => {
+    if ("skipped" in section) return [`${name} (${String(section.skipped)}${kept.includes(name as SectionName) ? "; its previous results are kept" : ""})`];
+    // A section measured in part (some whole-path rows failed) is published with what it has, and named here.
+    const failedRows = "failed" in section && Array.isArray(section.failed) ? (section.failed as string[]) : [];
+    return failedRows.length > 0 ? [`part of ${name} (${failedRows.join("; ")})`] : [];
+  });
   if (unmeasured.length > 0) process.stderr.write(`bench: not measured: ${unmeasured.join("; ")}\n`);
   const exitCode = unmeasured.length > 0 ? 1 : 0;
   mkdirSync(join(__dirname, "results"), { recursive: true });

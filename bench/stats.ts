@@ -13,7 +13,9 @@ export function quantile(sorted: ArrayLike<number>, q: number): number {
  * Below that the "p99" of a handful of samples is just their maximum, and is not reported as a p99.
  */
 export function supportsPercentile(count: number, percent: number): boolean {
-  return count > 0 && count * (100 - percent) >= 100;
+  // In millionths of a percent, so 99.9 is exact (100 - 99.9 is 0.09999999999999432 in floating point).
+  const tail = Math.round((100 - percent) * 1e6);
+  return count > 0 && tail > 0 && count * tail >= 100 * 1e6;
 }
 
 /** p50, p99 and p99.9 of latencies in microseconds (sorts a copy). */

@@ -64,6 +64,20 @@ describe("legitGetUnderAttack", () => {
     }
   });
 
+  it("fails the section when the GET is answered before every attack check, instead of timing an idle authorizer", async () => {
+    const judge = authorizer.checkNow.bind(authorizer);
+    // Attack checks answered 50 ms late: the GET overtakes all four.
+    const spy = jest.spyOn(authorizer, "checkNow").mockImplementation((request, options) => {
+      const answer = judge(request, options);
+      return request.method === "POST" ? new Promise((resolve) => setTimeout(() => resolve(answer), 50)) : answer;
+    });
+    try {
+      await expect(legitGetUnderAttack({ authorizer, logger, token, attack: attackBody(256 * 1024), rounds: 1 })).rejects.toThrow(/answered before any of the 4 attack checks/);
+    } finally {
+      spy.mockRestore();
+    }
+  });
+
   it("refuses an attack body that fits in one chunk, which could not be in flight when the GET is sent", async () => {
     await expect(legitGetUnderAttack({ authorizer, logger, token, attack: attackBody(1024), rounds: 1 })).rejects.toThrow(/longer than one chunk/);
   });

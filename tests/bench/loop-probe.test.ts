@@ -26,10 +26,6 @@ describe("loopDelayBeyondInterval", () => {
     expect(loopDelayBeyondInterval(histogramOf([9_950_000, 9_990_000]), 10)).toEqual({ loop_p50_ms: 0, loop_p99_ms: 0, loop_max_ms: 0 });
   });
 
-  it("reads an empty histogram as no delay", () => {
-    expect(loopDelayBeyondInterval(histogramOf([]), 10)).toEqual({ loop_p50_ms: 0, loop_p99_ms: 0, loop_max_ms: 0 });
-  });
-
   it("reads an idle process near 0, where Node's histogram itself reads near the interval", async () => {
     const delay = monitorEventLoopDelay({ resolution: LOOP_PROBE_INTERVAL_MS });
     delay.enable();
@@ -61,7 +57,6 @@ describe("the preloaded probe", () => {
     const [sample] = samples as [LoopProbeSample];
     expect(sample.t).toBeGreaterThanOrEqual(1);
     expect(sample.rss_mib).toBeGreaterThan(0);
-    expect(sample.loop_p50_ms).toBeGreaterThanOrEqual(0);
     expect(sample.loop_p50_ms).toBeLessThan(LOOP_PROBE_INTERVAL_MS / 2);
     expect(sample.loop_max_ms).toBeGreaterThanOrEqual(sample.loop_p99_ms);
   });

@@ -18,6 +18,8 @@ describe("which percentiles a sample holds", () => {
   it("holds a p95 from 20 samples and a p99 from 100, where nearest rank first gives other than the slowest", () => {
     expect([19, 20].map((n) => supportsPercentile(n, 95))).toEqual([false, true]);
     expect([99, 100].map((n) => supportsPercentile(n, 99))).toEqual([false, true]);
+    expect([999, 1000].map((n) => supportsPercentile(n, 99.9))).toEqual([false, true]);
+    expect(supportsPercentile(1_000_000, 100)).toBe(false);
     expect([1, 2].map((n) => supportsPercentile(n, 50))).toEqual([false, true]);
     expect(supportsPercentile(0, 50)).toBe(false);
   });

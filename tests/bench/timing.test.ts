@@ -119,6 +119,23 @@ describe("perCallUs", () => {
 });
 
 describe("interleavedPerCallUs", () => {
+  it("gives the event loop a turn between batches, so Ctrl-C's handler can run during a long section", async () => {
+    const fake = fakeClock(() => 5_000);
+    let turned = false;
+    let callsAfterTurn = 0;
+    setImmediate(() => (turned = true));
+    await perCallUs(
+      () => {
+        fake.fn();
+        if (turned) callsAfterTurn++;
+      },
+      { clock: fake.clock, batchMs: 1, rounds: 3 },
+    );
+    // Calls of synchronous functions never yield: only a turn between batches lets the callback run.
+    expect(turned).toBe(true);
+    expect(callsAfterTurn).toBeGreaterThan(0);
+  });
+
   it("gives one figure per function, each timed over its own calls", async () => {
     let now = 0n;
     const clock = () => now;
