@@ -95,6 +95,12 @@ export function transferRow(operation: "GET" | "PUT", size: { readonly label: st
   } satisfies EndToEndRow;
 }
 
+/** The section's results; pure. No row measured is a skipped section, so a run keeps the previous figures instead of publishing none. */
+export function endToEndOutcome(rows: EndToEndRow[], skippedSizes: string[], failed: string[]): EndToEndResults {
+  if (rows.length === 0 && failed.length > 0) return { skipped: `every row failed: ${failed.join("; ")}` };
+  return { rows, skipped_sizes: skippedSizes, failed };
+}
+
 async function drain(body: unknown): Promise<number> {
   let bytes = 0;
   for await (const chunk of body as Readable) bytes += (chunk as Buffer).length;
@@ -174,9 +180,7 @@ export async function runEndToEnd(dir: string, quick: boolean): Promise<EndToEnd
     }
     clients.gateway.destroy();
     clients.direct.destroy();
-    // Nothing measured is a skipped section, so a run keeps the previous figures instead of publishing none.
-    if (rows.length === 0 && failed.length > 0) return { skipped: `every row failed: ${failed.join("; ")}` };
-    return { rows, skipped_sizes: skipped, failed };
+    return endToEndOutcome(rows, skipped, failed);
   } finally {
     httpsAgent.destroy();
     httpAgent.destroy();

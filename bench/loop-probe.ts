@@ -13,10 +13,9 @@ export const PROBE_FILE_VARIABLE = "BENCH_PROBE_FILE";
 export const LOOP_PROBE_INTERVAL_MS = 10;
 
 /**
- * What the probe resolves, ms: libuv arms and fires timers on its millisecond loop time, so a tick
- * can come up to about 1 ms early or late against the high-resolution clock, and a delay under 1 ms
- * cannot be told from none (it reads as 0 after the interval is taken out). Reports show such figures
- * as "< 1 ms", not as the number.
+ * The probe's error, ms: libuv arms and fires timers on its millisecond loop time, so a tick can come
+ * up to about 1 ms early or late against the high-resolution clock. Reports show figures under it as
+ * "< 1 ms" (a reading that small is within the error), not as a precise-looking number.
  */
 export const LOOP_PROBE_RESOLUTION_MS = 1;
 
@@ -25,13 +24,20 @@ export interface LoopProbeSample {
   /** Seconds since the probe started. */
   readonly t: number;
   readonly rss_mib: number;
-  /** Event-loop delay over the second, ms: how late the sampling timer fired beyond its interval. */
-  readonly loop_p50_ms: number;
-  readonly loop_p99_ms: number;
+  /**
+   * Event-loop delay over the second, ms: how late the sampling timer fired beyond its interval; null
+   * when no tick was recorded in the second (Node records nothing for the first tick after a reset, so
+   * a loop stalled across the whole second leaves the histogram empty).
+   */
+  readonly loop_p50_ms: number | null;
+  readonly loop_p99_ms: number | null;
+  /** The longest delay in the second, ms: the histogram's, or how late the probe's own 1 s timer fired, whichever is larger (that catches a stall the histogram missed). */
   readonly loop_max_ms: number;
+  /** Ticks the histogram recorded in the second. */
+  readonly loop_ticks: number;
 }
 
-type LoopDelay = Pick<LoopProbeSample, "loop_p50_ms" | "loop_p99_ms" | "loop_max_ms">;
+type LoopDelay = { readonly loop_p50_ms: number; readonly loop_p99_ms: number; readonly loop_max_ms: number };
 
 /**
  * The delay figures of an interval histogram, with the interval taken out. Node's interval histogram
@@ -48,17 +54,34 @@ export function loopDelayBeyondInterval(histogram: Pick<IntervalHistogram, "perc
   return { loop_p50_ms: ms(histogram.percentile(50)), loop_p99_ms: ms(histogram.percentile(99)), loop_max_ms: ms(histogram.max) };
 }
 
+/**
+ * One second's sample from the histogram and how late the probe's own 1 s timer fired (ms); pure.
+ * An empty histogram gives null percentiles, and the timer's lateness still bounds the longest delay.
+ */
+export function probeSample(t: number, rssMib: number, histogram: Pick<IntervalHistogram, "percentile" | "max" | "count">, sampleLateMs: number): LoopProbeSample {
+  const ticks = histogram.count;
+  const figures = loopDelayBeyondInterval(histogram, LOOP_PROBE_INTERVAL_MS);
+  return {
+    t,
+    rss_mib: rssMib,
+    loop_p50_ms: ticks === 0 ? null : figures.loop_p50_ms,
+    loop_p99_ms: ticks === 0 ? null : figures.loop_p99_ms,
+    loop_max_ms: Math.max(ticks === 0 ? 0 : figures.loop_max_ms, sampleLateMs),
+    loop_ticks: ticks,
+  };
+}
+
 const file = process.env[PROBE_FILE_VARIABLE];
 if (file) {
   const delay = monitorEventLoopDelay({ resolution: LOOP_PROBE_INTERVAL_MS });
   delay.enable();
   const started = Date.now();
+  let previous = process.hrtime.bigint();
   const timer = setInterval(() => {
-    const sample: LoopProbeSample = {
-      t: Math.round((Date.now() - started) / 1000),
-      rss_mib: Math.round(process.memoryUsage.rss() / 1024 / 102.4) / 10,
-      ...loopDelayBeyondInterval(delay, LOOP_PROBE_INTERVAL_MS),
-    };
+    const now = process.hrtime.bigint();
+    const sampleLateMs = Math.max(0, Math.round(Number(now - previous) / 1e3 - 1e6) / 1e3);
+    previous = now;
+    const sample = probeSample(Math.round((Date.now() - started) / 1000), Math.round(process.memoryUsage.rss() / 1024 / 102.4) / 10, delay, sampleLateMs);
     appendFileSync(file, `${JSON.stringify(sample)}\n`);
     delay.reset();
   }, 1000);

@@ -42,6 +42,16 @@ interface Connection {
   inFlight: number;
 }
 
+/**
+ * `result`, or an error naming `name` when any request was refused (not 2xx) or went unanswered
+ * (failed, or never sent): figures over the answered requests alone would hide what went wrong.
+ */
+export function allAnswered(name: string, result: OpenLoopResult): OpenLoopResult {
+  if (result.non2xx > 0) throw new Error(`${name}: ${result.non2xx} answers were not 2xx`);
+  if (result.failed > 0) throw new Error(`${name}: ${result.failed} of the ${result.answered + result.failed} requests due were not answered (lost with a connection, unanswered after the run, or never sent)`);
+  return result;
+}
+
 /** Length of the first complete response in `data` and its status, or undefined if incomplete. */
 export function completeResponse(data: Buffer): { length: number; status: number } | undefined {
   const headEnd = data.indexOf("\r\n\r\n");

@@ -19,6 +19,9 @@ const context = (c: RunContext) =>
   `load average at the start ${c.load_average_start.map((n) => n.toFixed(2)).join(", ")} (1, 5, 15 min)` +
   (c.commit ? `; code at commit ${c.commit.sha}${c.commit.dirty ? " with uncommitted changes" : ""}.` : ".");
 const skipped = (section: object): section is Skipped => "skipped" in section;
+
+/** A fixed-rate p99 the sender's own lateness could account for half of: the machine's as much as the server's. */
+export const senderBound = (r: FixedRateRow) => 2 * r.sender_lag_p99_us >= r.p99_us;
 /** What a figure that results measured before it existed show instead. */
 export const NOT_MEASURED = "not measured";
 const UNSIGNED_HTTP_ROW = "authorizer, token cache hits, no upstream signer (not deployable: S3 refuses the unsigned request)";
@@ -41,8 +44,6 @@ function pairLines(http: HttpResults): string[] {
 
 function httpSection(http: HttpResults & { context: RunContext }): string[] {
   const ratio = (r: { rps: number }) => `${((100 * r.rps) / http.baseline.rps).toFixed(0)} %`;
-  // A tail the sender's own lateness could account for half of is the machine's, not the server's.
-  const senderBound = (r: FixedRateRow) => 2 * r.sender_lag_p99_us >= r.p99_us;
   const fixedRow = (r: FixedRateRow) => [r.server === "null" ? "null node:http server" : "authorizer, cache hits", `${r.rate}/s for ${r.seconds} s`, us(r.p50_us), `${us(r.p99_us)}${senderBound(r) ? " (†)" : ""}`, us(r.p999_us), us(r.max_us), `${r.answered}${r.failed ? ` (${r.failed} failed)` : ""}`, us(r.sender_lag_p99_us)];
   return [
     "## Authorizer over HTTP",
@@ -259,7 +260,15 @@ function endToEndSection(e: EndToEndResults & { context: RunContext }): string[]
 function soakSection(s: SoakResults & { context: RunContext }): string[] {
   const every = s.samples.filter((_, i) => i % 5 === 0 || i === s.samples.length - 1);
   // Older results (no loop_interval_ms) hold the interval in every figure: shown as they are.
-  const loop = (ms: number) => (s.loop_interval_ms !== undefined && ms < LOOP_PROBE_RESOLUTION_MS ? `< ${LOOP_PROBE_RESOLUTION_MS} ms` : `${ms} ms`);
+  const loop = (ms: number | null) => {
+    if (ms === null) return "no tick";
+    if (s.loop_interval_ms === undefined) return `${ms} ms`;
+    return ms < LOOP_PROBE_RESOLUTION_MS ? `< ${LOOP_PROBE_RESOLUTION_MS} ms` : `${Math.round(ms * 10) / 10} ms`;
+  };
+  const worst =
+    s.loop_worst_from_t === undefined
+      ? `Worst loop delay p99 in a second: ${loop(s.loop_p99_max_ms)}.`
+      : `From ${s.loop_worst_from_t} s on (the first second holds the start-up): worst loop delay p99 in a second ${loop(s.loop_p99_max_ms)}, longest delay ${loop(s.loop_max_ms ?? null)}, seconds with no timer tick recorded ${s.seconds_without_tick ?? 0}.`;
   return [
     "## Soak",
     "",
@@ -269,10 +278,10 @@ function soakSection(s: SoakResults & { context: RunContext }): string[] {
     // Results written before the interval was taken out carry no loop_interval_ms: their delays include it.
     s.loop_interval_ms === undefined
       ? "(bench/loop-probe.ts) writing its RSS and event-loop delay (`monitorEventLoopDelay`) each second; these delays include the probe's 10 ms sampling interval."
-      : `(bench/loop-probe.ts) writing its RSS and event-loop delay each second (\`monitorEventLoopDelay\` at a ${s.loop_interval_ms} ms resolution, with the interval taken out: how late its timer fired). libuv runs timers on its millisecond loop time, so a delay under ${LOOP_PROBE_RESOLUTION_MS} ms cannot be told from none and is shown as "< ${LOOP_PROBE_RESOLUTION_MS} ms".`,
+      : `(bench/loop-probe.ts) writing its RSS and event-loop delay each second (\`monitorEventLoopDelay\` at a ${s.loop_interval_ms} ms resolution, with the interval taken out: how late its timer fired). libuv runs timers on its millisecond loop time, so a tick can come up to about ${LOOP_PROBE_RESOLUTION_MS} ms early or late: a figure under that is within the error and shown as "< ${LOOP_PROBE_RESOLUTION_MS} ms". "no tick": the histogram recorded none in that second (a stall across it); the max column then is how late the probe's own 1 s timer fired.`,
     `Latency over the soak: p50 ${us(s.p50_us)}, p99 ${us(s.p99_us)}, p99.9 ${us(s.p999_us)}; ${s.answered} answered, ${s.failed} failed.`,
     `RSS: ${s.rss_start_mib} MiB at the first sample, ${s.rss_end_mib} MiB at the last, ${s.rss_max_mib} MiB at most;`,
-    `growth ${s.rss_growth_mib} MiB (mean of the last 10 samples minus that of samples 5-14). Worst loop delay p99 in a second${s.loop_interval_ms === undefined ? "" : " after the first (which holds the start-up)"}: ${loop(s.loop_p99_max_ms)}.`,
+    `growth ${s.rss_growth_mib} MiB (mean of the last 10 samples minus that of samples 5-14). ${worst}`,
     "",
     `![RSS and event-loop delay over the soak](${SOAK_SVG})`,
     "",
@@ -314,7 +323,7 @@ function deleteObjectsSection(d: DeleteObjectsResults & { context: RunContext })
       : [
           "A legitimate GET sent to the authorizer's check server as four attack bodies complete, timed from its submission (15 rounds; the issue: four attack bodies pushed it past Envoy's 1 s check timeout):",
           d.legit_get_ms
-            .map((l) => `behind four ${l.behind} attack bodies, median ${l.median} ms, slowest ${l.max} ms (${l.attack_checks_answered_first} of ${l.attack_checks} attack checks answered before the GET)`)
+            .map((l) => `behind four ${l.behind} attack bodies, median ${l.median} ms, slowest ${l.max} ms (${l.attack_checks_answered_first} of ${l.attack_checks} attack checks answered while the GET waited)`)
             .join("; ") + `; the same GET alone, median ${d.legit_get_idle_ms.median} ms.`,
           `How: ${d.contention}`,
         ]),

@@ -138,6 +138,22 @@ export function mergeSections(previous: BenchResults["sections"], measured: Reco
   return { sections: merged as BenchResults["sections"], kept };
 }
 
+/**
+ * What a run could not measure, one line each, from the sections it ran; pure. A skipped or failed
+ * section (saying when its previous results were kept), whole-path rows that failed, and rows
+ * published from fewer transfers because some failed. Empty when everything was measured.
+ */
+export function notMeasured(measured: Record<string, object>, kept: readonly SectionName[]): string[] {
+  return Object.entries(measured).flatMap(([name, section]) => {
+    if ("skipped" in section) return [`${name} (${String(section.skipped)}${kept.includes(name as SectionName) ? "; its previous results are kept" : ""})`];
+    if (name !== "e2e") return [];
+    const e2e = section as Exclude<EndToEndResults, Skipped>;
+    const partial = e2e.rows.filter((r) => (r.failed?.gateway ?? 0) + (r.failed?.direct ?? 0) > 0).map((r) => `${r.operation} ${r.size}: ${(r.failed?.gateway ?? 0) + (r.failed?.direct ?? 0)} transfers failed`);
+    const lines = [...(e2e.failed ?? []), ...partial];
+    return lines.length > 0 ? [`part of e2e (${lines.join("; ")})`] : [];
+  });
+}
+
 /** Headline figures and targets from the sections. */
 export function summarize(sections: BenchResults["sections"], now: string, machine: RunContext["machine"], loadAverage: readonly number[]): BenchResults {
   const http = isMeasured<HttpResults>(sections.http) ? sections.http : undefined;

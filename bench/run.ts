@@ -11,8 +11,8 @@ import { boundClient } from "./bound-client";
 import { runDeleteObjects } from "./delete-objects";
 import { runEndToEnd } from "./end-to-end";
 import { BENCH_SESSION_TOKEN_CHARS, cleanUpAll } from "./processes";
-import { clientSignatureLines, held, PERCENTILES, renderBenchmarks, SOAK_SVG } from "./report";
-import { LIMITS, mergeSections, SECTION_NAMES, summarize, type BenchResults, type RunContext, type SectionName } from "./results";
+import { clientSignatureLines, held, PERCENTILES, renderBenchmarks, senderBound, SOAK_SVG } from "./report";
+import { LIMITS, mergeSections, notMeasured, SECTION_NAMES, summarize, type BenchResults, type RunContext, type SectionName } from "./results";
 import { runScaling } from "./scaling";
 import { runSoak } from "./soak";
 import { lineChartSvg } from "./svg-plot";
@@ -69,7 +69,7 @@ function writeDocs(results: BenchResults): void {
       join(ROOT, "docs", SOAK_SVG),
       lineChartSvg(`Authorizer at ${soak.rate} req/s for ${soak.seconds} s (${soak.context.measured_at.slice(0, 10)})`, [
         { label: "Resident set size", unit: "MiB", points: soak.samples.map((s) => [t(s), s.rss_mib]), limit: { value: LIMITS.rssMiB, label: `target ${LIMITS.rssMiB} MiB` } },
-        { label: "Event-loop delay p99 per second", unit: "ms", points: soak.samples.map((s) => [t(s), s.loop_p99_ms]) },
+        { label: "Event-loop delay p99 per second", unit: "ms", points: soak.samples.flatMap((s) => (s.loop_p99_ms === null ? [] : [[t(s), s.loop_p99_ms] as [number, number]])) },
       ]),
     );
   }
@@ -91,7 +91,8 @@ function printTable(results: BenchResults): void {
   }
   if (http && !("skipped" in http)) {
     lines.push("", "fixed rate".padEnd(30) + "p50 µs".padStart(10) + "p99 µs".padStart(10) + "p99.9 µs".padStart(10));
-    for (const r of http.fixed_rate) lines.push(`${`${r.server} ${r.rate}/s`.padEnd(30)}${String(r.p50_us).padStart(10)}${String(r.p99_us).padStart(10)}${String(r.p999_us).padStart(10)}`);
+    for (const r of http.fixed_rate) lines.push(`${`${r.server} ${r.rate}/s`.padEnd(30)}${String(r.p50_us).padStart(10)}${`${senderBound(r) ? "† " : ""}${r.p99_us}`.padStart(10)}${String(r.p999_us).padStart(10)}`);
+    if (http.fixed_rate.some(senderBound)) lines.push("† the sender's own lag p99 is at least half this p99: the load generator set this tail as much as the server did");
   }
   if (results.decide_us) lines.push("", `decide µs by grant count: ${JSON.stringify(results.decide_us)}`);
   if (results.verify_cached_us) lines.push(`verify µs cached ${JSON.stringify(results.verify_cached_us)}, uncached ${JSON.stringify(results.verify_uncached_us)}`);
@@ -198,12 +199,7 @@ async function main(argv: readonly string[]): Promise<number> {
   const { sections: merged, kept } = mergeSections((publish ? readLatest()?.sections : undefined) ?? {}, sections);
   const results = summarize(merged, new Date().toISOString(), machine(), load);
   printTable(results);
-  const unmeasured = Object.entries(sections).flatMap(([name, section]) => {
-    if ("skipped" in section) return [`${name} (${String(section.skipped)}${kept.includes(name as SectionName) ? "; its previous results are kept" : ""})`];
-    // A section measured in part (some whole-path rows failed) is published with what it has, and named here.
-    const failedRows = "failed" in section && Array.isArray(section.failed) ? (section.failed as string[]) : [];
-    return failedRows.length > 0 ? [`part of ${name} (${failedRows.join("; ")})`] : [];
-  });
+  const unmeasured = notMeasured(sections, kept);
   if (unmeasured.length > 0) process.stderr.write(`bench: not measured: ${unmeasured.join("; ")}\n`);
   const exitCode = unmeasured.length > 0 ? 1 : 0;
   mkdirSync(join(__dirname, "results"), { recursive: true });

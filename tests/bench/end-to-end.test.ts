@@ -1,4 +1,4 @@
-import { transferRow } from "../../bench/end-to-end";
+import { endToEndOutcome, transferRow } from "../../bench/end-to-end";
 import { renderBenchmarks } from "../../bench/report";
 import { summarize, type RunContext } from "../../bench/results";
 
@@ -53,5 +53,16 @@ describe("the whole-path table", () => {
   it("does not show tails of results written before the rule, which carry a p99 of three transfers", () => {
     const old = { operation: "GET", size: "100 MiB", bytes: 100 * 1024 ** 2, count: 3, direct_ms: { p50: 174.856, p95: 288.292, p99: 288.292 }, gateway_ms: { p50: 403.599, p95: 425.48, p99: 425.48 }, overhead_ms: { p50: 228.743, p95: 137.188, p99: 137.188 }, overhead_pct: { p50: 130.8, p95: 47.6, p99: 47.6 }, direct_mb_s: 599.7, gateway_mb_s: 259.8 };
     expect(page([old])).toContain("| GET 100 MiB | 3 | 174.856 / — / — ms | 403.599 / — / — ms | 228.743 ms (130.8 %) | — | — | 599.7 / 259.8 |");
+  });
+});
+
+describe("the whole-path section's outcome", () => {
+  it("is a skipped section when no row was measured, so the previous figures are kept", () => {
+    expect(endToEndOutcome([], [], ["PUT 1 KiB: every transfer failed via the gateway (x)"])).toEqual({ skipped: "every row failed: PUT 1 KiB: every transfer failed via the gateway (x)" });
+  });
+
+  it("publishes the rows it has, with the failures beside them", () => {
+    const row = transferRow("GET", MIB, { direct: times(3), gateway: times(3) });
+    expect(endToEndOutcome([row], ["100 MiB"], ["PUT 1 MiB: x"])).toEqual({ rows: [row], skipped_sizes: ["100 MiB"], failed: ["PUT 1 MiB: x"] });
   });
 });

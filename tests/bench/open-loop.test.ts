@@ -1,6 +1,6 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { completeResponse, openLoop } from "../../bench/open-loop";
+import { allAnswered, completeResponse, openLoop } from "../../bench/open-loop";
 
 describe("the open-loop sender's response reader", () => {
   it("reads a response with content-length, an empty chunked one, and waits for an incomplete one", () => {
@@ -47,5 +47,18 @@ describe("the open-loop sender", () => {
     // The first request stalls 300 ms on the only connection; the ~30 due meanwhile waited for it.
     expect(result.p50Us).toBeGreaterThan(50_000);
     expect(result.maxUs).toBeGreaterThan(250_000);
+  });
+});
+
+describe("a fixed-rate or soak run's answers", () => {
+  const result = { ratePerSecond: 1000, sent: 1000, answered: 1000, non2xx: 0, failed: 0, p50Us: 50, p99Us: 500, p999Us: 900, maxUs: 1000, senderLagP99Us: 20 };
+
+  it("passes a run in which every request due was answered 2xx", () => {
+    expect(allAnswered("soak", result)).toBe(result);
+  });
+
+  it("refuses a run with refusals or unanswered requests, whose percentiles would cover the answered ones alone", () => {
+    expect(() => allAnswered("soak", { ...result, non2xx: 3 })).toThrow("soak: 3 answers were not 2xx");
+    expect(() => allAnswered("null at 5000/s", { ...result, answered: 990, failed: 10 })).toThrow("null at 5000/s: 10 of the 1000 requests due were not answered");
   });
 });

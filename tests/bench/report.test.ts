@@ -151,16 +151,20 @@ describe("the soak and DeleteObjects sections", () => {
   const page = (sections: object) => renderBenchmarks(summarize(sections as never, "now", machine, [0.5]), "");
 
   it("says how the loop delay is read, and that older results include the probe's interval", () => {
-    const current = page({ soak: { ...soak, loop_interval_ms: 10 } });
+    const samples = [...soak.samples, { t: 6, rss_mib: 78, loop_p50_ms: null, loop_p99_ms: null, loop_max_ms: 1500.25, loop_ticks: 0 }];
+    const current = page({ soak: { ...soak, samples, loop_interval_ms: 10, loop_max_ms: 1500.25, seconds_without_tick: 1, loop_worst_from_t: 2 } });
     expect(current).toContain("at a 10 ms resolution, with the interval taken out");
     expect(current).toContain("| 1 s | 77 MiB | < 1 ms | 2 ms | 3 ms |");
-    expect(current).toContain("Worst loop delay p99 in a second after the first (which holds the start-up): 6 ms.");
+    expect(current).toContain("| 6 s | 78 MiB | no tick | no tick | 1500.3 ms |");
+    expect(current).toContain("From 2 s on (the first second holds the start-up): worst loop delay p99 in a second 6 ms, longest delay 1500.3 ms, seconds with no timer tick recorded 1.");
+    // Results measured before the first second was left out say nothing of it.
+    expect(page({ soak: { ...soak, loop_interval_ms: 10 } })).toContain("Worst loop delay p99 in a second: 6 ms.");
     expect(page({ soak })).toContain("these delays include the probe's 10 ms sampling interval");
   });
 
   it("says how the GET met the attacks, beside the same GET alone, and that older figures timed a GET after the attacks finished", () => {
     const measured = page({ "delete-objects": { ...deleteObjects, legit_get_idle_ms: { median: 0.15, max: 0.3 }, contention: "over HTTP, staged." } });
-    expect(measured).toContain("behind four anonymous attack bodies, median 5.8 ms, slowest 13.8 ms (60 of 60 attack checks answered before the GET); the same GET alone, median 0.15 ms.");
+    expect(measured).toContain("behind four anonymous attack bodies, median 5.8 ms, slowest 13.8 ms (60 of 60 attack checks answered while the GET waited); the same GET alone, median 0.15 ms.");
     expect(measured).toContain("How: over HTTP, staged.");
     expect(page({ "delete-objects": deleteObjects })).toContain("the attacks had finished before the GET was timed");
   });

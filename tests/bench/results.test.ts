@@ -1,4 +1,4 @@
-import { mergeSections, summarize, type BenchResults } from "../../bench/results";
+import { mergeSections, notMeasured, summarize, type BenchResults } from "../../bench/results";
 import { context, http, machine } from "./fixtures";
 
 describe("the targets", () => {
@@ -52,5 +52,20 @@ describe("publishing a run's sections", () => {
     expect(sections.soak).toEqual({ skipped: "failed: again", context });
     expect(kept).toEqual([]);
     expect(mergeSections({ http: older }, {}).sections.http).toBe(older);
+  });
+});
+
+describe("what a run could not measure", () => {
+  const row = (failed: { gateway: number; direct: number }) => ({ operation: "GET", size: "1 MiB", failed }) as never;
+
+  it("names skipped sections, saying when their previous results are kept, and nothing when all was measured", () => {
+    expect(notMeasured({ http: { skipped: "wrk is not installed" }, soak: { rate: 2000 } }, ["http"])).toEqual(["http (wrk is not installed; its previous results are kept)"]);
+    expect(notMeasured({ http: { skipped: "failed: boom" } }, [])).toEqual(["http (failed: boom)"]);
+    expect(notMeasured({ e2e: { rows: [row({ gateway: 0, direct: 0 })], skipped_sizes: ["100 MiB"], failed: [] } }, [])).toEqual([]);
+  });
+
+  it("names whole-path rows that failed and rows published from fewer transfers, so the run exits 1", () => {
+    const e2e = { rows: [row({ gateway: 2, direct: 1 })], skipped_sizes: [], failed: ["PUT 1 KiB: every transfer failed via the gateway (403)"] };
+    expect(notMeasured({ e2e }, [])).toEqual(["part of e2e (PUT 1 KiB: every transfer failed via the gateway (403); GET 1 MiB: 3 transfers failed)"]);
   });
 });
