@@ -75,6 +75,8 @@ export interface DeleteObjectsResults {
   readonly legit_get_idle_ms: { readonly median: number; readonly max: number };
   /** How the attack checks were kept in flight while the GET was judged. */
   readonly contention: string;
+  /** Set when `attack_checks_answered_first` counts only checks answered while the GET waited (absent in older results, which counted every check answered before the GET). */
+  readonly counted_while_waiting?: true;
 }
 
 type LegitGetResults = Pick<DeleteObjectsResults, "legit_get_ms" | "legit_get_idle_ms">;
@@ -276,6 +278,7 @@ export async function runDeleteObjects(dir: string): Promise<DeleteObjectsResult
       target_ratio: TARGET_RATIO,
       ...legit,
       contention: CONTENTION,
+      counted_while_waiting: true,
     };
   } finally {
     authorizer.stop();

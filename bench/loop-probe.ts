@@ -31,7 +31,7 @@ export interface LoopProbeSample {
    */
   readonly loop_p50_ms: number | null;
   readonly loop_p99_ms: number | null;
-  /** The longest delay in the second, ms: the histogram's, or how late the probe's own 1 s timer fired, whichever is larger (that catches a stall the histogram missed). */
+  /** The longest delay in the second, ms: the histogram's, or the longest lateness of the probe's own 10 ms ticker, whichever is larger (the ticker catches a stall the histogram drops after its reset). */
   readonly loop_max_ms: number;
   /** Ticks the histogram recorded in the second. */
   readonly loop_ticks: number;
@@ -55,10 +55,12 @@ export function loopDelayBeyondInterval(histogram: Pick<IntervalHistogram, "perc
 }
 
 /**
- * One second's sample from the histogram and how late the probe's own 1 s timer fired (ms); pure.
- * An empty histogram gives null percentiles, and the timer's lateness still bounds the longest delay.
+ * One second's sample from the histogram and the longest lateness of the probe's own ticker (ms);
+ * pure. Node's histogram drops the first tick after each reset (`Histogram::Reset` sets `prev_` to 0,
+ * src/histogram-inl.h), so a stall that starts just after a reset is not in it; the ticker keeps its
+ * previous tick across seconds and sees it. An empty histogram gives null percentiles.
  */
-export function probeSample(t: number, rssMib: number, histogram: Pick<IntervalHistogram, "percentile" | "max" | "count">, sampleLateMs: number): LoopProbeSample {
+export function probeSample(t: number, rssMib: number, histogram: Pick<IntervalHistogram, "percentile" | "max" | "count">, tickerLateMs: number): LoopProbeSample {
   const ticks = histogram.count;
   const figures = loopDelayBeyondInterval(histogram, LOOP_PROBE_INTERVAL_MS);
   return {
@@ -66,7 +68,7 @@ export function probeSample(t: number, rssMib: number, histogram: Pick<IntervalH
     rss_mib: rssMib,
     loop_p50_ms: ticks === 0 ? null : figures.loop_p50_ms,
     loop_p99_ms: ticks === 0 ? null : figures.loop_p99_ms,
-    loop_max_ms: Math.max(ticks === 0 ? 0 : figures.loop_max_ms, sampleLateMs),
+    loop_max_ms: Math.max(ticks === 0 ? 0 : figures.loop_max_ms, tickerLateMs),
     loop_ticks: ticks,
   };
 }
@@ -76,12 +78,21 @@ if (file) {
   const delay = monitorEventLoopDelay({ resolution: LOOP_PROBE_INTERVAL_MS });
   delay.enable();
   const started = Date.now();
-  let previous = process.hrtime.bigint();
-  const timer = setInterval(() => {
+  // The ticker: how late each of its ticks came, the previous tick kept across seconds (never reset).
+  const intervalNs = BigInt(LOOP_PROBE_INTERVAL_MS * 1e6);
+  let previousTick = process.hrtime.bigint();
+  let longestLateNs = 0n;
+  const ticker = setInterval(() => {
     const now = process.hrtime.bigint();
-    const sampleLateMs = Math.max(0, Math.round(Number(now - previous) / 1e3 - 1e6) / 1e3);
-    previous = now;
-    const sample = probeSample(Math.round((Date.now() - started) / 1000), Math.round(process.memoryUsage.rss() / 1024 / 102.4) / 10, delay, sampleLateMs);
+    const late = now - previousTick - intervalNs;
+    if (late > longestLateNs) longestLateNs = late;
+    previousTick = now;
+  }, LOOP_PROBE_INTERVAL_MS);
+  ticker.unref();
+  const timer = setInterval(() => {
+    const tickerLateMs = Math.round(Number(longestLateNs) / 1e3) / 1e3;
+    longestLateNs = 0n;
+    const sample = probeSample(Math.round((Date.now() - started) / 1000), Math.round(process.memoryUsage.rss() / 1024 / 102.4) / 10, delay, tickerLateMs);
     appendFileSync(file, `${JSON.stringify(sample)}\n`);
     delay.reset();
   }, 1000);

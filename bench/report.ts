@@ -278,7 +278,7 @@ function soakSection(s: SoakResults & { context: RunContext }): string[] {
     // Results written before the interval was taken out carry no loop_interval_ms: their delays include it.
     s.loop_interval_ms === undefined
       ? "(bench/loop-probe.ts) writing its RSS and event-loop delay (`monitorEventLoopDelay`) each second; these delays include the probe's 10 ms sampling interval."
-      : `(bench/loop-probe.ts) writing its RSS and event-loop delay each second (\`monitorEventLoopDelay\` at a ${s.loop_interval_ms} ms resolution, with the interval taken out: how late its timer fired). libuv runs timers on its millisecond loop time, so a tick can come up to about ${LOOP_PROBE_RESOLUTION_MS} ms early or late: a figure under that is within the error and shown as "< ${LOOP_PROBE_RESOLUTION_MS} ms". "no tick": the histogram recorded none in that second (a stall across it); the max column then is how late the probe's own 1 s timer fired.`,
+      : `(bench/loop-probe.ts) writing its RSS and event-loop delay each second (\`monitorEventLoopDelay\` at a ${s.loop_interval_ms} ms resolution, with the interval taken out: how late its timer fired). libuv runs timers on its millisecond loop time, so a tick can come up to about ${LOOP_PROBE_RESOLUTION_MS} ms early or late: a figure under that is within the error and shown as "< ${LOOP_PROBE_RESOLUTION_MS} ms". The max column also takes the probe's own 10 ms ticker, which sees a stall the histogram drops after its per-second reset; "no tick": the histogram recorded none in that second.`,
     `Latency over the soak: p50 ${us(s.p50_us)}, p99 ${us(s.p99_us)}, p99.9 ${us(s.p999_us)}; ${s.answered} answered, ${s.failed} failed.`,
     `RSS: ${s.rss_start_mib} MiB at the first sample, ${s.rss_end_mib} MiB at the last, ${s.rss_max_mib} MiB at most;`,
     `growth ${s.rss_growth_mib} MiB (mean of the last 10 samples minus that of samples 5-14). ${worst}`,
@@ -323,7 +323,7 @@ function deleteObjectsSection(d: DeleteObjectsResults & { context: RunContext })
       : [
           "A legitimate GET sent to the authorizer's check server as four attack bodies complete, timed from its submission (15 rounds; the issue: four attack bodies pushed it past Envoy's 1 s check timeout):",
           d.legit_get_ms
-            .map((l) => `behind four ${l.behind} attack bodies, median ${l.median} ms, slowest ${l.max} ms (${l.attack_checks_answered_first} of ${l.attack_checks} attack checks answered while the GET waited)`)
+            .map((l) => `behind four ${l.behind} attack bodies, median ${l.median} ms, slowest ${l.max} ms (${l.attack_checks_answered_first} of ${l.attack_checks} attack checks answered ${d.counted_while_waiting ? "while the GET waited" : "before the GET"})`)
             .join("; ") + `; the same GET alone, median ${d.legit_get_idle_ms.median} ms.`,
           `How: ${d.contention}`,
         ]),

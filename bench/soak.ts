@@ -23,7 +23,7 @@ export interface SoakResults {
   /** Mean RSS of the last 10 samples minus that of samples 5-14 (after start-up and JIT), MiB; halves of a shorter soak. */
   readonly rss_growth_mib: number;
   /** The largest per-second event-loop delay p99 (beyond the probe's interval), ms; from `loop_worst_from_t` on. */
-  readonly loop_p99_max_ms: number;
+  readonly loop_p99_max_ms: number | null;
   /** The longest single delay, ms (the probe's own timer included); from `loop_worst_from_t` on. */
   readonly loop_max_ms?: number;
   /** Seconds in which the histogram recorded no tick (a stall across the second), from `loop_worst_from_t` on. */
@@ -49,7 +49,7 @@ export function worstSeconds(samples: readonly SoakSample[]): Pick<SoakResults, 
   const loaded = samples.slice(1);
   const p99s = loaded.flatMap((s) => (s.loop_p99_ms === null ? [] : [s.loop_p99_ms]));
   return {
-    loop_p99_max_ms: p99s.length > 0 ? Math.max(...p99s) : 0,
+    loop_p99_max_ms: p99s.length > 0 ? Math.max(...p99s) : null,
     loop_max_ms: Math.max(0, ...loaded.map((s) => s.loop_max_ms)),
     seconds_without_tick: loaded.filter((s) => s.loop_p99_ms === null).length,
     loop_worst_from_t: loaded[0]?.t ?? 0,

@@ -73,3 +73,26 @@ describe("the preloaded probe", () => {
     expect(sample.loop_p50_ms).toBeLessThan(LOOP_PROBE_INTERVAL_MS / 2);
   });
 });
+
+describe("the preloaded probe under a stall", () => {
+  const temp = new TempDirs();
+  afterAll(() => temp.removeAll());
+
+  it("sees a stall that begins just after its per-second reset, which Node's histogram drops", () => {
+    const dir = temp.make("loop-probe-stall");
+    const probeJs = join(dir, "loop-probe.js");
+    buildSync({ entryPoints: [join(__dirname, "../../bench/loop-probe.ts")], outfile: probeJs, bundle: true, platform: "node", target: "node20", format: "cjs", logLevel: "error" });
+    const probeFile = join(dir, "probe.jsonl");
+    // The probe's 1 s timer was created first (preloaded), so this one fires right after its sample and reset: 300 ms blocked.
+    const script = "setTimeout(() => { const end = Date.now() + 300; while (Date.now() < end); }, 1000); setTimeout(() => {}, 2300);";
+    execFileSync(process.execPath, ["--require", probeJs, "-e", script], { env: { ...process.env, [PROBE_FILE_VARIABLE]: probeFile }, timeout: 10_000 });
+    const samples = readFileSync(probeFile, "utf8")
+      .trim()
+      .split("\n")
+      .map((line) => JSON.parse(line) as LoopProbeSample);
+    expect(samples.length).toBeGreaterThanOrEqual(2);
+    // The stalled second reads the stall; the idle first second does not (the units are ms, not µs or ns).
+    expect(Math.max(...samples.map((s) => s.loop_max_ms))).toBeGreaterThanOrEqual(250);
+    expect(samples[0]?.loop_max_ms).toBeLessThan(50);
+  });
+});
