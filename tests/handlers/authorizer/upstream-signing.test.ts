@@ -83,6 +83,14 @@ function held(source: () => Promise<ExpiringCredentials>, failures: string[] = [
   return { credentials, clock, at: (ms: number) => ((clock.now = ms), credentials.at(ms)) };
 }
 
+/** Answers the first fetch, made at T0 as provider call 0, with `credentials`, and waits for `h` to hold them. */
+async function holdFirst(h: ReturnType<typeof held>, answer: ReturnType<typeof scriptedSource>["answer"], credentials: ExpiringCredentials): Promise<void> {
+  const first = h.at(T0);
+  await settle();
+  answer(0).resolve(credentials);
+  await first;
+}
+
 describe("HeldCredentials", () => {
   it("waits for the provider once, then answers in the same turn until the refresh window", async () => {
     const { source, calls, answer } = scriptedSource();
@@ -106,10 +114,7 @@ describe("HeldCredentials", () => {
     const { source, calls, answer } = scriptedSource();
     const h = held(source);
     const old = expiringAt(T0 + 60 * 60_000, "OLD");
-    const first = h.at(T0);
-    await settle();
-    answer(0).resolve(old);
-    await first;
+    await holdFirst(h, answer, old);
     const inWindow = T0 + 60 * 60_000 - CREDENTIAL_REFRESH_AHEAD_MS + 1;
     expect(h.at(inWindow)).toBe(old);
     expect(h.at(inWindow + CREDENTIAL_RETRY_MS)).toBe(old);
@@ -127,10 +132,7 @@ describe("HeldCredentials", () => {
     const h = held(source, failures);
     const expiry = T0 + 10 * 60_000;
     const old = expiringAt(expiry);
-    const first = h.at(T0);
-    await settle();
-    answer(0).resolve(old);
-    await first;
+    await holdFirst(h, answer, old);
     const failedAt = expiry - CREDENTIAL_MIN_VALIDITY_MS - 5_000;
     expect(h.at(failedAt)).toBe(old);
     await settle();
@@ -153,10 +155,7 @@ describe("HeldCredentials", () => {
   it("keeps credentials without an expiration", async () => {
     const { source, calls, answer } = scriptedSource();
     const h = held(source);
-    const first = h.at(T0);
-    await settle();
-    answer(0).resolve({ accessKeyId: "AKIA", secretAccessKey: "s" });
-    await first;
+    await holdFirst(h, answer, { accessKeyId: "AKIA", secretAccessKey: "s" });
     expect(h.at(T0 + 365 * 24 * 3600_000)).toEqual({ accessKeyId: "AKIA", secretAccessKey: "s" });
     expect(calls()).toBe(1);
   });
@@ -184,10 +183,7 @@ describe("HeldCredentials", () => {
     const { source, answer } = scriptedSource();
     const h = held(source);
     const long = expiringAt(T0 + 65 * 60_000, "LONG");
-    const first = h.at(T0);
-    await settle();
-    answer(0).resolve(long);
-    await first;
+    await holdFirst(h, answer, long);
     h.credentials.refreshInBackground(T0 + CREDENTIAL_RETRY_MS);
     h.clock.now = T0 + CREDENTIAL_RETRY_MS;
     h.credentials.refreshInBackground(T0 + CREDENTIAL_RETRY_MS);
