@@ -5,7 +5,7 @@ import { AUTHORIZER_VARIABLES } from "../src/contracts/authorizer-environment";
 import { headerSignedGet, type BoundClient } from "./bound-client";
 import { summarizeProfile, type ProfileSummary } from "./cpu-profile";
 import { allAnswered, openLoop, type OpenLoopResult } from "./open-loop";
-import { BENCH_TASK_ROLE, startAuthorizer, startNullServer, type ServerProcess } from "./processes";
+import { BENCH_TASK_ROLE, startAuthorizer, startNullServer, startStaticAnswerServer, type ServerProcess } from "./processes";
 import { median, round } from "./stats";
 import { wrk, type WrkResult } from "./wrk";
 
@@ -16,6 +16,8 @@ export const CLOSED_LOOP_ROUNDS = 5;
 export const CONNECTIONS = 8;
 /** Rates of the fixed-rate runs, requests per second. */
 export const FIXED_RATES = [1000, 5000] as const;
+/** Grants in the token of every request here (the last one matching): a scan would read them all. */
+export const HTTP_TOKEN_GRANTS = 100;
 /** The request: a GetObject the token's last grant allows (docs/benchmarks.md). */
 export const REQUEST_PATH = "/data/reports/q1.csv";
 /**
@@ -87,6 +89,14 @@ export interface HttpResults {
    * before it existed.
    */
   readonly bound_header_signed?: ClosedLoopRow;
+  /**
+   * The floor under the cache-hit row: a node:http server answering every request with one of the
+   * authorizer's signed answers, replayed byte for byte (same headers, same 1 KB session token), and
+   * doing nothing else. What is left between it and the cache-hit row is the authorizer's own work:
+   * reading the check, judging, logging, counting and signing. Informative, not a target. Absent from
+   * results measured before it existed.
+   */
+  readonly static_answer?: ClosedLoopRow;
   /** Authorizer RSS right after the cache-hit run, MiB. */
   readonly rss_mib: number;
   readonly fixed_rate: FixedRateRow[];
@@ -149,12 +159,12 @@ async function withServer<T>(start: () => Promise<ServerProcess>, use: (server: 
  * Checks one answer before a run: allowed, and signed for S3 by the bench task role (or, for the
  * unsigned row, not signed), so a run can never publish one configuration's figures as another's.
  */
-export async function mustSign(name: string, url: string, headers: Readonly<Record<string, string>>, signed: boolean): Promise<void> {
-  const answer = await new Promise<{ status: number; authorization: string | undefined }>((resolve, reject) => {
+export async function mustSign(name: string, url: string, headers: Readonly<Record<string, string>>, signed: boolean): Promise<readonly string[]> {
+  const answer = await new Promise<{ status: number; authorization: string | undefined; rawHeaders: string[] }>((resolve, reject) => {
     // A connection of its own (no keep-alive agent): a socket kept from the previous round may have been closed by the server.
     const request = get(url, { headers: { ...headers }, agent: false }, (response) => {
       response.resume();
-      response.on("end", () => resolve({ status: response.statusCode ?? 0, authorization: response.headers.authorization }));
+      response.on("end", () => resolve({ status: response.statusCode ?? 0, authorization: response.headers.authorization, rawHeaders: response.rawHeaders }));
     });
     request.on("error", reject);
   });
@@ -162,6 +172,22 @@ export async function mustSign(name: string, url: string, headers: Readonly<Reco
   if (answer.status !== 200 || byTaskRole !== signed || (!signed && answer.authorization !== undefined)) {
     throw new Error(`${name}: expected a 200 ${signed ? "signed by the bench task role" : "without a signature"}, got ${answer.status} with authorization ${answer.authorization === undefined ? "absent" : "present"}`);
   }
+  return answer.rawHeaders;
+}
+
+/** Answer headers node:http adds to every answer of its own accord (RFC 9110 `Date`, and the connection's): a replay leaves them to Node. */
+const PER_ANSWER_HEADERS = new Set(["date", "connection", "keep-alive"]);
+
+/**
+ * The headers of an answer, as `rawHeaders` lists them, that a server replaying it must send itself:
+ * every one but those node:http adds to each answer. A flat `[name, value, ...]` list; pure.
+ */
+export function replayableAnswerHeaders(rawHeaders: readonly string[]): string[] {
+  const kept: string[] = [];
+  for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
+    if (!PER_ANSWER_HEADERS.has((rawHeaders[i] as string).toLowerCase())) kept.push(rawHeaders[i] as string, rawHeaders[i + 1] as string);
+  }
+  return kept;
 }
 
 function mustAllow(name: string, r: WrkResult): WrkResult {
@@ -207,6 +233,7 @@ export async function runHttp(setup: HttpSetup): Promise<HttpResults> {
 
   const pairs = await withServer(startNullServer, (nullServer) =>
     withServer(authorizer(), async (authorizerServer) => {
+      const signedAnswer = replayableAnswerHeaders(await mustSign("authorizer", `${authorizerServer.url}${REQUEST_PATH}`, headers, true));
       const rounds: { baseline: ClosedLoopRow; cached: ClosedLoopRow }[] = [];
       for (let round = 0; round < (setup.quick ? 1 : CLOSED_LOOP_ROUNDS); round++) {
         // Alternating which goes first, so a drift of the machine during the run favours neither.
@@ -220,9 +247,10 @@ export async function runHttp(setup: HttpSetup): Promise<HttpResults> {
           rounds.push({ baseline: await runNull(), cached: cachedRow });
         }
       }
-      return { rounds, rss: authorizerServer.rssMiB(), fixed: [...(await rates("null", nullServer)), ...(await rates("authorizer", authorizerServer))] };
+      return { rounds, signedAnswer, rss: authorizerServer.rssMiB(), fixed: [...(await rates("null", nullServer)), ...(await rates("authorizer", authorizerServer))] };
     }),
   );
+  const staticAnswer = await withServer(() => startStaticAnswerServer(pairs.signedAnswer), (server) => load("null server replaying the authorizer's answer", server));
   const bound = await withServer(
     authorizer({ [AUTHORIZER_VARIABLES.clientSignatures]: "required", [AUTHORIZER_VARIABLES.bindingKeysFile]: setup.bound.bindingKeysPath }),
     // Signed now, replayed for the whole run: inside the verifier's 15-minute clock skew throughout.
@@ -253,6 +281,7 @@ export async function runHttp(setup: HttpSetup): Promise<HttpResults> {
     uncached: closed(uncached),
     unsigned: closed(unsigned),
     bound_header_signed: closed(bound),
+    static_answer: closed(staticAnswer),
     rss_mib: round(pairs.rss),
     fixed_rate: pairs.fixed,
     profile: { seconds: profileSeconds, ...summarizeProfile(join(profileDir, profileFile), 12) },

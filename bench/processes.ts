@@ -103,10 +103,10 @@ function wrap(child: ChildProcess, port: number): ServerProcess {
   return { pid, url: `http://${LOOPBACK}:${port}`, rssMiB: () => rssMiB(pid), cpuUs: () => cpuUs(pid), stop };
 }
 
-/** The reference: node:http answering 200 with an empty body, nothing else. */
-export async function startNullServer(): Promise<ServerProcess> {
+/** A node:http server on loopback whose request handler is `handler` (JavaScript source of a `(q, s) => ...` function), in a process of its own. */
+async function startNodeHttpServer(handler: string): Promise<ServerProcess> {
   const port = await freePort();
-  const code = `require("node:http").createServer((q, s) => s.end()).listen(${port}, ${JSON.stringify(LOOPBACK)}); process.on("SIGTERM", () => process.exit(0));`;
+  const code = `require("node:http").createServer(${handler}).listen(${port}, ${JSON.stringify(LOOPBACK)}); process.on("SIGTERM", () => process.exit(0));`;
   const child = spawn(process.execPath, ["-e", code], { stdio: "ignore" });
   const server = wrap(child, port);
   try {
@@ -116,6 +116,21 @@ export async function startNullServer(): Promise<ServerProcess> {
     throw error;
   }
   return server;
+}
+
+/** The reference: node:http answering 200 with an empty body, nothing else. */
+export function startNullServer(): Promise<ServerProcess> {
+  return startNodeHttpServer("(q, s) => s.end()");
+}
+
+/**
+ * The floor of an answer: node:http answering every request 200 with `headers`, a flat
+ * `[name, value, ...]` list as `writeHead` takes it (e.g. one answer of the authorizer's, replayed),
+ * and an empty body, doing no other work. Node adds `Date` and `Connection` to each answer, as it
+ * does to the authorizer's.
+ */
+export function startStaticAnswerServer(headers: readonly string[]): Promise<ServerProcess> {
+  return startNodeHttpServer(`(q, s) => { s.writeHead(200, ${JSON.stringify(headers)}); s.end(); }`);
 }
 
 export interface AuthorizerProcessOptions {

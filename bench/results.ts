@@ -1,4 +1,4 @@
-import type { HttpResults } from "./authorizer";
+import { HTTP_TOKEN_GRANTS, type HttpResults } from "./authorizer";
 import type { DeleteObjectsResults } from "./delete-objects";
 import type { EndToEndResults } from "./end-to-end";
 import type { ClientSignatureUs, ScalingResults } from "./scaling";
@@ -37,6 +37,8 @@ export interface BenchResults {
   readonly e2e?: EndToEndResults;
   /** Bound tokens with the client's signature verified (as staging and prod run) against bearer cache hits: informative, not a target. */
   readonly client_signature?: ClientSignatureCost;
+  /** Where the throughput target's CPU budget goes: informative, absent unless both sections hold its figures. */
+  readonly throughput_budget?: ThroughputBudget;
   readonly targets: Target[];
   readonly sections: {
     readonly http?: Section<HttpResults>;
@@ -93,6 +95,53 @@ export interface ClientSignatureCost {
     readonly bound_cpu_us_per_request: number;
     /** Server CPU per request the signature adds, µs. */
     readonly cpu_us_added: number;
+  };
+}
+
+/**
+ * Where the throughput target's CPU budget goes, from the http and scaling sections: informative, not
+ * a target. CPU per request predicts req/s for a CPU-bound server, so at LIMITS.throughputRatio the
+ * authorizer may spend the null server's CPU per request over that ratio. All figures µs per request.
+ */
+export interface ThroughputBudget {
+  /** The null server's CPU per request over LIMITS.throughputRatio: what the target allows the authorizer. */
+  readonly per_request_at_target_us: number;
+  /** The null server replaying one of the authorizer's signed answers (`static_answer`): the floor of any answer. */
+  readonly static_answer_us: number;
+  /** What the target leaves for the authorizer's own work per check: the two above, subtracted. */
+  readonly left_us: number;
+  /** The authorizer's own work per check over HTTP: its CPU per request on cache hits less the floor. */
+  readonly own_work_us: number;
+  /** Grants in the token of the HTTP section, and so of the in-process check below. */
+  readonly token_grants: number;
+  /** `Authorizer.check` on a token-cache hit (judging, log line, metrics), in-process, for that token. */
+  readonly check_us: number;
+  /** The upstream SigV4 signature of one allowed GET, in-process. */
+  readonly upstream_signing_us: number;
+  /** The last two added: the part of the own work that is timed in-process, without Node's HTTP handling or the kernel. */
+  readonly in_process_us: number;
+  /** The authorizer's measured CPU per request on cache hits over HTTP. */
+  readonly authorizer_us: number;
+}
+
+/** The throughput target's budget, or undefined unless the http section holds the static-answer row and the scaling section the check of its token. Pure. */
+export function throughputBudget(sections: BenchResults["sections"]): ThroughputBudget | undefined {
+  const http = isMeasured<HttpResults>(sections.http) ? sections.http : undefined;
+  const scaling = isMeasured<ScalingResults>(sections.scaling) ? sections.scaling : undefined;
+  const check = scaling?.check_us[String(HTTP_TOKEN_GRANTS)];
+  if (http?.static_answer === undefined || scaling === undefined || check === undefined) return undefined;
+  const tenth = (n: number) => Math.round(10 * n) / 10;
+  const perRequest = http.baseline.cpu_us_per_request / LIMITS.throughputRatio;
+  return {
+    per_request_at_target_us: tenth(perRequest),
+    static_answer_us: http.static_answer.cpu_us_per_request,
+    left_us: tenth(perRequest - http.static_answer.cpu_us_per_request),
+    own_work_us: tenth(http.cached.cpu_us_per_request - http.static_answer.cpu_us_per_request),
+    token_grants: HTTP_TOKEN_GRANTS,
+    check_us: check,
+    upstream_signing_us: scaling.upstream_signing_us,
+    in_process_us: tenth(check + scaling.upstream_signing_us),
+    authorizer_us: http.cached.cpu_us_per_request,
   };
 }
 
@@ -226,6 +275,7 @@ export function summarize(sections: BenchResults["sections"], now: string, machi
     return loaded ? { ...t, loaded } : t;
   });
   const clientSignature = clientSignatureCost(sections);
+  const budget = throughputBudget(sections);
   return {
     generated_at: now,
     machine,
@@ -234,6 +284,7 @@ export function summarize(sections: BenchResults["sections"], now: string, machi
     ...(scaling ? { decide_us: scaling.decide_us, verify_cached_us: scaling.verify_cached_us, verify_uncached_us: scaling.verify_uncached_us } : {}),
     ...(e2e ? { e2e } : {}),
     ...(clientSignature ? { client_signature: clientSignature } : {}),
+    ...(budget ? { throughput_budget: budget } : {}),
     targets: judged,
     sections,
   };

@@ -6,7 +6,7 @@ import { quietSdkNodeVersionWarning } from "../bin/issuer-call";
 import { bundleAuthorizer } from "../handlers/authorizer/bundle";
 import { generateSigningKeyPair } from "../src/keys/generate";
 import { mintToken } from "../src/token/mint";
-import { runHttp, type HttpSetup } from "./authorizer";
+import { HTTP_TOKEN_GRANTS, runHttp, type HttpSetup } from "./authorizer";
 import { boundClient } from "./bound-client";
 import { runDeleteObjects } from "./delete-objects";
 import { runEndToEnd } from "./end-to-end";
@@ -34,8 +34,8 @@ A section that cannot be measured (a tool missing, or a failure) keeps its previ
 makes the run exit 1.
 `;
 
-/** 100 grants, the last one matching the benchmark request: a scan would read them all. */
-const GRANTS = [...Array.from({ length: 99 }, (_, i) => `read:data/other-${i}/`), "read:data/reports/"];
+/** HTTP_TOKEN_GRANTS grants, the last one matching the benchmark request: a scan would read them all. */
+const GRANTS = [...Array.from({ length: HTTP_TOKEN_GRANTS - 1 }, (_, i) => `read:data/other-${i}/`), "read:data/reports/"];
 
 /** The checkout's commit and whether tracked files other than the bench's outputs differ from it; undefined outside a git checkout. */
 function commit(): RunContext["commit"] {
@@ -87,6 +87,14 @@ function printTable(results: BenchResults): void {
       "",
       `authorizer rows: upstream signer on, as deployed (task-role credentials, a ${BENCH_SESSION_TOKEN_CHARS}-character session token);`,
       `without it (not deployable): ${http.unsigned.rps} req/s, ${(http.unsigned.rps / http.baseline.rps).toFixed(3)}x of the null server, ${http.unsigned.cpu_us_per_request} µs CPU per request`,
+    );
+  }
+  const budget = results.throughput_budget;
+  if (budget) {
+    lines.push(
+      "",
+      `CPU per request at the ${LIMITS.throughputRatio}x target: ${budget.per_request_at_target_us} µs; the null server replaying a signed answer ${budget.static_answer_us} µs,`,
+      `leaving ${budget.left_us} µs for the authorizer's own work per check, which takes ${budget.own_work_us} µs (${budget.in_process_us} µs of it in-process)`,
     );
   }
   if (http && !("skipped" in http)) {

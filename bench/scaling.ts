@@ -15,6 +15,7 @@ import type { SignedRequest } from "../src/sigv4/verify";
 import { mintToken } from "../src/token/mint";
 import { tokenPolicy } from "../src/token/policy";
 import { verifyToken } from "../src/token/verify";
+import { HTTP_TOKEN_GRANTS } from "./authorizer";
 import { boundClient, headerSignedGet, presignedGet, type BoundClient } from "./bound-client";
 import { BENCH_S3_REGION, BENCH_TASK_ROLE } from "./processes";
 import { round } from "./stats";
@@ -66,8 +67,8 @@ export interface ClientSignatureUs {
   readonly bound_presigned: number;
 }
 
-/** Grants of the client-signature comparison: as the HTTP section's token (100, the last matching). */
-const CLIENT_SIGNATURE_GRANTS = 100;
+/** Grants of the client-signature comparison: as the HTTP section's token (the last matching). */
+const CLIENT_SIGNATURE_GRANTS = HTTP_TOKEN_GRANTS;
 /** Host of every request here (signed, in the bound ones). */
 const HOST = "gw.example.com";
 

@@ -1,4 +1,4 @@
-import { medianRow, requestHeaders, signedRequestHeaders } from "../../bench/authorizer";
+import { medianRow, replayableAnswerHeaders, requestHeaders, signedRequestHeaders } from "../../bench/authorizer";
 
 describe("the headers wrk sends", () => {
   const signed = {
@@ -32,5 +32,12 @@ describe("the closed-loop rows", () => {
   it("computes each field's median over rows", () => {
     const rows = [5, 1, 3].map((n) => ({ rps: n * 1000, p50_us: n, p99_us: n * 10, cpu_us_per_request: n }));
     expect(medianRow(rows)).toEqual({ rps: 3000, p50_us: 3, p99_us: 30, cpu_us_per_request: 3 });
+  });
+});
+
+describe("the answer the floor server replays", () => {
+  it("keeps every header of the answer in order, and leaves those node:http adds to each answer to it, whatever their case", () => {
+    const raw = ["authorization", "AWS4-HMAC-SHA256 Credential=x", "Date", "Mon, 30 Nov 2026 12:00:00 GMT", "x-amz-date", "20261130T120000Z", "Connection", "keep-alive", "Keep-Alive", "timeout=5", "content-length", "0"];
+    expect(replayableAnswerHeaders(raw)).toEqual(["authorization", "AWS4-HMAC-SHA256 Credential=x", "x-amz-date", "20261130T120000Z", "content-length", "0"]);
   });
 });

@@ -18,3 +18,19 @@ export function http(cachedRps: number, cachedP99: number) {
     context,
   };
 }
+
+/** A scaling section: `Authorizer.check` 9-12 µs by grant count (10 µs for the HTTP section's 100 grants), upstream signing 25 µs. */
+export function scaling(clientSignature?: { bearer: number; bound_header_signed: number; bound_presigned: number }) {
+  return {
+    decide_us: { "1": 4, "1000": 6 },
+    grant_check_us: { "1": 0.2, "1000": 0.3 },
+    check_us: { "1": 9, "100": 10, "1000": 12 },
+    token_chars: { "1": 300, "1000": 30000 },
+    delete_objects_us: { one_prefix_grant: 800, grant_per_key: 900 },
+    verify_cached_us: { EdDSA: 0.4 },
+    verify_uncached_us: { EdDSA: 180 },
+    upstream_signing_us: 25,
+    ...(clientSignature ? { client_signature_us: { token_grants: 100, ...clientSignature } } : {}),
+    context,
+  };
+}

@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { medianRow } from "../../bench/authorizer";
 import { summarize, type BenchResults } from "../../bench/results";
 import { clientSignatureLines, renderBenchmarks } from "../../bench/report";
-import { context, http, machine } from "./fixtures";
+import { context, http, machine, scaling } from "./fixtures";
 
 describe("benchmark results", () => {
   it("takes each ratio within a pair of runs and judges the median over the pairs, and lists the pairs", () => {
@@ -37,26 +37,11 @@ describe("benchmark results", () => {
     expect(results.targets.every((t) => t.loaded === "load average 11.4 on 2 cores")).toBe(true);
     expect(renderBenchmarks(results, "")).toContain("| met, not judged (load average 11.4 on 2 cores) |");
   });
-
 });
 
 describe("client signatures in the results", () => {
   const bound = { rps: 20000, p50_us: 300, p99_us: 1500, cpu_us_per_request: 45 };
   const withBound = () => ({ ...http(30000, 600), bound_header_signed: bound });
-  function scaling(clientSignature?: { bearer: number; bound_header_signed: number; bound_presigned: number }) {
-    return {
-      decide_us: { "1": 4, "1000": 6 },
-      grant_check_us: { "1": 0.2, "1000": 0.3 },
-      check_us: { "1": 9, "1000": 12 },
-      token_chars: { "1": 300, "1000": 30000 },
-      delete_objects_us: { one_prefix_grant: 800, grant_per_key: 900 },
-      verify_cached_us: { EdDSA: 0.4 },
-      verify_uncached_us: { EdDSA: 180 },
-      upstream_signing_us: 25,
-      ...(clientSignature ? { client_signature_us: { token_grants: 100, ...clientSignature } } : {}),
-      context,
-    };
-  }
 
   it("compares bound header-signed with bearer cache hits, in-process and over HTTP, without adding a target", () => {
     const results = summarize({ http: withBound(), scaling: scaling({ bearer: 10, bound_header_signed: 32.5, bound_presigned: 41.25 }) }, "now", machine, [0.5]);
@@ -81,7 +66,8 @@ describe("client signatures in the results", () => {
     expect(lines[cached + 1]).toBe("| authorizer, bound token, header-signed, client signature verified (as staging and prod run) | 20000 | 33 % | 300 µs | 1500 µs | 45 µs | 0.27x |");
     expect(page).toContain("| bound token of 100 grants, SigV4 in the Authorization header (`required`) | 32.5 µs | +22.5 µs |");
     expect(page).toContain("| bound token of 100 grants, presigned URL (SigV4 in the query, `required`) | 41.25 µs | +31.25 µs |");
-    expect(page).not.toContain("not measured");
+    expect(page).not.toContain("client signature verified (as staging and prod run) | not measured");
+    expect(page).not.toContain("Bearer against bound tokens: not measured");
   });
 
   it("renders the unsigned row and says the headline rows are signed when the run measured it, and says neither for older runs", () => {
@@ -92,6 +78,22 @@ describe("client signatures in the results", () => {
     const older = renderBenchmarks(summarize({ http: http(30000, 600) }, "now", machine, [0.5]), "");
     expect(older).not.toContain("no upstream signer (not deployable");
     expect(older).toContain("no upstream signer: signing is");
+  });
+
+  it("renders the replayed-answer row, and the budget paragraph saying how far the authorizer's own work is from what the target leaves", () => {
+    const floor = { rps: 55000, p50_us: 90, p99_us: 420, cpu_us_per_request: 13.4 };
+    const page = renderBenchmarks(summarize({ http: { ...http(30000, 600), static_answer: floor }, scaling: scaling() }, "now", machine, [0.5]), "");
+    expect(page).toContain("| null node:http server replaying one signed answer of the authorizer's (no work: the floor) | 55000 | 92 % | 90 µs | 420 µs | 13.4 µs | 0.90x |");
+    expect(page).toContain("authorizer may spend 20 µs of CPU per request.");
+    expect(page).toContain("nothing else, spends 13.4 µs, so the authorizer's own work per check");
+    expect(page).toContain("signing) may take 6.6 µs. It takes 16.6 µs (30 µs per request over HTTP, less that floor), of which\n35 µs is timed in-process");
+    // 6.6 of 16.6 is 39.8 %: a cut of 60.2 %, rounded up so the figure never promises less than is needed.
+    expect(page).toContain("Meeting the target needs that work cut by 61 %, to 6.6 µs.");
+    const fast = renderBenchmarks(summarize({ http: { ...http(30000, 600), cached: { rps: 50000, p50_us: 100, p99_us: 500, cpu_us_per_request: 19 }, static_answer: floor }, scaling: scaling() }, "now", machine, [0.5]), "");
+    expect(fast).toContain("That is within the budget.");
+    const older = renderBenchmarks(summarize({ http: http(30000, 600), scaling: scaling() }, "now", machine, [0.5]), "");
+    expect(older).toContain("| null node:http server replaying one signed answer of the authorizer's (no work: the floor) | not measured |");
+    expect(older).not.toContain("CPU budget");
   });
 
   it("renders results measured before the comparison existed, saying not measured", () => {

@@ -1,5 +1,5 @@
-import { mergeSections, notMeasured, summarize, type BenchResults } from "../../bench/results";
-import { context, http, machine } from "./fixtures";
+import { mergeSections, notMeasured, summarize, throughputBudget, type BenchResults } from "../../bench/results";
+import { context, http, machine, scaling } from "./fixtures";
 
 describe("the targets", () => {
   it("marks a target met or missed from the measured ratio, with the limits of the issue", () => {
@@ -24,6 +24,34 @@ describe("the targets", () => {
     const results = summarize({ http: { ...http(36000, 800), baseline: row(80000, 400), rounds } }, "now", machine, [0.5]);
     expect(results.targets[0]?.measured).toBe("0.5x (median of 3 pairs' ratios; medians 36000 / 80000 req/s; CPU per request 1x)");
     expect(results.targets[1]?.measured).toBe("2x (median of 3 pairs' ratios; medians 800 / 400 µs)");
+  });
+});
+
+describe("the throughput target's budget", () => {
+  const withFloor = { ...http(30000, 600), static_answer: { rps: 55000, p50_us: 90, p99_us: 420, cpu_us_per_request: 13.4 } };
+
+  it("gives the CPU the target allows, the replayed answer's floor, what is left, and the in-process work of the HTTP token's check", () => {
+    // The null server's 12 µs at 0.6x allows 20 µs; the floor takes 13.4, leaving 6.6 for the own work, which takes 30 - 13.4.
+    expect(throughputBudget({ http: withFloor, scaling: scaling() })).toEqual({
+      per_request_at_target_us: 20,
+      static_answer_us: 13.4,
+      left_us: 6.6,
+      own_work_us: 16.6,
+      token_grants: 100,
+      check_us: 10,
+      upstream_signing_us: 25,
+      in_process_us: 35,
+      authorizer_us: 30,
+    });
+    expect(summarize({ http: withFloor, scaling: scaling() }, "now", machine, [0.5]).throughput_budget?.left_us).toBe(6.6);
+  });
+
+  it("is absent without the replayed-answer row (older results), without the scaling section, or without a check of the HTTP token", () => {
+    expect(throughputBudget({ http: http(30000, 600), scaling: scaling() })).toBeUndefined();
+    expect(throughputBudget({ http: withFloor })).toBeUndefined();
+    expect(throughputBudget({ http: withFloor, scaling: { ...scaling(), check_us: { "1": 9, "1000": 12 } } })).toBeUndefined();
+    expect(throughputBudget({ http: { skipped: "wrk is not installed", context }, scaling: scaling() })).toBeUndefined();
+    expect(summarize({ http: http(30000, 600), scaling: scaling() }, "now", machine, [0.5])).not.toHaveProperty("throughput_budget");
   });
 });
 
