@@ -16,8 +16,6 @@ export const CLOSED_LOOP_ROUNDS = 5;
 export const CONNECTIONS = 8;
 /** Rates of the fixed-rate runs, requests per second. */
 export const FIXED_RATES = [1000, 5000] as const;
-/** Grants in the token of every request here (the last one matching): a scan would read them all. */
-export const HTTP_TOKEN_GRANTS = 100;
 /** The request: a GetObject the token's last grant allows (docs/benchmarks.md). */
 export const REQUEST_PATH = "/data/reports/q1.csv";
 /**
@@ -30,6 +28,8 @@ export interface HttpSetup {
   readonly mainJs: string;
   readonly jwksPath: string;
   readonly token: string;
+  /** Grants in `token`, the last one matching the request. */
+  readonly tokenGrants: number;
   /** Bound credentials for the same grants as `token`, and the binding keys that open them. */
   readonly bound: BoundClient;
   readonly dir: string;
@@ -62,9 +62,19 @@ export interface FixedRateRow {
   readonly sender_lag_p99_us: number;
 }
 
+/** One round of the closed-loop runs: each server once, back to back, all processes up throughout. */
+export interface ClosedLoopRound {
+  readonly baseline: ClosedLoopRow;
+  readonly cached: ClosedLoopRow;
+  /** The replayed answer (`static_answer`); absent from results measured before it ran in the rounds. */
+  readonly static_answer?: ClosedLoopRow;
+}
+
 export interface HttpResults {
   readonly seconds: number;
   readonly connections: number;
+  /** Grants in the token of every request (the last one matching). Absent from results measured before it was recorded (they used 100). */
+  readonly token_grants?: number;
   /** The null server and the authorizer's cache hits: each field the median of `rounds`. */
   readonly baseline: ClosedLoopRow;
   readonly cached: ClosedLoopRow;
@@ -74,7 +84,7 @@ export interface HttpResults {
    * ratio, so a disturbance of the machine weighs on one pair, not on one side of the comparison.
    * Absent from results measured before pairs were taken.
    */
-  readonly rounds?: readonly { readonly baseline: ClosedLoopRow; readonly cached: ClosedLoopRow }[];
+  readonly rounds?: readonly ClosedLoopRound[];
   readonly uncached: ClosedLoopRow;
   /**
    * Cache hits with no upstream signer: allowed checks answered unsigned, which S3 would refuse.
@@ -91,10 +101,12 @@ export interface HttpResults {
   readonly bound_header_signed?: ClosedLoopRow;
   /**
    * The floor under the cache-hit row: a node:http server answering every request with one of the
-   * authorizer's signed answers, replayed byte for byte (same headers, same 1 KB session token), and
-   * doing nothing else. What is left between it and the cache-hit row is the authorizer's own work:
-   * reading the check, judging, logging, counting and signing. Informative, not a target. Absent from
-   * results measured before it existed.
+   * authorizer's signed answers, replayed byte for byte (same headers, same 1 KB session token, same
+   * body), and doing nothing else; run in each round beside the other two, each field the median of
+   * the rounds. The CPU between it and the cache-hit row is the authorizer's beyond answering: its own
+   * work per check (reading it, judging, logging, counting, signing) and what the kernel spends
+   * because that work makes it slower. Informative, not a target. Absent from results measured before
+   * it existed.
    */
   readonly static_answer?: ClosedLoopRow;
   /** Authorizer RSS right after the cache-hit run, MiB. */
@@ -120,6 +132,12 @@ export function signedRequestHeaders(signed: Readonly<Record<string, string | un
   const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(signed)) if (value !== undefined) headers[name === "host" ? "Host" : name] = value;
   return { ...headers, "x-request-id": REQUEST_ID };
+}
+
+/** `items` rotated left by `by` places: round r of the closed loop runs the servers in this order. Pure. */
+export function rotated<T>(items: readonly T[], by: number): T[] {
+  const start = ((by % items.length) + items.length) % items.length;
+  return [...items.slice(start), ...items.slice(0, start)];
 }
 
 /** Each field's median over the rows (the middle one of an odd count, the mean of the middle two of an even one). */
@@ -156,15 +174,16 @@ async function withServer<T>(start: () => Promise<ServerProcess>, use: (server: 
 }
 
 /**
- * Checks one answer before a run: allowed, and signed for S3 by the bench task role (or, for the
+ * Checks one answer before a run (and returns it): allowed, and signed for S3 by the bench task role (or, for the
  * unsigned row, not signed), so a run can never publish one configuration's figures as another's.
  */
-export async function mustSign(name: string, url: string, headers: Readonly<Record<string, string>>, signed: boolean): Promise<readonly string[]> {
-  const answer = await new Promise<{ status: number; authorization: string | undefined; rawHeaders: string[] }>((resolve, reject) => {
+export async function mustSign(name: string, url: string, headers: Readonly<Record<string, string>>, signed: boolean): Promise<CheckAnswer> {
+  const answer = await new Promise<CheckAnswer & { status: number; authorization: string | undefined }>((resolve, reject) => {
     // A connection of its own (no keep-alive agent): a socket kept from the previous round may have been closed by the server.
     const request = get(url, { headers: { ...headers }, agent: false }, (response) => {
-      response.resume();
-      response.on("end", () => resolve({ status: response.statusCode ?? 0, authorization: response.headers.authorization, rawHeaders: response.rawHeaders }));
+      const chunks: Buffer[] = [];
+      response.on("data", (chunk: Buffer) => chunks.push(chunk));
+      response.on("end", () => resolve({ status: response.statusCode ?? 0, authorization: response.headers.authorization, rawHeaders: response.rawHeaders, body: Buffer.concat(chunks) }));
     });
     request.on("error", reject);
   });
@@ -172,7 +191,13 @@ export async function mustSign(name: string, url: string, headers: Readonly<Reco
   if (answer.status !== 200 || byTaskRole !== signed || (!signed && answer.authorization !== undefined)) {
     throw new Error(`${name}: expected a 200 ${signed ? "signed by the bench task role" : "without a signature"}, got ${answer.status} with authorization ${answer.authorization === undefined ? "absent" : "present"}`);
   }
-  return answer.rawHeaders;
+  return { rawHeaders: answer.rawHeaders, body: answer.body };
+}
+
+/** One answer of a check server: its headers as `rawHeaders` lists them, and its body. */
+export interface CheckAnswer {
+  readonly rawHeaders: readonly string[];
+  readonly body: Buffer;
 }
 
 /** Answer headers node:http adds to every answer of its own accord (RFC 9110 `Date`, and the connection's): a replay leaves them to Node. */
@@ -233,24 +258,27 @@ export async function runHttp(setup: HttpSetup): Promise<HttpResults> {
 
   const pairs = await withServer(startNullServer, (nullServer) =>
     withServer(authorizer(), async (authorizerServer) => {
-      const signedAnswer = replayableAnswerHeaders(await mustSign("authorizer", `${authorizerServer.url}${REQUEST_PATH}`, headers, true));
-      const rounds: { baseline: ClosedLoopRow; cached: ClosedLoopRow }[] = [];
-      for (let round = 0; round < (setup.quick ? 1 : CLOSED_LOOP_ROUNDS); round++) {
-        // Alternating which goes first, so a drift of the machine during the run favours neither.
-        const runNull = async () => closed(await load("null server", nullServer));
-        const runAuthorizer = async () => closed(await load("authorizer", authorizerServer, headers, true));
-        if (round % 2 === 0) {
-          const baselineRow = await runNull();
-          rounds.push({ baseline: baselineRow, cached: await runAuthorizer() });
-        } else {
-          const cachedRow = await runAuthorizer();
-          rounds.push({ baseline: await runNull(), cached: cachedRow });
-        }
-      }
-      return { rounds, signedAnswer, rss: authorizerServer.rssMiB(), fixed: [...(await rates("null", nullServer)), ...(await rates("authorizer", authorizerServer))] };
+      const answer = await mustSign("authorizer", `${authorizerServer.url}${REQUEST_PATH}`, headers, true);
+      return withServer(
+        () => startStaticAnswerServer({ headers: replayableAnswerHeaders(answer.rawHeaders), body: answer.body }),
+        async (floorServer) => {
+          const rounds: Required<ClosedLoopRound>[] = [];
+          for (let round = 0; round < (setup.quick ? 1 : CLOSED_LOOP_ROUNDS); round++) {
+            // The order rotates from round to round, so a drift of the machine during the run favours none.
+            const runs: Record<keyof ClosedLoopRound, () => Promise<ClosedLoopRow>> = {
+              baseline: async () => closed(await load("null server", nullServer)),
+              cached: async () => closed(await load("authorizer", authorizerServer, headers, true)),
+              static_answer: async () => closed(await load("null server replaying the authorizer's answer", floorServer)),
+            };
+            const measured: Partial<Record<keyof ClosedLoopRound, ClosedLoopRow>> = {};
+            for (const name of rotated(["baseline", "cached", "static_answer"] as const, round)) measured[name] = await runs[name]();
+            rounds.push(measured as Required<ClosedLoopRound>);
+          }
+          return { rounds, rss: authorizerServer.rssMiB(), fixed: [...(await rates("null", nullServer)), ...(await rates("authorizer", authorizerServer))] };
+        },
+      );
     }),
   );
-  const staticAnswer = await withServer(() => startStaticAnswerServer(pairs.signedAnswer), (server) => load("null server replaying the authorizer's answer", server));
   const bound = await withServer(
     authorizer({ [AUTHORIZER_VARIABLES.clientSignatures]: "required", [AUTHORIZER_VARIABLES.bindingKeysFile]: setup.bound.bindingKeysPath }),
     // Signed now, replayed for the whole run: inside the verifier's 15-minute clock skew throughout.
@@ -275,13 +303,14 @@ export async function runHttp(setup: HttpSetup): Promise<HttpResults> {
   return {
     seconds,
     connections: CONNECTIONS,
+    token_grants: setup.tokenGrants,
     baseline: medianRow(pairs.rounds.map((r) => r.baseline)),
     cached: medianRow(pairs.rounds.map((r) => r.cached)),
+    static_answer: medianRow(pairs.rounds.map((r) => r.static_answer)),
     rounds: pairs.rounds,
     uncached: closed(uncached),
     unsigned: closed(unsigned),
     bound_header_signed: closed(bound),
-    static_answer: closed(staticAnswer),
     rss_mib: round(pairs.rss),
     fixed_rate: pairs.fixed,
     profile: { seconds: profileSeconds, ...summarizeProfile(join(profileDir, profileFile), 12) },

@@ -124,13 +124,14 @@ export function startNullServer(): Promise<ServerProcess> {
 }
 
 /**
- * The floor of an answer: node:http answering every request 200 with `headers`, a flat
- * `[name, value, ...]` list as `writeHead` takes it (e.g. one answer of the authorizer's, replayed),
- * and an empty body, doing no other work. Node adds `Date` and `Connection` to each answer, as it
- * does to the authorizer's.
+ * The floor of an answer: node:http answering every request 200 with `answer.headers`, a flat
+ * `[name, value, ...]` list as `writeHead` takes it, and `answer.body` (e.g. one answer of the
+ * authorizer's, replayed), doing no other work. Node adds `Date`, `Connection` and `Keep-Alive` to
+ * each answer, as it does to the authorizer's; `headers` must not hold them.
  */
-export function startStaticAnswerServer(headers: readonly string[]): Promise<ServerProcess> {
-  return startNodeHttpServer(`(q, s) => { s.writeHead(200, ${JSON.stringify(headers)}); s.end(); }`);
+export function startStaticAnswerServer(answer: { readonly headers: readonly string[]; readonly body: Buffer }): Promise<ServerProcess> {
+  const body = JSON.stringify(answer.body.toString("base64"));
+  return startNodeHttpServer(`((h, b) => (q, s) => { s.writeHead(200, h); s.end(b); })(${JSON.stringify(answer.headers)}, Buffer.from(${body}, "base64"))`);
 }
 
 export interface AuthorizerProcessOptions {

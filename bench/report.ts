@@ -1,4 +1,4 @@
-import { HTTP_TOKEN_GRANTS, type ClosedLoopRow, type FixedRateRow, type HttpResults } from "./authorizer";
+import type { ClosedLoopRow, FixedRateRow, HttpResults } from "./authorizer";
 import type { DeleteObjectsResults } from "./delete-objects";
 import type { EndToEndResults, EndToEndRow } from "./end-to-end";
 import { LIMITS, type BenchResults, type ClientSignatureCost, type RunContext, type Skipped, type ThroughputBudget } from "./results";
@@ -22,6 +22,8 @@ const skipped = (section: object): section is Skipped => "skipped" in section;
 
 /** A fixed-rate p99 the sender's own lateness could account for half of: the machine's as much as the server's. */
 export const senderBound = (r: FixedRateRow) => 2 * r.sender_lag_p99_us >= r.p99_us;
+/** Grants in the HTTP section's token in results measured before the section recorded the count. */
+const TOKEN_GRANTS_BEFORE_RECORDED = 100;
 /** What a figure that results measured before it existed show instead. */
 export const NOT_MEASURED = "not measured";
 const UNSIGNED_HTTP_ROW = "authorizer, token cache hits, no upstream signer (not deployable: S3 refuses the unsigned request)";
@@ -34,11 +36,19 @@ function pairLines(http: HttpResults): string[] {
   const rounds = http.rounds;
   if (rounds === undefined || rounds.length < 2) return [];
   const list = (of: (pair: NonNullable<HttpResults["rounds"]>[number]) => number, digits: number) => rounds.map((pair) => of(pair).toFixed(digits)).join(", ");
+  const floors = rounds.flatMap((r) => (r.static_answer === undefined ? [] : [r.static_answer]));
+  const opening =
+    floors.length === rounds.length
+      ? `The null server, the authorizer and the replayed answer ran in ${rounds.length} rounds, one run each back to back, all three processes up throughout and the order rotating;`
+      : `The two servers ran in ${rounds.length} pairs of runs back to back, both processes up throughout and the order alternating;`;
   return [
-    `The two servers ran in ${rounds.length} pairs of runs back to back, both processes up throughout and the order alternating;`,
-    "each row above is the median of its runs, and each ratio the targets use is the median of the pairs' ratios:",
+    opening,
+    "those rows are each the median of their runs, and each ratio the targets use is the median of the pairs' ratios (the null server and the authorizer of one round):",
     `req/s ${list((p) => p.cached.rps / p.baseline.rps, 3)}; p99 ${list((p) => p.cached.p99_us / p.baseline.p99_us, 2)};`,
     `null server's CPU per request over the authorizer's ${list((p) => p.baseline.cpu_us_per_request / p.cached.cpu_us_per_request, 3)}.`,
+    ...(floors.length === rounds.length
+      ? [`The replayed answer's CPU per request by round: ${floors.map((f) => f.cpu_us_per_request).join(", ")} µs; its p99 over the null server's: ${list((p) => (p.static_answer as ClosedLoopRow).p99_us / p.baseline.p99_us, 2)}.`]
+      : []),
     "",
   ];
 }
@@ -51,7 +61,7 @@ function httpSection(http: HttpResults & { context: RunContext }): string[] {
     "",
     context(http.context),
     "",
-    `GET /data/reports/q1.csv with a token of ${HTTP_TOKEN_GRANTS} grants in \`x-amz-security-token\` (the last grant matches) and an`,
+    `GET /data/reports/q1.csv with a token of ${http.token_grants ?? TOKEN_GRANTS_BEFORE_RECORDED} grants in \`x-amz-security-token\` (the last grant matches) and an`,
     "`x-request-id` (Envoy always sends one), answered 200. The authorizer is the bundled container entry",
     ...(http.unsigned === undefined
       ? ["(`node main.js`: info-level JSON decision lines to /dev/null, EMF on, no upstream signer: signing is", "measured in-process below). The null server (node:http answering 200 with an empty body) gets the same"]
@@ -337,22 +347,29 @@ function deleteObjectsSection(d: DeleteObjectsResults & { context: RunContext })
   ];
 }
 
+const minute = (iso: string) => `${iso.slice(0, 16).replace("T", " ")} UTC`;
+
 /**
  * The throughput target's CPU budget in a paragraph, from the figures of this page's sections; none
- * when the results do not hold them. Says how much of the authorizer's own work per check the target
- * leaves room for.
+ * when the results do not hold them. Says how far the authorizer's CPU beyond answering is from what
+ * the target leaves for it.
  */
 export function budgetLines(b: ThroughputBudget | undefined): string[] {
   if (b === undefined) return [];
-  const cut = Math.ceil(100 * (1 - b.left_us / b.own_work_us));
+  const verdict =
+    b.left_us <= 0
+      ? "The floor alone takes more than the target allows, so no work of the authorizer's would fit."
+      : b.cut_percent === 0
+        ? "That is within the budget."
+        : `Meeting the target would need about ${b.cut_percent} % of it gone (an estimate: part of it is the kernel's, and grows as the authorizer slows).`;
   return [
-    `**The throughput target's CPU budget** (figures from the sections below). At ${LIMITS.throughputRatio}x of the null server the`,
-    `authorizer may spend ${us(b.per_request_at_target_us)} of CPU per request. The null server replaying one of its signed answers, doing`,
-    `nothing else, spends ${us(b.static_answer_us)}, so the authorizer's own work per check (reading it, judging, the log line, counting,`,
-    `signing) may take ${us(b.left_us)}. It takes ${us(b.own_work_us)} (${us(b.authorizer_us)} per request over HTTP, less that floor), of which`,
-    `${us(b.in_process_us)} is timed in-process without Node's HTTP handling or the kernel: \`Authorizer.check\` on a token-cache hit of`,
-    `the ${b.token_grants}-grant token, ${us(b.check_us)}, and the upstream SigV4 signature, ${us(b.upstream_signing_us)}.`,
-    b.own_work_us <= b.left_us ? "That is within the budget." : `Meeting the target needs that work cut by ${cut} %, to ${us(b.left_us)}.`,
+    `**The throughput target's CPU budget** (from the HTTP section measured ${minute(b.measured_at.http)} and the scaling section measured`,
+    `${minute(b.measured_at.scaling)}). At ${LIMITS.throughputRatio}x of the null server the authorizer may spend ${us(b.per_request_at_target_us)} of CPU per request. The`,
+    `null server replaying one of its signed answers, doing nothing else, spends ${us(b.static_answer_us)}, so the target leaves ${us(b.left_us)} for`,
+    `everything the authorizer does beyond answering. That takes ${us(b.own_work_us)} (its ${us(b.authorizer_us)} per request less the floor's): its own`,
+    "work per check (reading it, judging, the log line, counting, signing) and the kernel time that work adds. Timed in-process,",
+    `without Node's HTTP handling or the kernel, \`Authorizer.check\` on a token-cache hit of the ${b.token_grants}-grant token takes`,
+    `${us(b.check_us)} and the upstream SigV4 signature ${us(b.upstream_signing_us)}. ${verdict}`,
     "",
   ];
 }

@@ -1,9 +1,9 @@
-import { HTTP_TOKEN_GRANTS, type HttpResults } from "./authorizer";
+import type { HttpResults } from "./authorizer";
 import type { DeleteObjectsResults } from "./delete-objects";
 import type { EndToEndResults } from "./end-to-end";
 import type { ClientSignatureUs, ScalingResults } from "./scaling";
 import type { SoakResults } from "./soak";
-import { median } from "./stats";
+import { median, round } from "./stats";
 
 /** Where and when a section was measured. */
 export interface RunContext {
@@ -101,46 +101,59 @@ export interface ClientSignatureCost {
 /**
  * Where the throughput target's CPU budget goes, from the http and scaling sections: informative, not
  * a target. CPU per request predicts req/s for a CPU-bound server, so at LIMITS.throughputRatio the
- * authorizer may spend the null server's CPU per request over that ratio. All figures µs per request.
+ * authorizer may spend the null server's CPU per request over that ratio. Figures in µs of CPU per
+ * request unless named otherwise, rounded to 0.1 µs.
  */
 export interface ThroughputBudget {
+  /** When each section the figures come from was measured (`RunContext.measured_at`): they can be of different runs. */
+  readonly measured_at: { readonly http: string; readonly scaling: string };
   /** The null server's CPU per request over LIMITS.throughputRatio: what the target allows the authorizer. */
   readonly per_request_at_target_us: number;
-  /** The null server replaying one of the authorizer's signed answers (`static_answer`): the floor of any answer. */
+  /** The null server replaying one of the authorizer's signed answers (`static_answer`): the floor of a node:http answer. */
   readonly static_answer_us: number;
-  /** What the target leaves for the authorizer's own work per check: the two above, subtracted. */
+  /** What the target leaves for the authorizer beyond answering: the two above, subtracted (negative when the floor alone exceeds it). */
   readonly left_us: number;
-  /** The authorizer's own work per check over HTTP: its CPU per request on cache hits less the floor. */
+  /** The authorizer's CPU beyond answering: its CPU per request on cache hits less the floor's, at its own, lower request rate. */
   readonly own_work_us: number;
-  /** Grants in the token of the HTTP section, and so of the in-process check below. */
+  /** Percent of `own_work_us` that would have to go to meet the target, rounded up (from unrounded figures); 0 when it is within, 100 when nothing is left. */
+  readonly cut_percent: number;
+  /** Grants in the HTTP section's token (a count), and so in the in-process check below. */
   readonly token_grants: number;
   /** `Authorizer.check` on a token-cache hit (judging, log line, metrics), in-process, for that token. */
   readonly check_us: number;
   /** The upstream SigV4 signature of one allowed GET, in-process. */
   readonly upstream_signing_us: number;
-  /** The last two added: the part of the own work that is timed in-process, without Node's HTTP handling or the kernel. */
+  /** The last two added: the check's work timed in-process, without Node's HTTP handling or the kernel. */
   readonly in_process_us: number;
   /** The authorizer's measured CPU per request on cache hits over HTTP. */
   readonly authorizer_us: number;
 }
 
-/** The throughput target's budget, or undefined unless the http section holds the static-answer row and the scaling section the check of its token. Pure. */
+/**
+ * The throughput target's budget, or undefined unless the http section holds the replayed-answer row
+ * and its token's grant count, and the scaling section the check of a token of that many grants. Pure.
+ */
 export function throughputBudget(sections: BenchResults["sections"]): ThroughputBudget | undefined {
   const http = isMeasured<HttpResults>(sections.http) ? sections.http : undefined;
   const scaling = isMeasured<ScalingResults>(sections.scaling) ? sections.scaling : undefined;
-  const check = scaling?.check_us[String(HTTP_TOKEN_GRANTS)];
-  if (http?.static_answer === undefined || scaling === undefined || check === undefined) return undefined;
-  const tenth = (n: number) => Math.round(10 * n) / 10;
-  const perRequest = http.baseline.cpu_us_per_request / LIMITS.throughputRatio;
+  if (http?.static_answer === undefined || http.token_grants === undefined || scaling === undefined) return undefined;
+  const check = scaling.check_us[String(http.token_grants)];
+  if (check === undefined) return undefined;
+  const allowed = http.baseline.cpu_us_per_request / LIMITS.throughputRatio;
+  const left = allowed - http.static_answer.cpu_us_per_request;
+  const own = http.cached.cpu_us_per_request - http.static_answer.cpu_us_per_request;
+  const cut = own <= left ? 0 : left <= 0 ? 100 : Math.ceil((100 * (own - left)) / own);
   return {
-    per_request_at_target_us: tenth(perRequest),
+    measured_at: { http: http.context.measured_at, scaling: scaling.context.measured_at },
+    per_request_at_target_us: round(allowed),
     static_answer_us: http.static_answer.cpu_us_per_request,
-    left_us: tenth(perRequest - http.static_answer.cpu_us_per_request),
-    own_work_us: tenth(http.cached.cpu_us_per_request - http.static_answer.cpu_us_per_request),
-    token_grants: HTTP_TOKEN_GRANTS,
+    left_us: round(left),
+    own_work_us: round(own),
+    cut_percent: cut,
+    token_grants: http.token_grants,
     check_us: check,
     upstream_signing_us: scaling.upstream_signing_us,
-    in_process_us: tenth(check + scaling.upstream_signing_us),
+    in_process_us: round(check + scaling.upstream_signing_us),
     authorizer_us: http.cached.cpu_us_per_request,
   };
 }

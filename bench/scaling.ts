@@ -15,7 +15,7 @@ import type { SignedRequest } from "../src/sigv4/verify";
 import { mintToken } from "../src/token/mint";
 import { tokenPolicy } from "../src/token/policy";
 import { verifyToken } from "../src/token/verify";
-import { HTTP_TOKEN_GRANTS } from "./authorizer";
+import { grantsOf, HTTP_TOKEN_GRANTS } from "./grants";
 import { boundClient, headerSignedGet, presignedGet, type BoundClient } from "./bound-client";
 import { BENCH_S3_REGION, BENCH_TASK_ROLE } from "./processes";
 import { round } from "./stats";
@@ -74,10 +74,6 @@ const HOST = "gw.example.com";
 
 const request = (token: string, path: string): GatewayRequest => ({ method: "GET", path, headers: { host: HOST, "x-amz-security-token": token } });
 
-/** Grants that do not match, then the one that does, so a scan would read them all. */
-function grantsOf(count: number): string[] {
-  return [...Array.from({ length: count - 1 }, (_, i) => `read:data/other-${i}/`), "read:data/reports/"];
-}
 
 /**
  * `count` copies of `request` whose header values and target are new string objects each, as each

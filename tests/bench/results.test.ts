@@ -28,28 +28,45 @@ describe("the targets", () => {
 });
 
 describe("the throughput target's budget", () => {
-  const withFloor = { ...http(30000, 600), static_answer: { rps: 55000, p50_us: 90, p99_us: 420, cpu_us_per_request: 13.4 } };
+  const row = (cpu: number) => ({ rps: 50000, p50_us: 90, p99_us: 420, cpu_us_per_request: cpu });
+  const withFloor = (floorCpu = 13.4, cachedCpu = 30) => ({ ...http(30000, 600), token_grants: 100, static_answer: row(floorCpu), cached: row(cachedCpu) });
+  const scalingAt = { ...scaling(), context: { ...context, measured_at: "2026-11-30T12:04:00.000Z" } };
 
-  it("gives the CPU the target allows, the replayed answer's floor, what is left, and the in-process work of the HTTP token's check", () => {
-    // The null server's 12 µs at 0.6x allows 20 µs; the floor takes 13.4, leaving 6.6 for the own work, which takes 30 - 13.4.
-    expect(throughputBudget({ http: withFloor, scaling: scaling() })).toEqual({
+  it("gives the CPU the target allows, the replayed answer's floor, what is left, the CPU beyond answering and the in-process check of the HTTP token", () => {
+    // The null server's 12 µs at 0.6x allows 20 µs; the floor takes 13.4, leaving 6.6; the authorizer's 30 is 16.6 beyond it.
+    expect(throughputBudget({ http: withFloor(), scaling: scalingAt })).toEqual({
+      measured_at: { http: "2026-11-30T12:00:00.000Z", scaling: "2026-11-30T12:04:00.000Z" },
       per_request_at_target_us: 20,
       static_answer_us: 13.4,
       left_us: 6.6,
       own_work_us: 16.6,
+      cut_percent: 61,
       token_grants: 100,
       check_us: 10,
       upstream_signing_us: 25,
       in_process_us: 35,
       authorizer_us: 30,
     });
-    expect(summarize({ http: withFloor, scaling: scaling() }, "now", machine, [0.5]).throughput_budget?.left_us).toBe(6.6);
+    expect(summarize({ http: withFloor(), scaling: scaling() }, "now", machine, [0.5]).throughput_budget?.left_us).toBe(6.6);
   });
 
-  it("is absent without the replayed-answer row (older results), without the scaling section, or without a check of the HTTP token", () => {
-    expect(throughputBudget({ http: http(30000, 600), scaling: scaling() })).toBeUndefined();
-    expect(throughputBudget({ http: withFloor })).toBeUndefined();
-    expect(throughputBudget({ http: withFloor, scaling: { ...scaling(), check_us: { "1": 9, "1000": 12 } } })).toBeUndefined();
+  it("rounds the cut up from the unrounded figures, and says 0 within the budget and 100 when the floor alone exceeds it", () => {
+    // Allowed 20, floor 13.44: left 6.56 (shown 6.6), beyond answering 16.56: 60.39 % must go, shown 61 (from the rounded 6.6 it would be 60.2, still 61).
+    expect(throughputBudget({ http: withFloor(13.44, 30), scaling: scaling() })?.cut_percent).toBe(61);
+    // Allowed 20, floor 10: left 10; beyond answering 10.05 needs about 0.5 % gone, which rounds up to 1, never down to 0.
+    expect(throughputBudget({ http: withFloor(10, 20.05), scaling: scaling() })?.cut_percent).toBe(1);
+    expect(throughputBudget({ http: withFloor(10, 19), scaling: scaling() })?.cut_percent).toBe(0);
+    expect(throughputBudget({ http: withFloor(21, 30), scaling: scaling() })).toMatchObject({ left_us: -1, cut_percent: 100 });
+    // A noisy floor above the authorizer: nothing beyond answering, within the budget.
+    expect(throughputBudget({ http: withFloor(19, 18), scaling: scaling() })).toMatchObject({ own_work_us: -1, cut_percent: 0 });
+  });
+
+  it("is absent without the replayed-answer row or the token's grant count (older results), the scaling section, or a check of a token of that many grants", () => {
+    const { token_grants: _, ...withoutCount } = withFloor();
+    expect(throughputBudget({ http: withoutCount, scaling: scaling() })).toBeUndefined();
+    expect(throughputBudget({ http: { ...http(30000, 600), token_grants: 100 }, scaling: scaling() })).toBeUndefined();
+    expect(throughputBudget({ http: withFloor() })).toBeUndefined();
+    expect(throughputBudget({ http: { ...withFloor(), token_grants: 10 }, scaling: scaling() })).toBeUndefined();
     expect(throughputBudget({ http: { skipped: "wrk is not installed", context }, scaling: scaling() })).toBeUndefined();
     expect(summarize({ http: http(30000, 600), scaling: scaling() }, "now", machine, [0.5])).not.toHaveProperty("throughput_budget");
   });
