@@ -9,8 +9,12 @@ import { BENCH_TASK_ROLE, startAuthorizer, startNullServer, startStaticAnswerSer
 import { median, round } from "./stats";
 import { wrk, type WrkResult } from "./wrk";
 
-/** Pairs of closed-loop runs (null server, authorizer) in a full run; `--quick` takes one. */
-export const CLOSED_LOOP_ROUNDS = 5;
+/**
+ * Rounds of closed-loop runs in a full run, each running the null server, the authorizer and the
+ * replayed answer once: six, so that each server takes each place twice and each comes before each
+ * other as often as after (`roundOrder`). `--quick` takes one.
+ */
+export const CLOSED_LOOP_ROUNDS = 6;
 
 /** Connections of the closed-loop runs (wrk -t1). */
 export const CONNECTIONS = 8;
@@ -79,10 +83,11 @@ export interface HttpResults {
   readonly baseline: ClosedLoopRow;
   readonly cached: ClosedLoopRow;
   /**
-   * The closed-loop runs in pairs, null server and authorizer back to back (the order alternating),
-   * both processes up throughout: a ratio is taken within each pair and the targets use the median
-   * ratio, so a disturbance of the machine weighs on one pair, not on one side of the comparison.
-   * Absent from results measured before pairs were taken.
+   * The closed-loop runs in rounds, every process up throughout: a ratio is taken within each round
+   * and the targets use the median ratio, so a disturbance of the machine weighs on one round, not on
+   * one side of the comparison. Rounds measured before the replayed answer existed are pairs of the
+   * null server and the authorizer, the order alternating; since, three servers in each order in turn
+   * (`roundOrder`). Absent from results measured before pairs were taken.
    */
   readonly rounds?: readonly ClosedLoopRound[];
   readonly uncached: ClosedLoopRow;
@@ -103,7 +108,7 @@ export interface HttpResults {
    * The floor under the cache-hit row: a node:http server answering every request with one of the
    * authorizer's signed answers, replayed byte for byte (same headers, same 1 KB session token, same
    * body), and doing nothing else; run in each round beside the other two, each field the median of
-   * the rounds. The CPU between it and the cache-hit row is the authorizer's beyond answering: its own
+   * the rounds (one run after the rounds in the first results that held it). The CPU between it and the cache-hit row is the authorizer's beyond answering: its own
    * work per check (reading it, judging, logging, counting, signing) and what the kernel spends
    * because that work makes it slower. Informative, not a target. Absent from results measured before
    * it existed.
@@ -134,10 +139,20 @@ export function signedRequestHeaders(signed: Readonly<Record<string, string | un
   return { ...headers, "x-request-id": REQUEST_ID };
 }
 
-/** `items` rotated left by `by` places: round r of the closed loop runs the servers in this order. Pure. */
-export function rotated<T>(items: readonly T[], by: number): T[] {
-  const start = ((by % items.length) + items.length) % items.length;
-  return [...items.slice(start), ...items.slice(0, start)];
+/** Every order of `items`, each once: n! lists, the first `items` itself. Pure. */
+export function permutations<T>(items: readonly T[]): T[][] {
+  if (items.length <= 1) return [[...items]];
+  return items.flatMap((item, i) => permutations([...items.slice(0, i), ...items.slice(i + 1)]).map((rest) => [item, ...rest]));
+}
+
+/**
+ * The order of round `round` of the closed loop: the orders of `servers` in turn, so that over
+ * n! rounds each server takes each place equally often and each comes before each other as often as
+ * after. Pure.
+ */
+export function roundOrder<T>(servers: readonly T[], round: number): T[] {
+  const orders = permutations(servers);
+  return orders[((round % orders.length) + orders.length) % orders.length] as T[];
 }
 
 /** Each field's median over the rows (the middle one of an odd count, the mean of the middle two of an even one). */
@@ -264,14 +279,14 @@ export async function runHttp(setup: HttpSetup): Promise<HttpResults> {
         async (floorServer) => {
           const rounds: Required<ClosedLoopRound>[] = [];
           for (let round = 0; round < (setup.quick ? 1 : CLOSED_LOOP_ROUNDS); round++) {
-            // The order rotates from round to round, so a drift of the machine during the run favours none.
+            // Each round a different order of the three, so a drift of the machine during the run favours none.
             const runs: Record<keyof ClosedLoopRound, () => Promise<ClosedLoopRow>> = {
               baseline: async () => closed(await load("null server", nullServer)),
               cached: async () => closed(await load("authorizer", authorizerServer, headers, true)),
               static_answer: async () => closed(await load("null server replaying the authorizer's answer", floorServer)),
             };
             const measured: Partial<Record<keyof ClosedLoopRound, ClosedLoopRow>> = {};
-            for (const name of rotated(["baseline", "cached", "static_answer"] as const, round)) measured[name] = await runs[name]();
+            for (const name of roundOrder(["baseline", "cached", "static_answer"] as const, round)) measured[name] = await runs[name]();
             rounds.push(measured as Required<ClosedLoopRound>);
           }
           return { rounds, rss: authorizerServer.rssMiB(), fixed: [...(await rates("null", nullServer)), ...(await rates("authorizer", authorizerServer))] };

@@ -39,7 +39,7 @@ function pairLines(http: HttpResults): string[] {
   const floors = rounds.flatMap((r) => (r.static_answer === undefined ? [] : [r.static_answer]));
   const opening =
     floors.length === rounds.length
-      ? `The null server, the authorizer and the replayed answer ran in ${rounds.length} rounds, one run each back to back, all three processes up throughout and the order rotating;`
+      ? `The null server, the authorizer and the replayed answer ran in ${rounds.length} rounds, one run each back to back, all three processes up throughout and each round in another order;`
       : `The two servers ran in ${rounds.length} pairs of runs back to back, both processes up throughout and the order alternating;`;
   return [
     opening,
@@ -352,24 +352,27 @@ const minute = (iso: string) => `${iso.slice(0, 16).replace("T", " ")} UTC`;
 /**
  * The throughput target's CPU budget in a paragraph, from the figures of this page's sections; none
  * when the results do not hold them. Says how far the authorizer's CPU beyond answering is from what
- * the target leaves for it.
+ * the target leaves for it, and never prints a negative amount.
  */
 export function budgetLines(b: ThroughputBudget | undefined): string[] {
   if (b === undefined) return [];
-  const verdict =
-    b.left_us <= 0
-      ? "The floor alone takes more than the target allows, so no work of the authorizer's would fit."
-      : b.cut_percent === 0
-        ? "That is within the budget."
-        : `Meeting the target would need about ${b.cut_percent} % of it gone (an estimate: part of it is the kernel's, and grows as the authorizer slows).`;
+  // One sentence a line: Markdown joins them into one paragraph.
   return [
-    `**The throughput target's CPU budget** (from the HTTP section measured ${minute(b.measured_at.http)} and the scaling section measured`,
-    `${minute(b.measured_at.scaling)}). At ${LIMITS.throughputRatio}x of the null server the authorizer may spend ${us(b.per_request_at_target_us)} of CPU per request. The`,
-    `null server replaying one of its signed answers, doing nothing else, spends ${us(b.static_answer_us)}, so the target leaves ${us(b.left_us)} for`,
-    `everything the authorizer does beyond answering. That takes ${us(b.own_work_us)} (its ${us(b.authorizer_us)} per request less the floor's): its own`,
-    "work per check (reading it, judging, the log line, counting, signing) and the kernel time that work adds. Timed in-process,",
-    `without Node's HTTP handling or the kernel, \`Authorizer.check\` on a token-cache hit of the ${b.token_grants}-grant token takes`,
-    `${us(b.check_us)} and the upstream SigV4 signature ${us(b.upstream_signing_us)}. ${verdict}`,
+    `**The throughput target's CPU budget**, from the HTTP section measured ${minute(b.measured_at.http)} and the scaling section measured ${minute(b.measured_at.scaling)}.`,
+    ...(b.rounds > 1 ? [`Each figure from the closed loop is the median over its ${b.rounds} rounds of that round's own figure, so they need not add up exactly.`] : []),
+    `At ${LIMITS.throughputRatio}x of the null server the authorizer may spend ${us(b.per_request_at_target_us)} of CPU per request.`,
+    b.left_us > 0
+      ? `The null server replaying one of its signed answers, doing nothing else, spends ${us(b.static_answer_us)}, which leaves ${us(b.left_us)} for everything the authorizer does beyond answering.`
+      : `The null server replaying one of its signed answers, doing nothing else, spends ${us(b.static_answer_us)}: as much as the target allows, or more.`,
+    b.own_work_us > 0
+      ? `The authorizer spends ${us(b.authorizer_us)}, ${us(b.own_work_us)} beyond answering: its own work per check (reading it, judging, the log line, counting, signing) and the kernel time that work adds.`
+      : `The authorizer spends ${us(b.authorizer_us)}, no more than the floor.`,
+    `Timed in-process, without Node's HTTP handling or the kernel, \`Authorizer.check\` on a token-cache hit of the ${b.token_grants}-grant token takes ${us(b.check_us)} and the upstream SigV4 signature ${us(b.upstream_signing_us)}.`,
+    b.cut_percent === 0
+      ? "That is within the budget."
+      : b.left_us > 0
+        ? `Meeting the target would need about ${b.cut_percent} % of the CPU beyond answering gone (an estimate: part of it is the kernel's, and grows as the authorizer slows).`
+        : "No work of the authorizer's fits beside the floor.",
     "",
   ];
 }

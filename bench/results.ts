@@ -101,21 +101,29 @@ export interface ClientSignatureCost {
 /**
  * Where the throughput target's CPU budget goes, from the http and scaling sections: informative, not
  * a target. CPU per request predicts req/s for a CPU-bound server, so at LIMITS.throughputRatio the
- * authorizer may spend the null server's CPU per request over that ratio. Figures in µs of CPU per
- * request unless named otherwise, rounded to 0.1 µs.
+ * authorizer may spend the null server's CPU per request over that ratio. Like the targets' ratios,
+ * every figure from the closed loop is worked out within each round and then the median taken over
+ * the rounds, so the medians need not add up exactly. Figures in µs of CPU per request unless named
+ * otherwise, rounded to 0.1 µs.
  */
 export interface ThroughputBudget {
   /** When each section the figures come from was measured (`RunContext.measured_at`): they can be of different runs. */
   readonly measured_at: { readonly http: string; readonly scaling: string };
+  /** Rounds the closed-loop figures are medians of (a count; 1 for results whose floor ran once, after the rounds). */
+  readonly rounds: number;
   /** The null server's CPU per request over LIMITS.throughputRatio: what the target allows the authorizer. */
   readonly per_request_at_target_us: number;
   /** The null server replaying one of the authorizer's signed answers (`static_answer`): the floor of a node:http answer. */
   readonly static_answer_us: number;
-  /** What the target leaves for the authorizer beyond answering: the two above, subtracted (negative when the floor alone exceeds it). */
+  /** What the target leaves for the authorizer beyond answering: the allowance less the floor (0 or less when the floor alone takes it all). */
   readonly left_us: number;
   /** The authorizer's CPU beyond answering: its CPU per request on cache hits less the floor's, at its own, lower request rate. */
   readonly own_work_us: number;
-  /** Percent of `own_work_us` that would have to go to meet the target, rounded up (from unrounded figures); 0 when it is within, 100 when nothing is left. */
+  /**
+   * Percent of `own_work_us` that would have to go to meet the target, from unrounded figures, its
+   * median over the rounds rounded up: 0 in a round where the authorizer is within the allowance,
+   * 100 in one where the floor alone takes it all and the authorizer more.
+   */
   readonly cut_percent: number;
   /** Grants in the HTTP section's token (a count), and so in the in-process check below. */
   readonly token_grants: number;
@@ -129,6 +137,12 @@ export interface ThroughputBudget {
   readonly authorizer_us: number;
 }
 
+/** Percent of `own` CPU beyond answering that must go to fit in `left`; see ThroughputBudget.cut_percent. */
+function cutPercent(own: number, left: number): number {
+  if (own <= left) return 0;
+  return left <= 0 ? 100 : (100 * (own - left)) / own;
+}
+
 /**
  * The throughput target's budget, or undefined unless the http section holds the replayed-answer row
  * and its token's grant count, and the scaling section the check of a token of that many grants. Pure.
@@ -139,22 +153,28 @@ export function throughputBudget(sections: BenchResults["sections"]): Throughput
   if (http?.static_answer === undefined || http.token_grants === undefined || scaling === undefined) return undefined;
   const check = scaling.check_us[String(http.token_grants)];
   if (check === undefined) return undefined;
-  const allowed = http.baseline.cpu_us_per_request / LIMITS.throughputRatio;
-  const left = allowed - http.static_answer.cpu_us_per_request;
-  const own = http.cached.cpu_us_per_request - http.static_answer.cpu_us_per_request;
-  const cut = own <= left ? 0 : left <= 0 ? 100 : Math.ceil((100 * (own - left)) / own);
+  const inRounds = (http.rounds ?? []).flatMap((r) => (r.static_answer === undefined ? [] : [{ ...r, static_answer: r.static_answer }]));
+  const rounds = inRounds.length > 0 && inRounds.length === http.rounds?.length ? inRounds : [{ baseline: http.baseline, cached: http.cached, static_answer: http.static_answer }];
+  const each = rounds.map((r) => {
+    const allowed = r.baseline.cpu_us_per_request / LIMITS.throughputRatio;
+    const floor = r.static_answer.cpu_us_per_request;
+    const own = r.cached.cpu_us_per_request - floor;
+    return { allowed, floor, left: allowed - floor, own, cut: cutPercent(own, allowed - floor), authorizer: r.cached.cpu_us_per_request };
+  });
+  const mid = (field: keyof (typeof each)[number]) => median(each.map((e) => e[field]));
   return {
     measured_at: { http: http.context.measured_at, scaling: scaling.context.measured_at },
-    per_request_at_target_us: round(allowed),
-    static_answer_us: http.static_answer.cpu_us_per_request,
-    left_us: round(left),
-    own_work_us: round(own),
-    cut_percent: cut,
+    rounds: rounds.length,
+    per_request_at_target_us: round(mid("allowed")),
+    static_answer_us: round(mid("floor")),
+    left_us: round(mid("left")),
+    own_work_us: round(mid("own")),
+    cut_percent: Math.ceil(mid("cut")),
     token_grants: http.token_grants,
     check_us: check,
     upstream_signing_us: scaling.upstream_signing_us,
     in_process_us: round(check + scaling.upstream_signing_us),
-    authorizer_us: http.cached.cpu_us_per_request,
+    authorizer_us: round(mid("authorizer")),
   };
 }
 

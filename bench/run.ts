@@ -38,13 +38,13 @@ makes the run exit 1.
 /** The HTTP section's grants, the last one matching the benchmark request: a scan would read them all. */
 const GRANTS = grantsOf(HTTP_TOKEN_GRANTS);
 
-/** The checkout's commit and whether tracked files other than the bench's outputs differ from it; undefined outside a git checkout. */
+/** The checkout's commit and whether tracked files other than the bench's outputs and prose (docs/, Markdown) differ from it; undefined outside a git checkout. */
 function commit(): RunContext["commit"] {
   const git = (...args: string[]) => spawnSync("git", args, { cwd: ROOT, encoding: "utf8" });
   const head = git("rev-parse", "--short=12", "HEAD");
   if (head.status !== 0) return undefined;
-  // The bench's own outputs are not the code measured: a run after a run is not "dirty".
-  const changed = git("status", "--porcelain", "--untracked-files=no", "--", ".", ":!bench/results", `:!docs/benchmarks.md`, `:!docs/${SOAK_SVG}`);
+  // The bench's own outputs and the prose (its analysis, the docs) are not the code measured: a run after a run, or beside an edit of the docs, is not "dirty".
+  const changed = git("status", "--porcelain", "--untracked-files=no", "--", ".", ":!bench/results", ":!docs", ":!*.md");
   return { sha: head.stdout.trim(), dirty: changed.stdout.trim() !== "" };
 }
 
@@ -94,9 +94,10 @@ function printTable(results: BenchResults): void {
   if (budget) {
     lines.push(
       "",
-      `CPU per request at the ${LIMITS.throughputRatio}x target: ${budget.per_request_at_target_us} µs; the null server replaying a signed answer ${budget.static_answer_us} µs,`,
-      `leaving ${budget.left_us} µs for the authorizer beyond answering, which takes ${budget.own_work_us} µs (check and signature in-process: ${budget.in_process_us} µs);`,
-      budget.cut_percent === 0 ? "within the budget" : `about ${budget.cut_percent} % of it would have to go`,
+      `CPU per request at the ${LIMITS.throughputRatio}x target (http measured ${budget.measured_at.http.slice(11, 16)}, scaling ${budget.measured_at.scaling.slice(11, 16)} UTC; medians over ${budget.rounds} round(s)):`,
+      `  allowed ${budget.per_request_at_target_us} µs; the null server replaying a signed answer ${budget.static_answer_us} µs; left ${Math.max(budget.left_us, 0)} µs`,
+      `  the authorizer ${budget.authorizer_us} µs, ${Math.max(budget.own_work_us, 0)} µs beyond answering (check and signature in-process: ${budget.in_process_us} µs)`,
+      `  ${budget.cut_percent === 0 ? "within the budget" : `about ${budget.cut_percent} % of the CPU beyond answering would have to go`}`,
     );
   }
   if (http && !("skipped" in http)) {

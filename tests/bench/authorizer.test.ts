@@ -1,6 +1,6 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { medianRow, mustSign, replayableAnswerHeaders, requestHeaders, rotated, signedRequestHeaders } from "../../bench/authorizer";
+import { CLOSED_LOOP_ROUNDS, medianRow, mustSign, permutations, replayableAnswerHeaders, requestHeaders, roundOrder, signedRequestHeaders } from "../../bench/authorizer";
 import { BENCH_TASK_ROLE, startStaticAnswerServer } from "../../bench/processes";
 
 describe("the headers wrk sends", () => {
@@ -88,8 +88,28 @@ describe("the check answer a run starts from", () => {
 });
 
 describe("the order of the servers in a round", () => {
-  it("starts one place later each round and keeps every server once", () => {
-    const servers = ["null", "authorizer", "floor"] as const;
-    expect([0, 1, 2, 3].map((round) => rotated(servers, round).join(" "))).toEqual(["null authorizer floor", "authorizer floor null", "floor null authorizer", "null authorizer floor"]);
+  const servers = ["null", "authorizer", "floor"] as const;
+  const orders = Array.from({ length: CLOSED_LOOP_ROUNDS }, (_, round) => roundOrder(servers, round));
+
+  it("runs every server once in each round", () => {
+    for (const order of orders) expect([...order].sort()).toEqual([...servers].sort());
+  });
+
+  it("puts each server in each place equally often over a full run", () => {
+    for (const server of servers) {
+      for (let place = 0; place < servers.length; place++) expect(orders.filter((order) => order[place] === server)).toHaveLength(CLOSED_LOOP_ROUNDS / servers.length);
+    }
+  });
+
+  it("runs each server before each other as often as after", () => {
+    for (const a of servers) {
+      for (const b of servers.filter((s) => s !== a)) expect(orders.filter((order) => order.indexOf(a) < order.indexOf(b))).toHaveLength(CLOSED_LOOP_ROUNDS / 2);
+    }
+  });
+
+  it("lists every order once, and starts the next cycle after the last", () => {
+    expect(new Set(permutations([1, 2, 3, 4]).map((p) => p.join()))).toHaveProperty("size", 24);
+    expect(roundOrder(servers, 6)).toEqual(roundOrder(servers, 0));
+    expect(permutations([])).toEqual([[]]);
   });
 });

@@ -15,7 +15,7 @@ function fetchAnswer(url: string): Promise<{ status: number; rawHeaders: string[
 
 describe("the server replaying an answer", () => {
   const headers = ["authorization", "AWS4-HMAC-SHA256 Credential=ASIAEXAMPLE/20261130/eu-west-1/s3/aws4_request", "x-amz-security-token", "t".repeat(1024), "content-length", "4"];
-  /** Every byte value but CR and LF, so the body's encoding into the server's source is exercised. */
+  /** Bytes a JavaScript string literal would need escaped (NUL, quote, backslash) and one above 0x7f: the body's way into the server's source must keep them all. */
   const body = Buffer.from([0x00, 0x22, 0x5c, 0xff]);
 
   it("answers every request 200 with exactly the given headers and body, plus only node:http's Date and Connection, once each", async () => {

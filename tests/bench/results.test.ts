@@ -36,6 +36,7 @@ describe("the throughput target's budget", () => {
     // The null server's 12 µs at 0.6x allows 20 µs; the floor takes 13.4, leaving 6.6; the authorizer's 30 is 16.6 beyond it.
     expect(throughputBudget({ http: withFloor(), scaling: scalingAt })).toEqual({
       measured_at: { http: "2026-11-30T12:00:00.000Z", scaling: "2026-11-30T12:04:00.000Z" },
+      rounds: 1,
       per_request_at_target_us: 20,
       static_answer_us: 13.4,
       left_us: 6.6,
@@ -50,15 +51,26 @@ describe("the throughput target's budget", () => {
     expect(summarize({ http: withFloor(), scaling: scaling() }, "now", machine, [0.5]).throughput_budget?.left_us).toBe(6.6);
   });
 
-  it("rounds the cut up from the unrounded figures, and says 0 within the budget and 100 when the floor alone exceeds it", () => {
-    // Allowed 20, floor 13.44: left 6.56 (shown 6.6), beyond answering 16.56: 60.39 % must go, shown 61 (from the rounded 6.6 it would be 60.2, still 61).
-    expect(throughputBudget({ http: withFloor(13.44, 30), scaling: scaling() })?.cut_percent).toBe(61);
+  it("works each figure out within a round and takes the median over the rounds, as the targets' ratios are", () => {
+    const cpu = (baseline: number, cached: number, floor: number) => ({ baseline: row(baseline), cached: row(cached), static_answer: row(floor) });
+    // Allowances 20, 20, 25; floors 13, 16, 14; left 7, 4, 11; beyond answering 17, 12, 17; cuts 58.8, 66.7, 35.3 %.
+    const rounds = [cpu(12, 30, 13), cpu(12, 28, 16), cpu(15, 31, 14)];
+    const budget = throughputBudget({ http: { ...withFloor(), rounds }, scaling: scaling() });
+    // The median of the lefts is 7, where the medians' difference (20 - 14) would say 6.
+    expect(budget).toMatchObject({ rounds: 3, per_request_at_target_us: 20, static_answer_us: 14, left_us: 7, own_work_us: 17, cut_percent: 59, authorizer_us: 30 });
+    // Rounds from before the floor ran in them: the floor's single row against the rows' medians.
+    expect(throughputBudget({ http: { ...withFloor(), rounds: rounds.map(({ baseline, cached }) => ({ baseline, cached })) }, scaling: scaling() })).toMatchObject({ rounds: 1, left_us: 6.6 });
+  });
+
+  it("works the cut out from unrounded figures and rounds it up, 0 within the budget and 100 when the floor alone takes it all", () => {
+    // Allowed 20, floor 16: left 4; beyond answering 10.04, so 60.16 % must go: 61. From the rounded 10.0 it would be 60.
+    expect(throughputBudget({ http: withFloor(16, 26.04), scaling: scaling() })).toMatchObject({ own_work_us: 10, cut_percent: 61 });
     // Allowed 20, floor 10: left 10; beyond answering 10.05 needs about 0.5 % gone, which rounds up to 1, never down to 0.
     expect(throughputBudget({ http: withFloor(10, 20.05), scaling: scaling() })?.cut_percent).toBe(1);
     expect(throughputBudget({ http: withFloor(10, 19), scaling: scaling() })?.cut_percent).toBe(0);
     expect(throughputBudget({ http: withFloor(21, 30), scaling: scaling() })).toMatchObject({ left_us: -1, cut_percent: 100 });
-    // A noisy floor above the authorizer: nothing beyond answering, within the budget.
-    expect(throughputBudget({ http: withFloor(19, 18), scaling: scaling() })).toMatchObject({ own_work_us: -1, cut_percent: 0 });
+    // The floor above the allowance but the authorizer cheaper still: within the budget.
+    expect(throughputBudget({ http: withFloor(21, 19), scaling: scaling() })).toMatchObject({ own_work_us: -2, cut_percent: 0 });
   });
 
   it("is absent without the replayed-answer row or the token's grant count (older results), the scaling section, or a check of a token of that many grants", () => {
