@@ -86,8 +86,9 @@ export interface HttpResults {
    * The closed-loop runs in rounds, every process up throughout: a ratio is taken within each round
    * and the targets use the median ratio, so a disturbance of the machine weighs on one round, not on
    * one side of the comparison. Rounds measured before the replayed answer existed are pairs of the
-   * null server and the authorizer, the order alternating; since, three servers in each order in turn
-   * (`roundOrder`). Absent from results measured before pairs were taken.
+   * null server and the authorizer, the order alternating; the first with the floor in them, five
+   * rounds of the three rotating; since, six rounds, one in each order (`roundOrder`). Absent from
+   * results measured before pairs were taken.
    */
   readonly rounds?: readonly ClosedLoopRound[];
   readonly uncached: ClosedLoopRow;

@@ -39,7 +39,7 @@ function pairLines(http: HttpResults): string[] {
   const floors = rounds.flatMap((r) => (r.static_answer === undefined ? [] : [r.static_answer]));
   const opening =
     floors.length === rounds.length
-      ? `The null server, the authorizer and the replayed answer ran in ${rounds.length} rounds, one run each back to back, all three processes up throughout and each round in another order;`
+      ? `The null server, the authorizer and the replayed answer ran in ${rounds.length} rounds, one run each back to back, all three processes up throughout and the order changing from round to round;`
       : `The two servers ran in ${rounds.length} pairs of runs back to back, both processes up throughout and the order alternating;`;
   return [
     opening,
@@ -111,7 +111,8 @@ function httpSection(http: HttpResults & { context: RunContext }): string[] {
     "The replayed-answer row is informative, not a target: a node:http server like the null server answers every",
     "request with the headers of one signed answer the authorizer gave (its signature, `x-amz-date`, payload hash and",
     "the 1 KB session token, byte for byte) and does nothing else. The gap from it to the cache-hit row is the",
-    "authorizer's own work per check: reading the check, judging, the decision log line, counting and signing.",
+    "authorizer's own work per check (reading the check, judging, the decision log line, counting and signing) and the",
+    "kernel time that work adds.",
     "",
     "The bound-token row is informative, not a target: the authorizer runs with `RAJEE_CLIENT_SIGNATURES=required`",
     "and its binding keys, and wrk replays one GET header-signed by SDK v3's signer (`@smithy/signature-v4`) with the",

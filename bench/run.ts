@@ -94,7 +94,7 @@ function printTable(results: BenchResults): void {
   if (budget) {
     lines.push(
       "",
-      `CPU per request at the ${LIMITS.throughputRatio}x target (http measured ${budget.measured_at.http.slice(11, 16)}, scaling ${budget.measured_at.scaling.slice(11, 16)} UTC; medians over ${budget.rounds} round(s)):`,
+      `CPU per request at the ${LIMITS.throughputRatio}x target (http measured ${budget.measured_at.http.slice(11, 16)}, scaling ${budget.measured_at.scaling.slice(11, 16)} UTC; ${budget.rounds > 1 ? `medians over ${budget.rounds} rounds, each worked out within its round` : "the floor from one run"}):`,
       `  allowed ${budget.per_request_at_target_us} µs; the null server replaying a signed answer ${budget.static_answer_us} µs; left ${Math.max(budget.left_us, 0)} µs`,
       `  the authorizer ${budget.authorizer_us} µs, ${Math.max(budget.own_work_us, 0)} µs beyond answering (check and signature in-process: ${budget.in_process_us} µs)`,
       `  ${budget.cut_percent === 0 ? "within the budget" : `about ${budget.cut_percent} % of the CPU beyond answering would have to go`}`,

@@ -58,6 +58,11 @@ describe("the throughput target's budget", () => {
     const budget = throughputBudget({ http: { ...withFloor(), rounds }, scaling: scaling() });
     // The median of the lefts is 7, where the medians' difference (20 - 14) would say 6.
     expect(budget).toMatchObject({ rounds: 3, per_request_at_target_us: 20, static_answer_us: 14, left_us: 7, own_work_us: 17, cut_percent: 59, authorizer_us: 30 });
+    // An even count: the cuts 60.2 and 61.6 % give a median of 60.9, rounded up to 61 (rounding each first would give 61.5).
+    const even = throughputBudget({ http: { ...withFloor(), rounds: [cpu(12, 26.05, 16), cpu(12, 26.42, 16)] }, scaling: scaling() });
+    expect(even).toMatchObject({ rounds: 2, left_us: 4, cut_percent: 61 });
+    // A round without the floor: the floor's single row against the rows' medians, as below.
+    expect(throughputBudget({ http: { ...withFloor(), rounds: [cpu(12, 30, 13), { baseline: row(12), cached: row(30) }] }, scaling: scaling() })).toMatchObject({ rounds: 1, left_us: 6.6 });
     // Rounds from before the floor ran in them: the floor's single row against the rows' medians.
     expect(throughputBudget({ http: { ...withFloor(), rounds: rounds.map(({ baseline, cached }) => ({ baseline, cached })) }, scaling: scaling() })).toMatchObject({ rounds: 1, left_us: 6.6 });
   });
