@@ -109,9 +109,9 @@ export interface HttpResults {
    * The floor under the cache-hit row: a node:http server answering every request with one of the
    * authorizer's signed answers, replayed byte for byte (same headers, same 1 KB session token, same
    * body), and doing nothing else; run in each round beside the other two, each field the median of
-   * the rounds (one run after the rounds in the first results that held it). The CPU between it and the cache-hit row is the authorizer's beyond answering: its own
-   * work per check (reading it, judging, logging, counting, signing) and what the kernel spends
-   * because that work makes it slower. Informative, not a target. Absent from results measured before
+   * the rounds (one run after the rounds in the first results that held it). The CPU between it and
+   * the cache-hit row is the authorizer's beyond answering: its own work per check (reading it,
+   * judging, logging, counting, signing) and what the kernel spends because that work makes it slower. Informative, not a target. Absent from results measured before
    * it existed.
    */
   readonly static_answer?: ClosedLoopRow;
@@ -278,14 +278,14 @@ export async function runHttp(setup: HttpSetup): Promise<HttpResults> {
       return withServer(
         () => startStaticAnswerServer({ headers: replayableAnswerHeaders(answer.rawHeaders), body: answer.body }),
         async (floorServer) => {
+          const runs: Record<keyof ClosedLoopRound, () => Promise<ClosedLoopRow>> = {
+            baseline: async () => closed(await load("null server", nullServer)),
+            cached: async () => closed(await load("authorizer", authorizerServer, headers, true)),
+            static_answer: async () => closed(await load("null server replaying the authorizer's answer", floorServer)),
+          };
           const rounds: Required<ClosedLoopRound>[] = [];
           for (let round = 0; round < (setup.quick ? 1 : CLOSED_LOOP_ROUNDS); round++) {
             // Each round a different order of the three, so a drift of the machine during the run favours none.
-            const runs: Record<keyof ClosedLoopRound, () => Promise<ClosedLoopRow>> = {
-              baseline: async () => closed(await load("null server", nullServer)),
-              cached: async () => closed(await load("authorizer", authorizerServer, headers, true)),
-              static_answer: async () => closed(await load("null server replaying the authorizer's answer", floorServer)),
-            };
             const measured: Partial<Record<keyof ClosedLoopRound, ClosedLoopRow>> = {};
             for (const name of roundOrder(["baseline", "cached", "static_answer"] as const, round)) measured[name] = await runs[name]();
             rounds.push(measured as Required<ClosedLoopRound>);

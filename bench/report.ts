@@ -14,8 +14,10 @@ export const SOAK_SVG = "benchmarks-soak.svg";
 const row = (cells: readonly (string | number)[]) => `| ${cells.join(" | ")} |`;
 const table = (header: readonly string[], rows: readonly (readonly (string | number)[])[]) => [row(header), row(header.map(() => "---")), ...rows.map(row)];
 const us = (n: number) => `${n >= 100 ? Math.round(n) : n} µs`;
+/** An ISO time to the minute, `YYYY-MM-DD HH:MM UTC`. */
+const minute = (iso: string) => `${iso.slice(0, 16).replace("T", " ")} UTC`;
 const context = (c: RunContext) =>
-  `Measured ${c.measured_at.slice(0, 16).replace("T", " ")} UTC on ${c.machine.cpus} × ${c.machine.cpu_model}, Node ${c.machine.node}; ` +
+  `Measured ${minute(c.measured_at)} on ${c.machine.cpus} × ${c.machine.cpu_model}, Node ${c.machine.node}; ` +
   `load average at the start ${c.load_average_start.map((n) => n.toFixed(2)).join(", ")} (1, 5, 15 min)` +
   (c.commit ? `; code at commit ${c.commit.sha}${c.commit.dirty ? " with uncommitted changes" : ""}.` : ".");
 const skipped = (section: object): section is Skipped => "skipped" in section;
@@ -37,8 +39,9 @@ function pairLines(http: HttpResults): string[] {
   if (rounds === undefined || rounds.length < 2) return [];
   const list = (of: (pair: NonNullable<HttpResults["rounds"]>[number]) => number, digits: number) => rounds.map((pair) => of(pair).toFixed(digits)).join(", ");
   const floors = rounds.flatMap((r) => (r.static_answer === undefined ? [] : [r.static_answer]));
+  const floorInEveryRound = floors.length === rounds.length;
   const opening =
-    floors.length === rounds.length
+    floorInEveryRound
       ? `The null server, the authorizer and the replayed answer ran in ${rounds.length} rounds, one run each back to back, all three processes up throughout and the order changing from round to round;`
       : `The two servers ran in ${rounds.length} pairs of runs back to back, both processes up throughout and the order alternating;`;
   return [
@@ -46,8 +49,8 @@ function pairLines(http: HttpResults): string[] {
     "those rows are each the median of their runs, and each ratio the targets use is the median of the pairs' ratios (the null server and the authorizer of one round):",
     `req/s ${list((p) => p.cached.rps / p.baseline.rps, 3)}; p99 ${list((p) => p.cached.p99_us / p.baseline.p99_us, 2)};`,
     `null server's CPU per request over the authorizer's ${list((p) => p.baseline.cpu_us_per_request / p.cached.cpu_us_per_request, 3)}.`,
-    ...(floors.length === rounds.length
-      ? [`The replayed answer's CPU per request by round: ${floors.map((f) => f.cpu_us_per_request).join(", ")} µs; its p99 over the null server's: ${list((p) => (p.static_answer as ClosedLoopRow).p99_us / p.baseline.p99_us, 2)}.`]
+    ...(floorInEveryRound
+      ? [`The replayed answer's CPU per request by round: ${floors.map((f) => f.cpu_us_per_request).join(", ")} µs; its p99 over the null server's: ${floors.map((f, i) => (f.p99_us / (rounds[i] as (typeof rounds)[number]).baseline.p99_us).toFixed(2)).join(", ")}.`]
       : []),
     "",
   ];
@@ -347,8 +350,6 @@ function deleteObjectsSection(d: DeleteObjectsResults & { context: RunContext })
         ]),
   ];
 }
-
-const minute = (iso: string) => `${iso.slice(0, 16).replace("T", " ")} UTC`;
 
 /**
  * The throughput target's CPU budget in a paragraph, from the figures of this page's sections; none

@@ -74,7 +74,6 @@ const HOST = "gw.example.com";
 
 const request = (token: string, path: string): GatewayRequest => ({ method: "GET", path, headers: { host: HOST, "x-amz-security-token": token } });
 
-
 /**
  * `count` copies of `request` whose header values and target are new string objects each, as each
  * HTTP request's are: the same string object every time would let comparisons stop at identity.
